@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// One settings list for every target: Swift 6 mode with strict concurrency is the default
+/// for tools version 6; these add the habits the codebase relies on.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+
+/// A service is a pure domain library plus a thin executable that wires it to Kafka and HTTP.
+func serviceTargets(domain: String, executable: String, folder: String) -> [Target] {
+    [
+        .target(
+            name: domain,
+            dependencies: ["TriadEvents"],
+            path: "Services/\(folder)/Domain",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: executable,
+            dependencies: [.target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", hummingbird, lifecycle, logging],
+            path: "Services/\(folder)/Service",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "Triad",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "marketing-service", targets: ["marketing-service"]),
+        .executable(name: "finance-service", targets: ["finance-service"]),
+        .executable(name: "it-service", targets: ["it-service"]),
+        .executable(name: "triad", targets: ["triad"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/Kafka/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "TriadKafka",
+            dependencies: ["CRdKafka", lifecycle, logging],
+            path: "Shared/Kafka/Client",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TriadEvents",
+            path: "Shared/Events",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TriadRuntime",
+            dependencies: ["TriadEvents", "TriadKafka", hummingbird, lifecycle, logging],
+            path: "Shared/Runtime",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "triad",
+            dependencies: [
+                "TriadEvents", "TriadKafka", "TriadRuntime", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/triad",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["TriadKafka", "TriadEvents", logging],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EventsTests", dependencies: ["TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
+    ]
+        + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")
+        + serviceTargets(domain: "Finance", executable: "finance-service", folder: "Finance")
+        + serviceTargets(domain: "Analytics", executable: "it-service", folder: "IT")
+)

@@ -1,0 +1,44 @@
+import TriadEvents
+
+/// Finance's view of one campaign: its budget decision, spend, attributed revenue and conversions.
+/// An account can exist before its campaign is known (spend and attributions are kept, never dropped).
+public struct CampaignAccount: Sendable, Equatable, Codable {
+    public enum Decision: Sendable, Equatable, Codable {
+        case approved(amountMinor: Int64)
+        case rejected(BudgetRejectionReason)
+    }
+
+    public let campaignId: String
+    /// Set once *campaign planned* arrived.
+    public var quarter: Quarter?
+    public var requestedMinor: Int64?
+    public var decision: Decision?
+    public var spentMinor: Int64 = 0
+    public var revenueMinor: Int64 = 0
+    public var conversions: Int64 = 0
+    public var exceededReported = false
+    public var completed = false
+    /// What completion gave back to the quarter's envelope.
+    public var releasedMinor: Int64 = 0
+
+    public init(campaignId: String) { self.campaignId = campaignId }
+
+    public var approvedMinor: Int64? {
+        if case .approved(let amount) = decision { return amount }
+        return nil
+    }
+
+    public func roiReport(currency: String) -> RoiReported {
+        RoiReported(
+            campaignId: campaignId, spend: Money(amountMinor: spentMinor, currency: currency),
+            revenue: Money(amountMinor: revenueMinor, currency: currency), conversions: conversions)
+    }
+}
+
+/// One quarter's envelope: what it holds, what approvals reserved (net of releases), what is left.
+public struct EnvelopeStatus: Sendable, Equatable, Codable {
+    public let quarter: Quarter
+    public let envelope: Money
+    public let reserved: Money
+    public let remaining: Money
+}

@@ -1,0 +1,128 @@
+import TriadEvents
+
+/// Finance's rules: budget decisions against the quarterly envelope, the spend ledger, and ROI.
+/// Pure and synchronous: it reads and writes a `FinanceStore` and returns the events to emit.
+public struct FinanceLedger: Sendable {
+    public let policy: BudgetPolicy
+
+    public init(policy: BudgetPolicy) { self.policy = policy }
+
+    private var currency: String { policy.quarterlyEnvelope.currency }
+
+    /// Applies one event finance consumes; other event types change nothing.
+    public func apply(_ event: DomainEvent, to store: inout some FinanceStore) -> [DomainEvent] {
+        switch event {
+        case .campaignPlanned(let planned): decide(planned, in: &store)
+        case .campaignCompleted(let completed): complete(completed.campaignId, in: &store)
+        case .adSpendReported(let spend): book(spend, in: &store)
+        case .conversionAttributed(let conversion): attribute(conversion, in: &store)
+        default: []
+        }
+    }
+
+    // MARK: Budget decisions
+
+    private func decide(_ planned: CampaignPlanned, in store: inout some FinanceStore) -> [DomainEvent] {
+        var account = store.account(planned.campaignId) ?? CampaignAccount(campaignId: planned.campaignId)
+        guard account.decision == nil else { return [] }  // decided before: a replayed plan changes nothing
+        let quarter = planned.startDate.quarter
+        let requested = planned.requestedBudget.amountMinor
+        account.quarter = quarter
+        account.requestedMinor = requested
+
+        var events: [DomainEvent] = []
+        let remaining = remainingMinor(in: quarter, store: store)
+        if planned.targetRoiBps < policy.hurdleBps {
+            account.decision = .rejected(.targetRoiBelowHurdle)
+        } else if requested > remaining {
+            account.decision = .rejected(.insufficientEnvelope)
+        } else {
+            account.decision = .approved(amountMinor: requested)
+            store.setReservedMinor(store.reservedMinor(in: quarter) + requested, in: quarter)
+        }
+        switch account.decision {
+        case .approved(let amount):
+            events.append(
+                .budgetApproved(
+                    BudgetApproved(campaignId: planned.campaignId, approvedBudget: money(amount), quarter: quarter)))
+        case .rejected(let reason):
+            events.append(
+                .budgetRejected(
+                    BudgetRejected(
+                        campaignId: planned.campaignId, reason: reason, requestedBudget: planned.requestedBudget,
+                        quarter: quarter)))
+        case nil: break
+        }
+        // Spend that arrived before the plan is counted now.
+        events += exceededIfNeeded(&account)
+        store.save(account)
+        return events
+    }
+
+    private func complete(_ campaignId: String, in store: inout some FinanceStore) -> [DomainEvent] {
+        guard var account = store.account(campaignId), !account.completed else { return [] }
+        account.completed = true
+        if let approved = account.approvedMinor, let quarter = account.quarter {
+            let unspent = max(approved - account.spentMinor, 0)
+            account.releasedMinor = unspent
+            store.setReservedMinor(store.reservedMinor(in: quarter) - unspent, in: quarter)
+        }
+        store.save(account)
+        return []
+    }
+
+    // MARK: Spend and revenue
+
+    private func book(_ spend: AdSpendReported, in store: inout some FinanceStore) -> [DomainEvent] {
+        var account = store.account(spend.campaignId) ?? CampaignAccount(campaignId: spend.campaignId)
+        account.spentMinor += spend.amount.amountMinor
+        let events = exceededIfNeeded(&account)
+        store.save(account)
+        store.markRoiChanged(spend.campaignId)
+        return events
+    }
+
+    private func attribute(_ conversion: ConversionAttributed, in store: inout some FinanceStore) -> [DomainEvent] {
+        guard store.recordAttributedOrder(conversion.orderId) else { return [] }
+        var account = store.account(conversion.campaignId) ?? CampaignAccount(campaignId: conversion.campaignId)
+        account.revenueMinor += conversion.revenue.amountMinor
+        account.conversions += 1
+        store.save(account)
+        store.markRoiChanged(conversion.campaignId)
+        return []
+    }
+
+    private func exceededIfNeeded(_ account: inout CampaignAccount) -> [DomainEvent] {
+        guard let approved = account.approvedMinor, !account.exceededReported, account.spentMinor > approved else {
+            return []
+        }
+        account.exceededReported = true
+        return [
+            .budgetExceeded(
+                BudgetExceeded(
+                    campaignId: account.campaignId, approvedBudget: money(approved), spend: money(account.spentMinor)))
+        ]
+    }
+
+    // MARK: Reports and views
+
+    /// ROI reports for every campaign whose figures changed since the last call (the coalescing step).
+    public func pendingRoiReports(in store: inout some FinanceStore) -> [DomainEvent] {
+        store.takeRoiChanged().compactMap { id in
+            store.account(id).map { .roiReported($0.roiReport(currency: currency)) }
+        }
+    }
+
+    public func remainingMinor(in quarter: Quarter, store: some FinanceStore) -> Int64 {
+        policy.quarterlyEnvelope.amountMinor - store.reservedMinor(in: quarter)
+    }
+
+    public func envelope(for quarter: Quarter, store: some FinanceStore) -> EnvelopeStatus {
+        let reserved = store.reservedMinor(in: quarter)
+        return EnvelopeStatus(
+            quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(reserved),
+            remaining: money(policy.quarterlyEnvelope.amountMinor - reserved))
+    }
+
+    private func money(_ amount: Int64) -> Money { Money(amountMinor: amount, currency: currency) }
+}

@@ -1,0 +1,18 @@
+import TriadEvents
+
+/// IT's configurable rules.
+public struct AnalyticsPolicy: Sendable, Equatable {
+    public static let day: Int64 = 86_400_000
+
+    /// Last-touch attribution window; a touch exactly one window before the purchase still counts.
+    public var attributionWindowMilliseconds: Int64
+    /// A customer with a purchase who has been silent this long (in event time) is at churn risk.
+    public var inactivityMilliseconds: Int64
+    public var currency: String
+
+    public init(attributionWindowDays: Int64 = 30, inactivityDays: Int64 = 60, currency: String) {
+        self.attributionWindowMilliseconds = attributionWindowDays * Self.day
+        self.inactivityMilliseconds = inactivityDays * Self.day
+        self.currency = currency
+    }
+}

@@ -1,0 +1,146 @@
+import TriadEvents
+
+/// Thresholds of the briefing's recommendations.
+public struct BriefingPolicy: Sendable, Equatable {
+    /// *scale* needs spend under this share of the approved budget.
+    public var scaleMaxSpendPercent: Int64 = 80
+    /// *pause* needs spend at or over this share of the approved budget (and ROI < 0).
+    public var pauseMinSpendPercent: Int64 = 50
+    /// *retention campaign* needs at least this many churn-risk customers in a segment.
+    public var retentionThreshold: Int64 = 10
+
+    public init(scaleMaxSpendPercent: Int64 = 80, pauseMinSpendPercent: Int64 = 50, retentionThreshold: Int64 = 10) {
+        self.scaleMaxSpendPercent = scaleMaxSpendPercent
+        self.pauseMinSpendPercent = pauseMinSpendPercent
+        self.retentionThreshold = retentionThreshold
+    }
+}
+
+/// The board-ready view: every campaign with its money and counters, totals, churn risk and recommendations.
+public struct Briefing: Sendable, Equatable, Codable {
+    public struct Performance: Sendable, Equatable, Codable {
+        public var impressions: Int64 = 0
+        public var clicks: Int64 = 0
+        public var visits: Int64 = 0
+        public var signups: Int64 = 0
+        public var purchases: Int64 = 0
+    }
+
+    public struct CampaignLine: Sendable, Equatable, Codable {
+        public let campaignId: String
+        public let name: String
+        public let channel: Channel
+        public let segment: String
+        public let status: CampaignStatus
+        public let pauseReason: String?
+        public let approvedBudget: Money
+        public let spend: Money
+        public let revenue: Money
+        public let conversions: Int64
+        public let roiBps: Int64?
+        public let roasBps: Int64?
+        public let cacMinor: Int64?
+        public let targetRoiBps: Int64
+        /// nil while ROI is not known yet (no spend).
+        public let meetsTarget: Bool?
+        public let performance: Performance
+    }
+
+    public struct Totals: Sendable, Equatable, Codable {
+        public let approvedBudget: Money
+        public let spend: Money
+        public let revenue: Money
+        public let conversions: Int64
+        public let roiBps: Int64?
+    }
+
+    public enum Action: String, Sendable, Codable {
+        case scale
+        case pause
+        case retentionCampaign = "retention-campaign"
+    }
+
+    public struct Recommendation: Sendable, Equatable, Codable {
+        public let action: Action
+        public let campaignId: String?
+        public let segment: String?
+        public let reason: String
+    }
+
+    public let currency: String
+    public let campaigns: [CampaignLine]
+    public let totals: Totals
+    public let churnRiskBySegment: [String: Int64]
+    public let recommendations: [Recommendation]
+}
+
+extension Briefing {
+    /// Builds the briefing from marketing's store. Comparisons are exact integer arithmetic.
+    public static func make(from store: some MarketingStore, policy: BriefingPolicy, currency: String) -> Briefing {
+        let zero = Money.zero(currency)
+        var lines: [CampaignLine] = []
+        var recommendations: [Recommendation] = []
+        var totalApproved: Int64 = 0, totalSpend: Int64 = 0, totalRevenue: Int64 = 0, totalConversions: Int64 = 0
+
+        for campaign in store.allCampaigns() {
+            let roi = store.roi(campaign.id)
+            let performance = store.performance(campaign.id)
+            let approved = campaign.approvedBudget ?? zero
+            let spend = roi?.spend ?? zero
+            let line = CampaignLine(
+                campaignId: campaign.id, name: campaign.name, channel: campaign.channel, segment: campaign.segment,
+                status: campaign.status, pauseReason: campaign.status == .paused ? campaign.pauseReason : nil,
+                approvedBudget: approved, spend: spend, revenue: roi?.revenue ?? zero,
+                conversions: roi?.conversions ?? 0, roiBps: roi?.roiBps, roasBps: roi?.roasBps, cacMinor: roi?.cacMinor,
+                targetRoiBps: campaign.targetRoiBps, meetsTarget: roi?.roiBps.map { $0 >= campaign.targetRoiBps },
+                performance: Performance(
+                    impressions: performance?.impressions ?? 0, clicks: performance?.clicks ?? 0,
+                    visits: performance?.visits ?? 0, signups: performance?.signups ?? 0,
+                    purchases: performance?.purchases ?? 0))
+            lines.append(line)
+            totalApproved += approved.amountMinor
+            totalSpend += spend.amountMinor
+            totalRevenue += line.revenue.amountMinor
+            totalConversions += line.conversions
+
+            guard campaign.status == .live, let roiBps = line.roiBps else { continue }
+            if roiBps >= campaign.targetRoiBps,
+                Ratios.isBelow(spend.amountMinor, percent: policy.scaleMaxSpendPercent, of: approved.amountMinor)
+            {
+                recommendations.append(
+                    Recommendation(
+                        action: .scale, campaignId: campaign.id, segment: nil,
+                        reason:
+                            "ROI \(roiBps) bps meets the \(campaign.targetRoiBps) bps target with spend under \(policy.scaleMaxSpendPercent)% of budget"
+                    ))
+            }
+            if roiBps < 0,
+                !Ratios.isBelow(spend.amountMinor, percent: policy.pauseMinSpendPercent, of: approved.amountMinor)
+            {
+                recommendations.append(
+                    Recommendation(
+                        action: .pause, campaignId: campaign.id, segment: nil,
+                        reason:
+                            "ROI \(roiBps) bps is negative with spend at or over \(policy.pauseMinSpendPercent)% of budget"
+                    ))
+            }
+        }
+
+        let churn = store.churnRiskBySegment()
+        for (segment, count) in churn.sorted(by: { $0.key < $1.key }) where count >= policy.retentionThreshold {
+            recommendations.append(
+                Recommendation(
+                    action: .retentionCampaign, campaignId: nil, segment: segment,
+                    reason: "\(count) customers at churn risk (threshold \(policy.retentionThreshold))"))
+        }
+
+        return Briefing(
+            currency: currency, campaigns: lines,
+            totals: Totals(
+                approvedBudget: Money(amountMinor: totalApproved, currency: currency),
+                spend: Money(amountMinor: totalSpend, currency: currency),
+                revenue: Money(amountMinor: totalRevenue, currency: currency), conversions: totalConversions,
+                roiBps: Ratios.roiBps(revenueMinor: totalRevenue, spendMinor: totalSpend)),
+            churnRiskBySegment: churn, recommendations: recommendations)
+    }
+}

@@ -1,0 +1,73 @@
+import TriadEvents
+
+/// Where a campaign is in its life.
+public enum CampaignStatus: String, Codable, Sendable, CaseIterable {
+    case planned, approved, rejected, live, paused, completed
+}
+
+/// A marketing campaign and the figures the other services reported about it.
+public struct Campaign: Sendable, Equatable, Codable {
+    public let id: String
+    public var name: String
+    public var channel: Channel
+    public var segment: String
+    public var requestedBudget: Money
+    public var startDate: CalendarDate
+    public var endDate: CalendarDate
+    public var targetRoiBps: Int64
+    public var status: CampaignStatus
+    public var approvedBudget: Money?
+    public var rejectionReason: BudgetRejectionReason?
+    public var pauseReason: String?
+
+    public init(planned: CampaignPlanned) {
+        id = planned.campaignId
+        name = planned.name
+        channel = planned.channel
+        segment = planned.segment
+        requestedBudget = planned.requestedBudget
+        startDate = planned.startDate
+        endDate = planned.endDate
+        targetRoiBps = planned.targetRoiBps
+        status = .planned
+    }
+
+    public var plannedEvent: CampaignPlanned {
+        CampaignPlanned(
+            campaignId: id, name: name, channel: channel, segment: segment, requestedBudget: requestedBudget,
+            startDate: startDate, endDate: endDate, targetRoiBps: targetRoiBps)
+    }
+}
+
+/// A state change people ask for over HTTP.
+public enum CampaignCommand: String, Sendable, CaseIterable {
+    case launch, pause, resume, complete
+
+    /// The states the command may start from, and where it leads.
+    var transition: (from: Set<CampaignStatus>, to: CampaignStatus) {
+        switch self {
+        case .launch: ([.approved], .live)
+        case .pause: ([.live], .paused)
+        case .resume: ([.paused], .live)
+        case .complete: ([.live, .paused], .completed)
+        }
+    }
+}
+
+/// Why marketing refused a request.
+public enum CampaignError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case alreadyExists(String)
+    case refusedTransition(campaignId: String, command: CampaignCommand, status: CampaignStatus)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "campaign \(id) does not exist"
+        case .alreadyExists(let id): "campaign \(id) already exists"
+        case .refusedTransition(let id, let command, let status):
+            command == .launch && (status == .planned || status == .rejected)
+                ? "campaign \(id) cannot launch: finance has not approved its budget (status \(status.rawValue))"
+                : "campaign \(id) cannot \(command.rawValue) while \(status.rawValue)"
+        }
+    }
+}

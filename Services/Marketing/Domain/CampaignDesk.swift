@@ -1,0 +1,96 @@
+import TriadEvents
+
+/// Marketing's rules: the campaign state machine, reactions to finance's decisions, and what
+/// the other services report. Pure and synchronous over a `MarketingStore`.
+public struct CampaignDesk: Sendable {
+    public init() {}
+
+    // MARK: Commands (HTTP)
+
+    public func plan(_ planned: CampaignPlanned, in store: inout some MarketingStore) throws(CampaignError)
+        -> (Campaign, [DomainEvent])
+    {
+        guard store.campaign(planned.campaignId) == nil else { throw .alreadyExists(planned.campaignId) }
+        let campaign = Campaign(planned: planned)
+        store.save(campaign)
+        return (campaign, [.campaignPlanned(planned)])
+    }
+
+    public func perform(_ command: CampaignCommand, on id: String, in store: inout some MarketingStore)
+        throws(CampaignError) -> (Campaign, [DomainEvent])
+    {
+        guard var campaign = store.campaign(id) else { throw .notFound(id) }
+        let transition = command.transition
+        guard transition.from.contains(campaign.status) else {
+            throw .refusedTransition(campaignId: id, command: command, status: campaign.status)
+        }
+        campaign.status = transition.to
+        let event: DomainEvent
+        switch command {
+        case .launch:
+            event = .campaignLaunched(CampaignLaunched(campaignId: id))
+        case .pause:
+            campaign.pauseReason = "manual"
+            event = .campaignPaused(CampaignPaused(campaignId: id, reason: "manual"))
+        case .resume:
+            campaign.pauseReason = nil
+            event = .campaignResumed(CampaignResumed(campaignId: id))
+        case .complete:
+            event = .campaignCompleted(CampaignCompleted(campaignId: id))
+        }
+        store.save(campaign)
+        return (campaign, [event])
+    }
+
+    // MARK: Events
+
+    /// Applies an event marketing consumes. A budget decision about a campaign marketing does not
+    /// know breaks a rule and is refused (it goes to the dead-letter topic).
+    public func apply(_ event: DomainEvent, to store: inout some MarketingStore) throws(EventRejection)
+        -> [DomainEvent]
+    {
+        switch event {
+        case .budgetApproved(let approved):
+            var campaign = try known(approved.campaignId, store)
+            guard campaign.status == .planned else { return [] }
+            campaign.status = .approved
+            campaign.approvedBudget = approved.approvedBudget
+            store.save(campaign)
+            return []
+        case .budgetRejected(let rejected):
+            var campaign = try known(rejected.campaignId, store)
+            guard campaign.status == .planned else { return [] }
+            campaign.status = .rejected
+            campaign.rejectionReason = rejected.reason
+            store.save(campaign)
+            return []
+        case .budgetExceeded(let exceeded):
+            var campaign = try known(exceeded.campaignId, store)
+            guard campaign.status == .live else { return [] }
+            campaign.status = .paused
+            campaign.pauseReason = Self.budgetExceededReason
+            store.save(campaign)
+            return [.campaignPaused(CampaignPaused(campaignId: campaign.id, reason: Self.budgetExceededReason))]
+        case .roiReported(let roi):
+            store.save(roi)
+            return []
+        case .campaignPerformanceReported(let performance):
+            store.save(performance)
+            return []
+        case .churnRiskDetected(let risk):
+            _ = store.recordChurnRisk(customerId: risk.customerId, segment: risk.segment)
+            return []
+        default:
+            return []
+        }
+    }
+
+    public static let budgetExceededReason = "budget-exceeded"
+
+    private func known(_ id: String, _ store: some MarketingStore) throws(EventRejection) -> Campaign {
+        guard let campaign = store.campaign(id) else {
+            throw EventRejection(.ruleViolation, field: "campaignId", "campaign \(id) is not known to marketing")
+        }
+        return campaign
+    }
+}

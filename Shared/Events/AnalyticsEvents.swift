@@ -1,0 +1,97 @@
+// MARK: it.attributions (keyed by campaignId) and it.insights (keyed by campaignId or customerId) — produced by IT
+
+public struct ConversionAttributed: EventPayload {
+    public static let eventType = EventType.conversionAttributed
+    public var campaignId: String
+    public var orderId: String
+    public var customerId: String
+    public var revenue: Money
+    public var occurredAt: Timestamp
+
+    public init(campaignId: String, orderId: String, customerId: String, revenue: Money, occurredAt: Timestamp) {
+        self.campaignId = campaignId
+        self.orderId = orderId
+        self.customerId = customerId
+        self.revenue = revenue
+        self.occurredAt = occurredAt
+    }
+
+    public var subject: String { campaignId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(campaignId, "campaignId")
+        try rules.requireIdentifier(orderId, "orderId")
+        try rules.requireIdentifier(customerId, "customerId")
+        try rules.requireMoney(revenue, "revenue")
+    }
+}
+
+/// Counters of what a campaign produced, as IT sees it.
+public struct CampaignPerformanceReported: EventPayload {
+    public static let eventType = EventType.campaignPerformanceReported
+    public var campaignId: String
+    public var impressions: Int64
+    public var clicks: Int64
+    public var visits: Int64
+    public var signups: Int64
+    public var purchases: Int64
+    public var revenue: Money
+
+    public init(
+        campaignId: String, impressions: Int64, clicks: Int64, visits: Int64, signups: Int64, purchases: Int64,
+        revenue: Money
+    ) {
+        self.campaignId = campaignId
+        self.impressions = impressions
+        self.clicks = clicks
+        self.visits = visits
+        self.signups = signups
+        self.purchases = purchases
+        self.revenue = revenue
+    }
+
+    public var subject: String { campaignId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(campaignId, "campaignId")
+        for (value, field) in [
+            (impressions, "impressions"), (clicks, "clicks"), (visits, "visits"), (signups, "signups"),
+            (purchases, "purchases"),
+        ] {
+            try rules.requireNonNegative(value, field)
+        }
+        try rules.requireMoney(revenue, "revenue")
+    }
+}
+
+public enum ChurnRiskReason: String, Codable, Sendable, CaseIterable {
+    case unsubscribed
+    case inactive
+}
+
+public struct ChurnRiskDetected: EventPayload {
+    public static let eventType = EventType.churnRiskDetected
+    public var customerId: String
+    public var segment: String
+    public var reason: ChurnRiskReason
+    public var lastActivityAt: Timestamp?
+    /// In event time: the newest `occurredAt` IT had seen when it noticed.
+    public var detectedAt: Timestamp
+
+    public init(
+        customerId: String, segment: String, reason: ChurnRiskReason, lastActivityAt: Timestamp?, detectedAt: Timestamp
+    ) {
+        self.customerId = customerId
+        self.segment = segment
+        self.reason = reason
+        self.lastActivityAt = lastActivityAt
+        self.detectedAt = detectedAt
+    }
+
+    public var subject: String { customerId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(customerId, "customerId")
+        try rules.requireIdentifier(segment, "segment")
+    }
+}

@@ -1,0 +1,46 @@
+/// The `data` of one event type. `subject` is the aggregate id: the Kafka key and the CloudEvents subject.
+public protocol EventPayload: Codable, Sendable, Equatable {
+    static var eventType: EventType { get }
+    var subject: String { get }
+    /// Checks what the JSON shape cannot: identifiers, amounts, currency, cross-field rules.
+    func validate(_ rules: ValidationRules) throws(EventRejection)
+}
+
+/// Every event of the catalog, decoded and validated.
+public enum DomainEvent: Sendable, Equatable {
+    case campaignPlanned(CampaignPlanned)
+    case campaignLaunched(CampaignLaunched)
+    case campaignPaused(CampaignPaused)
+    case campaignResumed(CampaignResumed)
+    case campaignCompleted(CampaignCompleted)
+    case budgetApproved(BudgetApproved)
+    case budgetRejected(BudgetRejected)
+    case budgetExceeded(BudgetExceeded)
+    case roiReported(RoiReported)
+    case adSpendReported(AdSpendReported)
+    case customerInteraction(CustomerInteraction)
+    case conversionAttributed(ConversionAttributed)
+    case campaignPerformanceReported(CampaignPerformanceReported)
+    case churnRiskDetected(ChurnRiskDetected)
+
+    public var payload: any EventPayload {
+        switch self {
+        case .campaignPlanned(let p): p
+        case .campaignLaunched(let p): p
+        case .campaignPaused(let p): p
+        case .campaignResumed(let p): p
+        case .campaignCompleted(let p): p
+        case .budgetApproved(let p): p
+        case .budgetRejected(let p): p
+        case .budgetExceeded(let p): p
+        case .roiReported(let p): p
+        case .adSpendReported(let p): p
+        case .customerInteraction(let p): p
+        case .conversionAttributed(let p): p
+        case .campaignPerformanceReported(let p): p
+        case .churnRiskDetected(let p): p
+        }
+    }
+
+    public var type: EventType { Swift.type(of: payload).eventType }
+}

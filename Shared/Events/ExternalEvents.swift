@@ -1,0 +1,74 @@
+// MARK: Events other systems publish: ads.spend (keyed by campaignId), customer.interactions (keyed by customerId)
+
+/// An ad platform's report of money spent on a campaign.
+public struct AdSpendReported: EventPayload {
+    public static let eventType = EventType.adSpendReported
+    public var campaignId: String
+    public var amount: Money
+    public var occurredAt: Timestamp?
+    public var platform: String?
+
+    public init(campaignId: String, amount: Money, occurredAt: Timestamp? = nil, platform: String? = nil) {
+        self.campaignId = campaignId
+        self.amount = amount
+        self.occurredAt = occurredAt
+        self.platform = platform
+    }
+
+    public var subject: String { campaignId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(campaignId, "campaignId")
+        try rules.requireMoney(amount, "amount")
+    }
+}
+
+public enum InteractionKind: String, Codable, Sendable, CaseIterable {
+    case impression, click, visit, signup, purchase, unsubscribe
+}
+
+/// One thing a customer did, as the shop, CRM or ad server saw it.
+public struct CustomerInteraction: EventPayload {
+    public static let eventType = EventType.customerInteraction
+    public var customerId: String
+    public var kind: InteractionKind
+    public var occurredAt: Timestamp
+    public var campaignId: String?
+    public var channel: Channel?
+    /// The customer's segment, where the CRM knows it.
+    public var segment: String?
+    /// Required for purchases.
+    public var orderId: String?
+    /// Required for purchases.
+    public var revenue: Money?
+
+    public init(
+        customerId: String, kind: InteractionKind, occurredAt: Timestamp, campaignId: String? = nil,
+        channel: Channel? = nil, segment: String? = nil, orderId: String? = nil, revenue: Money? = nil
+    ) {
+        self.customerId = customerId
+        self.kind = kind
+        self.occurredAt = occurredAt
+        self.campaignId = campaignId
+        self.channel = channel
+        self.segment = segment
+        self.orderId = orderId
+        self.revenue = revenue
+    }
+
+    public var subject: String { customerId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(customerId, "customerId")
+        if let campaignId { try rules.requireIdentifier(campaignId, "campaignId") }
+        if let segment { try rules.requireIdentifier(segment, "segment") }
+        if kind == .purchase {
+            guard let orderId else { throw EventRejection(.invalidData, field: "orderId", "is required for a purchase") }
+            try rules.requireIdentifier(orderId, "orderId")
+            guard let revenue else { throw EventRejection(.invalidData, field: "revenue", "is required for a purchase") }
+            try rules.requireMoney(revenue, "revenue")
+        } else if let revenue {
+            try rules.requireMoney(revenue, "revenue")
+        }
+    }
+}

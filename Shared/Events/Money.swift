@@ -1,0 +1,39 @@
+/// An amount of money in minor units (cents) of one currency. Never a floating-point number.
+public struct Money: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var amountMinor: Int64
+    public var currency: String
+
+    public init(amountMinor: Int64, currency: String) {
+        self.amountMinor = amountMinor
+        self.currency = currency
+    }
+
+    public static func zero(_ currency: String) -> Money { Money(amountMinor: 0, currency: currency) }
+
+    public var description: String { "\(amountMinor) \(currency) minor units" }
+}
+
+/// The deployment's one currency: an ISO 4217 code such as `EUR`.
+public struct Currency: Hashable, Sendable, CustomStringConvertible {
+    public let code: String
+
+    /// Accepts three upper-case ASCII letters; anything else names itself as the problem.
+    public init(_ code: String) throws(ConfigurationValueError) {
+        guard code.count == 3, code.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+            throw ConfigurationValueError(reason: "must be a three-letter upper-case ISO 4217 code, got '\(code)'")
+        }
+        self.code = code
+    }
+
+    public static let euro = try! Currency("EUR")
+
+    public func money(_ amountMinor: Int64) -> Money { Money(amountMinor: amountMinor, currency: code) }
+
+    public var description: String { code }
+}
+
+/// Why a configuration value could not be used.
+public struct ConfigurationValueError: Error, Sendable {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
+}

@@ -1,0 +1,100 @@
+/// The services of the suite, and the "other systems" that feed it.
+public enum Producer: String, Sendable, CaseIterable {
+    case marketing, finance, it
+    case otherSystems = "other-systems"
+}
+
+/// Every Kafka topic of the suite. Services name topics through this type, never as string literals.
+public enum Topic: String, Sendable, CaseIterable, Hashable {
+    case marketingCampaigns = "marketing.campaigns"
+    case budgetDecisions = "finance.budget-decisions"
+    case roi = "finance.roi"
+    case adSpend = "ads.spend"
+    case customerInteractions = "customer.interactions"
+    case attributions = "it.attributions"
+    case insights = "it.insights"
+
+    public var name: String { rawValue }
+
+    /// What the Kafka key (and the event's `subject`) identifies.
+    public var key: String {
+        switch self {
+        case .marketingCampaigns, .budgetDecisions, .roi, .adSpend, .attributions: "campaignId"
+        case .customerInteractions: "customerId"
+        case .insights: "campaignId or customerId"
+        }
+    }
+
+    public var eventTypes: [EventType] { EventType.allCases.filter { $0.topic == self } }
+
+    public var producers: [Producer] {
+        switch self {
+        case .marketingCampaigns: [.marketing]
+        case .budgetDecisions, .roi: [.finance]
+        case .adSpend, .customerInteractions: [.otherSystems]
+        case .attributions, .insights: [.it]
+        }
+    }
+
+    public var consumers: [Producer] {
+        switch self {
+        case .marketingCampaigns: [.finance, .it]
+        case .budgetDecisions, .roi, .insights: [.marketing]
+        case .adSpend, .attributions: [.finance]
+        case .customerInteractions: [.it]
+        }
+    }
+
+    /// Topics whose load grows with outside traffic get more partitions by default.
+    public var defaultPartitions: Int32 {
+        switch self {
+        case .customerInteractions, .adSpend, .attributions, .insights: 6
+        default: 3
+        }
+    }
+
+    public static func named(_ name: String) -> Topic? { Topic(rawValue: name) }
+
+    /// The dead-letter topic of a service: `<service>.dead-letter`.
+    public static func deadLetter(of service: Producer) -> String { "\(service.rawValue).dead-letter" }
+
+    /// Every topic a deployment needs, dead-letter topics included.
+    public static var allNames: [String] {
+        allCases.map(\.name) + [Producer.marketing, .finance, .it].map(deadLetter(of:))
+    }
+}
+
+/// The CloudEvents `type` of every event in the catalog, with its topic and current schema version.
+public enum EventType: String, Sendable, CaseIterable, Hashable {
+    case campaignPlanned = "triad.campaign.planned"
+    case campaignLaunched = "triad.campaign.launched"
+    case campaignPaused = "triad.campaign.paused"
+    case campaignResumed = "triad.campaign.resumed"
+    case campaignCompleted = "triad.campaign.completed"
+    case budgetApproved = "triad.budget.approved"
+    case budgetRejected = "triad.budget.rejected"
+    case budgetExceeded = "triad.budget.exceeded"
+    case roiReported = "triad.roi.reported"
+    case adSpendReported = "triad.ad-spend.reported"
+    case customerInteraction = "triad.customer.interaction"
+    case conversionAttributed = "triad.conversion.attributed"
+    case campaignPerformanceReported = "triad.campaign-performance.reported"
+    case churnRiskDetected = "triad.churn-risk.detected"
+
+    public var topic: Topic {
+        switch self {
+        case .campaignPlanned, .campaignLaunched, .campaignPaused, .campaignResumed, .campaignCompleted:
+            .marketingCampaigns
+        case .budgetApproved, .budgetRejected, .budgetExceeded: .budgetDecisions
+        case .roiReported: .roi
+        case .adSpendReported: .adSpend
+        case .customerInteraction: .customerInteractions
+        case .conversionAttributed: .attributions
+        case .campaignPerformanceReported, .churnRiskDetected: .insights
+        }
+    }
+
+    /// The newest schema version this build knows. Consumers accept 1...currentVersion
+    /// (upcasting older ones) and dead-letter anything newer.
+    public var currentVersion: Int { 1 }
+}

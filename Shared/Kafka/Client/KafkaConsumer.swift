@@ -1,0 +1,277 @@
+import CRdKafka
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A consumer-group member that hands batches of messages to a handler, one batch at a time.
+///
+/// - A dedicated thread polls librdkafka; the handler runs on Swift's concurrency pool. The thread
+///   waits for the handler to finish a batch before it polls again, so rebalance callbacks (which
+///   run inside a poll) always see in-flight work already done.
+/// - Offsets are stored only after the handler returned; librdkafka's auto-commit commits stored
+///   offsets. On partition revoke and on shutdown, stored offsets are committed synchronously first.
+/// - Eager assignment (`range,roundrobin`), so a revoke always means "give everything back".
+/// - If the handler throws, the batch's offsets are not stored and the consumer stops: the error
+///   ends `run()`, and a restart re-reads the batch (at-least-once).
+public final class KafkaConsumer: Service, Sendable {
+    public typealias Handler = @Sendable ([ConsumedMessage]) async throws -> Void
+
+    private let handle: KafkaHandle
+    private let context: ConsumerContext
+    private let handler: Handler
+    private let topics: [String]
+    private let logger: Logger
+    public let maxBatchSize: Int
+    /// How long shutdown waits for the final commit and group leave.
+    public let closeTimeout: Duration
+
+    public init(
+        configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
+        closeTimeout: Duration = .seconds(10), handler: @escaping Handler
+    ) throws(KafkaError) {
+        precondition(!topics.isEmpty, "a consumer needs at least one topic")
+        var configuration = configuration
+        guard configuration["group.id"] != nil else {
+            throw KafkaError(.configuration, "group.id is required for a consumer")
+        }
+        configuration["enable.auto.offset.store"] = "false"
+        configuration["enable.auto.commit"] = configuration["enable.auto.commit"] ?? "true"
+        configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
+        configuration["partition.assignment.strategy"] = "range,roundrobin"
+        configuration["enable.partition.eof"] = "false"
+        let conf = try configuration.makeNative()
+        let context = ConsumerContext(logger: logger)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, error, partitions, opaque in
+            guard let rk, let opaque else { return }
+            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+                .rebalance(rk, error, partitions)
+        }
+        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
+            context.logger.warning(
+                "kafka consumer error",
+                metadata: ["code": "\(error)", "reason": "\(reason.map { String(cString: $0) } ?? "")"])
+        }
+        self.handle = try KafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf)
+        self.context = context
+        self.handler = handler
+        self.topics = topics
+        self.logger = logger
+        self.maxBatchSize = maxBatchSize
+        self.closeTimeout = closeTimeout
+
+        let redirected = rd_kafka_poll_set_consumer(handle.pointer)
+        guard redirected == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.consumer, "could not redirect the main queue to the consumer", redirected)
+        }
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let subscribed = rd_kafka_subscribe(handle.pointer, list)
+        guard subscribed == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(.consumer, "could not subscribe to \(topics.joined(separator: ", "))", subscribed)
+        }
+    }
+
+    /// True once the group gave this member an assignment (possibly empty when there are more
+    /// members than partitions) and while it holds it.
+    public var isAssigned: Bool { context.assignment.withLock { $0 != nil } }
+
+    /// The partitions this member holds now.
+    public var assignedPartitions: [TopicPartition] { context.assignment.withLock { $0 ?? [] } }
+
+    /// Polls and handles batches until graceful shutdown (or the handler fails), then commits and leaves the group.
+    public func run() async throws {
+        let batches = AsyncStream<Batch>.makeStream(bufferingPolicy: .unbounded)
+        startPolling(into: batches.continuation)
+        var failure: (any Error)?
+        await withGracefulShutdownHandler {
+            for await batch in batches.stream {
+                if failure != nil {
+                    batch.finish(succeeded: false)
+                    continue
+                }
+                do {
+                    try await handler(batch.messages)
+                    storeOffsets(batch.messages)
+                    batch.finish(succeeded: true)
+                } catch {
+                    logger.error("handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
+                    failure = error
+                    context.stop.fire()
+                    batch.finish(succeeded: false)
+                }
+            }
+        } onGracefulShutdown: {
+            self.context.stop.fire()
+        }
+        if !(await context.closed.wait(timeout: closeTimeout)) {
+            logger.error("consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
+        }
+        if let failure { throw failure }
+    }
+
+    private func startPolling(into output: AsyncStream<Batch>.Continuation) {
+        let handle = self.handle
+        let context = self.context
+        let maxBatchSize = self.maxBatchSize
+        BlockingThread.start(name: "triad-consumer-poll") {
+            while !context.stop.hasFired {
+                var messages: [ConsumedMessage] = []
+                var timeout: Int32 = 100
+                while messages.count < maxBatchSize, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
+                    timeout = 0
+                    defer { rd_kafka_message_destroy(raw) }
+                    if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        context.logger.warning(
+                            "consumer poll reported an error",
+                            metadata: ["error": "\(String(cString: rd_kafka_err2str(raw.pointee.err)))"])
+                        continue
+                    }
+                    messages.append(ConsumedMessage(copying: raw))
+                }
+                guard !messages.isEmpty else { continue }
+                let batch = Batch(messages: messages)
+                output.yield(batch)
+                if !batch.waitUntilFinished() { break }
+            }
+            output.finish()
+            let committed = rd_kafka_commit(handle.pointer, nil, 0)
+            if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                context.logger.warning(
+                    "final commit failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])
+            }
+            let closed = rd_kafka_consumer_close(handle.pointer)
+            if closed != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.logger.warning(
+                    "consumer close reported an error", metadata: ["error": "\(String(cString: rd_kafka_err2str(closed)))"])
+            }
+            context.closed.fire()
+        }
+    }
+
+    /// Stores `offset + 1` of the last message of each partition, for the next commit.
+    private func storeOffsets(_ messages: [ConsumedMessage]) {
+        var next: [TopicPartition: Int64] = [:]
+        for message in messages {
+            let key = TopicPartition(topic: message.topic, partition: message.partition)
+            next[key] = max(next[key] ?? 0, message.offset + 1)
+        }
+        let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in next {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset
+        }
+        let stored = rd_kafka_offsets_store(handle.pointer, list)
+        if stored != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning(
+                "could not store offsets; these messages may be redelivered",
+                metadata: ["error": "\(String(cString: rd_kafka_err2str(stored)))"])
+        }
+    }
+}
+
+/// A topic and partition.
+public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
+    public let topic: String
+    public let partition: Int32
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// One batch handed from the poll thread to the handler; the thread blocks until it is finished.
+final class Batch: Sendable {
+    let messages: [ConsumedMessage]
+    private let done = DispatchSemaphore(value: 0)
+    private let succeeded = Atomic<Bool>(false)
+
+    init(messages: [ConsumedMessage]) { self.messages = messages }
+
+    func finish(succeeded: Bool) {
+        self.succeeded.store(succeeded, ordering: .releasing)
+        done.signal()
+    }
+
+    func waitUntilFinished() -> Bool {
+        done.wait()
+        return succeeded.load(ordering: .acquiring)
+    }
+}
+
+/// State the rebalance and error callbacks share with the consumer.
+final class ConsumerContext: Sendable {
+    let logger: Logger
+    let stop = CompletionSignal()
+    let closed = CompletionSignal()
+    /// nil until the first assignment and after a revoke.
+    let assignment = Mutex<[TopicPartition]?>(nil)
+
+    init(logger: Logger) { self.logger = logger }
+
+    func rebalance(_ rk: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let list = partitions.map { Self.partitions(of: $0) } ?? []
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            let result = rd_kafka_assign(rk, partitions)
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                logger.error("assign failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(result)))"])
+            }
+            assignment.withLock { $0 = list }
+            logger.info("partitions assigned", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            // The handler has finished the batch in flight (the poll thread waits for it), so the
+            // stored offsets are complete: commit them before the partitions go to another member.
+            let committed = rd_kafka_commit(rk, nil, 0)
+            if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                logger.warning("commit on revoke failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])
+            }
+            rd_kafka_assign(rk, nil)
+            assignment.withLock { $0 = nil }
+            logger.info("partitions revoked", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
+        default:
+            logger.error("rebalance failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
+            rd_kafka_assign(rk, nil)
+            assignment.withLock { $0 = nil }
+        }
+    }
+
+    static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
+        (0..<Int(list.pointee.cnt)).map { index in
+            let element = list.pointee.elems[index]
+            return TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+        }
+    }
+}
+
+extension ConsumedMessage {
+    init(copying raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+        let m = raw.pointee
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        var headers: [KafkaHeader] = []
+        var native: OpaquePointer?
+        if rd_kafka_message_headers(raw, &native) == RD_KAFKA_RESP_ERR_NO_ERROR, let native {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(native, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let value = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                headers.append(KafkaHeader(name.map { String(cString: $0) } ?? "", value))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
+        self.init(
+            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset, key: key,
+            value: value, headers: headers,
+            timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+    }
+}

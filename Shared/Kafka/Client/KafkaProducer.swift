@@ -1,0 +1,219 @@
+import CRdKafka
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent producer with awaitable delivery reports.
+///
+/// A dedicated thread serves librdkafka's events (delivery reports, errors). When librdkafka's
+/// local queue is full, `send` waits for delivery reports to make room rather than failing.
+/// As a `Service`, it flushes with a deadline on graceful shutdown, still serving delivery reports.
+public final class KafkaProducer: Service, Sendable {
+    private let handle: KafkaHandle
+    private let context: ProducerContext
+    private let logger: Logger
+    /// How long shutdown waits for in-flight messages.
+    public let flushTimeout: Duration
+
+    public init(configuration: KafkaConfiguration, logger: Logger, flushTimeout: Duration = .seconds(10)) throws(KafkaError) {
+        var configuration = configuration
+        configuration["enable.idempotence"] = configuration["enable.idempotence"] ?? "true"
+        configuration["client.id"] = configuration["client.id"] ?? "triad-producer"
+        let conf = try configuration.makeNative()
+        let context = ProducerContext(logger: logger)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
+            guard let message, let opaque = message.pointee._private else { return }
+            let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+            let m = message.pointee
+            if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let topic = String(cString: rd_kafka_topic_name(m.rkt))
+                box.continuation.resume(
+                    returning: .delivered(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+            } else {
+                box.continuation.resume(returning: .failed(KafkaError(.delivery, "delivery failed", m.err)))
+            }
+        }
+        rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<ProducerContext>.fromOpaque(opaque).takeUnretainedValue()
+            let text = reason.map { String(cString: $0) } ?? ""
+            context.logger.warning(
+                "kafka producer error", metadata: ["code": "\(error)", "reason": "\(text)"])
+        }
+        self.handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+        self.context = context
+        self.logger = logger
+        self.flushTimeout = flushTimeout
+        startPolling()
+    }
+
+    /// Publishes one message and returns once the broker acknowledged it.
+    @discardableResult
+    public func send(_ message: OutgoingMessage) async throws(KafkaError) -> DeliveryReport {
+        while true {
+            if context.isClosed { throw KafkaError(.shutDown, "the producer is shut down") }
+            let generation = context.room.generation
+            let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
+                if let error = enqueue(message, continuation: continuation) {
+                    continuation.resume(returning: .notQueued(error))
+                }
+            }
+            switch outcome {
+            case .delivered(let report): return report
+            case .failed(let error): throw error
+            case .notQueued(let error) where error.isQueueFull:
+                await context.room.wait(after: generation)
+            case .notQueued(let error): throw error
+            }
+        }
+    }
+
+    /// Publishes messages concurrently (librdkafka keeps order per partition) and waits for every report.
+    public func send(all messages: [OutgoingMessage]) async throws(KafkaError) -> [DeliveryReport] {
+        do {
+            return try await withThrowingTaskGroup(of: (Int, DeliveryReport).self) { group in
+                for (index, message) in messages.enumerated() {
+                    group.addTask { (index, try await self.send(message)) }
+                }
+                var reports = [DeliveryReport?](repeating: nil, count: messages.count)
+                for try await (index, report) in group { reports[index] = report }
+                return reports.map { $0! }
+            }
+        } catch let error as KafkaError {
+            throw error
+        } catch {
+            throw KafkaError(.delivery, "\(error)")
+        }
+    }
+
+    /// Queues a message; returns the error when librdkafka refused it (the continuation is then not used).
+    private func enqueue(_ message: OutgoingMessage, continuation: CheckedContinuation<Outcome, Never>) -> KafkaError? {
+        let headers = rd_kafka_headers_new(message.headers.count)!
+        for header in message.headers {
+            let added = header.value.withUnsafeBytes { bytes in
+                rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
+            }
+            guard added == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                rd_kafka_headers_destroy(headers)
+                return KafkaError(.delivery, "header \(header.name) refused", added)
+            }
+        }
+        let box = Unmanaged.passRetained(DeliveryBox(continuation))
+        let result = message.value.withUnsafeBytes { value in
+            withOptionalBytes(message.key) { key in
+                triad_produce(
+                    handle.pointer, message.topic, key.baseAddress, key.count, value.baseAddress, value.count,
+                    headers, box.toOpaque())
+            }
+        }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            box.release()
+            rd_kafka_headers_destroy(headers)
+            return KafkaError(.delivery, "could not queue a message for \(message.topic)", result)
+        }
+        return nil
+    }
+
+    private func startPolling() {
+        let handle = self.handle
+        let context = self.context
+        BlockingThread.start(name: "triad-producer-poll") {
+            while !context.stopPolling.hasFired {
+                if rd_kafka_poll(handle.pointer, 100) > 0 { context.room.advance() }
+            }
+            let timeout = Int32(clamping: context.flushMilliseconds.load(ordering: .relaxed))
+            let result = rd_kafka_flush(handle.pointer, timeout)
+            let remaining = rd_kafka_outq_len(handle.pointer)
+            context.flushResult.withLock { $0 = (result, remaining) }
+            context.room.advance()
+            context.pollingStopped.fire()
+        }
+    }
+
+    /// Waits for graceful shutdown, then flushes what is in flight within `flushTimeout`.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// Stops taking messages and flushes in-flight ones within `flushTimeout`; delivery reports keep flowing.
+    public func shutdown() async {
+        guard context.close() else {
+            await context.pollingStopped.wait()
+            return
+        }
+        let milliseconds = flushTimeout.components.seconds * 1000 + flushTimeout.components.attoseconds / 1_000_000_000_000_000
+        context.flushMilliseconds.store(Int(milliseconds), ordering: .relaxed)
+        context.stopPolling.fire()
+        await context.pollingStopped.wait()
+        let (result, remaining) = context.flushResult.withLock { $0 }
+        if result == RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.info("producer flushed")
+        } else {
+            logger.error("producer flush timed out", metadata: ["undelivered": "\(remaining)"])
+        }
+    }
+
+    enum Outcome: Sendable {
+        case delivered(DeliveryReport)
+        case failed(KafkaError)
+        case notQueued(KafkaError)
+    }
+}
+
+private final class DeliveryBox {
+    let continuation: CheckedContinuation<KafkaProducer.Outcome, Never>
+    init(_ continuation: CheckedContinuation<KafkaProducer.Outcome, Never>) { self.continuation = continuation }
+}
+
+/// State the C callbacks and the poll thread share with the producer.
+final class ProducerContext: Sendable {
+    let logger: Logger
+    let room = RoomSignal()
+    let stopPolling = CompletionSignal()
+    let pollingStopped = CompletionSignal()
+    let flushMilliseconds = Atomic<Int>(10_000)
+    let flushResult = Mutex<(rd_kafka_resp_err_t, Int32)>((RD_KAFKA_RESP_ERR_NO_ERROR, 0))
+    private let closed = Atomic<Bool>(false)
+
+    init(logger: Logger) { self.logger = logger }
+
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    /// Marks the producer closed; true for the caller that closed it.
+    func close() -> Bool { !closed.exchange(true, ordering: .acquiringAndReleasing) }
+}
+
+/// Lets senders wait, without spinning, until delivery reports have freed room in librdkafka's queue.
+final class RoomSignal: Sendable {
+    private let state = Mutex<(generation: UInt64, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    func advance() {
+        let waiters = state.withLock { state in
+            state.generation &+= 1
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns as soon as the generation moved past `generation` (at once if it already has).
+    func wait(after generation: UInt64) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state in
+                if state.generation != generation { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
+
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    if let bytes { return bytes.withUnsafeBytes(body) }
+    return body(UnsafeRawBufferPointer(start: nil, count: 0))
+}
