@@ -11,6 +11,7 @@ let swiftSettings: [SwiftSetting] = [
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 /// A service is a pure domain library plus a thin executable that wires it to Kafka and HTTP.
 func serviceTargets(domain: String, executable: String, folder: String) -> [Target] {
@@ -65,7 +66,7 @@ let package = Package(
         ),
         .target(
             name: "TriadRuntime",
-            dependencies: ["TriadEvents", "TriadKafka", hummingbird, lifecycle, logging],
+            dependencies: ["TriadEvents", "TriadKafka", hummingbird, lifecycle, unixSignals, logging],
             path: "Shared/Runtime",
             swiftSettings: swiftSettings
         ),

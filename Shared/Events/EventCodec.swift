@@ -106,7 +106,7 @@ public struct EventCodec: Sendable {
             } catch let rejection as EventRejection {
                 throw rejection
             } catch {
-                throw EventRejection(decodingError: error, prefix: nestedInData ? nil : nil)
+                throw EventRejection(decodingError: error, prefix: nil)
             }
         }
         switch type {
@@ -283,7 +283,7 @@ private struct Attributes: Decodable {
 
 extension EventRejection {
     /// Names the field a `DecodingError` is about, e.g. `data.requestedBudget.amountMinor`.
-    init(decodingError error: any Error, prefix: String?) {
+    public init(decodingError error: any Error, prefix: String?) {
         func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
             let keys = (codingPath + (last.map { [$0] } ?? [])).map { key in
                 key.intValue.map { "[\($0)]" } ?? key.stringValue

@@ -15,7 +15,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// Parses `2026-11-30T10:00:00Z`, with or without fractional seconds or a UTC offset.
     public init?(iso8601 text: String) {
-        guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        guard let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
             ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
         else { return nil }
         self.init(date)
@@ -120,6 +120,15 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
         self.number = number
     }
 
+    /// Parses `2026-Q4`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]), parts[1].first == "Q",
+            let n = Int(parts[1].dropFirst()), (1...4).contains(n)
+        else { return nil }
+        self.init(year: y, number: n)
+    }
+
     public var description: String { "\(year)-Q\(number)" }
 
     public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
@@ -127,13 +136,10 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
-        let parts = text.split(separator: "-")
-        guard parts.count == 2, let y = Int(parts[0]), parts[1].first == "Q", let n = Int(parts[1].dropFirst()),
-            (1...4).contains(n)
-        else {
+        guard let quarter = Quarter(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a quarter such as 2026-Q4")
         }
-        self.init(year: y, number: n)
+        self = quarter
     }
 
     public func encode(to encoder: any Encoder) throws {

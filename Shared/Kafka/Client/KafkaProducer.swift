@@ -24,14 +24,13 @@ public final class KafkaProducer: Service, Sendable {
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         rd_kafka_conf_set_dr_msg_cb(conf) { _, message, _ in
             guard let message, let opaque = message.pointee._private else { return }
-            let box = Unmanaged<DeliveryBox>.fromOpaque(opaque).takeRetainedValue()
+            let delivery = Unmanaged<PendingDelivery>.fromOpaque(opaque).takeRetainedValue()
             let m = message.pointee
             if m.err == RD_KAFKA_RESP_ERR_NO_ERROR {
                 let topic = String(cString: rd_kafka_topic_name(m.rkt))
-                box.continuation.resume(
-                    returning: .delivered(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
+                delivery.complete(.success(DeliveryReport(topic: topic, partition: m.partition, offset: m.offset)))
             } else {
-                box.continuation.resume(returning: .failed(KafkaError(.delivery, "delivery failed", m.err)))
+                delivery.complete(.failure(KafkaError(.delivery, "delivery failed", m.err)))
             }
         }
         rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
@@ -51,44 +50,42 @@ public final class KafkaProducer: Service, Sendable {
     /// Publishes one message and returns once the broker acknowledged it.
     @discardableResult
     public func send(_ message: OutgoingMessage) async throws(KafkaError) -> DeliveryReport {
+        try await enqueue(message).report()
+    }
+
+    /// Queues messages in order (librdkafka keeps that order per partition), then waits for every report.
+    /// Throws the first delivery error after all reports are in.
+    @discardableResult
+    public func send(all messages: [OutgoingMessage]) async throws(KafkaError) -> [DeliveryReport] {
+        var pending: [PendingDelivery] = []
+        pending.reserveCapacity(messages.count)
+        for message in messages { pending.append(try await enqueue(message)) }
+        var reports: [DeliveryReport] = []
+        var firstError: KafkaError?
+        for delivery in pending {
+            do { reports.append(try await delivery.report()) } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+        return reports
+    }
+
+    /// Hands a message to librdkafka, waiting for room when its queue is full.
+    public func enqueue(_ message: OutgoingMessage) async throws(KafkaError) -> PendingDelivery {
         while true {
             if context.isClosed { throw KafkaError(.shutDown, "the producer is shut down") }
             let generation = context.room.generation
-            let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<Outcome, Never>) in
-                if let error = enqueue(message, continuation: continuation) {
-                    continuation.resume(returning: .notQueued(error))
-                }
-            }
-            switch outcome {
-            case .delivered(let report): return report
-            case .failed(let error): throw error
-            case .notQueued(let error) where error.isQueueFull:
+            let delivery = PendingDelivery()
+            if let error = enqueue(message, delivery: delivery) {
+                guard error.isQueueFull else { throw error }
                 await context.room.wait(after: generation)
-            case .notQueued(let error): throw error
+                continue
             }
+            return delivery
         }
     }
 
-    /// Publishes messages concurrently (librdkafka keeps order per partition) and waits for every report.
-    public func send(all messages: [OutgoingMessage]) async throws(KafkaError) -> [DeliveryReport] {
-        do {
-            return try await withThrowingTaskGroup(of: (Int, DeliveryReport).self) { group in
-                for (index, message) in messages.enumerated() {
-                    group.addTask { (index, try await self.send(message)) }
-                }
-                var reports = [DeliveryReport?](repeating: nil, count: messages.count)
-                for try await (index, report) in group { reports[index] = report }
-                return reports.map { $0! }
-            }
-        } catch let error as KafkaError {
-            throw error
-        } catch {
-            throw KafkaError(.delivery, "\(error)")
-        }
-    }
-
-    /// Queues a message; returns the error when librdkafka refused it (the continuation is then not used).
-    private func enqueue(_ message: OutgoingMessage, continuation: CheckedContinuation<Outcome, Never>) -> KafkaError? {
+    /// Queues a message; returns the error when librdkafka refused it.
+    private func enqueue(_ message: OutgoingMessage, delivery: PendingDelivery) -> KafkaError? {
         let headers = rd_kafka_headers_new(message.headers.count)!
         for header in message.headers {
             let added = header.value.withUnsafeBytes { bytes in
@@ -99,7 +96,7 @@ public final class KafkaProducer: Service, Sendable {
                 return KafkaError(.delivery, "header \(header.name) refused", added)
             }
         }
-        let box = Unmanaged.passRetained(DeliveryBox(continuation))
+        let box = Unmanaged.passRetained(delivery)
         let result = message.value.withUnsafeBytes { value in
             withOptionalBytes(message.key) { key in
                 triad_produce(
@@ -155,16 +152,35 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    enum Outcome: Sendable {
-        case delivered(DeliveryReport)
-        case failed(KafkaError)
-        case notQueued(KafkaError)
-    }
 }
 
-private final class DeliveryBox {
-    let continuation: CheckedContinuation<KafkaProducer.Outcome, Never>
-    init(_ continuation: CheckedContinuation<KafkaProducer.Outcome, Never>) { self.continuation = continuation }
+/// A queued message whose delivery report has not necessarily arrived yet.
+public final class PendingDelivery: Sendable {
+    private let state = Mutex<(result: Result<DeliveryReport, KafkaError>?, waiter: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>?)>((nil, nil))
+
+    init() {}
+
+    func complete(_ result: Result<DeliveryReport, KafkaError>) {
+        let waiter = state.withLock { state in
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    /// Waits for the broker's acknowledgement (or librdkafka's final error).
+    public func report() async throws(KafkaError) -> DeliveryReport {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) in
+            let ready = state.withLock { state -> Result<DeliveryReport, KafkaError>? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        return try result.get()
+    }
 }
 
 /// State the C callbacks and the poll thread share with the producer.

@@ -1,0 +1,99 @@
+import Finance
+import Foundation
+import Hummingbird
+import Logging
+import TriadEvents
+import TriadRuntime
+
+/// Finance: budget decisions from the quarterly envelope, the spend ledger and ROI reports.
+@main
+enum FinanceService {
+    static func main() async {
+        let code = await ServiceHost.main(service: .finance, defaultPort: 8082) { runtime, environment, logger throws(ConfigurationError) in
+            let config = try FinanceConfig(runtime: runtime, environment: environment)
+            logger.info(
+                "budget policy",
+                metadata: ["envelope": "\(config.policy.quarterlyEnvelope)", "hurdle-bps": "\(config.policy.hurdleBps)"])
+            return definition(ledger: FinanceLedger(policy: config.policy), state: StateBox(InMemoryFinanceStore()))
+        }
+        exit(code)
+    }
+
+    static func definition(ledger: FinanceLedger, state: StateBox<InMemoryFinanceStore>) -> ServiceDefinition {
+        ServiceDefinition(
+            consumes: [.marketingCampaigns, .adSpend, .attributions],
+            produces: [.budgetDecisions, .roi],
+            handler: { received in state.withLock { ledger.apply(received.event, to: &$0) } },
+            reports: { state.withLock { ledger.pendingRoiReports(in: &$0) } },
+            routes: { router, _ in
+                router.get("/campaigns/:id/roi") { _, context in
+                    let id = try context.parameters.require("id")
+                    guard let account = state.withLock({ $0.account(id) }) else {
+                        return JSONResponse.error(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
+                    }
+                    return JSONResponse.make(CampaignFigures(account, currency: ledger.policy.quarterlyEnvelope.currency))
+                }
+                router.get("/envelope") { request, _ in
+                    let quarters: [Quarter]
+                    if let text = request.uri.queryParameters.get("quarter") {
+                        guard let quarter = Quarter(text) else {
+                            return JSONResponse.error(.badRequest, field: "quarter", reason: "must look like 2026-Q4, got '\(text)'")
+                        }
+                        quarters = [quarter]
+                    } else {
+                        quarters = state.withLock { $0.quartersWithReservations() }
+                    }
+                    let statuses = state.withLock { store in quarters.map { ledger.envelope(for: $0, store: store) } }
+                    return JSONResponse.make(
+                        EnvelopeView(
+                            quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps,
+                            quarters: statuses))
+                }
+            })
+    }
+}
+
+struct EnvelopeView: Encodable {
+    let quarterlyEnvelope: Money
+    let hurdleBps: Int64
+    let quarters: [EnvelopeStatus]
+}
+
+/// A campaign's money as finance sees it.
+struct CampaignFigures: Encodable {
+    let campaignId: String
+    let quarter: Quarter?
+    let decision: String?
+    let rejectionReason: BudgetRejectionReason?
+    let approvedBudget: Money?
+    let spend: Money
+    let revenue: Money
+    let conversions: Int64
+    let roiBps: Int64?
+    let roasBps: Int64?
+    let cacMinor: Int64?
+    let budgetExceeded: Bool
+    let completed: Bool
+    let released: Money
+
+    init(_ account: CampaignAccount, currency: String) {
+        let report = account.roiReport(currency: currency)
+        campaignId = account.campaignId
+        quarter = account.quarter
+        switch account.decision {
+        case .approved: (decision, rejectionReason) = ("approved", nil)
+        case .rejected(let reason): (decision, rejectionReason) = ("rejected", reason)
+        case nil: (decision, rejectionReason) = (nil, nil)
+        }
+        approvedBudget = account.approvedMinor.map { Money(amountMinor: $0, currency: currency) }
+        spend = report.spend
+        revenue = report.revenue
+        conversions = report.conversions
+        roiBps = report.roiBps
+        roasBps = report.roasBps
+        cacMinor = report.cacMinor
+        budgetExceeded = account.exceededReported
+        completed = account.completed
+        released = Money(amountMinor: account.releasedMinor, currency: currency)
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import Hummingbird
+import Marketing
+import TriadEvents
+import TriadRuntime
+
+/// Marketing: campaigns and their state machine over HTTP, reactions to finance, and the briefing.
+@main
+enum MarketingService {
+    static func main() async {
+        let code = await ServiceHost.main(service: .marketing, defaultPort: 8081) { _, environment, _ throws(ConfigurationError) in
+            let config = try MarketingConfig(environment: environment)
+            return definition(briefing: config.briefing, state: StateBox(InMemoryMarketingStore()))
+        }
+        exit(code)
+    }
+
+    static func definition(briefing: BriefingPolicy, state: StateBox<InMemoryMarketingStore>) -> ServiceDefinition {
+        let desk = CampaignDesk()
+        return ServiceDefinition(
+            consumes: [.budgetDecisions, .roi, .insights],
+            produces: [.marketingCampaigns],
+            handler: { received throws(EventRejection) in
+                try state.withLock { (store: inout InMemoryMarketingStore) throws(EventRejection) in
+                    try desk.apply(received.event, to: &store)
+                }
+            },
+            routes: { router, routeContext in
+                CampaignRoutes(desk: desk, state: state, briefing: briefing, context: routeContext).add(to: router)
+            })
+    }
+}

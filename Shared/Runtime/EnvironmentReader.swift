@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+import TriadEvents
+
+/// A configuration value that cannot be used, named by its environment variable.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let variable: String
+    public let reason: String
+
+    public init(variable: String, reason: String) {
+        self.variable = variable
+        self.reason = reason
+    }
+
+    public var description: String { "\(variable): \(reason)" }
+}
+
+/// Reads typed configuration from environment variables with defaults, and remembers every
+/// variable it was asked for (so the deployment files can be checked against what the code reads).
+public final class EnvironmentReader: Sendable {
+    private let values: [String: String]
+    private let read = Mutex<[String]>([])
+
+    public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+        self.values = values
+    }
+
+    /// The variables read so far, in order.
+    public var variablesRead: [String] { read.withLock { $0 } }
+
+    private func raw(_ name: String) -> String? {
+        read.withLock { if !$0.contains(name) { $0.append(name) } }
+        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        return value
+    }
+
+    public func string(_ name: String, default fallback: String) -> String { raw(name) ?? fallback }
+
+    public func optionalString(_ name: String) -> String? { raw(name) }
+
+    public func integer(_ name: String, default fallback: Int64, in range: ClosedRange<Int64>) throws(ConfigurationError)
+        -> Int64
+    {
+        guard let text = raw(name) else { return fallback }
+        guard let value = Int64(text) else {
+            throw ConfigurationError(variable: name, reason: "must be an integer, got '\(text)'")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(
+                variable: name, reason: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+
+    public func port(_ name: String, default fallback: Int) throws(ConfigurationError) -> Int {
+        Int(try integer(name, default: Int64(fallback), in: 0...65_535))
+    }
+
+    public func boolean(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = raw(name) else { return fallback }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(variable: name, reason: "must be true or false, got '\(text)'")
+        }
+    }
+
+    public func currency(_ name: String, default fallback: Currency) throws(ConfigurationError) -> Currency {
+        guard let text = raw(name) else { return fallback }
+        do {
+            return try Currency(text)
+        } catch {
+            throw ConfigurationError(variable: name, reason: error.reason)
+        }
+    }
+
+    /// A choice among fixed words.
+    public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws(ConfigurationError)
+        -> T where T.RawValue == String
+    {
+        guard let text = raw(name) else { return fallback }
+        guard let value = T(rawValue: text.lowercased()) else {
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: name, reason: "must be one of \(allowed), got '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,79 @@
+import Logging
+import TriadEvents
+import TriadKafka
+
+/// What every service process needs, read from `TRIAD_*` environment variables.
+public struct RuntimeConfig: Sendable {
+    public enum LogLevel: String, CaseIterable, Sendable {
+        case trace, debug, info, notice, warning, error, critical
+        var level: Logger.Level { Logger.Level(rawValue: rawValue)! }
+    }
+
+    public let service: Producer
+    /// `TRIAD_KAFKA_BROKERS`: bootstrap servers, `host:port[,host:port…]`.
+    public let brokers: String
+    /// `TRIAD_GROUP_ID`: the consumer group; instances of one service share it.
+    public let groupId: String
+    public let httpHost: String
+    public let httpPort: Int
+    public let currency: Currency
+    public let sessionTimeoutMilliseconds: Int64
+    /// How often coalesced reports (ROI, performance) go out.
+    public let reportIntervalMilliseconds: Int64
+    public let maxBatchSize: Int
+    /// Create the topics this service uses at start (idempotent).
+    public let createTopics: Bool
+    public let logLevel: LogLevel
+    /// librdkafka security properties (`security.protocol`, SASL, CA file); values never logged.
+    public let kafkaSecurity: [String: String]
+    /// Largest request body the HTTP API reads.
+    public let maxRequestBytes: Int
+
+    public init(service: Producer, defaultPort: Int, environment: EnvironmentReader) throws(ConfigurationError) {
+        self.service = service
+        brokers = environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092")
+        groupId = environment.string("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
+        httpHost = environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1")
+        httpPort = try environment.port("TRIAD_HTTP_PORT", default: defaultPort)
+        currency = try environment.currency("TRIAD_CURRENCY", default: .euro)
+        sessionTimeoutMilliseconds = try environment.integer(
+            "TRIAD_KAFKA_SESSION_TIMEOUT_MS", default: 6000, in: 1000...3_600_000)
+        reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS", default: 1000, in: 10...3_600_000)
+        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: 500, in: 1...100_000))
+        createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
+        logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
+        maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
+        var security: [String: String] = [:]
+        let securityVariables = [
+            ("TRIAD_KAFKA_SECURITY_PROTOCOL", "security.protocol"), ("TRIAD_KAFKA_SASL_MECHANISM", "sasl.mechanism"),
+            ("TRIAD_KAFKA_SASL_USERNAME", "sasl.username"), ("TRIAD_KAFKA_SASL_PASSWORD", "sasl.password"),
+            ("TRIAD_KAFKA_SSL_CA_LOCATION", "ssl.ca.location"),
+        ]
+        for (variable, property) in securityVariables {
+            if let value = environment.optionalString(variable) { security[property] = value }
+        }
+        kafkaSecurity = security
+        if brokers.split(separator: ",").contains(where: { !$0.contains(":") }) {
+            throw ConfigurationError(
+                variable: "TRIAD_KAFKA_BROKERS", reason: "must be host:port[,host:port…], got '\(brokers)'")
+        }
+    }
+
+    public var kafka: KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: brokers, properties: kafkaSecurity)
+    }
+
+    public var consumerKafka: KafkaConfiguration {
+        kafka.with([
+            "group.id": groupId, "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "heartbeat.interval.ms": String(max(sessionTimeoutMilliseconds / 3, 100)),
+            "client.id": "triad-\(service.rawValue)-consumer",
+        ])
+    }
+
+    public var producerKafka: KafkaConfiguration {
+        kafka.with(["client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5"])
+    }
+
+    public var source: String { "/triad/\(service.rawValue)" }
+}

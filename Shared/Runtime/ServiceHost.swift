@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TriadEvents
+import TriadKafka
+import UnixSignals
+
+/// What makes one service different from the others; the host wires the rest.
+public struct ServiceDefinition: Sendable {
+    public typealias Routes = @Sendable (Router<BasicRequestContext>, RouteContext) -> Void
+
+    public var consumes: [Topic]
+    public var produces: [Topic]
+    public var handler: EventPipeline.Handler
+    /// Coalesced reports to publish every report interval, if the service has any.
+    public var reports: PeriodicReporter.Collect?
+    public var routes: Routes
+
+    public init(
+        consumes: [Topic], produces: [Topic], handler: @escaping EventPipeline.Handler,
+        reports: PeriodicReporter.Collect? = nil, routes: @escaping Routes
+    ) {
+        self.consumes = consumes
+        self.produces = produces
+        self.handler = handler
+        self.reports = reports
+        self.routes = routes
+    }
+}
+
+/// What a service's HTTP routes may use.
+public struct RouteContext: Sendable {
+    public let publisher: EventPublisher
+    public let codec: EventCodec
+    public let config: RuntimeConfig
+    public let logger: Logger
+}
+
+/// Builds and runs one service process: Kafka producer and consumer, the event pipeline,
+/// coalesced reports and the HTTP server, all in one `ServiceGroup` that handles SIGTERM/SIGINT.
+public enum ServiceHost {
+    public static func makeLogger(_ config: RuntimeConfig) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = config.logLevel.level
+            return handler
+        }
+        return Logger(label: "triad.\(config.service.rawValue)")
+    }
+
+    /// Builds the whole process; tests call this too.
+    public static func buildServiceGroup(config: RuntimeConfig, definition: ServiceDefinition, logger: Logger)
+        async throws -> ServiceGroup
+    {
+        let version = LibrdkafkaVersion.loaded
+        logger.info("librdkafka loaded", metadata: ["version": "\(version)"])
+        try version.requireSupported()
+
+        if config.createTopics {
+            let topics = Set(definition.consumes + definition.produces).map { ($0.name, $0.defaultPartitions) }
+                + [(Topic.deadLetter(of: config.service), Int32(1))]
+            try await KafkaAdmin(configuration: config.kafka).createTopics(topics.sorted { $0.0 < $1.0 })
+        }
+
+        let metrics = ServiceMetrics()
+        let codec = EventCodec(rules: ValidationRules(currency: config.currency))
+        let producer = try KafkaProducer(configuration: config.producerKafka, logger: logger)
+        let publisher = EventPublisher(producer: producer, codec: codec, source: config.source, metrics: metrics)
+        let deadLetters = DeadLetters(producer: producer, service: config.service, metrics: metrics, logger: logger)
+        let pipeline = EventPipeline(
+            codec: codec, publisher: publisher, deadLetters: deadLetters, metrics: metrics, logger: logger,
+            handler: definition.handler)
+        let consumer = try KafkaConsumer(
+            configuration: config.consumerKafka, topics: definition.consumes.map(\.name), logger: logger,
+            maxBatchSize: config.maxBatchSize
+        ) { batch in
+            try await pipeline.process(batch)
+        }
+
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestCounter(metrics: metrics))
+        router.get("/health/live") { _, _ in JSONResponse.make(["status": "live"]) }
+        router.get("/health/ready") { _, _ in
+            let partitions = consumer.assignedPartitions.map(\.description).sorted()
+            return consumer.isAssigned
+                ? JSONResponse.make(Readiness(status: "ready", partitions: partitions))
+                : JSONResponse.make(Readiness(status: "waiting for a partition assignment", partitions: []), status: .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
+        }
+        definition.routes(router, RouteContext(publisher: publisher, codec: codec, config: config, logger: logger))
+        let app = Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(config.httpHost, port: config.httpPort), serverName: "triad-\(config.service.rawValue)"),
+            logger: logger)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
+        if let reports = definition.reports {
+            let reporter = PeriodicReporter(
+                interval: .milliseconds(config.reportIntervalMilliseconds), publisher: publisher, logger: logger,
+                collect: reports)
+            services.append(.init(service: reporter))
+        }
+        services.append(.init(service: consumer))
+        services.append(.init(service: app))
+        // Shutdown runs in reverse: HTTP stops, the consumer drains and commits, the last reports
+        // go out, and the producer flushes.
+        var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
+        return ServiceGroup(configuration: groupConfig)
+    }
+
+    /// The body of every service's `main`: reads configuration, runs until SIGTERM/SIGINT, and
+    /// returns the process exit code. Configuration errors name the variable and exit with 78.
+    public static func main(
+        service: Producer, defaultPort: Int,
+        define: @Sendable (RuntimeConfig, EnvironmentReader, Logger) throws(ConfigurationError) -> ServiceDefinition
+    ) async -> Int32 {
+        let environment = EnvironmentReader()
+        let config: RuntimeConfig
+        let definition: ServiceDefinition
+        let logger: Logger
+        do {
+            config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
+            logger = makeLogger(config)
+            definition = try define(config, environment, logger)
+        } catch {
+            FileHandle.standardError.write(Data("\(service.rawValue)-service: configuration error: \(error)\n".utf8))
+            return 78
+        }
+        do {
+            logger.info(
+                "starting",
+                metadata: [
+                    "brokers": "\(config.brokers)", "group": "\(config.groupId)",
+                    "http": "\(config.httpHost):\(config.httpPort)", "currency": "\(config.currency)",
+                ])
+            let group = try await buildServiceGroup(config: config, definition: definition, logger: logger)
+            try await group.run()
+            logger.info("stopped")
+            return 0
+        } catch {
+            logger.critical("\(service.rawValue)-service failed: \(error)")
+            return 1
+        }
+    }
+}
+
+struct Readiness: Encodable {
+    let status: String
+    let partitions: [String]
+}
+
+/// Counts HTTP requests by route and status.
+struct RequestCounter<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServiceMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            let response = try await next(request, context)
+            count(request, context, response.status.code)
+            return response
+        } catch let error as any HTTPResponseError {
+            count(request, context, error.status.code)
+            throw error
+        }
+    }
+
+    private func count(_ request: Request, _ context: Context, _ status: Int) {
+        metrics.increment(
+            "triad_http_requests_total",
+            [("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"), ("status", String(status))])
+    }
+}
