@@ -19,6 +19,8 @@ public struct Campaign: Sendable, Equatable, Codable {
     public var approvedBudget: Money?
     public var rejectionReason: BudgetRejectionReason?
     public var pauseReason: String?
+    /// Finance reported spend over the approved budget.
+    public var budgetExceeded = false
 
     public init(planned: CampaignPlanned) {
         id = planned.campaignId
@@ -59,6 +61,7 @@ public enum CampaignError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(String)
     case alreadyExists(String)
     case refusedTransition(campaignId: String, command: CampaignCommand, status: CampaignStatus)
+    case budgetExceeded(String)
 
     public var description: String {
         switch self {
@@ -68,6 +71,7 @@ public enum CampaignError: Error, Equatable, Sendable, CustomStringConvertible {
             command == .launch && (status == .planned || status == .rejected)
                 ? "campaign \(id) cannot launch: finance has not approved its budget (status \(status.rawValue))"
                 : "campaign \(id) cannot \(command.rawValue) while \(status.rawValue)"
+        case .budgetExceeded(let id): "campaign \(id) cannot go live: finance reported its budget exceeded"
         }
     }
 }

@@ -24,6 +24,7 @@ public struct CampaignDesk: Sendable {
         guard transition.from.contains(campaign.status) else {
             throw .refusedTransition(campaignId: id, command: command, status: campaign.status)
         }
+        if transition.to == .live, campaign.budgetExceeded { throw .budgetExceeded(id) }
         campaign.status = transition.to
         let event: DomainEvent
         switch command {
@@ -66,7 +67,11 @@ public struct CampaignDesk: Sendable {
             return []
         case .budgetExceeded(let exceeded):
             var campaign = try known(exceeded.campaignId, store)
-            guard campaign.status == .live else { return [] }
+            campaign.budgetExceeded = true
+            guard campaign.status == .live else {
+                store.save(campaign)  // not live: remembered, so it cannot go live later
+                return []
+            }
             campaign.status = .paused
             campaign.pauseReason = Self.budgetExceededReason
             store.save(campaign)

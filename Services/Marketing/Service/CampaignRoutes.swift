@@ -85,7 +85,7 @@ struct CampaignRoutes: Sendable {
             switch error {
             case .notFound: throw HTTPRefusal(JSONResponse.error(.notFound, field: "id", reason: error.description))
             case .alreadyExists: throw HTTPRefusal(JSONResponse.error(.conflict, field: "id", reason: error.description))
-            case .refusedTransition:
+            case .refusedTransition, .budgetExceeded:
                 throw HTTPRefusal(JSONResponse.error(.conflict, field: "status", reason: error.description, code: "refused-transition"))
             }
         }

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `triad` command-line tool: a supported way for people and other systems to talk to the suite.
+@main
+struct Triad: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Work with a Triad deployment over Kafka.",
+        subcommands: [Publish.self, Topics.self])
+}
+
+/// Options every command that talks to Kafka shares.
+struct BrokerOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers (host:port[,host:port…]).")
+    var brokers: String = "127.0.0.1:9092"
+}
