@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Plays the demo scenario against running services and prints the executive briefing.
+
+Marketing plans campaigns over HTTP; finance decides their budgets; marketing launches the approved
+ones; then ad spend and customer interactions arrive through `triad publish`, as another system
+would send them. Every wait is a poll with a deadline.
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DEMO = ROOT / "demo"
+
+
+def http(method, url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def wait_for(what, check, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            sys.exit(f"demo: gave up waiting for {what} after {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def campaign_status(marketing, campaign_id):
+    status, body = http("GET", f"{marketing}/campaigns/{campaign_id}")
+    return body.get("status") if status == 200 else None
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--marketing", default="http://127.0.0.1:8081")
+    parser.add_argument("--brokers", default="127.0.0.1:9092")
+    parser.add_argument("--triad", default=str(ROOT / ".build" / "debug" / "triad"))
+    args = parser.parse_args()
+    marketing = args.marketing
+
+    campaigns = json.loads((DEMO / "campaigns.json").read_text())
+    first, last = campaigns[:-1], campaigns[-1]
+    for campaign in first:
+        status, body = http("POST", f"{marketing}/campaigns", campaign)
+        if status != 201:
+            sys.exit(f"demo: planning {campaign['id']} failed with {status}: {body}")
+        print(f"planned  {campaign['id']:<10} requesting {campaign['requestedBudget']['amountMinor']:>10} minor units")
+    for campaign in first:
+        decided = wait_for(f"finance's decision on {campaign['id']}",
+                           lambda: campaign_status(marketing, campaign["id"]) in ("approved", "rejected")
+                           and campaign_status(marketing, campaign["id"]))
+        print(f"finance  {campaign['id']:<10} {decided}")
+    # Planned once the others hold their reservations: the quarter's envelope is spent by now.
+    status, body = http("POST", f"{marketing}/campaigns", last)
+    if status != 201:
+        sys.exit(f"demo: planning {last['id']} failed with {status}: {body}")
+    decided = wait_for(f"finance's decision on {last['id']}",
+                       lambda: campaign_status(marketing, last["id"]) in ("approved", "rejected")
+                       and campaign_status(marketing, last["id"]))
+    print(f"finance  {last['id']:<10} {decided} (planned after the envelope was reserved)")
+
+    for campaign in campaigns:
+        if campaign_status(marketing, campaign["id"]) == "approved":
+            status, body = http("POST", f"{marketing}/campaigns/{campaign['id']}/launch")
+            print(f"launch   {campaign['id']:<10} -> {body.get('status') if status == 200 else body}")
+
+    for topic, name in (("ads.spend", "ad-spend.jsonl"), ("customer.interactions", "interactions.jsonl")):
+        subprocess.run([args.triad, "publish", "--brokers", args.brokers, "--topic", topic,
+                        "--file", str(DEMO / name)], check=True)
+
+    def settled():
+        status, briefing = http("GET", f"{marketing}/briefing")
+        if status != 200:
+            return None
+        lines = {line["campaignId"]: line for line in briefing["campaigns"]}
+        ready = (lines.get("c-search", {}).get("conversions") == 2
+                 and lines.get("c-search", {}).get("spend", {}).get("amountMinor") == 300000
+                 and lines.get("c-social", {}).get("spend", {}).get("amountMinor") == 1200000
+                 and lines.get("c-email", {}).get("status") == "paused"
+                 and sum(briefing["churnRiskBySegment"].values()) == 13)
+        return briefing if ready else None
+
+    briefing = wait_for("the briefing to reflect every event", settled)
+    print_briefing(briefing)
+
+
+def print_briefing(briefing):
+    currency = briefing["currency"]
+    print(f"\n=== Executive briefing ({currency}, amounts in minor units) ===")
+    print(f"{'campaign':<10} {'status':<10} {'budget':>10} {'spend':>10} {'revenue':>10} {'conv':>5} "
+          f"{'ROI bps':>8} {'target':>7} {'impr':>5} {'clicks':>6}")
+    for line in briefing["campaigns"]:
+        roi = line.get("roiBps")
+        print(f"{line['campaignId']:<10} {line['status']:<10} {line['approvedBudget']['amountMinor']:>10} "
+              f"{line['spend']['amountMinor']:>10} {line['revenue']['amountMinor']:>10} {line['conversions']:>5} "
+              f"{'-' if roi is None else roi:>8} {line['targetRoiBps']:>7} "
+              f"{line['performance']['impressions']:>5} {line['performance']['clicks']:>6}")
+    totals = briefing["totals"]
+    print(f"{'total':<10} {'':<10} {totals['approvedBudget']['amountMinor']:>10} {totals['spend']['amountMinor']:>10} "
+          f"{totals['revenue']['amountMinor']:>10} {totals['conversions']:>5} {totals.get('roiBps', '-'):>8}")
+    print("\nCustomers at churn risk by segment: "
+          + ", ".join(f"{segment} {count}" for segment, count in sorted(briefing["churnRiskBySegment"].items())))
+    print("\nRecommendations:")
+    for recommendation in briefing["recommendations"]:
+        target = recommendation.get("campaignId") or recommendation.get("segment")
+        print(f"  {recommendation['action']:<18} {target:<10} {recommendation['reason']}")
+
+
+if __name__ == "__main__":
+    main()
