@@ -1,0 +1,166 @@
+import Analytics
+import Testing
+import TriadEvents
+
+@Suite struct AnalyticsTests {
+    let analytics = Analytics(policy: AnalyticsPolicy(attributionWindowDays: 30, inactivityDays: 60, currency: "EUR"))
+    var store = InMemoryAnalyticsStore()
+    static let day: Int64 = 86_400_000
+    let t0 = Timestamp(iso8601: "2026-10-01T00:00:00Z")!
+
+    func at(days: Int64, ms: Int64 = 0) -> Timestamp { t0.adding(milliseconds: days * Self.day + ms) }
+
+    func interaction(
+        _ customer: String, _ kind: InteractionKind, _ time: Timestamp, campaign: String? = nil, segment: String? = nil,
+        order: String? = nil, revenue: Int64? = nil
+    ) -> DomainEvent {
+        .customerInteraction(
+            CustomerInteraction(
+                customerId: customer, kind: kind, occurredAt: time, campaignId: campaign, segment: segment, orderId: order,
+                revenue: revenue.map { Currency.euro.money($0) }))
+    }
+
+    func attributed(_ events: [DomainEvent]) -> [ConversionAttributed] {
+        events.compactMap { if case .conversionAttributed(let c) = $0 { c } else { nil } }
+    }
+
+    func churn(_ events: [DomainEvent]) -> [ChurnRiskDetected] {
+        events.compactMap { if case .churnRiskDetected(let c) = $0 { c } else { nil } }
+    }
+
+    @Test mutating func purchasesGoToTheLatestTouchInsideTheWindow() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "old"), to: &store)
+        _ = analytics.apply(interaction("u", .visit, at(days: 5), campaign: "new"), to: &store)
+        _ = analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)  // not a touch
+        let events = analytics.apply(interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
+        #expect(
+            attributed(events) == [
+                ConversionAttributed(campaignId: "new", orderId: "o1", customerId: "u", revenue: Currency.euro.money(1234), occurredAt: at(days: 7))
+            ])
+        #expect(store.counters("new")?.purchases == 1)
+        #expect(store.counters("new")?.revenueMinor == 1234)
+    }
+
+    @Test mutating func aTouchExactlyOneWindowBeforeStillCounts() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let events = analytics.apply(interaction("u", .purchase, at(days: 30), order: "o1", revenue: 1), to: &store)
+        #expect(attributed(events).map(\.campaignId) == ["c"])
+    }
+
+    @Test mutating func aTouchOneMillisecondOutsideTheWindowDoesNot() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let events = analytics.apply(interaction("u", .purchase, at(days: 30, ms: 1), order: "o1", revenue: 7), to: &store)
+        #expect(attributed(events).isEmpty)
+        #expect(store.organic == { var o = OrganicTotals(); o.purchases = 1; o.revenueMinor = 7; return o }())
+    }
+
+    @Test mutating func aPurchasesOwnCampaignWins() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "touched"), to: &store)
+        let events = analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "own", order: "o1", revenue: 1), to: &store)
+        #expect(attributed(events).map(\.campaignId) == ["own"])
+        #expect(store.counters("own")?.purchases == 1)
+    }
+
+    @Test mutating func touchesAfterThePurchaseAreNotUsedRetroactively() {
+        let first = analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
+        #expect(attributed(first).isEmpty)
+        _ = analytics.apply(interaction("u", .click, at(days: 9), campaign: "late"), to: &store)
+        // The late touch does count for later purchases.
+        let second = analytics.apply(interaction("u", .purchase, at(days: 11), order: "o2", revenue: 1), to: &store)
+        #expect(attributed(second).map(\.campaignId) == ["late"])
+        #expect(store.organic.purchases == 1)
+    }
+
+    @Test mutating func touchesInTheFutureOfThePurchaseAreIgnored() {
+        _ = analytics.apply(interaction("u", .click, at(days: 20), campaign: "future"), to: &store)
+        _ = analytics.apply(interaction("u", .click, at(days: 5), campaign: "past"), to: &store)
+        let events = analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
+        #expect(attributed(events).map(\.campaignId) == ["past"])
+    }
+
+    @Test mutating func anOrderIsAttributedOnceHoweverOftenItArrives() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let first = analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
+        let again = analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
+        #expect(attributed(first).count == 1)
+        #expect(attributed(again).isEmpty)
+        #expect(store.counters("c")?.purchases == 1)
+        #expect(store.counters("c")?.revenueMinor == 500)
+        #expect(store.customer("u")?.purchases == 1)
+    }
+
+    @Test mutating func countersCountEveryKindCarryingTheCampaign() {
+        for kind in [InteractionKind.impression, .impression, .click, .visit, .signup, .unsubscribe] {
+            _ = analytics.apply(interaction("u", kind, at(days: 0), campaign: "c"), to: &store)
+        }
+        _ = analytics.apply(interaction("v", .click, at(days: 0)), to: &store)  // no campaign
+        let counters = store.counters("c")
+        #expect(counters?.impressions == 2)
+        #expect(counters?.clicks == 1)
+        #expect(counters?.visits == 1)
+        #expect(counters?.signups == 1)
+        let reports = analytics.pendingPerformanceReports(in: &store)
+        #expect(
+            reports == [
+                .campaignPerformanceReported(
+                    CampaignPerformanceReported(
+                        campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0, revenue: Currency.euro.money(0)))
+            ])
+        #expect(analytics.pendingPerformanceReports(in: &store).isEmpty)
+    }
+
+    @Test mutating func segmentIsTheLatestSeenElseUnassigned() {
+        _ = analytics.apply(interaction("u", .click, at(days: 0)), to: &store)
+        #expect(store.customer("u")?.segment == "unassigned")
+        _ = analytics.apply(interaction("u", .click, at(days: 1), segment: "young"), to: &store)
+        _ = analytics.apply(interaction("u", .click, at(days: 2)), to: &store)
+        #expect(store.customer("u")?.segment == "young")
+        let events = analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)
+        #expect(churn(events).map(\.segment) == ["young"])
+    }
+
+    @Test mutating func unsubscribingIsAChurnRiskOncePerEpisode() {
+        let first = analytics.apply(interaction("u", .unsubscribe, at(days: 0), segment: "s"), to: &store)
+        #expect(churn(first).map(\.reason) == [.unsubscribed])
+        #expect(churn(analytics.apply(interaction("u", .unsubscribe, at(days: 1)), to: &store)).isEmpty)
+        // Active again: a new episode.
+        _ = analytics.apply(interaction("u", .visit, at(days: 2)), to: &store)
+        #expect(churn(analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)).count == 1)
+    }
+
+    @Test mutating func silentBuyersBecomeAtRiskExactlyAtTheThresholdInEventTime() {
+        _ = analytics.apply(interaction("buyer", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
+        _ = analytics.apply(interaction("browser", .visit, at(days: 0)), to: &store)  // never bought: never at risk
+        let before = analytics.apply(interaction("other", .impression, at(days: 60, ms: -1)), to: &store)
+        #expect(churn(before).isEmpty)
+        let at60 = analytics.apply(interaction("other", .impression, at(days: 60)), to: &store)
+        #expect(
+            churn(at60) == [
+                ChurnRiskDetected(customerId: "buyer", segment: "loyal", reason: .inactive, lastActivityAt: at(days: 0), detectedAt: at(days: 60))
+            ])
+        // Once per episode.
+        #expect(churn(analytics.apply(interaction("other", .impression, at(days: 90)), to: &store)).isEmpty)
+    }
+
+    @Test mutating func impressionsAreNotActivity() {
+        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        _ = analytics.apply(interaction("u", .impression, at(days: 59), campaign: "c"), to: &store)
+        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+    }
+
+    @Test mutating func activityStartsANewEpisode() {
+        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 61)), to: &store)).count == 1)
+        _ = analytics.apply(interaction("u", .visit, at(days: 62)), to: &store)
+        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 121)), to: &store)).isEmpty)
+        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
+    }
+
+    @Test mutating func lateEventsDoNotMoveTheClockBack() {
+        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        _ = analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)
+        _ = analytics.apply(interaction("x", .visit, at(days: 10)), to: &store)
+        #expect(store.eventClock == at(days: 50))
+        #expect(churn(analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+    }
+}

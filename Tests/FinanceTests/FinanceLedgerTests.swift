@@ -1,0 +1,146 @@
+import Finance
+import Testing
+import TriadEvents
+
+@Suite struct FinanceLedgerTests {
+    let ledger = FinanceLedger(policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(1_000_000), hurdleBps: 1000))
+    var store = InMemoryFinanceStore()
+
+    func planned(_ id: String, budget: Int64, target: Int64 = 1500, start: String = "2026-10-01") -> DomainEvent {
+        .campaignPlanned(
+            CampaignPlanned(
+                campaignId: id, name: id, channel: .search, segment: "s", requestedBudget: Currency.euro.money(budget),
+                startDate: CalendarDate(start)!, endDate: CalendarDate("2027-06-30")!, targetRoiBps: target))
+    }
+
+    func spend(_ id: String, _ amount: Int64) -> DomainEvent {
+        .adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount)))
+    }
+
+    func conversion(_ id: String, order: String, revenue: Int64) -> DomainEvent {
+        .conversionAttributed(
+            ConversionAttributed(
+                campaignId: id, orderId: order, customerId: "u", revenue: Currency.euro.money(revenue),
+                occurredAt: Timestamp(millisecondsSinceEpoch: 0)))
+    }
+
+    let q4 = Quarter(year: 2026, number: 4)
+
+    @Test mutating func approvesTheFullAmountAndReservesIt() {
+        let events = ledger.apply(planned("a", budget: 400_000), to: &store)
+        #expect(events == [.budgetApproved(BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4))])
+        #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
+    }
+
+    @Test mutating func rejectsTargetsUnderTheHurdleFirst() {
+        // Also too expensive, but the hurdle is checked first.
+        let events = ledger.apply(planned("a", budget: 5_000_000, target: 999), to: &store)
+        guard case .budgetRejected(let rejected) = events.first else {
+            Issue.record("expected a rejection, got \(events)")
+            return
+        }
+        #expect(rejected.reason == .targetRoiBelowHurdle)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 1_000_000)
+        // The hurdle itself passes.
+        #expect(ledger.apply(planned("b", budget: 1, target: 1000), to: &store).first?.type == .budgetApproved)
+    }
+
+    @Test mutating func rejectsRequestsOverWhatIsLeftAndApprovesExactlyWhatIsLeft() {
+        _ = ledger.apply(planned("a", budget: 700_000), to: &store)
+        let over = ledger.apply(planned("b", budget: 300_001), to: &store)
+        guard case .budgetRejected(let rejected) = over.first else {
+            Issue.record("expected a rejection, got \(over)")
+            return
+        }
+        #expect(rejected.reason == .insufficientEnvelope)
+        #expect(ledger.apply(planned("c", budget: 300_000), to: &store).first?.type == .budgetApproved)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 0)
+    }
+
+    @Test mutating func eachQuarterHasItsOwnEnvelope() {
+        _ = ledger.apply(planned("a", budget: 1_000_000, start: "2026-12-31"), to: &store)
+        let nextQuarter = ledger.apply(planned("b", budget: 1_000_000, start: "2027-01-01"), to: &store)
+        #expect(
+            nextQuarter == [
+                .budgetApproved(BudgetApproved(campaignId: "b", approvedBudget: Currency.euro.money(1_000_000), quarter: Quarter(year: 2027, number: 1)))
+            ])
+        #expect(ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
+        #expect(ledger.envelope(for: q4, store: store).remaining == Currency.euro.money(0))
+    }
+
+    @Test mutating func completionReleasesTheUnspentPart() {
+        _ = ledger.apply(planned("a", budget: 600_000), to: &store)
+        _ = ledger.apply(spend("a", 250_000), to: &store)
+        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
+        #expect(store.account("a")?.releasedMinor == 350_000)
+        // Completing again releases nothing more.
+        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
+    }
+
+    @Test mutating func overspentCampaignsReleaseNothing() {
+        _ = ledger.apply(planned("a", budget: 600_000), to: &store)
+        _ = ledger.apply(spend("a", 700_000), to: &store)
+        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 400_000)
+    }
+
+    @Test mutating func budgetExceededIsEmittedOnceWhenSpendFirstExceedsTheApproval() {
+        _ = ledger.apply(planned("a", budget: 1000), to: &store)
+        #expect(ledger.apply(spend("a", 1000), to: &store).isEmpty)  // equal is not over
+        let over = ledger.apply(spend("a", 1), to: &store)
+        #expect(
+            over == [
+                .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.money(1001)))
+            ])
+        #expect(ledger.apply(spend("a", 5), to: &store).isEmpty)
+    }
+
+    @Test mutating func spendBeforeTheCampaignIsKeptAndCounted() {
+        _ = ledger.apply(spend("late", 150_000), to: &store)
+        _ = ledger.apply(spend("late", 50_000), to: &store)
+        #expect(store.account("late")?.spentMinor == 200_000)
+        let events = ledger.apply(planned("late", budget: 100_000), to: &store)
+        #expect(events.map(\.type) == [.budgetApproved, .budgetExceeded])
+        guard case .budgetExceeded(let exceeded) = events.last else { return }
+        #expect(exceeded.spend == Currency.euro.money(200_000))
+        #expect(store.account("late")?.roiReport(currency: "EUR").roiBps == -10_000)
+    }
+
+    @Test mutating func replayedPlansChangeNothing() {
+        _ = ledger.apply(planned("a", budget: 400_000), to: &store)
+        #expect(ledger.apply(planned("a", budget: 400_000), to: &store).isEmpty)
+        #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
+    }
+
+    @Test mutating func roiFiguresComeFromSpendAndAttributedRevenue() {
+        _ = ledger.apply(planned("a", budget: 1_000_000), to: &store)
+        _ = ledger.apply(spend("a", 1_200_000), to: &store)
+        _ = ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)
+        _ = ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)  // same order again
+        let report = store.account("a")!.roiReport(currency: "EUR")
+        #expect(report.revenue.amountMinor == 450_001)
+        #expect(report.conversions == 1)
+        #expect(report.roiBps == -6250)
+        #expect(report.roasBps == 3750)
+        #expect(report.cacMinor == 1_200_000)
+    }
+
+    @Test mutating func roiReportsAreCoalescedPerCampaign() {
+        _ = ledger.apply(spend("a", 10), to: &store)
+        _ = ledger.apply(spend("a", 20), to: &store)
+        _ = ledger.apply(conversion("b", order: "o", revenue: 5), to: &store)
+        let first = ledger.pendingRoiReports(in: &store)
+        #expect(first.count == 2)
+        #expect(first.first == .roiReported(RoiReported(campaignId: "a", spend: Currency.euro.money(30), revenue: Currency.euro.money(0), conversions: 0)))
+        #expect(ledger.pendingRoiReports(in: &store).isEmpty)
+        _ = ledger.apply(spend("a", 1), to: &store)
+        #expect(ledger.pendingRoiReports(in: &store).count == 1)
+    }
+
+    @Test mutating func rejectedCampaignsNeverReportExceeded() {
+        _ = ledger.apply(planned("a", budget: 10, target: 0), to: &store)
+        #expect(ledger.apply(spend("a", 100), to: &store).isEmpty)
+    }
+}

@@ -1,0 +1,176 @@
+import Marketing
+import Testing
+import TriadEvents
+
+@Suite struct CampaignDeskTests {
+    let desk = CampaignDesk()
+    var store = InMemoryMarketingStore()
+
+    func plan(_ id: String, budget: Int64 = 1_000_000, target: Int64 = 2000, segment: String = "s") -> CampaignPlanned {
+        CampaignPlanned(
+            campaignId: id, name: id, channel: .social, segment: segment, requestedBudget: Currency.euro.money(budget),
+            startDate: CalendarDate("2026-10-01")!, endDate: CalendarDate("2026-12-31")!, targetRoiBps: target)
+    }
+
+    mutating func approved(_ id: String, budget: Int64 = 1_000_000, target: Int64 = 2000) throws {
+        _ = try desk.plan(plan(id, budget: budget, target: target), in: &store)
+        _ = try desk.apply(
+            .budgetApproved(BudgetApproved(campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4))),
+            to: &store)
+    }
+
+    @Test mutating func planningEmitsCampaignPlanned() throws {
+        let (campaign, events) = try desk.plan(plan("a"), in: &store)
+        #expect(campaign.status == .planned)
+        #expect(events == [.campaignPlanned(plan("a"))])
+        #expect(throws: CampaignError.alreadyExists("a")) { try desk.plan(plan("a"), in: &store) }
+    }
+
+    @Test mutating func refusesLaunchBeforeApproval() throws {
+        _ = try desk.plan(plan("a"), in: &store)
+        #expect(throws: CampaignError.refusedTransition(campaignId: "a", command: .launch, status: .planned)) {
+            try desk.perform(.launch, on: "a", in: &store)
+        }
+    }
+
+    @Test mutating func followsTheStateMachine() throws {
+        try approved("a")
+        #expect(try desk.perform(.launch, on: "a", in: &store).1 == [.campaignLaunched(CampaignLaunched(campaignId: "a"))])
+        #expect(try desk.perform(.pause, on: "a", in: &store).1 == [.campaignPaused(CampaignPaused(campaignId: "a", reason: "manual"))])
+        #expect(try desk.perform(.resume, on: "a", in: &store).0.status == .live)
+        #expect(try desk.perform(.pause, on: "a", in: &store).0.status == .paused)
+        #expect(try desk.perform(.complete, on: "a", in: &store).0.status == .completed)
+        for command in CampaignCommand.allCases {
+            #expect(throws: CampaignError.self) { try desk.perform(command, on: "a", in: &store) }
+        }
+    }
+
+    @Test(arguments: [
+        (CampaignStatus.planned, CampaignCommand.launch, false), (.approved, .launch, true), (.rejected, .launch, false),
+        (.approved, .pause, false), (.live, .pause, true), (.paused, .pause, false),
+        (.live, .resume, false), (.paused, .resume, true),
+        (.approved, .complete, false), (.live, .complete, true), (.paused, .complete, true), (.completed, .complete, false),
+    ])
+    func transitionTable(from status: CampaignStatus, command: CampaignCommand, allowed: Bool) throws {
+        var store = InMemoryMarketingStore()
+        var campaign = Campaign(planned: plan("a"))
+        campaign.status = status
+        store.save(campaign)
+        let result = Result { () throws(CampaignError) in try desk.perform(command, on: "a", in: &store) }
+        #expect(((try? result.get()) != nil) == allowed)
+    }
+
+    @Test mutating func rejectionIsFinal() throws {
+        _ = try desk.plan(plan("a"), in: &store)
+        _ = try desk.apply(
+            .budgetRejected(BudgetRejected(campaignId: "a", reason: .targetRoiBelowHurdle, requestedBudget: Currency.euro.money(1), quarter: Quarter(year: 2026, number: 4))),
+            to: &store)
+        #expect(store.campaign("a")?.status == .rejected)
+        #expect(store.campaign("a")?.rejectionReason == .targetRoiBelowHurdle)
+    }
+
+    @Test mutating func budgetExceededPausesALiveCampaignOnItsOwn() throws {
+        try approved("a")
+        _ = try desk.perform(.launch, on: "a", in: &store)
+        let events = try desk.apply(
+            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.money(2))), to: &store)
+        #expect(events == [.campaignPaused(CampaignPaused(campaignId: "a", reason: "budget-exceeded"))])
+        #expect(store.campaign("a")?.status == .paused)
+        #expect(store.campaign("a")?.pauseReason == "budget-exceeded")
+        #expect(throws: CampaignError.budgetExceeded("a")) { try desk.perform(.resume, on: "a", in: &store) }
+    }
+
+    @Test mutating func budgetExceededBeforeLaunchBlocksTheLaunch() throws {
+        try approved("a")
+        let events = try desk.apply(
+            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.money(2))), to: &store)
+        #expect(events.isEmpty)
+        #expect(throws: CampaignError.budgetExceeded("a")) { try desk.perform(.launch, on: "a", in: &store) }
+    }
+
+    @Test mutating func decisionsAboutUnknownCampaignsBreakARule() {
+        #expect(throws: EventRejection.self) {
+            try desk.apply(
+                .budgetApproved(BudgetApproved(campaignId: "ghost", approvedBudget: Currency.euro.money(1), quarter: Quarter(year: 2026, number: 4))),
+                to: &store)
+        }
+    }
+}
+
+@Suite struct BriefingTests {
+    let desk = CampaignDesk()
+    var store = InMemoryMarketingStore()
+
+    mutating func live(_ id: String, budget: Int64, target: Int64, spend: Int64, revenue: Int64, conversions: Int64 = 1) throws {
+        let planned = CampaignPlanned(
+            campaignId: id, name: id, channel: .search, segment: "s", requestedBudget: Currency.euro.money(budget),
+            startDate: CalendarDate("2026-10-01")!, endDate: CalendarDate("2026-12-31")!, targetRoiBps: target)
+        _ = try desk.plan(planned, in: &store)
+        _ = try desk.apply(
+            .budgetApproved(BudgetApproved(campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4))),
+            to: &store)
+        _ = try desk.perform(.launch, on: id, in: &store)
+        _ = try desk.apply(
+            .roiReported(RoiReported(campaignId: id, spend: Currency.euro.money(spend), revenue: Currency.euro.money(revenue), conversions: conversions)),
+            to: &store)
+    }
+
+    func actions(_ briefing: Briefing) -> [String] {
+        briefing.recommendations.map { "\($0.action.rawValue):\($0.campaignId ?? $0.segment ?? "")" }
+    }
+
+    @Test mutating func scaleNeedsROIAtTargetAndSpendUnder80Percent() throws {
+        try live("at-target", budget: 1_000_000, target: 2000, spend: 100_000, revenue: 120_000)  // ROI exactly 2000
+        try live("spend-at-80", budget: 1_000_000, target: 2000, spend: 800_000, revenue: 2_000_000)
+        try live("below-target", budget: 1_000_000, target: 2000, spend: 100_000, revenue: 119_999)
+        let briefing = Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(actions(briefing) == ["scale:at-target"])
+        #expect(briefing.campaigns.first?.meetsTarget == true)
+        #expect(briefing.campaigns.last?.roiBps == 1999)
+    }
+
+    @Test mutating func pauseNeedsNegativeROIAndSpendFrom50Percent() throws {
+        try live("half-spent", budget: 1_000_000, target: 0, spend: 500_000, revenue: 499_999)
+        try live("under-half", budget: 1_000_000, target: 0, spend: 499_999, revenue: 0)
+        try live("break-even", budget: 1_000_000, target: 0, spend: 600_000, revenue: 600_000)
+        let briefing = Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(actions(briefing) == ["pause:half-spent", "scale:break-even"])
+    }
+
+    @Test mutating func pausedCampaignsGetNoRecommendation() throws {
+        try live("a", budget: 100, target: 0, spend: 90, revenue: 0)
+        _ = try desk.perform(.pause, on: "a", in: &store)
+        #expect(Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR").recommendations.isEmpty)
+    }
+
+    @Test mutating func retentionNeedsTheThresholdOfChurnRiskCustomersInASegment() throws {
+        for index in 0..<10 {
+            _ = try desk.apply(
+                .churnRiskDetected(ChurnRiskDetected(customerId: "y\(index)", segment: "young", reason: .unsubscribed, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+                to: &store)
+        }
+        for index in 0..<9 {
+            _ = try desk.apply(
+                .churnRiskDetected(ChurnRiskDetected(customerId: "o\(index)", segment: "old", reason: .inactive, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+                to: &store)
+        }
+        // The same customer again is not counted twice.
+        _ = try desk.apply(
+            .churnRiskDetected(ChurnRiskDetected(customerId: "o1", segment: "old", reason: .inactive, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+            to: &store)
+        let briefing = Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.churnRiskBySegment == ["young": 10, "old": 9])
+        #expect(actions(briefing) == ["retention-campaign:young"])
+    }
+
+    @Test mutating func totalsAddUpEveryCampaign() throws {
+        try live("a", budget: 1_000_000, target: 0, spend: 300_000, revenue: 900_000, conversions: 2)
+        try live("b", budget: 2_000_000, target: 0, spend: 1_200_000, revenue: 450_001, conversions: 1)
+        let totals = Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR").totals
+        #expect(totals.approvedBudget.amountMinor == 3_000_000)
+        #expect(totals.spend.amountMinor == 1_500_000)
+        #expect(totals.revenue.amountMinor == 1_350_001)
+        #expect(totals.conversions == 3)
+        #expect(totals.roiBps == -1000)  // (1350001 − 1500000) × 10000 / 1500000 = −999.99…
+    }
+}
