@@ -108,6 +108,10 @@ public final class KafkaConsumer: Service, Sendable {
         } onGracefulShutdown: {
             self.context.stop.fire()
         }
+        // Also reached on cancellation: make sure the poll thread stops and never waits for a
+        // batch nobody will finish.
+        context.stop.fire()
+        context.runEnded.fire()
         if !(await context.closed.wait(timeout: closeTimeout)) {
             logger.error("consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
         }
@@ -136,7 +140,7 @@ public final class KafkaConsumer: Service, Sendable {
                 guard !messages.isEmpty else { continue }
                 let batch = Batch(messages: messages)
                 output.yield(batch)
-                if !batch.waitUntilFinished() { break }
+                if !batch.waitUntilFinished(unlessEnded: context.runEnded) { break }
             }
             output.finish()
             let committed = rd_kafka_commit(handle.pointer, nil, 0)
@@ -198,8 +202,12 @@ final class Batch: Sendable {
         done.signal()
     }
 
-    func waitUntilFinished() -> Bool {
-        done.wait()
+    /// Blocks the poll thread until the handler finished the batch; false when it failed or when
+    /// the consumer's run loop ended without taking it.
+    func waitUntilFinished(unlessEnded runEnded: CompletionSignal) -> Bool {
+        while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if runEnded.hasFired { return false }
+        }
         return succeeded.load(ordering: .acquiring)
     }
 }
@@ -209,6 +217,7 @@ final class ConsumerContext: Sendable {
     let logger: Logger
     let stop = CompletionSignal()
     let closed = CompletionSignal()
+    let runEnded = CompletionSignal()
     /// nil until the first assignment and after a revoke.
     let assignment = Mutex<[TopicPartition]?>(nil)
 

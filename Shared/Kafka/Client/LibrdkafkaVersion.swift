@@ -9,6 +9,11 @@ public struct LibrdkafkaVersion: Sendable, CustomStringConvertible {
     /// The oldest runtime Triad accepts: 2.2 parses the tagged fields of current brokers' ApiVersions replies.
     public static let minimum: Int32 = 0x0202_0000
 
+    public init(number: Int32, text: String) {
+        self.number = number
+        self.text = text
+    }
+
     public static var loaded: LibrdkafkaVersion {
         LibrdkafkaVersion(number: rd_kafka_version(), text: String(cString: rd_kafka_version_str()))
     }
