@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TestSupport
+import Testing
+import TriadKafka
+
+/// The whole suite over the real local broker: three service processes, HTTP, and a Python
+/// publisher standing in for the ad platform and the shop. The scenario is the demo's
+/// (demo/*.json*), plus spend that arrives before its campaign and a few poison messages.
+@Suite(.serialized) struct CampaignFlowTests {
+    let demo = Paths.root.appendingPathComponent("demo")
+
+    @Test func campaignsGoFromPlanToBriefingWithExactFigures() async throws {
+        let started = ContinuousClock.now
+        let logs = Paths.scratch("e2e")
+        let broker = try await LocalBroker.start(logDirectory: logs)
+        let suite = TriadServices(broker: broker, logs: logs)
+        do {
+            try suite.startAll()
+            try await suite.waitUntilReady()
+            try await play(suite, logs: logs)
+        } catch {
+            for name in TriadServices.Name.allCases {
+                print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))")
+            }
+            _ = await suite.stopAll()
+            await broker.stop()
+            throw error
+        }
+        let statuses = await suite.stopAll()
+        await broker.stop()
+        #expect(statuses == [.marketing: 0, .finance: 0, .it: 0], "every service stops cleanly on SIGTERM")
+        print("end-to-end: scenario passed in \(ContinuousClock.now - started)")
+    }
+
+    func play(_ suite: TriadServices, logs: URL) async throws {
+        let marketing = suite.http(.marketing), finance = suite.http(.finance), it = suite.http(.it)
+        let brokers = suite.broker.bootstrapServers
+
+        // Spend for a campaign nobody has planned yet: finance must keep it.
+        let earlySpend = logs.appendingPathComponent("early-spend.jsonl")
+        try #"{"specversion":"1.0","id":"spend-early","source":"/adplatform/e2e","type":"triad.ad-spend.reported","subject":"c-affiliate","schemaversion":1,"data":{"campaignId":"c-affiliate","amount":{"amountMinor":150000,"currency":"EUR"}}}"#
+            .write(to: earlySpend, atomically: true, encoding: .utf8)
+        try publishWithPython(brokers: brokers, topic: "ads.spend", file: earlySpend, mode: "binary")
+        _ = try await eventually("finance to hold the early spend") {
+            try await finance.get("/campaigns/c-affiliate/roi").object["spend"].flatMap(minor) == 150_000 ? true : nil
+        }
+
+        // Bad HTTP input is refused and names the field.
+        let bad = try await marketing.post("/campaigns", json: #"{"name":"x","channel":"tv","segment":"s"}"#)
+        #expect(bad.status == 400)
+        #expect(bad.text.contains("\"field\" : \"channel\""))
+        let negative = try await marketing.post(
+            "/campaigns",
+            json: #"{"name":"x","channel":"email","segment":"s","requestedBudget":{"amountMinor":-1,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-10-02","targetRoiBps":0}"#)
+        #expect(negative.status == 400)
+        #expect(negative.text.contains("requestedBudget.amountMinor"))
+
+        // Plan: the demo's first four campaigns and one in the next quarter.
+        let campaigns = try JSONSerialization.jsonObject(with: Data(contentsOf: demo.appendingPathComponent("campaigns.json"))) as! [[String: Any]]
+        var toPlan = campaigns.dropLast().map { try! JSONSerialization.data(withJSONObject: $0) }
+        toPlan.append(
+            Data(#"{"id":"c-affiliate","name":"Affiliates","channel":"affiliate","segment":"all","requestedBudget":{"amountMinor":100000,"currency":"EUR"},"startDate":"2027-01-15","endDate":"2027-03-31","targetRoiBps":1000}"#.utf8))
+        for body in toPlan {
+            let reply = try await marketing.send("POST", "/campaigns", body: body)
+            #expect(reply.status == 201, "\(reply.text)")
+        }
+        let expected = ["c-search": "approved", "c-social": "approved", "c-display": "rejected", "c-email": "approved", "c-affiliate": "approved"]
+        for (id, decided) in expected {
+            _ = try await eventually("finance's decision on \(id)") { try await status(of: id, marketing) == decided ? true : nil }
+        }
+        #expect(try await marketing.get("/campaigns/c-display").object["rejectionReason"] as? String == "target-roi-below-hurdle")
+        _ = try await eventually("c-affiliate to be marked over budget") {
+            try await marketing.get("/campaigns/c-affiliate").object["budgetExceeded"] as? Bool == true ? true : nil
+        }
+
+        // The quarter's envelope is now fully reserved: one more minor unit is refused.
+        let last = try JSONSerialization.data(withJSONObject: campaigns.last!)
+        #expect(try await marketing.send("POST", "/campaigns", body: last).status == 201)
+        _ = try await eventually("c-video's rejection") { try await status(of: "c-video", marketing) == "rejected" ? true : nil }
+        #expect(try await marketing.get("/campaigns/c-video").object["rejectionReason"] as? String == "insufficient-envelope")
+        let envelope = try await finance.get("/envelope?quarter=2026-Q4").object
+        let quarter = (envelope["quarters"] as? [[String: Any]])?.first
+        #expect(quarter?["remaining"].flatMap(minor) == 0)
+        #expect(quarter?["reserved"].flatMap(minor) == 50_000_000)
+
+        // Refused transitions get 409.
+        #expect(try await marketing.post("/campaigns/c-display/launch").status == 409)
+        #expect(try await marketing.post("/campaigns/c-affiliate/launch").status == 409)
+        #expect(try await marketing.post("/campaigns/c-search/resume").status == 409)
+        #expect(try await marketing.post("/campaigns/nope/launch").status == 404)
+        for id in ["c-search", "c-social", "c-email"] {
+            #expect(try await marketing.post("/campaigns/\(id)/launch").object["status"] as? String == "live")
+        }
+
+        // The ad platform and the shop publish, in both CloudEvents modes.
+        try publishWithPython(brokers: brokers, topic: "ads.spend", file: demo.appendingPathComponent("ad-spend.jsonl"))
+        try publishWithPython(
+            brokers: brokers, topic: "customer.interactions", file: demo.appendingPathComponent("interactions.jsonl"),
+            mode: "binary")
+
+        // Poison mixed in: each goes to IT's dead-letter topic with its reason; nothing stalls.
+        let poison = logs.appendingPathComponent("poison.jsonl")
+        try [
+            "{this is not json",
+            #"{"specversion":"1.0","id":"p2","source":"/x","type":"triad.customer.teleported","schemaversion":1,"data":{}}"#,
+            #"{"specversion":"1.0","id":"p3","source":"/x","type":"triad.customer.interaction","schemaversion":1,"subject":"cust-x","data":{"customerId":"cust-x","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","orderId":"ox","revenue":{"amountMinor":5,"currency":"USD"}}}"#,
+            #"{"specversion":"1.0","id":"p4","source":"/x","type":"triad.customer.interaction","schemaversion":7,"subject":"cust-x","data":{"customerId":"cust-x","kind":"click","occurredAt":"2026-10-02T00:00:00Z"}}"#,
+        ].joined(separator: "\n").write(to: poison, atomically: true, encoding: .utf8)
+        try publishWithPython(brokers: brokers, topic: "customer.interactions", file: poison)
+
+        let briefing = try await eventually("the briefing to reflect every event", timeout: .seconds(60)) { () -> [String: Any]? in
+            let briefing = try await marketing.get("/briefing").object
+            let lines = lines(briefing)
+            let settled = lines["c-search"]?["conversions"] as? Int == 2
+                && lines["c-search"]?["spend"].flatMap(minor) == 300_000
+                && lines["c-social"]?["spend"].flatMap(minor) == 1_200_000
+                && lines["c-social"]?["conversions"] as? Int == 1
+                && lines["c-email"]?["status"] as? String == "paused"
+                && (lines["c-search"]?["performance"] as? [String: Any])?["signups"] as? Int == 1
+                && (briefing["churnRiskBySegment"] as? [String: Int]).map { $0.values.reduce(0, +) } == 13
+            return settled ? briefing : nil
+        }
+        let byId = lines(briefing)
+
+        let search = try #require(byId["c-search"])
+        #expect(search["status"] as? String == "live")
+        #expect(search["approvedBudget"].flatMap(minor) == 1_000_000)
+        #expect(search["revenue"].flatMap(minor) == 900_000)
+        #expect(search["roiBps"] as? Int == 20_000)
+        #expect(search["roasBps"] as? Int == 30_000)
+        #expect(search["cacMinor"] as? Int == 150_000)
+        #expect(search["meetsTarget"] as? Bool == true)
+        let performance = try #require(search["performance"] as? [String: Int])
+        #expect(performance == ["impressions": 3, "clicks": 1, "visits": 1, "signups": 1, "purchases": 2])
+
+        let social = try #require(byId["c-social"])
+        #expect(social["revenue"].flatMap(minor) == 450_001)
+        #expect(social["roiBps"] as? Int == -6250)
+        #expect(social["roasBps"] as? Int == 3750)
+        #expect(social["cacMinor"] as? Int == 1_200_000)
+
+        let email = try #require(byId["c-email"])
+        #expect(email["pauseReason"] as? String == "budget-exceeded")
+        #expect(email["spend"].flatMap(minor) == 47_000_100)
+        #expect(email["roiBps"] as? Int == -10_000)
+        #expect(email["cacMinor"] == nil)
+
+        #expect(byId["c-display"]?["status"] as? String == "rejected")
+        #expect(byId["c-video"]?["status"] as? String == "rejected")
+        #expect(byId["c-affiliate"]?["status"] as? String == "approved")
+        #expect(byId["c-affiliate"]?["spend"].flatMap(minor) == 150_000)
+
+        let totals = try #require(briefing["totals"] as? [String: Any])
+        #expect(totals["approvedBudget"].flatMap(minor) == 50_100_000)
+        #expect(totals["spend"].flatMap(minor) == 48_650_100)
+        #expect(totals["revenue"].flatMap(minor) == 1_350_001)
+        #expect(totals["conversions"] as? Int == 3)
+        #expect(totals["roiBps"] as? Int == -9723)
+
+        #expect(briefing["churnRiskBySegment"] as? [String: Int] == ["young": 12, "loyal": 1])
+        let recommendations = (briefing["recommendations"] as? [[String: Any]] ?? []).map {
+            "\($0["action"]!):\(($0["campaignId"] ?? $0["segment"])!)"
+        }
+        #expect(recommendations == ["scale:c-search", "pause:c-social", "retention-campaign:young"])
+
+        // Finance and IT agree with the briefing.
+        let roi = try await finance.get("/campaigns/c-social/roi").object
+        #expect(roi["roiBps"] as? Int == -6250)
+        #expect(roi["budgetExceeded"] as? Bool == false)
+        #expect(try await finance.get("/campaigns/c-email/roi").object["budgetExceeded"] as? Bool == true)
+        let counters = try await it.get("/campaigns/c-search/performance").object
+        #expect(counters["purchases"] as? Int == 2)
+        #expect(counters["revenue"].flatMap(minor) == 900_000)
+        let organic = try await it.get("/organic").object
+        #expect(organic["purchases"] as? Int == 1)
+        #expect(organic["revenueMinor"] as? Int == 10_000)
+
+        // The four poison messages are in IT's dead-letter topic with their reasons.
+        let deadLetters = try await readDeadLetters(brokers: brokers, topic: "it.dead-letter", count: 4)
+        let codes = Set(deadLetters.compactMap { $0.header("dead-letter-code")?.text })
+        #expect(codes == ["malformed-event", "unknown-type", "wrong-currency", "unsupported-schema-version"])
+        for letter in deadLetters {
+            #expect(letter.header("dead-letter-source-topic")?.text == "customer.interactions")
+            #expect(letter.header("dead-letter-source-offset")?.text.flatMap(Int.init) != nil)
+            #expect(letter.header("dead-letter-reason")?.text?.isEmpty == false)
+        }
+        #expect(deadLetters.contains { $0.value == Array("{this is not json".utf8) }, "the original bytes are kept")
+        let metrics = try await it.get("/metrics").text
+        #expect(metrics.contains("triad_dead_letters_total{topic=\"customer.interactions\",code=\"wrong-currency\"} 1"))
+    }
+
+    func status(of id: String, _ marketing: HTTPJSON) async throws -> String? {
+        try await marketing.get("/campaigns/\(id)").object["status"] as? String
+    }
+
+    func lines(_ briefing: [String: Any]) -> [String: [String: Any]] {
+        Dictionary(
+            uniqueKeysWithValues: (briefing["campaigns"] as? [[String: Any]] ?? []).map { ($0["campaignId"] as! String, $0) })
+    }
+
+    func readDeadLetters(brokers: String, topic: String, count: Int) async throws -> [ConsumedMessage] {
+        let received = Mutex<[ConsumedMessage]>([])
+        let logger = Logger(label: "test.dead-letters")
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConfiguration(
+                bootstrapServers: brokers,
+                properties: ["group.id": "dead-letter-reader-\(UUID().uuidString)", "session.timeout.ms": "6000"]),
+            topics: [topic], logger: logger
+        ) { batch in received.withLock { $0 += batch } }
+        let group = ServiceGroup(services: [consumer], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            let letters = try await eventually("\(count) dead letters on \(topic)", timeout: .seconds(60)) {
+                let letters = received.withLock { $0 }
+                return letters.count >= count ? letters : nil
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return letters
+        }
+    }
+}
+
+/// `{"amountMinor": n, …}` → n.
+func minor(_ value: Any) -> Int? { (value as? [String: Any])?["amountMinor"] as? Int }

@@ -1,0 +1,86 @@
+import Foundation
+
+/// The three service executables running as separate processes against one broker.
+public final class TriadServices: @unchecked Sendable {
+    public enum Name: String, CaseIterable, Sendable {
+        case marketing, finance, it
+        public var executable: String { "\(rawValue)-service" }
+    }
+
+    public let broker: LocalBroker
+    public let logs: URL
+    public private(set) var processes: [Name: ManagedProcess] = [:]
+    public private(set) var ports: [Name: Int] = [:]
+
+    public init(broker: LocalBroker, logs: URL) {
+        self.broker = broker
+        self.logs = logs
+    }
+
+    public func http(_ name: Name) -> HTTPJSON { HTTPJSON(port: ports[name]!) }
+
+    /// Starts a service (or restarts it on the same port) with the common test settings plus `environment`.
+    public func start(_ name: Name, environment: [String: String] = [:]) throws {
+        let port = ports[name] ?? freePort()
+        ports[name] = port
+        let base = [
+            "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port),
+            "TRIAD_REPORT_INTERVAL_MS": "200", "TRIAD_LOG_LEVEL": "info",
+        ]
+        processes[name] = try ManagedProcess(
+            name: name.rawValue, executable: Paths.executable(name.executable),
+            environment: base.merging(environment) { _, new in new }, logDirectory: logs)
+    }
+
+    public func startAll(environment: [String: String] = [:]) throws {
+        for name in Name.allCases { try start(name, environment: environment) }
+    }
+
+    /// Waits until every running service says it is ready; fails with the log of one that exited.
+    public func waitUntilReady(timeout: Duration = .seconds(90)) async throws {
+        for (name, process) in processes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            _ = try await eventually("\(name.rawValue)-service to be ready", timeout: timeout, every: .milliseconds(200)) {
+                () -> Bool? in
+                guard process.isRunning else { throw ServiceExited(name: name.rawValue, log: process.output) }
+                return await http(name).status("/health/ready") == 200 ? true : nil
+            }
+        }
+    }
+
+    /// Stops every service with SIGTERM; returns their exit statuses.
+    public func stopAll() async -> [Name: Int32] {
+        var statuses: [Name: Int32] = [:]
+        for (name, process) in processes { statuses[name] = await process.stop() }
+        return statuses
+    }
+
+    public func logTail(_ name: Name, lines: Int = 40) -> String {
+        (processes[name]?.output ?? "").split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+}
+
+public struct ServiceExited: Error, CustomStringConvertible {
+    public let name: String
+    public let log: String
+    public var description: String { "\(name)-service exited:\n\(log)" }
+}
+
+/// Runs `scripts/publish_events.py` (Python confluent-kafka): events from outside Triad.
+public func publishWithPython(brokers: String, topic: String, file: URL, mode: String = "structured") throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Paths.python)
+    process.arguments = [
+        Paths.root.appendingPathComponent("scripts/publish_events.py").path, "--brokers", brokers, "--topic", topic,
+        "--file", file.path, "--mode", mode,
+    ]
+    try process.run()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw PublishFailed(topic: topic, status: process.terminationStatus)
+    }
+}
+
+public struct PublishFailed: Error {
+    public let topic: String
+    public let status: Int32
+}
