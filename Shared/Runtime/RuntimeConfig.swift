@@ -72,7 +72,9 @@ public struct RuntimeConfig: Sendable {
     }
 
     public var producerKafka: KafkaConfiguration {
-        kafka.with(["client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5"])
+        // Deliveries give up well before the consumer's max.poll.interval.ms (300 s): a handler
+        // waiting on them must not get its member thrown out of the group.
+        kafka.with(["client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5", "message.timeout.ms": "60000"])
     }
 
     public var source: String { "/triad/\(service.rawValue)" }

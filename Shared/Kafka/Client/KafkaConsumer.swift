@@ -55,7 +55,7 @@ public final class KafkaConsumer: Service, Sendable {
                 "kafka consumer error",
                 metadata: ["code": "\(error)", "reason": "\(reason.map { String(cString: $0) } ?? "")"])
         }
-        self.handle = try KafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf)
+        self.handle = try KafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf, context: context)
         self.context = context
         self.handler = handler
         self.topics = topics
@@ -67,6 +67,11 @@ public final class KafkaConsumer: Service, Sendable {
         guard redirected == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError(.consumer, "could not redirect the main queue to the consumer", redirected)
         }
+    }
+
+    /// Joins the group. Done in `run()`, not `init`: a member that joins must also poll, or the
+    /// partitions it is given stall.
+    private func subscribe() throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
@@ -85,10 +90,11 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// Polls and handles batches until graceful shutdown (or the handler fails), then commits and leaves the group.
     public func run() async throws {
+        try subscribe()
         let batches = AsyncStream<Batch>.makeStream(bufferingPolicy: .unbounded)
         startPolling(into: batches.continuation)
         var failure: (any Error)?
-        await withGracefulShutdownHandler {
+        await withTaskCancellationOrGracefulShutdownHandler {
             for await batch in batches.stream {
                 if failure != nil {
                     batch.finish(succeeded: false)
@@ -105,17 +111,22 @@ public final class KafkaConsumer: Service, Sendable {
                     batch.finish(succeeded: false)
                 }
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             self.context.stop.fire()
         }
-        // Also reached on cancellation: make sure the poll thread stops and never waits for a
-        // batch nobody will finish.
+        // Also reached on cancellation: the poll thread must stop and never wait for a batch
+        // nobody will finish.
         context.stop.fire()
         context.runEnded.fire()
-        if !(await context.closed.wait(timeout: closeTimeout)) {
+        let closeTimeout = self.closeTimeout
+        let closed = context.closed
+        // Waits for the final commit even when cancelled: leaving without it means redeliveries.
+        let finished = await Task { await closed.wait(timeout: closeTimeout) }.value
+        if !finished {
             logger.error("consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
         }
         if let failure { throw failure }
+        if let fatal = context.fatalError.withLock({ $0 }) { throw fatal }
     }
 
     private func startPolling(into output: AsyncStream<Batch>.Continuation) {
@@ -123,23 +134,40 @@ public final class KafkaConsumer: Service, Sendable {
         let context = self.context
         let maxBatchSize = self.maxBatchSize
         BlockingThread.start(name: "triad-consumer-poll") {
-            while !context.stop.hasFired {
+            polling: while !context.stop.hasFired {
                 var messages: [ConsumedMessage] = []
                 var timeout: Int32 = 100
+                var generation = context.rebalances.load(ordering: .acquiring)
                 while messages.count < maxBatchSize, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
                     timeout = 0
                     defer { rd_kafka_message_destroy(raw) }
-                    if raw.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    // A rebalance ran inside this poll: what was collected before it may belong to
+                    // partitions this member no longer owns. It was never stored, so it is fetched
+                    // again from the committed offset by whoever owns those partitions now.
+                    let now = context.rebalances.load(ordering: .acquiring)
+                    if now != generation {
+                        messages.removeAll()
+                        generation = now
+                    }
+                    let error = raw.pointee.err
+                    if error == RD_KAFKA_RESP_ERR__FATAL {
+                        let fatal = KafkaError(.consumer, "fatal consumer error", error)
+                        context.logger.critical("consumer stops on a fatal error", metadata: ["error": "\(fatal)"])
+                        context.fatalError.withLock { $0 = fatal }
+                        break polling
+                    }
+                    if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                         context.logger.warning(
                             "consumer poll reported an error",
-                            metadata: ["error": "\(String(cString: rd_kafka_err2str(raw.pointee.err)))"])
+                            metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
                         continue
                     }
                     messages.append(ConsumedMessage(copying: raw))
                 }
+                if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
                 guard !messages.isEmpty else { continue }
                 let batch = Batch(messages: messages)
-                output.yield(batch)
+                if case .terminated = output.yield(batch) { break }
                 if !batch.waitUntilFinished(unlessEnded: context.runEnded) { break }
             }
             output.finish()
@@ -170,10 +198,15 @@ public final class KafkaConsumer: Service, Sendable {
             rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset
         }
         let stored = rd_kafka_offsets_store(handle.pointer, list)
-        if stored != RD_KAFKA_RESP_ERR_NO_ERROR {
+        var failed: [String] = []
+        for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let element = list.pointee.elems[index]
+            failed.append("\(String(cString: element.topic))[\(element.partition)]: \(String(cString: rd_kafka_err2str(element.err)))")
+        }
+        if stored != RD_KAFKA_RESP_ERR_NO_ERROR || !failed.isEmpty {
             logger.warning(
                 "could not store offsets; these messages may be redelivered",
-                metadata: ["error": "\(String(cString: rd_kafka_err2str(stored)))"])
+                metadata: ["error": "\(String(cString: rd_kafka_err2str(stored)))", "partitions": "\(failed)"])
         }
     }
 }
@@ -218,6 +251,9 @@ final class ConsumerContext: Sendable {
     let stop = CompletionSignal()
     let closed = CompletionSignal()
     let runEnded = CompletionSignal()
+    /// Counts rebalances, so the poll thread can tell one happened while it collected a batch.
+    let rebalances = Atomic<UInt64>(0)
+    let fatalError = Mutex<KafkaError?>(nil)
     /// nil until the first assignment and after a revoke.
     let assignment = Mutex<[TopicPartition]?>(nil)
 
@@ -225,18 +261,21 @@ final class ConsumerContext: Sendable {
 
     func rebalance(_ rk: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         let list = partitions.map { Self.partitions(of: $0) } ?? []
+        rebalances.add(1, ordering: .releasing)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             let result = rd_kafka_assign(rk, partitions)
             if result != RD_KAFKA_RESP_ERR_NO_ERROR {
                 logger.error("assign failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(result)))"])
+                return
             }
             assignment.withLock { $0 = list }
             logger.info("partitions assigned", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             // The handler has finished the batch in flight (the poll thread waits for it), so the
             // stored offsets are complete: commit them before the partitions go to another member.
-            let committed = rd_kafka_commit(rk, nil, 0)
+            // A lost assignment (session timed out) cannot commit any more.
+            let committed = rd_kafka_assignment_lost(rk) != 0 ? RD_KAFKA_RESP_ERR__NO_OFFSET : rd_kafka_commit(rk, nil, 0)
             if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
                 logger.warning("commit on revoke failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])
             }

@@ -5,10 +5,18 @@ import Synchronization
 /// Owns one `rd_kafka_t`. librdkafka handles are thread-safe; this wrapper only makes that visible to Swift.
 final class KafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// What the C callbacks reach through the opaque pointer; kept alive as long as the handle.
+    private let context: (any Sendable & AnyObject)?
 
     /// Creates a client of `type` from `conf` (which librdkafka takes over on success).
-    init(type: rd_kafka_type_t, conf: OpaquePointer) throws(KafkaError) {
-        try LibrdkafkaVersion.loaded.requireSupported()
+    init(type: rd_kafka_type_t, conf: OpaquePointer, context: (any Sendable & AnyObject)? = nil) throws(KafkaError) {
+        do {
+            try LibrdkafkaVersion.loaded.requireSupported()
+        } catch {
+            rd_kafka_conf_destroy(conf)
+            throw error
+        }
+        self.context = context
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
@@ -19,9 +27,20 @@ final class KafkaHandle: @unchecked Sendable {
         pointer = handle
     }
 
+    /// `rd_kafka_destroy` blocks (it may commit and leave a group), so it runs on a thread of its own.
     deinit {
-        rd_kafka_destroy(pointer)
+        let doomed = DoomedHandle(pointer: pointer, context: context)
+        BlockingThread.start(name: "triad-kafka-destroy") {
+            rd_kafka_destroy(doomed.pointer)
+            withExtendedLifetime(doomed.context) {}
+        }
     }
+}
+
+/// A handle on its way to `rd_kafka_destroy`, handed to the thread that destroys it.
+private struct DoomedHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    let context: (any Sendable & AnyObject)?
 }
 
 /// Runs blocking librdkafka work on a thread of its own, never on Swift's cooperative pool.
@@ -83,6 +102,11 @@ final class CompletionSignal: Sendable {
             let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
             waiter?.resume()
         }
+    }
+
+    /// Returns when fired, even if the task is cancelled meanwhile (for waits that must not be cut short).
+    func waitIgnoringCancellation() async {
+        await Task { await self.wait() }.value
     }
 
     /// Returns false when the deadline passed before the signal fired.

@@ -40,11 +40,16 @@ public final class KafkaProducer: Service, Sendable {
             context.logger.warning(
                 "kafka producer error", metadata: ["code": "\(error)", "reason": "\(text)"])
         }
-        self.handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+        self.handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf, context: context)
         self.context = context
         self.logger = logger
         self.flushTimeout = flushTimeout
         startPolling()
+    }
+
+    deinit {
+        // Without `run()` or `shutdown()`, the poll thread would otherwise poll forever.
+        context.stopPolling.fire()
     }
 
     /// Publishes one message and returns once the broker acknowledged it.
@@ -72,10 +77,12 @@ public final class KafkaProducer: Service, Sendable {
     /// Hands a message to librdkafka, waiting for room when its queue is full.
     public func enqueue(_ message: OutgoingMessage) async throws(KafkaError) -> PendingDelivery {
         while true {
-            if context.isClosed { throw KafkaError(.shutDown, "the producer is shut down") }
             let generation = context.room.generation
             let delivery = PendingDelivery()
-            if let error = enqueue(message, delivery: delivery) {
+            // Checking "closed" and queueing happen under one lock that closing also takes, so no
+            // message is queued after the final flush began (its report would never be served).
+            let error = try context.whileOpen { () -> KafkaError? in enqueue(message, delivery: delivery) }
+            if let error {
                 guard error.isQueueFull else { throw error }
                 await context.room.wait(after: generation)
                 continue
@@ -122,8 +129,13 @@ public final class KafkaProducer: Service, Sendable {
             let timeout = Int32(clamping: context.flushMilliseconds.load(ordering: .relaxed))
             let result = rd_kafka_flush(handle.pointer, timeout)
             let remaining = rd_kafka_outq_len(handle.pointer)
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                // Fail what is left so every waiting sender gets an answer, then serve those reports.
+                rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                rd_kafka_flush(handle.pointer, 1000)
+            }
             context.flushResult.withLock { $0 = (result, remaining) }
-            context.room.advance()
+            context.room.close()
             context.pollingStopped.fire()
         }
     }
@@ -134,16 +146,17 @@ public final class KafkaProducer: Service, Sendable {
         await shutdown()
     }
 
-    /// Stops taking messages and flushes in-flight ones within `flushTimeout`; delivery reports keep flowing.
+    /// Stops taking messages and flushes in-flight ones within `flushTimeout`; delivery reports keep
+    /// flowing. Messages still undelivered at the deadline fail with a purge error.
     public func shutdown() async {
         guard context.close() else {
-            await context.pollingStopped.wait()
+            await context.pollingStopped.waitIgnoringCancellation()
             return
         }
         let milliseconds = flushTimeout.components.seconds * 1000 + flushTimeout.components.attoseconds / 1_000_000_000_000_000
         context.flushMilliseconds.store(Int(milliseconds), ordering: .relaxed)
         context.stopPolling.fire()
-        await context.pollingStopped.wait()
+        await context.pollingStopped.waitIgnoringCancellation()
         let (result, remaining) = context.flushResult.withLock { $0 }
         if result == RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.info("producer flushed")
@@ -156,17 +169,17 @@ public final class KafkaProducer: Service, Sendable {
 
 /// A queued message whose delivery report has not necessarily arrived yet.
 public final class PendingDelivery: Sendable {
-    private let state = Mutex<(result: Result<DeliveryReport, KafkaError>?, waiter: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>?)>((nil, nil))
+    private let state = Mutex<(result: Result<DeliveryReport, KafkaError>?, waiters: [CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>])>((nil, []))
 
     init() {}
 
     func complete(_ result: Result<DeliveryReport, KafkaError>) {
-        let waiter = state.withLock { state in
+        let waiters = state.withLock { state in
             state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waiters = [] }
+            return state.waiters
         }
-        waiter?.resume(returning: result)
+        for waiter in waiters { waiter.resume(returning: result) }
     }
 
     /// Waits for the broker's acknowledgement (or librdkafka's final error).
@@ -174,7 +187,7 @@ public final class PendingDelivery: Sendable {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) in
             let ready = state.withLock { state -> Result<DeliveryReport, KafkaError>? in
                 if let result = state.result { return result }
-                state.waiter = continuation
+                state.waiters.append(continuation)
                 return nil
             }
             if let ready { continuation.resume(returning: ready) }
@@ -191,19 +204,30 @@ final class ProducerContext: Sendable {
     let pollingStopped = CompletionSignal()
     let flushMilliseconds = Atomic<Int>(10_000)
     let flushResult = Mutex<(rd_kafka_resp_err_t, Int32)>((RD_KAFKA_RESP_ERR_NO_ERROR, 0))
-    private let closed = Atomic<Bool>(false)
+    private let closed = Mutex(false)
 
     init(logger: Logger) { self.logger = logger }
 
-    var isClosed: Bool { closed.load(ordering: .acquiring) }
+    /// Runs `body` unless the producer is closed; closing waits for it.
+    func whileOpen<T>(_ body: () -> T) throws(KafkaError) -> T {
+        try closed.withLock { (closed: inout Bool) throws(KafkaError) -> T in
+            if closed { throw KafkaError(.shutDown, "the producer is shut down") }
+            return body()
+        }
+    }
 
     /// Marks the producer closed; true for the caller that closed it.
-    func close() -> Bool { !closed.exchange(true, ordering: .acquiringAndReleasing) }
+    func close() -> Bool {
+        closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+    }
 }
 
 /// Lets senders wait, without spinning, until delivery reports have freed room in librdkafka's queue.
 final class RoomSignal: Sendable {
-    private let state = Mutex<(generation: UInt64, waiters: [CheckedContinuation<Void, Never>])>((0, []))
+    private let state = Mutex<(generation: UInt64, closed: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
@@ -216,11 +240,17 @@ final class RoomSignal: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
+    /// No more room will come: every waiter returns now and later ones at once.
+    func close() {
+        state.withLock { $0.closed = true }
+        advance()
+    }
+
     /// Returns as soon as the generation moved past `generation` (at once if it already has).
     func wait(after generation: UInt64) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumeNow = state.withLock { state in
-                if state.generation != generation { return true }
+                if state.generation != generation || state.closed { return true }
                 state.waiters.append(continuation)
                 return false
             }
