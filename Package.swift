@@ -24,7 +24,10 @@ func serviceTargets(domain: String, executable: String, folder: String) -> [Targ
         ),
         .executableTarget(
             name: executable,
-            dependencies: [.target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", hummingbird, lifecycle, logging],
+            dependencies: [
+                .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage", hummingbird, lifecycle,
+                logging,
+            ],
             path: "Services/\(folder)/Service",
             swiftSettings: swiftSettings
         ),
@@ -45,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .systemLibrary(
@@ -65,8 +70,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "TriadStorage",
+            dependencies: [
+                "TriadEvents", logging,
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/Storage",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TriadRuntime",
-            dependencies: ["TriadEvents", "TriadKafka", hummingbird, lifecycle, unixSignals, logging],
+            dependencies: ["TriadEvents", "TriadKafka", "TriadStorage", hummingbird, lifecycle, unixSignals, logging],
             path: "Shared/Runtime",
             swiftSettings: swiftSettings
         ),

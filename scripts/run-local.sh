@@ -45,8 +45,11 @@ until .build/debug/triad topics create --brokers "127.0.0.1:$BROKER_PORT" >/dev/
 done
 echo "broker on 127.0.0.1:$BROKER_PORT, topics created"
 
+# The broker keeps its data in memory, so each run starts the services' SQLite files afresh too.
+rm -f "$RUN"/*.sqlite "$RUN"/*.sqlite-wal "$RUN"/*.sqlite-shm
 for service in marketing finance it; do
     TRIAD_KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" TRIAD_HTTP_PORT="${PORTS[$service]}" \
+        TRIAD_DATABASE_URL="sqlite:$RUN/$service.sqlite" \
         ".build/debug/$service-service" >"$RUN/$service.log" 2>&1 &
     PIDS+=($!)
 done

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TriadEvents
 import TriadKafka
+import TriadStorage
 
 /// Header names on dead-letter messages. The value and key are the original bytes, untouched,
 /// and the original headers follow these.
@@ -15,15 +16,14 @@ public enum DeadLetterHeader {
     public static let failedAt = "dead-letter-failed-at"
 }
 
-/// Sends messages that cannot be processed to `<service>.dead-letter`, counted and logged.
+/// Turns messages that cannot be processed into dead letters for `<service>.dead-letter`
+/// (written to the outbox with the batch), and counts and logs them.
 public struct DeadLetters: Sendable {
-    public let producer: KafkaProducer
     public let service: Producer
     public let metrics: ServiceMetrics
     public let logger: Logger
 
-    public init(producer: KafkaProducer, service: Producer, metrics: ServiceMetrics, logger: Logger) {
-        self.producer = producer
+    public init(service: Producer, metrics: ServiceMetrics, logger: Logger) {
         self.service = service
         self.metrics = metrics
         self.logger = logger
@@ -31,28 +31,30 @@ public struct DeadLetters: Sendable {
 
     public var topic: String { Topic.deadLetter(of: service) }
 
-    public func message(for original: ConsumedMessage, rejection: EventRejection) -> OutgoingMessage {
+    /// The original key, value and headers, with the reason and the source position in front.
+    public func outboxMessage(for original: ConsumedMessage, rejection: EventRejection) -> OutboxMessage {
         let headers = [
-            KafkaHeader(DeadLetterHeader.reason, rejection.description),
-            KafkaHeader(DeadLetterHeader.code, rejection.code.rawValue),
-            KafkaHeader(DeadLetterHeader.sourceTopic, original.topic),
-            KafkaHeader(DeadLetterHeader.sourcePartition, String(original.partition)),
-            KafkaHeader(DeadLetterHeader.sourceOffset, String(original.offset)),
-            KafkaHeader(DeadLetterHeader.service, service.rawValue),
-            KafkaHeader(DeadLetterHeader.failedAt, Timestamp.now().iso8601),
-        ]
-        return OutgoingMessage(topic: topic, key: original.key, value: original.value, headers: headers + original.headers)
+            (DeadLetterHeader.reason, rejection.description),
+            (DeadLetterHeader.code, rejection.code.rawValue),
+            (DeadLetterHeader.sourceTopic, original.topic),
+            (DeadLetterHeader.sourcePartition, String(original.partition)),
+            (DeadLetterHeader.sourceOffset, String(original.offset)),
+            (DeadLetterHeader.service, service.rawValue),
+            (DeadLetterHeader.failedAt, Timestamp.now().iso8601),
+        ].map { (name: $0.0, value: Array($0.1.utf8)) }
+        return OutboxMessage(
+            topic: topic, eventType: "dead-letter", key: original.key, value: original.value,
+            headers: headers + original.headers.map { (name: $0.name, value: $0.value) })
     }
 
-    /// Publishes the dead letter and waits for the broker to have it.
-    public func send(_ original: ConsumedMessage, rejection: EventRejection) async throws {
+    /// Counts and logs a dead letter once its transaction committed.
+    public func record(_ original: ConsumedMessage, rejection: EventRejection) {
         logger.warning(
             "dead-lettered a message",
             metadata: [
                 "topic": "\(original.topic)", "partition": "\(original.partition)", "offset": "\(original.offset)",
                 "reason": "\(rejection)",
             ])
-        try await producer.send(message(for: original, rejection: rejection))
         metrics.increment("triad_dead_letters_total", [("topic", original.topic), ("code", rejection.code.rawValue)])
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import TriadEvents
-import TriadKafka
+import TriadStorage
 
 /// What caused an event a service emits: an incoming event, or an HTTP request.
 public struct Cause: Sendable {
@@ -28,15 +28,13 @@ public struct Cause: Sendable {
     }
 }
 
-/// Wraps domain events into CloudEvents and publishes them with the idempotent producer.
+/// Wraps domain events into CloudEvents, ready for the outbox.
 public struct EventPublisher: Sendable {
-    public let producer: KafkaProducer
     public let codec: EventCodec
     public let source: String
     public let metrics: ServiceMetrics
 
-    public init(producer: KafkaProducer, codec: EventCodec, source: String, metrics: ServiceMetrics) {
-        self.producer = producer
+    public init(codec: EventCodec, source: String, metrics: ServiceMetrics) {
         self.codec = codec
         self.source = source
         self.metrics = metrics
@@ -53,25 +51,15 @@ public struct EventPublisher: Sendable {
         }
     }
 
-    public func message(for event: OutgoingEvent) throws -> OutgoingMessage {
-        let (value, headers) = try codec.encode(event)
-        return OutgoingMessage(
-            topic: event.topic.name, key: Array(event.key.utf8), value: value,
-            headers: headers.map { KafkaHeader($0.0, $0.1) })
-    }
-
-    /// Publishes in order and waits for every delivery report.
-    public func publish(_ events: [OutgoingEvent]) async throws {
-        guard !events.isEmpty else { return }
-        let messages = try events.map(message(for:))
-        try await producer.send(all: messages)
-        for event in events {
-            metrics.increment(
-                "triad_events_produced_total", [("topic", event.topic.name), ("type", event.event.type.rawValue)])
+    /// The outbox row for an event: its structured-mode value, key and headers.
+    public func outboxMessage(for event: OutgoingEvent) throws(EventRejection) -> OutboxMessage {
+        do {
+            let (value, headers) = try codec.encode(event)
+            return OutboxMessage(
+                topic: event.topic.name, eventType: event.event.type.rawValue, key: Array(event.key.utf8), value: value,
+                headers: headers.map { (name: $0.0, value: $0.1) })
+        } catch {
+            throw EventRejection(.invalidData, "could not encode \(event.event.type.rawValue): \(error)")
         }
-    }
-
-    public func publish(_ events: [DomainEvent], cause: Cause) async throws {
-        try await publish(outgoing(events, cause: cause))
     }
 }

@@ -1,20 +1,28 @@
 import Logging
 import ServiceLifecycle
 import TriadEvents
+import TriadStorage
 
-/// Publishes coalesced reports (ROI, campaign performance): at most one per aggregate per
-/// interval, and a last round on shutdown so the final totals always go out.
+/// Writes coalesced reports (ROI, campaign performance) to the outbox: at most one per aggregate
+/// per interval, and a last round on shutdown so the final totals always go out.
 public struct PeriodicReporter: Service {
-    public typealias Collect = @Sendable () -> [DomainEvent]
+    public typealias Collect = @Sendable (DocumentTransaction) -> [DomainEvent]
 
     let interval: Duration
+    let database: any Database
     let publisher: EventPublisher
+    let relay: OutboxRelay
     let logger: Logger
     let collect: Collect
 
-    public init(interval: Duration, publisher: EventPublisher, logger: Logger, collect: @escaping Collect) {
+    public init(
+        interval: Duration, database: any Database, publisher: EventPublisher, relay: OutboxRelay, logger: Logger,
+        collect: @escaping Collect
+    ) {
         self.interval = interval
+        self.database = database
         self.publisher = publisher
+        self.relay = relay
         self.logger = logger
         self.collect = collect
     }
@@ -22,20 +30,27 @@ public struct PeriodicReporter: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            try await flush()
+            await flush()
         }
-        try await flush()
+        await flush()
     }
 
-    /// Publishes whatever changed since the last round.
-    public func flush() async throws {
-        let events = collect()
-        guard !events.isEmpty else { return }
+    /// Writes whatever changed since the last round (taking the changes and writing the reports in
+    /// one transaction, so a failure loses nothing).
+    public func flush() async {
         do {
-            try await publisher.publish(events, cause: .internal_())
+            let count = try await withRetries {
+                try await database.transaction { session in
+                    let transaction = DocumentTransaction(session: session)
+                    let events = publisher.outgoing(collect(transaction), cause: .internal_())
+                    for event in events { transaction.appendOutbox(try publisher.outboxMessage(for: event)) }
+                    try transaction.flush()
+                    return events.count
+                }
+            }
+            if count > 0 { relay.nudge() }
         } catch {
-            logger.error("could not publish reports", metadata: ["error": "\(error)", "count": "\(events.count)"])
-            throw error
+            logger.error("could not write reports; they stay pending", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import TriadEvents
 import TriadKafka
+import TriadStorage
 import UnixSignals
 
 /// What makes one service different from the others; the host wires the rest.
@@ -13,7 +14,7 @@ public struct ServiceDefinition: Sendable {
     public var consumes: [Topic]
     public var produces: [Topic]
     public var handler: EventPipeline.Handler
-    /// Coalesced reports to publish every report interval, if the service has any.
+    /// Coalesced reports to write every report interval, if the service has any.
     public var reports: PeriodicReporter.Collect?
     public var routes: Routes
 
@@ -35,6 +36,37 @@ public struct RouteContext: Sendable {
     public let codec: EventCodec
     public let config: RuntimeConfig
     public let logger: Logger
+    public let database: any Database
+    let relay: OutboxRelay
+
+    /// Runs `body` in one transaction and writes the events it returns to the outbox with it; the
+    /// relay publishes them once it commits.
+    public func write<T: Sendable, E: Error>(
+        cause: Cause, _ body: @escaping @Sendable (DocumentTransaction) throws(E) -> (T, [DomainEvent])
+    ) async throws -> T {
+        let publisher = self.publisher
+        let value = try await database.transaction { session in
+            let transaction = DocumentTransaction(session: session)
+            let (value, events) = try body(transaction)
+            for event in publisher.outgoing(events, cause: cause) {
+                transaction.appendOutbox(try publisher.outboxMessage(for: event))
+            }
+            try transaction.flush()
+            return value
+        }
+        relay.nudge()
+        return value
+    }
+
+    /// Runs `body` on a read-only view of the service's state.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (DocumentTransaction) -> T) async throws -> T {
+        try await database.read { session in
+            let transaction = DocumentTransaction(session: session, forWriting: false)
+            let value = body(transaction)
+            try transaction.flush()
+            return value
+        }
+    }
 }
 
 /// Builds and runs one service process: Kafka producer and consumer, the event pipeline,
@@ -50,9 +82,9 @@ public enum ServiceHost {
     }
 
     /// Builds the whole process; tests call this too.
-    public static func buildServiceGroup(config: RuntimeConfig, definition: ServiceDefinition, logger: Logger)
-        async throws -> ServiceGroup
-    {
+    public static func buildServiceGroup(
+        config: RuntimeConfig, database: any Database, definition: ServiceDefinition, logger: Logger
+    ) async throws -> ServiceGroup {
         let version = LibrdkafkaVersion.loaded
         logger.info("librdkafka loaded", metadata: ["version": "\(version)"])
         try version.requireSupported()
@@ -66,11 +98,13 @@ public enum ServiceHost {
         let metrics = ServiceMetrics()
         let codec = EventCodec(rules: ValidationRules(currency: config.currency))
         let producer = try KafkaProducer(configuration: config.producerKafka, logger: logger)
-        let publisher = EventPublisher(producer: producer, codec: codec, source: config.source, metrics: metrics)
-        let deadLetters = DeadLetters(producer: producer, service: config.service, metrics: metrics, logger: logger)
+        let publisher = EventPublisher(codec: codec, source: config.source, metrics: metrics)
+        let relay = OutboxRelay(
+            database: database, producer: producer, service: config.service.rawValue, logger: logger, metrics: metrics)
+        let deadLetters = DeadLetters(service: config.service, metrics: metrics, logger: logger)
         let pipeline = EventPipeline(
-            codec: codec, publisher: publisher, deadLetters: deadLetters, metrics: metrics, logger: logger,
-            handler: definition.handler)
+            codec: codec, publisher: publisher, deadLetters: deadLetters, database: database, relay: relay,
+            metrics: metrics, logger: logger, handler: definition.handler)
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: definition.consumes.map(\.name), logger: logger,
             maxBatchSize: config.maxBatchSize
@@ -85,33 +119,42 @@ public enum ServiceHost {
             let partitions = consumer.assignedPartitions.map(\.description).sorted()
             return consumer.isAssigned
                 ? JSONResponse.make(Readiness(status: "ready", partitions: partitions))
-                : JSONResponse.make(Readiness(status: "waiting for a partition assignment", partitions: []), status: .serviceUnavailable)
+                : JSONResponse.make(
+                    Readiness(status: "waiting for a partition assignment", partitions: []), status: .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
         }
-        definition.routes(router, RouteContext(publisher: publisher, codec: codec, config: config, logger: logger))
+        definition.routes(
+            router,
+            RouteContext(
+                publisher: publisher, codec: codec, config: config, logger: logger, database: database, relay: relay))
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(
                 address: .hostname(config.httpHost, port: config.httpPort), serverName: "triad-\(config.service.rawValue)"),
             logger: logger)
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: producer)]
+        // Shutdown runs in reverse order, each step with its own deadline: HTTP stops, the consumer
+        // finishes its batch, commits and leaves the group, the last reports are written, the relay
+        // publishes what is left in the outbox, and the producer flushes.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SignalEscalation()), .init(service: producer), .init(service: relay),
+        ]
         if let reports = definition.reports {
-            let reporter = PeriodicReporter(
-                interval: .milliseconds(config.reportIntervalMilliseconds), publisher: publisher, logger: logger,
-                collect: reports)
-            services.append(.init(service: reporter))
+            services.append(
+                .init(
+                    service: PeriodicReporter(
+                        interval: .milliseconds(config.reportIntervalMilliseconds), database: database,
+                        publisher: publisher, relay: relay, logger: logger, collect: reports)))
         }
         services.append(.init(service: consumer))
         services.append(.init(service: app))
-        // Shutdown runs in reverse: HTTP stops, the consumer drains and commits, the last reports
-        // go out, and the producer flushes.
         var groupConfig = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownTimeoutMilliseconds)
         return ServiceGroup(configuration: groupConfig)
     }
 
@@ -125,8 +168,10 @@ public enum ServiceHost {
         let config: RuntimeConfig
         let definition: ServiceDefinition
         let logger: Logger
+        let databaseURL: String
         do {
             config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
+            databaseURL = try DatabaseConfig.url(service: service.rawValue, environment: environment)
             logger = makeLogger(config)
             definition = try define(config, environment, logger)
         } catch {
@@ -140,8 +185,10 @@ public enum ServiceHost {
                     "brokers": "\(config.brokers)", "group": "\(config.groupId)",
                     "http": "\(config.httpHost):\(config.httpPort)", "currency": "\(config.currency)",
                 ])
-            let group = try await buildServiceGroup(config: config, definition: definition, logger: logger)
+            let database = try await DatabaseConfig.open(databaseURL, logger: logger)
+            let group = try await buildServiceGroup(config: config, database: database, definition: definition, logger: logger)
             try await group.run()
+            await database.close()
             logger.info("stopped")
             return 0
         } catch {

@@ -26,6 +26,7 @@ public final class TriadServices: @unchecked Sendable {
         let base = [
             "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port),
             "TRIAD_REPORT_INTERVAL_MS": "200", "TRIAD_LOG_LEVEL": "info",
+            "TRIAD_DATABASE_URL": "sqlite:" + logs.appendingPathComponent("\(name.rawValue).sqlite").path,
         ]
         processes[name] = try ManagedProcess(
             name: name.rawValue, executable: Paths.executable(name.executable),

@@ -14,21 +14,27 @@ enum FinanceService {
             logger.info(
                 "budget policy",
                 metadata: ["envelope": "\(config.policy.quarterlyEnvelope)", "hurdle-bps": "\(config.policy.hurdleBps)"])
-            return definition(ledger: FinanceLedger(policy: config.policy), state: StateBox(InMemoryFinanceStore()))
+            return definition(ledger: FinanceLedger(policy: config.policy))
         }
         exit(code)
     }
 
-    static func definition(ledger: FinanceLedger, state: StateBox<InMemoryFinanceStore>) -> ServiceDefinition {
+    static func definition(ledger: FinanceLedger) -> ServiceDefinition {
         ServiceDefinition(
             consumes: [.marketingCampaigns, .adSpend, .attributions],
             produces: [.budgetDecisions, .roi],
-            handler: { received in state.withLock { ledger.apply(received.event, to: &$0) } },
-            reports: { state.withLock { ledger.pendingRoiReports(in: &$0) } },
-            routes: { router, _ in
+            handler: { received, transaction in
+                var store = DocumentFinanceStore(transaction)
+                return ledger.apply(received.event, to: &store)
+            },
+            reports: { transaction in
+                var store = DocumentFinanceStore(transaction)
+                return ledger.pendingRoiReports(in: &store)
+            },
+            routes: { router, service in
                 router.get("/campaigns/:id/roi") { _, context in
                     let id = try context.parameters.require("id")
-                    guard let account = state.withLock({ $0.account(id) }) else {
+                    guard let account = try await service.read({ DocumentFinanceStore($0).account(id) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
                     }
                     return JSONResponse.make(CampaignFigures(account, currency: ledger.policy.quarterlyEnvelope.currency))
@@ -41,9 +47,11 @@ enum FinanceService {
                         }
                         quarters = [quarter]
                     } else {
-                        quarters = state.withLock { $0.quartersWithReservations() }
+                        quarters = try await service.read { DocumentFinanceStore($0).quartersWithReservations() }
                     }
-                    let statuses = state.withLock { store in quarters.map { ledger.envelope(for: $0, store: store) } }
+                    let statuses = try await service.read { transaction in
+                        quarters.map { ledger.envelope(for: $0, store: DocumentFinanceStore(transaction)) }
+                    }
                     return JSONResponse.make(
                         EnvelopeView(
                             quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps,

@@ -17,34 +17,40 @@ enum ITService {
                     "attribution-window-ms": "\(config.policy.attributionWindowMilliseconds)",
                     "inactivity-ms": "\(config.policy.inactivityMilliseconds)",
                 ])
-            return definition(analytics: Analytics(policy: config.policy), state: StateBox(InMemoryAnalyticsStore()))
+            return definition(analytics: Analytics(policy: config.policy))
         }
         exit(code)
     }
 
-    static func definition(analytics: Analytics, state: StateBox<InMemoryAnalyticsStore>) -> ServiceDefinition {
+    static func definition(analytics: Analytics) -> ServiceDefinition {
         ServiceDefinition(
             consumes: [.customerInteractions],
             produces: [.attributions, .insights],
-            handler: { received in state.withLock { analytics.apply(received.event, to: &$0) } },
-            reports: { state.withLock { analytics.pendingPerformanceReports(in: &$0) } },
-            routes: { router, _ in
+            handler: { received, transaction in
+                var store = DocumentAnalyticsStore(transaction)
+                return analytics.apply(received.event, to: &store)
+            },
+            reports: { transaction in
+                var store = DocumentAnalyticsStore(transaction)
+                return analytics.pendingPerformanceReports(in: &store)
+            },
+            routes: { router, service in
                 router.get("/campaigns/:id/performance") { _, context in
                     let id = try context.parameters.require("id")
-                    guard let counters = state.withLock({ $0.counters(id) }) else {
+                    guard let counters = try await service.read({ DocumentAnalyticsStore($0).counters(id) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "IT has seen nothing for campaign \(id)")
                     }
                     return JSONResponse.make(counters.report(currency: analytics.policy.currency))
                 }
                 router.get("/customers/:id") { _, context in
                     let id = try context.parameters.require("id")
-                    guard let customer = state.withLock({ $0.customer(id) }) else {
+                    guard let customer = try await service.read({ DocumentAnalyticsStore($0).customer(id) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)")
                     }
                     return JSONResponse.make(customer)
                 }
                 router.get("/organic") { _, _ in
-                    JSONResponse.make(state.withLock { $0.organic })
+                    JSONResponse.make(try await service.read { DocumentAnalyticsStore($0).organic })
                 }
             })
     }

@@ -21,7 +21,6 @@ public protocol MarketingStore {
 
 public struct InMemoryMarketingStore: MarketingStore, Sendable {
     private var campaigns: [String: Campaign] = [:]
-    private var order: [String] = []
     private var rois: [String: RoiReported] = [:]
     private var performances: [String: CampaignPerformanceReported] = [:]
     private var churn: [String: String] = [:]
@@ -31,10 +30,10 @@ public struct InMemoryMarketingStore: MarketingStore, Sendable {
     public func campaign(_ id: String) -> Campaign? { campaigns[id] }
 
     public mutating func save(_ campaign: Campaign) {
-        if campaigns.updateValue(campaign, forKey: campaign.id) == nil { order.append(campaign.id) }
+        campaigns[campaign.id] = campaign
     }
 
-    public func allCampaigns() -> [Campaign] { order.compactMap { campaigns[$0] } }
+    public func allCampaigns() -> [Campaign] { campaigns.values.sorted { $0.id < $1.id } }
 
     public func roi(_ campaignId: String) -> RoiReported? { rois[campaignId] }
     public mutating func save(_ roi: RoiReported) { rois[roi.campaignId] = roi }

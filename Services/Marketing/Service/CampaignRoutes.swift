@@ -4,11 +4,11 @@ import Logging
 import Marketing
 import TriadEvents
 import TriadRuntime
+import TriadStorage
 
 /// Marketing's HTTP API.
 struct CampaignRoutes: Sendable {
     let desk: CampaignDesk
-    let state: StateBox<InMemoryMarketingStore>
     let briefing: BriefingPolicy
     let context: RouteContext
 
@@ -23,18 +23,20 @@ struct CampaignRoutes: Sendable {
             }
         }
         router.get("/campaigns") { _, _ in
-            JSONResponse.make(state.withLock { $0.allCampaigns() })
+            JSONResponse.make(try await context.read { DocumentMarketingStore($0).allCampaigns() })
         }
         router.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.parameters.require("id")
-            guard let campaign = state.withLock({ $0.campaign(id) }) else {
+            guard let campaign = try await context.read({ DocumentMarketingStore($0).campaign(id) }) else {
                 return JSONResponse.error(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
             return JSONResponse.make(campaign)
         }
         router.get("/briefing") { _, _ in
             let currency = context.config.currency.code
-            return JSONResponse.make(state.withLock { Briefing.make(from: $0, policy: briefing, currency: currency) })
+            let briefing = self.briefing
+            return JSONResponse.make(
+                try await context.read { Briefing.make(from: DocumentMarketingStore($0), policy: briefing, currency: currency) })
         }
     }
 
@@ -61,43 +63,39 @@ struct CampaignRoutes: Sendable {
         } catch {
             throw HTTPRefusal(JSONResponse.rejection(error))
         }
-        let (campaign, events) = try outcome { () throws(CampaignError) in
-            try state.withLock { (store: inout InMemoryMarketingStore) throws(CampaignError) in try desk.plan(planned, in: &store) }
+        let desk = self.desk
+        let campaign = try await write(request) { transaction throws(CampaignError) in
+            var store = DocumentMarketingStore(transaction)
+            return try desk.plan(planned, in: &store)
         }
-        try await publish(events, request: request)
         return JSONResponse.make(campaign, status: .created)
     }
 
     private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(HTTPRefusal) -> Response {
-        let (campaign, events) = try outcome { () throws(CampaignError) in
-            try state.withLock { (store: inout InMemoryMarketingStore) throws(CampaignError) in
-                try desk.perform(command, on: id, in: &store)
-            }
+        let desk = self.desk
+        let campaign = try await write(request) { transaction throws(CampaignError) in
+            var store = DocumentMarketingStore(transaction)
+            return try desk.perform(command, on: id, in: &store)
         }
-        try await publish(events, request: request)
         return JSONResponse.make(campaign)
     }
 
-    private func outcome<T>(_ body: () throws(CampaignError) -> T) throws(HTTPRefusal) -> T {
+    /// Applies a command in one transaction with its events in the outbox; refusals become responses.
+    private func write(
+        _ request: Request, _ body: @escaping @Sendable (DocumentTransaction) throws(CampaignError) -> (Campaign, [DomainEvent])
+    ) async throws(HTTPRefusal) -> Campaign {
         do {
-            return try body()
-        } catch {
+            return try await context.write(cause: request.cause, body)
+        } catch let error as CampaignError {
             switch error {
             case .notFound: throw HTTPRefusal(JSONResponse.error(.notFound, field: "id", reason: error.description))
             case .alreadyExists: throw HTTPRefusal(JSONResponse.error(.conflict, field: "id", reason: error.description))
             case .refusedTransition, .budgetExceeded:
                 throw HTTPRefusal(JSONResponse.error(.conflict, field: "status", reason: error.description, code: "refused-transition"))
             }
-        }
-    }
-
-    private func publish(_ events: [DomainEvent], request: Request) async throws(HTTPRefusal) {
-        do {
-            try await context.publisher.publish(events, cause: request.cause)
         } catch {
-            context.logger.error("could not publish campaign events", metadata: ["error": "\(error)"])
-            throw HTTPRefusal(
-                JSONResponse.error(.serviceUnavailable, field: nil, reason: "the change is recorded but its event could not be published: \(error)"))
+            context.logger.error("could not store a campaign change", metadata: ["error": "\(error)"])
+            throw HTTPRefusal(JSONResponse.error(.serviceUnavailable, field: nil, reason: "the change could not be stored: \(error)"))
         }
     }
 }

@@ -10,23 +10,22 @@ enum MarketingService {
     static func main() async {
         let code = await ServiceHost.main(service: .marketing, defaultPort: 8081) { _, environment, _ throws(ConfigurationError) in
             let config = try MarketingConfig(environment: environment)
-            return definition(briefing: config.briefing, state: StateBox(InMemoryMarketingStore()))
+            return definition(briefing: config.briefing)
         }
         exit(code)
     }
 
-    static func definition(briefing: BriefingPolicy, state: StateBox<InMemoryMarketingStore>) -> ServiceDefinition {
+    static func definition(briefing: BriefingPolicy) -> ServiceDefinition {
         let desk = CampaignDesk()
         return ServiceDefinition(
             consumes: [.budgetDecisions, .roi, .insights],
             produces: [.marketingCampaigns],
-            handler: { received throws(EventRejection) in
-                try state.withLock { (store: inout InMemoryMarketingStore) throws(EventRejection) in
-                    try desk.apply(received.event, to: &store)
-                }
+            handler: { received, transaction throws(EventRejection) in
+                var store = DocumentMarketingStore(transaction)
+                return try desk.apply(received.event, to: &store)
             },
             routes: { router, routeContext in
-                CampaignRoutes(desk: desk, state: state, briefing: briefing, context: routeContext).add(to: router)
+                CampaignRoutes(desk: desk, briefing: briefing, context: routeContext).add(to: router)
             })
     }
 }

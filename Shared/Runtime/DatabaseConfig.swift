@@ -1,0 +1,32 @@
+import Logging
+import TriadStorage
+
+/// Where a service keeps its state: `TRIAD_DATABASE_URL` is `sqlite:<path>` (the default, one file
+/// per instance) or `postgres://user:password@host:port/database` (shared by a service's instances).
+public enum DatabaseConfig {
+    public static func url(service: String, environment: EnvironmentReader) throws(ConfigurationError) -> String {
+        let url = environment.string("TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite")
+        guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+            throw ConfigurationError(
+                variable: "TRIAD_DATABASE_URL",
+                reason: "must be sqlite:<path> or postgres://user:password@host:port/database")
+        }
+        if url.hasPrefix("sqlite:"), url.dropFirst("sqlite:".count).isEmpty {
+            throw ConfigurationError(variable: "TRIAD_DATABASE_URL", reason: "sqlite: needs a file path, e.g. sqlite:data/finance.sqlite")
+        }
+        return url
+    }
+
+    /// Opens the database and applies its migrations.
+    public static func open(_ url: String, logger: Logger) async throws -> any Database {
+        let database: any Database
+        if url.hasPrefix("sqlite:") {
+            database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
+        } else {
+            database = try PostgresDatabase(url: url, logger: logger)
+        }
+        let applied = try await Migrations.apply(to: database)
+        logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
+        return database
+    }
+}

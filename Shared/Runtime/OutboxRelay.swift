@@ -1,0 +1,126 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TriadKafka
+import TriadStorage
+
+/// Publishes what the service's transactions wrote to the outbox, oldest first, with the
+/// idempotent producer; a row is deleted only after the broker acknowledged it. After a crash the
+/// relay publishes again whatever was not deleted: consumers drop the repeat by event id.
+///
+/// With PostgreSQL, where instances share the outbox, one instance relays at a time (a session
+/// advisory lock), so order per key holds across instances too.
+public final class OutboxRelay: Service, Sendable {
+    let database: any Database
+    let producer: KafkaProducer
+    let logger: Logger
+    let metrics: ServiceMetrics
+    let lockId: Int64
+    let batchSize: Int
+    let drainTimeout: Duration
+    private let wakeup = Wakeup()
+
+    public init(
+        database: any Database, producer: KafkaProducer, service: String, logger: Logger, metrics: ServiceMetrics,
+        batchSize: Int = 500, drainTimeout: Duration = .seconds(10)
+    ) {
+        self.database = database
+        self.producer = producer
+        self.logger = logger
+        self.metrics = metrics
+        self.lockId = 7_391_100 + Int64(service.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) % 100_000 })
+        self.batchSize = batchSize
+        self.drainTimeout = drainTimeout
+    }
+
+    /// Something was written to the outbox: look now rather than at the next poll.
+    public func nudge() { wakeup.signal() }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let published = await relayOnce()
+            if published == 0 {
+                await cancelWhenGracefulShutdown { await self.wakeup.wait(timeout: .milliseconds(200)) }
+            }
+        }
+        // Shutting down: what is in the outbox goes out now, within the deadline.
+        let deadline = ContinuousClock.now + drainTimeout
+        while ContinuousClock.now < deadline, !Task.isCancelled {
+            guard await relayOnce() > 0 else { break }
+        }
+        let left = (try? await database.read { try Outbox.backlog(in: $0) }) ?? -1
+        if left != 0 { logger.warning("outbox not empty at shutdown; it is relayed at the next start", metadata: ["rows": "\(left)"]) }
+    }
+
+    /// Publishes one batch; returns how many rows went out (0 when idle, not the leader, or failing).
+    func relayOnce() async -> Int {
+        do {
+            if database.dialect == .postgres {
+                let lockId = self.lockId
+                let leader = try await database.transaction { session in
+                    try session.query("SELECT pg_try_advisory_lock(?)", [.integer(lockId)]).first?.first?.integer == 1
+                }
+                guard leader else { return 0 }
+            }
+            let limit = batchSize
+            let batch = try await database.read { try Outbox.next(limit, in: $0) }
+            guard !batch.isEmpty else { return 0 }
+            try await producer.send(
+                all: batch.map { row in
+                    OutgoingMessage(
+                        topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader($0.name, $0.value) })
+                })
+            let sequences = batch.map(\.sequence)
+            try await database.transaction { try Outbox.remove(sequences, in: $0) }
+            for row in batch {
+                metrics.increment("triad_events_produced_total", [("topic", row.topic), ("type", row.eventType)])
+            }
+            return batch.count
+        } catch {
+            logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)"])
+            try? await Task.sleep(for: .seconds(1))
+            return 0
+        }
+    }
+}
+
+/// A wake-up call that can be awaited with a timeout; signals while nobody waits are remembered once.
+final class Wakeup: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.pending = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = self.state.withLock { state -> Bool in
+                        if state.pending {
+                            state.pending = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            // Release the waiting child if the timeout won.
+            self.signal()
+            await group.waitForAll()
+            self.state.withLock { $0.pending = false }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// PostgreSQL through PostgresNIO, shared by every instance of a service. Transactions run one at a
+/// time on a worker thread of this process that waits on PostgresNIO's futures, so the synchronous
+/// domain code never blocks Swift's cooperative pool or an event loop.
+public final class PostgresDatabase: Database {
+    public let location: String
+    public var dialect: SQLDialect { .postgres }
+
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private let worker: SerialWorker
+    private let connection = Mutex<PostgresConnection?>(nil)
+    private let connectionIds = Atomic<Int>(0)
+
+    /// `url`: `postgres://user:password@host:port/database` (password optional).
+    public init(url: String, logger: Logger) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw StorageError("database URL must look like postgres://user:password@host:5432/database")
+        }
+        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard !database.isEmpty else { throw StorageError("the PostgreSQL URL names no database") }
+        configuration = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database, tls: .disable)
+        location = "postgres://\(components.user ?? "postgres")@\(host):\(components.port ?? 5432)/\(database)"
+        self.logger = logger
+        worker = SerialWorker(name: "triad-postgres")
+    }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await run(body, readOnly: false)
+    }
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await run(body, readOnly: true)
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T, readOnly: Bool) async throws -> T {
+        try await worker.submit { [self] in
+            let session = PostgresSession(connection: try connected(), logger: logger, readOnly: readOnly)
+            do {
+                try session.query(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+                let result = try body(session)
+                try session.query("COMMIT")
+                return result
+            } catch {
+                _ = try? session.query("ROLLBACK")
+                if session.connection.isClosed { connection.withLock { $0 = nil } }
+                throw error
+            }
+        }
+    }
+
+    /// The open connection, connecting (again) when there is none or it closed.
+    private func connected() throws -> PostgresConnection {
+        if let existing = connection.withLock({ $0 }), !existing.isClosed { return existing }
+        let id = connectionIds.add(1, ordering: .relaxed).newValue
+        let fresh = try PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
+        ).wait()
+        connection.withLock { $0 = fresh }
+        return fresh
+    }
+
+    public func close() async {
+        let open = connection.withLock { connection in
+            defer { connection = nil }
+            return connection
+        }
+        try? await open?.close()
+        worker.stop()
+    }
+}
+
+struct PostgresSession: SQLSession {
+    let connection: PostgresConnection
+    let logger: Logger
+    let readOnly: Bool
+    var dialect: SQLDialect { .postgres }
+
+    @discardableResult
+    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        var bindings = PostgresBindings(capacity: arguments.count)
+        for argument in arguments {
+            switch argument {
+            case .null: bindings.appendNull()
+            case .integer(let value): bindings.append(value)
+            case .text(let value): bindings.append(value)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            }
+        }
+        let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)
+        let result = try connection.query(query, logger: logger).wait()
+        return try result.rows.map { row in
+            try row.makeRandomAccess().map { cell -> SQLValue in
+                guard cell.bytes != nil else { return .null }
+                switch cell.dataType {
+                case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+                case .bytea: return .blob(Array(try cell.decode(ByteBuffer.self).readableBytesView))
+                case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+                default: return .text(try cell.decode(String.self))
+                }
+            }
+        }
+    }
+
+    /// `?` → `$1`, `$2`, … (outside quoted strings).
+    static func numberedPlaceholders(_ sql: String) -> String {
+        var result = ""
+        var index = 0
+        var quoted = false
+        for character in sql {
+            if character == "'" { quoted.toggle() }
+            if character == "?" && !quoted {
+                index += 1
+                result += "$\(index)"
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}
+
+/// A thread that runs submitted jobs one at a time.
+final class SerialWorker: Sendable {
+    private final class Jobs: Sendable {
+        let state = Mutex<(queue: [@Sendable () -> Void], stopped: Bool)>(([], false))
+        let ready = DispatchSemaphore(value: 0)
+    }
+
+    private let jobs = Jobs()
+
+    init(name: String) {
+        let jobs = self.jobs
+        let thread = Thread {
+            while true {
+                jobs.ready.wait()
+                let next = jobs.state.withLock { state -> (@Sendable () -> Void)? in
+                    state.queue.isEmpty ? nil : state.queue.removeFirst()
+                }
+                guard let next else { return }  // woken with nothing to do: stopped
+                next()
+            }
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    func submit<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = jobs.state.withLock { state -> Bool in
+                guard !state.stopped else { return false }
+                state.queue.append { continuation.resume(with: Result { try job() }) }
+                return true
+            }
+            if accepted {
+                jobs.ready.signal()
+            } else {
+                continuation.resume(throwing: StorageError("the database is closed"))
+            }
+        }
+    }
+
+    func stop() {
+        jobs.state.withLock { $0.stopped = true }
+        jobs.ready.signal()
+    }
+}

@@ -1,0 +1,82 @@
+/// A value bound to or read from a SQL statement. The stores use four kinds only, so one code
+/// path serves SQLite and PostgreSQL alike.
+public enum SQLValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+
+    public init(_ value: String?) { self = value.map { .text($0) } ?? .null }
+    public init(_ value: Int64?) { self = value.map { .integer($0) } ?? .null }
+
+    public var integer: Int64? {
+        switch self {
+        case .integer(let value): value
+        case .text(let text): Int64(text)
+        default: nil
+        }
+    }
+
+    public var text: String? {
+        switch self {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        case .blob(let bytes): String(validating: bytes, as: UTF8.self)
+        case .null: nil
+        }
+    }
+
+    public var bytes: [UInt8]? {
+        switch self {
+        case .blob(let bytes): bytes
+        case .text(let text): Array(text.utf8)
+        default: nil
+        }
+    }
+}
+
+/// One result row, by column position.
+public typealias SQLRow = [SQLValue]
+
+/// The SQL flavour a session speaks; statements are written once with `?` placeholders.
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A connection inside a transaction. Calls are synchronous: sessions only exist on a storage
+/// thread (GRDB's writer queue or the PostgreSQL worker), never on Swift's cooperative pool.
+public protocol SQLSession {
+    var dialect: SQLDialect { get }
+    /// Runs one statement with `?` placeholders and returns its rows (empty for statements without).
+    @discardableResult
+    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow]
+}
+
+extension SQLSession {
+    @discardableResult
+    public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
+}
+
+/// A storage error that names what failed.
+public struct StorageError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "storage error: \(message)" }
+}
+
+/// A service's database: SQLite (embedded, one file per instance) or PostgreSQL (shared by the
+/// instances of a service).
+public protocol Database: Sendable {
+    var dialect: SQLDialect { get }
+    /// A human-readable location, without secrets.
+    var location: String { get }
+    /// Runs `body` in one transaction that commits when it returns and rolls back when it throws.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Runs `body` without taking write locks (a read-only view).
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    func close() async
+}
