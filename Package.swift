@@ -105,6 +105,7 @@ let package = Package(
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["TriadStorage", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")

@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 scripts/bootstrap.sh
+scripts/postgres.sh
 source scripts/env.sh
 swift build --build-tests
 swift test --skip-build "$@"

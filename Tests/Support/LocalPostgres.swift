@@ -1,0 +1,50 @@
+import Foundation
+
+/// The local PostgreSQL, made available through `scripts/postgres.sh`; each caller gets a new database.
+public enum LocalPostgres {
+    private static let ready: Result<Void, any Error> = {
+        do {
+            try run(Paths.root.appendingPathComponent("scripts/postgres.sh").path, [])
+            return .success(())
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    /// A fresh, empty database; returns its URL.
+    public static func createDatabase(_ prefix: String) throws -> String {
+        try ready.get()
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
+        return "postgres://triad:triad@127.0.0.1:5432/\(name)"
+    }
+
+    /// Runs a query against a database of the local server and returns its unaligned output.
+    public static func query(_ url: String, _ sql: String) throws -> String {
+        let database = String(url.split(separator: "/").last ?? "postgres")
+        return try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", database, "-qtAc", sql])
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": "triad"]) { _, new in new }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw PostgresUnavailable(command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+public struct PostgresUnavailable: Error, CustomStringConvertible {
+    public let command: String
+    public let status: Int32
+    public var description: String { "\(command) failed with status \(status)" }
+}
