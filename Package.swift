@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "triad",
             dependencies: [
-                "TriadEvents", "TriadKafka", "TriadRuntime", logging,
+                "TriadEvents", "TriadKafka", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/triad",
@@ -106,6 +106,8 @@ let package = Package(
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["TriadStorage", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")

@@ -28,6 +28,8 @@ public struct RuntimeConfig: Sendable {
     public let kafkaSecurity: [String: String]
     /// Largest request body the HTTP API reads.
     public let maxRequestBytes: Int
+    /// Kafka values larger than this are dead-lettered unread.
+    public let maxEventBytes: Int
     /// The whole graceful shutdown's deadline; a second SIGTERM ends the process at once.
     public let shutdownTimeoutMilliseconds: Int64
 
@@ -45,6 +47,7 @@ public struct RuntimeConfig: Sendable {
         createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
         logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
         maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
+        maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES", default: 1_048_576, in: 1024...67_108_864))
         shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
         var security: [String: String] = [:]
         let securityVariables = [

@@ -96,7 +96,7 @@ public enum ServiceHost {
         }
 
         let metrics = ServiceMetrics()
-        let codec = EventCodec(rules: ValidationRules(currency: config.currency))
+        let codec = EventCodec(rules: ValidationRules(currency: config.currency), maxValueBytes: config.maxEventBytes)
         let producer = try KafkaProducer(configuration: config.producerKafka, logger: logger)
         let publisher = EventPublisher(codec: codec, source: config.source, metrics: metrics)
         let relay = OutboxRelay(

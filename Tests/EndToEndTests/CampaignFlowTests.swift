@@ -1,7 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
-import Synchronization
 import TestSupport
 import Testing
 import TriadKafka
@@ -202,25 +200,10 @@ import TriadKafka
     }
 
     func readDeadLetters(brokers: String, topic: String, count: Int) async throws -> [ConsumedMessage] {
-        let received = Mutex<[ConsumedMessage]>([])
-        let logger = Logger(label: "test.dead-letters")
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(
-                bootstrapServers: brokers,
-                properties: ["group.id": "dead-letter-reader-\(UUID().uuidString)", "session.timeout.ms": "6000"]),
-            topics: [topic], logger: logger
-        ) { batch in received.withLock { $0 += batch } }
-        let group = ServiceGroup(services: [consumer], logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { tasks.cancelAll() }
-            let letters = try await eventually("\(count) dead letters on \(topic)", timeout: .seconds(60)) {
-                let letters = received.withLock { $0 }
-                return letters.count >= count ? letters : nil
-            }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return letters
+        try await eventually("\(count) dead letters on \(topic)", timeout: .seconds(60)) {
+            let letters = try await TopicSnapshot.read(
+                topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test.dlq"))
+            return letters.count >= count ? letters : nil
         }
     }
 }

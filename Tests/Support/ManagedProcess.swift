@@ -8,7 +8,14 @@ public final class ManagedProcess: @unchecked Sendable {
 
     public init(name: String, executable: URL, arguments: [String] = [], environment: [String: String] = [:], logDirectory: URL) throws {
         self.name = name
-        log = logDirectory.appendingPathComponent("\(name).log")
+        // A restarted process gets a new log (name.log, name-2.log, …), so earlier runs stay readable.
+        var log = logDirectory.appendingPathComponent("\(name).log")
+        var run = 1
+        while FileManager.default.fileExists(atPath: log.path) {
+            run += 1
+            log = logDirectory.appendingPathComponent("\(name)-\(run).log")
+        }
+        self.log = log
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = executable

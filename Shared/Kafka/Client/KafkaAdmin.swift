@@ -17,6 +17,41 @@ public struct KafkaAdmin: Sendable {
         if let failure { throw failure }
     }
 
+    /// The low and high watermark of every partition of a topic (high = the offset the next message gets).
+    public func watermarks(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
+        let conf = try configuration.makeNative()
+        let handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+        let timeoutMs = Int32(timeout.components.seconds * 1000)
+        let result: Result<[Int32: (low: Int64, high: Int64)], KafkaError> = await BlockingThread.run(name: "triad-admin") {
+            guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else {
+                return .failure(KafkaError(.admin, "cannot open topic \(topic)"))
+            }
+            defer { rd_kafka_topic_destroy(topicHandle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let error = rd_kafka_metadata(handle.pointer, 0, topicHandle, &metadata, timeoutMs)
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+                return .failure(KafkaError(.admin, "no metadata for \(topic)", error))
+            }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                return .failure(KafkaError(.admin, "topic \(topic) does not exist"))
+            }
+            var marks: [Int32: (low: Int64, high: Int64)] = [:]
+            let topicMetadata = metadata.pointee.topics[0]
+            for index in 0..<Int(topicMetadata.partition_cnt) {
+                let partition = topicMetadata.partitions[index].id
+                var low: Int64 = 0, high: Int64 = 0
+                let queried = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, timeoutMs)
+                guard queried == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    return .failure(KafkaError(.admin, "no watermarks for \(topic)[\(partition)]", queried))
+                }
+                marks[partition] = (low, high)
+            }
+            return .success(marks)
+        }
+        return try result.get()
+    }
+
     private static func create(_ topics: [(name: String, partitions: Int32)], replicationFactor: Int32, timeoutMs: Int32, on handle: KafkaHandle) -> KafkaError? {
         var errorText = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []

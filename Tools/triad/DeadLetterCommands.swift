@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TriadEvents
+import TriadKafka
+
+/// `triad dlq`: what a service dead-lettered, and sending it back to where it came from.
+struct DeadLetterCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dlq", abstract: "List or replay a service's dead letters.", subcommands: [List.self, Replay.self])
+
+    struct ServiceOption: ParsableArguments {
+        @Option(help: "The service whose dead-letter topic to read: marketing, finance or it.")
+        var service: String
+
+        func topic() throws -> String {
+            guard let producer = Producer(rawValue: service), producer != .otherSystems else {
+                throw ValidationError("--service must be marketing, finance or it, got '\(service)'")
+            }
+            return Topic.deadLetter(of: producer)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print every dead letter with its source and reason.")
+        @OptionGroup var broker: BrokerOptions
+        @OptionGroup var service: ServiceOption
+
+        func run() async throws {
+            let letters = try await DeadLetter.readAll(topic: try service.topic(), brokers: broker.brokers)
+            for letter in letters {
+                print(
+                    "\(letter.message.partition):\(letter.message.offset)  id=\(letter.eventId ?? "-")  from \(letter.header(DeadLetterHeaderName.sourceTopic))[\(letter.header(DeadLetterHeaderName.sourcePartition))]@\(letter.header(DeadLetterHeaderName.sourceOffset))  \(letter.header(DeadLetterHeaderName.reason))"
+                )
+            }
+            print("\(letters.count) dead letter(s) on \(try service.topic())")
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish dead letters again, untouched, to the topic they came from.",
+            discussion: "Without --id every dead letter is replayed. The service applies a replayed event once it is valid.")
+        @OptionGroup var broker: BrokerOptions
+        @OptionGroup var service: ServiceOption
+
+        @Option(name: .customLong("id"), help: "The event id of a dead letter to replay (repeatable).")
+        var ids: [String] = []
+
+        func run() async throws {
+            let letters = try await DeadLetter.readAll(topic: try service.topic(), brokers: broker.brokers)
+            let chosen = ids.isEmpty ? letters : letters.filter { letter in letter.eventId.map(ids.contains) ?? false }
+            let missing = Set(ids).subtracting(chosen.compactMap(\.eventId))
+            if !missing.isEmpty { throw ValidationError("no dead letter with id \(missing.sorted().joined(separator: ", "))") }
+            var logger = Logger(label: "triad.dlq")
+            logger.logLevel = .warning
+            let producer = try KafkaProducer(
+                configuration: KafkaConfiguration(bootstrapServers: broker.brokers, properties: ["client.id": "triad-dlq-replay"]),
+                logger: logger)
+            do {
+                try await producer.send(all: chosen.map(\.replayMessage))
+            } catch {
+                await producer.shutdown()
+                throw error
+            }
+            await producer.shutdown()
+            print("replayed \(chosen.count) dead letter(s)")
+        }
+    }
+}
+
+/// Header names written by the services (TriadRuntime.DeadLetterHeader); repeated here so the tool
+/// needs only the Kafka wrapper.
+enum DeadLetterHeaderName {
+    static let prefix = "dead-letter-"
+    static let reason = "dead-letter-reason"
+    static let sourceTopic = "dead-letter-source-topic"
+    static let sourcePartition = "dead-letter-source-partition"
+    static let sourceOffset = "dead-letter-source-offset"
+}
+
+struct DeadLetter: Sendable {
+    let message: ConsumedMessage
+
+    func header(_ name: String) -> String { message.header(name)?.text ?? "?" }
+
+    /// The original event's id: the `ce_id` header (binary mode) or the `id` of the JSON value.
+    var eventId: String? {
+        if let id = message.header("ce_id")?.text { return id }
+        let json = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+        return json?["id"] as? String
+    }
+
+    /// The original message: same key, value and headers, without the dead-letter headers.
+    var replayMessage: OutgoingMessage {
+        OutgoingMessage(
+            topic: header(DeadLetterHeaderName.sourceTopic), key: message.key, value: message.value,
+            headers: message.headers.filter { !$0.name.hasPrefix(DeadLetterHeaderName.prefix) })
+    }
+
+    /// Everything on the topic now.
+    static func readAll(topic: String, brokers: String) async throws -> [DeadLetter] {
+        try LibrdkafkaVersion.loaded.requireSupported()
+        var logger = Logger(label: "triad.dlq")
+        logger.logLevel = .warning
+        return try await TopicSnapshot.read(topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: logger)
+            .map(DeadLetter.init)
+    }
+}
