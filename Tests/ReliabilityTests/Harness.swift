@@ -89,8 +89,12 @@ final class Harness: @unchecked Sendable {
     // MARK: Checks
 
     /// Waits until finance, IT and marketing hold exactly what the oracle says.
-    func waitForExactState(of expected: Workload? = nil, timeout: Duration = .seconds(180)) async throws {
-        let finance = services.http(.finance), it = services.http(.it), marketing = services.http(.marketing)
+    /// `via` sends a service's queries to another port (another instance of it).
+    func waitForExactState(
+        of expected: Workload? = nil, via ports: [TriadServices.Name: Int] = [:], timeout: Duration = .seconds(180)
+    ) async throws {
+        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map(HTTPJSON.init(port:)) ?? services.http(name) }
+        let finance = http(.finance), it = http(.it), marketing = http(.marketing)
         let workload = expected ?? self.workload
         var lastMismatch = ""
         do {
