@@ -139,3 +139,31 @@ import TriadKafka
         _ = await harness.stop()
     }
 }
+
+/// Graceful shutdown has deadlines; a second SIGTERM ends the process at once.
+@Suite(.serialized) struct ShutdownTests {
+    @Test func aSecondSigtermExitsAtOnce() async throws {
+        let logs = Paths.scratch("signals")
+        let broker = try await LocalBroker.start(logDirectory: logs)
+        let services = TriadServices(broker: broker, logs: logs)
+        try services.start(.it, environment: ["TRIAD_SHUTDOWN_TIMEOUT_MS": "60000"])
+        try await services.waitUntilReady()
+        let it = services.processes[.it]!
+        // With the broker frozen, leaving the group cannot finish: the graceful shutdown waits.
+        broker.process.signal(SIGSTOP)
+        it.signal(SIGTERM)
+        try await Task.sleep(for: .seconds(1))
+        #expect(it.isRunning, "still shutting down gracefully")
+        let second = ContinuousClock.now
+        it.signal(SIGTERM)
+        _ = try await eventually("the process to exit", timeout: .seconds(5), every: .milliseconds(20)) { it.isRunning ? nil : true }
+        let took = ContinuousClock.now - second
+        let status = await it.stop()
+        broker.process.signal(SIGCONT)
+        await broker.stop()
+        #expect(status == 130)
+        #expect(took < .seconds(3), "exited \(took) after the second SIGTERM")
+        #expect(it.output.contains("exiting at once"))
+        print("signals: second SIGTERM ended the process after \(took)")
+    }
+}
