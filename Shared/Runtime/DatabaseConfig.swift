@@ -5,7 +5,8 @@ import TriadStorage
 /// per instance) or `postgres://user:password@host:port/database` (shared by a service's instances).
 public enum DatabaseConfig {
     public static func url(service: String, environment: EnvironmentReader) throws(ConfigurationError) -> String {
-        let url = environment.string("TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite")
+        let url = environment.string(
+            "TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite", requiredInDeployment: true)
         guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw ConfigurationError(
                 variable: "TRIAD_DATABASE_URL",
@@ -18,15 +19,20 @@ public enum DatabaseConfig {
     }
 
     /// Opens the database and applies its migrations.
-    public static func open(_ url: String, logger: Logger) async throws -> any Database {
+    public static func open(_ url: String, service: String, logger: Logger) async throws -> any Database {
         let database: any Database
         if url.hasPrefix("sqlite:") {
             database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
         } else {
-            database = try PostgresDatabase(url: url, logger: logger)
+            database = try PostgresDatabase(url: url, logger: logger, writeLock: lockId(service))
         }
         let applied = try await Migrations.apply(to: database)
         logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
         return database
     }
+}
+
+/// A number for `service`'s PostgreSQL advisory locks, the same in every instance.
+func lockId(_ service: String) -> Int64 {
+    7_391_000 + Int64(service.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) % 100_000 })
 }

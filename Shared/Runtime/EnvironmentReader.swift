@@ -20,6 +20,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 public final class EnvironmentReader: Sendable {
     private let values: [String: String]
     private let read = Mutex<[String]>([])
+    private let required = Mutex<Set<String>>([])
 
     public init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
         self.values = values
@@ -28,13 +29,25 @@ public final class EnvironmentReader: Sendable {
     /// The variables read so far, in order.
     public var variablesRead: [String] { read.withLock { $0 } }
 
+    /// The variables a deployment must set (their defaults only suit a local run).
+    public var variablesRequiredInDeployment: Set<String> { required.withLock { $0 } }
+
     private func raw(_ name: String) -> String? {
         read.withLock { if !$0.contains(name) { $0.append(name) } }
         guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         return value
     }
 
-    public func string(_ name: String, default fallback: String) -> String { raw(name) ?? fallback }
+    public func string(_ name: String, default fallback: String, requiredInDeployment: Bool = false) -> String {
+        if requiredInDeployment { required.withLock { _ = $0.insert(name) } }
+        return raw(name) ?? fallback
+    }
+
+    /// A secret (token, password): read like any value, never logged.
+    public func secret(_ name: String, requiredInDeployment: Bool = false) -> String? {
+        if requiredInDeployment { required.withLock { _ = $0.insert(name) } }
+        return raw(name)
+    }
 
     public func optionalString(_ name: String) -> String? { raw(name) }
 

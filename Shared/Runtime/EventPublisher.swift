@@ -3,16 +3,16 @@ import Logging
 import TriadEvents
 import TriadStorage
 
-/// What caused an event a service emits: an incoming event, or an HTTP request.
+/// What caused an event a service emits: an incoming event, an HTTP request, or the service itself.
 public struct Cause: Sendable {
     public let eventId: String?
     public let correlationId: String
-    public let traceparent: String?
+    public let trace: TraceContext
 
     public init(eventId: String?, correlationId: String, traceparent: String?) {
         self.eventId = eventId
         self.correlationId = correlationId
-        self.traceparent = traceparent
+        self.trace = .continuing(traceparent)
     }
 
     /// An incoming event causes what the service emits in reaction to it.
@@ -22,7 +22,7 @@ public struct Cause: Sendable {
             traceparent: envelope.traceparent)
     }
 
-    /// Work the service starts on its own (coalesced reports).
+    /// Work the service starts on its own (coalesced reports): a new correlation and trace.
     public static func internal_() -> Cause {
         Cause(eventId: nil, correlationId: UUID().uuidString.lowercased(), traceparent: nil)
     }
@@ -47,7 +47,7 @@ public struct EventPublisher: Sendable {
             let id = cause.eventId.map { "\($0):\(source):\(index)" } ?? UUID().uuidString.lowercased()
             return OutgoingEvent(
                 id: id, source: source, time: now, event: event, correlationId: cause.correlationId,
-                causationId: cause.eventId, traceparent: cause.traceparent)
+                causationId: cause.eventId, traceparent: cause.trace.child().traceparent)
         }
     }
 

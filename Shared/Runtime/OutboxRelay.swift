@@ -28,7 +28,7 @@ public final class OutboxRelay: Service, Sendable {
         self.producer = producer
         self.logger = logger
         self.metrics = metrics
-        self.lockId = 7_391_100 + Int64(service.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) % 100_000 })
+        self.lockId = lockId(service) + 500_000
         self.batchSize = batchSize
         self.drainTimeout = drainTimeout
     }

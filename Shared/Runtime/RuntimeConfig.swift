@@ -9,6 +9,10 @@ public struct RuntimeConfig: Sendable {
         var level: Logger.Level { Logger.Level(rawValue: rawValue)! }
     }
 
+    public enum LogFormat: String, CaseIterable, Sendable {
+        case text, json
+    }
+
     public let service: Producer
     /// `TRIAD_KAFKA_BROKERS`: bootstrap servers, `host:port[,host:port…]`.
     public let brokers: String
@@ -24,6 +28,11 @@ public struct RuntimeConfig: Sendable {
     /// Create the topics this service uses at start (idempotent).
     public let createTopics: Bool
     public let logLevel: LogLevel
+    public let logFormat: LogFormat
+    /// `TRIAD_API_TOKEN`: when set, state-changing HTTP requests need it as a bearer token.
+    public let apiToken: String?
+    /// `TRIAD_API_PROTECT_READS`: reads need the token too.
+    public let protectReads: Bool
     /// librdkafka security properties (`security.protocol`, SASL, CA file); values never logged.
     public let kafkaSecurity: [String: String]
     /// Largest request body the HTTP API reads.
@@ -35,9 +44,9 @@ public struct RuntimeConfig: Sendable {
 
     public init(service: Producer, defaultPort: Int, environment: EnvironmentReader) throws(ConfigurationError) {
         self.service = service
-        brokers = environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092")
+        brokers = environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092", requiredInDeployment: true)
         groupId = environment.string("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
-        httpHost = environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1")
+        httpHost = environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1", requiredInDeployment: true)
         httpPort = try environment.port("TRIAD_HTTP_PORT", default: defaultPort)
         currency = try environment.currency("TRIAD_CURRENCY", default: .euro)
         sessionTimeoutMilliseconds = try environment.integer(
@@ -46,6 +55,12 @@ public struct RuntimeConfig: Sendable {
         maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: 500, in: 1...100_000))
         createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
         logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
+        logFormat = try environment.choice("TRIAD_LOG_FORMAT", default: LogFormat.text)
+        apiToken = environment.secret("TRIAD_API_TOKEN", requiredInDeployment: true)
+        protectReads = try environment.boolean("TRIAD_API_PROTECT_READS", default: false)
+        if let apiToken, apiToken.utf8.count < 16 {
+            throw ConfigurationError(variable: "TRIAD_API_TOKEN", reason: "must be at least 16 characters (it has \(apiToken.utf8.count))")
+        }
         maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
         maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES", default: 1_048_576, in: 1024...67_108_864))
         shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
@@ -56,7 +71,8 @@ public struct RuntimeConfig: Sendable {
             ("TRIAD_KAFKA_SSL_CA_LOCATION", "ssl.ca.location"),
         ]
         for (variable, property) in securityVariables {
-            if let value = environment.optionalString(variable) { security[property] = value }
+            let value = property == "sasl.password" ? environment.secret(variable) : environment.optionalString(variable)
+            if let value { security[property] = value }
         }
         kafkaSecurity = security
         if brokers.split(separator: ",").contains(where: { !$0.contains(":") }) {

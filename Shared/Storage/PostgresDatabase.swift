@@ -18,8 +18,13 @@ public final class PostgresDatabase: Database {
     private let connection = Mutex<PostgresConnection?>(nil)
     private let connectionIds = Atomic<Int>(0)
 
+    private let writeLock: Int64?
+
     /// `url`: `postgres://user:password@host:port/database` (password optional).
-    public init(url: String, logger: Logger) throws {
+    /// `writeLock`: an advisory lock every write transaction takes first, so the instances of a
+    /// service apply their transactions one at a time (no deadlocks between their row locks).
+    public init(url: String, logger: Logger, writeLock: Int64? = nil) throws {
+        self.writeLock = writeLock
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty
         else {
@@ -48,6 +53,7 @@ public final class PostgresDatabase: Database {
             let session = PostgresSession(connection: try connected(), logger: logger, readOnly: readOnly)
             do {
                 try session.query(readOnly ? "BEGIN READ ONLY" : "BEGIN")
+                if !readOnly, let writeLock { try session.query("SELECT pg_advisory_xact_lock(?)", [.integer(writeLock)]) }
                 let result = try body(session)
                 try session.query("COMMIT")
                 return result

@@ -1,0 +1,33 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One JSON object per line on standard error: `time`, `level`, `label`, `message`, the metadata
+/// (event id, correlation id, trace id, … where the log line is about an event) and `source`.
+struct JSONLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    private static let lock = Mutex(())
+    private static let timeFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
+    func log(event: LogEvent) {
+        var object: [String: String] = [
+            "time": Date().formatted(Self.timeFormat), "level": event.level.rawValue, "label": label,
+            "message": "\(event.message)", "source": event.source,
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
+            object[key] = "\(value)"
+        }
+        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        else { return }
+        line.append(0x0A)
+        Self.lock.withLock { _ in FileHandle.standardError.write(line) }
+    }
+}
