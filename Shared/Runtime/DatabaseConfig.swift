@@ -24,7 +24,7 @@ public enum DatabaseConfig {
         if url.hasPrefix("sqlite:") {
             database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
         } else {
-            database = try PostgresDatabase(url: url, logger: logger, writeLock: lockId(service))
+            database = try PostgresDatabase(url: url, logger: logger, writeLock: advisoryLockId(service))
         }
         let applied = try await Migrations.apply(to: database)
         logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
@@ -33,6 +33,6 @@ public enum DatabaseConfig {
 }
 
 /// A number for `service`'s PostgreSQL advisory locks, the same in every instance.
-func lockId(_ service: String) -> Int64 {
+func advisoryLockId(_ service: String) -> Int64 {
     7_391_000 + Int64(service.unicodeScalars.reduce(0) { ($0 &* 31 &+ Int($1.value)) % 100_000 })
 }

@@ -47,14 +47,23 @@ public struct DeadLetters: Sendable {
             headers: headers + original.headers.map { (name: $0.name, value: $0.value) })
     }
 
+    /// The CloudEvents id of a message that could not be processed, where one can be read.
+    static func eventId(of message: ConsumedMessage) -> String? {
+        if let id = message.header("ce_id")?.text { return id }
+        guard message.value.count <= 65_536,
+            let json = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+        else { return nil }
+        return json["id"] as? String
+    }
+
     /// Counts and logs a dead letter once its transaction committed.
     public func record(_ original: ConsumedMessage, rejection: EventRejection) {
-        logger.warning(
-            "dead-lettered a message",
-            metadata: [
-                "topic": "\(original.topic)", "partition": "\(original.partition)", "offset": "\(original.offset)",
-                "reason": "\(rejection)",
-            ])
+        var metadata: Logger.Metadata = [
+            "topic": "\(original.topic)", "partition": "\(original.partition)", "offset": "\(original.offset)",
+            "reason": "\(rejection)",
+        ]
+        if let id = Self.eventId(of: original) { metadata["event-id"] = "\(id)" }
+        logger.warning("dead-lettered a message", metadata: metadata)
         metrics.increment("triad_dead_letters_total", [("topic", original.topic), ("code", rejection.code.rawValue)])
     }
 }

@@ -38,13 +38,14 @@ public struct EventPipeline: Sendable {
 
     /// What one batch did, for metrics and logs.
     struct Outcome: Sendable {
-        var applied: [(topic: String, type: String)] = []
+        var applied: [(topic: String, type: String, time: Timestamp?)] = []
         var redeliveries = 0
         var rejected: [(message: ConsumedMessage, rejection: EventRejection)] = []
         var emitted: [OutgoingEvent] = []
     }
 
     public func process(_ batch: [ConsumedMessage]) async throws {
+        let started = ContinuousClock.now
         let decoded = batch.map { message in
             (message, Result { () throws(EventRejection) in
                 try codec.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: message.topic)
@@ -56,8 +57,16 @@ public struct EventPipeline: Sendable {
             }
         }
         relay.nudge()
-        for (topic, type) in outcome.applied {
-            metrics.increment("triad_events_consumed_total", [("topic", topic), ("type", type)])
+        let elapsed = ContinuousClock.now - started
+        metrics.observe("triad_handler_batch_seconds", seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        let now = Timestamp.now()
+        for applied in outcome.applied {
+            metrics.increment("triad_events_consumed_total", [("topic", applied.topic), ("type", applied.type)])
+            if let time = applied.time {
+                metrics.observe(
+                    "triad_event_latency_seconds", [("topic", applied.topic)],
+                    seconds: max(Double(now.millisecondsSinceEpoch - time.millisecondsSinceEpoch) / 1000, 0))
+            }
         }
         if outcome.redeliveries > 0 {
             metrics.increment("triad_redeliveries_absorbed_total", [], by: Int64(outcome.redeliveries))
@@ -70,6 +79,7 @@ public struct EventPipeline: Sendable {
                 metadata: [
                     "event-id": "\(event.id)", "causation-id": "\(event.causationId ?? "")",
                     "correlation-id": "\(event.correlationId ?? "")", "type": "\(event.event.type.rawValue)",
+                    "trace-id": "\(event.traceparent.flatMap(TraceContext.init(traceparent:))?.traceId ?? "")",
                 ])
         }
     }
@@ -87,7 +97,7 @@ public struct EventPipeline: Sendable {
                 let emitted = publisher.outgoing(try handler(received, transaction), cause: Cause(envelope))
                 transaction.markApplied(source: envelope.source, id: envelope.id)
                 for event in emitted { transaction.appendOutbox(try publisher.outboxMessage(for: event)) }
-                outcome.applied.append((message.topic, envelope.type.rawValue))
+                outcome.applied.append((message.topic, envelope.type.rawValue, envelope.time))
                 outcome.emitted += emitted
             } catch {
                 transaction.appendOutbox(deadLetters.outboxMessage(for: message, rejection: error))

@@ -6,8 +6,13 @@ import Synchronization
 /// (event id, correlation id, trace id, … where the log line is about an event) and `source`.
 struct JSONLogHandler: LogHandler {
     let label: String
-    var logLevel: Logger.Level = .info
+    var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+
+    init(label: String, logLevel: Logger.Level) {
+        self.label = label
+        self.logLevel = logLevel
+    }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }

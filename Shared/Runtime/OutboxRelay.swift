@@ -28,7 +28,7 @@ public final class OutboxRelay: Service, Sendable {
         self.producer = producer
         self.logger = logger
         self.metrics = metrics
-        self.lockId = lockId(service) + 500_000
+        self.lockId = advisoryLockId(service) + 500_000
         self.batchSize = batchSize
         self.drainTimeout = drainTimeout
     }

@@ -74,9 +74,14 @@ public struct RouteContext: Sendable {
 public enum ServiceHost {
     public static func makeLogger(_ config: RuntimeConfig) -> Logger {
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = config.logLevel.level
-            return handler
+            switch config.logFormat {
+            case .json:
+                return JSONLogHandler(label: label, logLevel: config.logLevel.level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = config.logLevel.level
+                return handler
+            }
         }
         return Logger(label: "triad.\(config.service.rawValue)")
     }
@@ -112,8 +117,21 @@ public enum ServiceHost {
             try await pipeline.process(batch)
         }
 
+        metrics.gauge("triad_consumer_lag", help: "Messages not yet handled, by assigned partition.") {
+            consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }
+        }
+        metrics.gauge("triad_outbox_backlog", help: "Rows in the outbox not yet published.") {
+            guard let rows = try? await database.read({ try Outbox.backlog(in: $0) }) else { return [] }
+            return [(labels: [], value: Double(rows))]
+        }
+
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestCounter(metrics: metrics))
+        if let token = config.apiToken {
+            router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: config.protectReads))
+        } else {
+            logger.warning("TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
+        }
         router.get("/health/live") { _, _ in JSONResponse.make(["status": "live"]) }
         router.get("/health/ready") { _, _ in
             let partitions = consumer.assignedPartitions.map(\.description).sorted()
@@ -125,7 +143,7 @@ public enum ServiceHost {
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.prometheusText())))
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.prometheusText())))
         }
         definition.routes(
             router,
@@ -164,6 +182,9 @@ public enum ServiceHost {
         service: Producer, defaultPort: Int,
         define: @Sendable (RuntimeConfig, EnvironmentReader, Logger) throws(ConfigurationError) -> ServiceDefinition
     ) async -> Int32 {
+        if CommandLine.arguments.contains("--list-environment") {
+            return listEnvironment(service: service, defaultPort: defaultPort, define: define)
+        }
         let environment = EnvironmentReader()
         let config: RuntimeConfig
         let definition: ServiceDefinition
@@ -185,7 +206,7 @@ public enum ServiceHost {
                     "brokers": "\(config.brokers)", "group": "\(config.groupId)",
                     "http": "\(config.httpHost):\(config.httpPort)", "currency": "\(config.currency)",
                 ])
-            let database = try await DatabaseConfig.open(databaseURL, logger: logger)
+            let database = try await DatabaseConfig.open(databaseURL, service: service.rawValue, logger: logger)
             let group = try await buildServiceGroup(config: config, database: database, definition: definition, logger: logger)
             try await group.run()
             await database.close()
@@ -195,6 +216,30 @@ public enum ServiceHost {
             logger.critical("\(service.rawValue)-service failed: \(error)")
             return 1
         }
+    }
+}
+
+extension ServiceHost {
+    /// `--list-environment`: every variable the service reads, one per line, with `required` for
+    /// those a deployment must set (their defaults only suit a local run) and `optional` for the rest.
+    static func listEnvironment(
+        service: Producer, defaultPort: Int,
+        define: @Sendable (RuntimeConfig, EnvironmentReader, Logger) throws(ConfigurationError) -> ServiceDefinition
+    ) -> Int32 {
+        let environment = EnvironmentReader([:])
+        do {
+            let config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
+            _ = try DatabaseConfig.url(service: service.rawValue, environment: environment)
+            _ = try define(config, environment, Logger(label: "list-environment", factory: { _ in SwiftLogNoOpLogHandler() }))
+        } catch {
+            FileHandle.standardError.write(Data("cannot list the environment: \(error)\n".utf8))
+            return 1
+        }
+        let required = environment.variablesRequiredInDeployment
+        for variable in environment.variablesRead {
+            print("\(variable) \(required.contains(variable) ? "required" : "optional")")
+        }
+        return 0
     }
 }
 

@@ -23,11 +23,12 @@ public struct HTTPJSON: Sendable {
         try await send("POST", path, body: json.map { Data($0.utf8) })
     }
 
-    public func send(_ method: String, _ path: String, body: Data?) async throws -> Reply {
+    public func send(_ method: String, _ path: String, body: Data?, headers: [String: String] = [:]) async throws -> Reply {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.httpBody = body
         request.timeoutInterval = 10
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: request)
         return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)

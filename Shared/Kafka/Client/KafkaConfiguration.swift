@@ -1,4 +1,5 @@
 import CRdKafka
+import Logging
 
 /// librdkafka client properties. Services build one from their configuration; every property is
 /// checked by librdkafka itself when a client is created, and a refusal names the property.
@@ -43,6 +44,23 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
                     "\(name)=\(shown) refused: \(errorText.nulTerminatedString)")
             }
         }
+        // librdkafka's own log lines go through swift-log like everything else (text or JSON).
+        rd_kafka_conf_set_log_cb(conf) { rk, level, facility, message in
+            let text = message.map { String(cString: $0) } ?? ""
+            let client = rk.map { String(cString: rd_kafka_name($0)) } ?? ""
+            let metadata: Logger.Metadata = [
+                "facility": "\(facility.map { String(cString: $0) } ?? "")", "client": "\(client)",
+            ]
+            switch level {
+            case 0...2: librdkafkaLogger.critical("\(text)", metadata: metadata)
+            case 3: librdkafkaLogger.error("\(text)", metadata: metadata)
+            case 4: librdkafkaLogger.warning("\(text)", metadata: metadata)
+            case 5, 6: librdkafkaLogger.info("\(text)", metadata: metadata)
+            default: librdkafkaLogger.debug("\(text)", metadata: metadata)
+            }
+        }
         return conf
     }
 }
+
+private let librdkafkaLogger = Logger(label: "librdkafka")

@@ -88,6 +88,26 @@ public final class KafkaConsumer: Service, Sendable {
     /// The partitions this member holds now.
     public var assignedPartitions: [TopicPartition] { context.assignment.withLock { $0 ?? [] } }
 
+    /// Messages not yet handled per assigned partition: the high watermark librdkafka last saw
+    /// minus this member's position. Local, non-blocking reads.
+    public func lag() -> [TopicPartition: Int64] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(handle.pointer, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        var lag: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            var low: Int64 = 0, high: Int64 = 0
+            guard rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
+                == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+            else { continue }
+            let position = element.offset >= 0 ? element.offset : low
+            lag[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = max(high - position, 0)
+        }
+        return lag
+    }
+
     /// Polls and handles batches until graceful shutdown (or the handler fails), then commits and leaves the group.
     public func run() async throws {
         try subscribe()
