@@ -61,8 +61,11 @@ import TriadKafka
         var toPlan = campaigns.dropLast().map { try! JSONSerialization.data(withJSONObject: $0) }
         toPlan.append(
             Data(#"{"id":"c-affiliate","name":"Affiliates","channel":"affiliate","segment":"all","requestedBudget":{"amountMinor":100000,"currency":"EUR"},"startDate":"2027-01-15","endDate":"2027-03-31","targetRoiBps":1000}"#.utf8))
-        for body in toPlan {
-            let reply = try await marketing.send("POST", "/campaigns", body: body)
+        // The first plan comes with a W3C trace and a correlation id from the caller.
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736", callerSpan = "00f067aa0ba902b7"
+        for (index, body) in toPlan.enumerated() {
+            let headers = index == 0 ? ["traceparent": "00-\(trace)-\(callerSpan)-01", "X-Correlation-ID": "corr-search"] : [:]
+            let reply = try await marketing.send("POST", "/campaigns", body: body, headers: headers)
             #expect(reply.status == 201, "\(reply.text)")
         }
         let expected = ["c-search": "approved", "c-social": "approved", "c-display": "rejected", "c-email": "approved", "c-affiliate": "approved"]
@@ -188,6 +191,32 @@ import TriadKafka
         #expect(deadLetters.contains { $0.value == Array("{this is not json".utf8) }, "the original bytes are kept")
         let metrics = try await it.get("/metrics").text
         #expect(metrics.contains("triad_dead_letters_total{topic=\"customer.interactions\",code=\"wrong-currency\"} 1"))
+        #expect(metrics.contains("triad_event_latency_seconds_bucket{topic=\"customer.interactions\",le=\"+Inf\"} 23"))
+        #expect(metrics.contains("triad_handler_batch_seconds_count"))
+        #expect(metrics.contains("triad_consumer_lag{topic=\"customer.interactions\",partition=\"0\"} 0"))
+        #expect(metrics.contains("triad_outbox_backlog 0"))
+        #expect(metrics.contains("triad_events_produced_total{topic=\"it.dead-letter\",type=\"dead-letter\"} 4"))
+        let marketingMetrics = try await marketing.get("/metrics").text
+        #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"201\"} 6"))
+        #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"400\"} 2"))
+
+        // The caller's trace and correlation id travel from the HTTP request through marketing's
+        // event to finance's decision, each hop a new span of the same trace.
+        let planned = try await TopicSnapshot.read(
+            topic: "marketing.campaigns", configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+            .first { $0["type"] as? String == "triad.campaign.planned" && $0["subject"] as? String == "c-search" }
+        let decision = try await TopicSnapshot.read(
+            topic: "finance.budget-decisions", configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+            .first { $0["type"] as? String == "triad.budget.approved" && $0["subject"] as? String == "c-search" }
+        let plannedTrace = (planned?["traceparent"] as? String)?.split(separator: "-").map(String.init) ?? []
+        let decisionTrace = (decision?["traceparent"] as? String)?.split(separator: "-").map(String.init) ?? []
+        #expect(plannedTrace.count == 4 && plannedTrace[1] == trace && plannedTrace[2] != callerSpan)
+        #expect(decisionTrace.count == 4 && decisionTrace[1] == trace && decisionTrace[2] != plannedTrace[2])
+        #expect(planned?["correlationid"] as? String == "corr-search")
+        #expect(decision?["correlationid"] as? String == "corr-search")
+        #expect(decision?["causationid"] as? String == planned?["id"] as? String)
     }
 
     func status(of id: String, _ marketing: HTTPJSON) async throws -> String? {
