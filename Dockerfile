@@ -24,10 +24,15 @@ FROM ubuntu:noble
 RUN apt-get update \
     && apt-get install -y --no-install-recommends librdkafka1 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --no-create-home triad
+    && useradd --system --uid 10001 --no-create-home triad \
+    && mkdir /data && chown triad /data
 COPY --from=build /out/ /usr/local/bin/
 ARG SERVICE=marketing
+# Without TRIAD_DATABASE_URL a container keeps its SQLite file in /data (mount a volume there).
 ENV TRIAD_SERVICE=${SERVICE} \
-    TRIAD_HTTP_HOST=0.0.0.0
+    TRIAD_HTTP_HOST=0.0.0.0 \
+    TRIAD_HTTP_PORT=8080
+WORKDIR /data
 USER triad
+EXPOSE 8080
 ENTRYPOINT ["/bin/sh", "-c", "exec /usr/local/bin/${TRIAD_SERVICE}-service \"$@\"", "--"]
