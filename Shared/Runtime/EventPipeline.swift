@@ -95,13 +95,20 @@ public struct EventPipeline: Sendable {
                     continue
                 }
                 let emitted = publisher.outgoing(try handler(received, transaction), cause: Cause(envelope))
+                let rows = try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                 transaction.markApplied(source: envelope.source, id: envelope.id)
-                for event in emitted { transaction.appendOutbox(try publisher.outboxMessage(for: event)) }
+                for row in rows { transaction.appendOutbox(row) }
                 outcome.applied.append((message.topic, envelope.type.rawValue, envelope.time))
                 outcome.emitted += emitted
             } catch {
-                transaction.appendOutbox(deadLetters.outboxMessage(for: message, rejection: error))
-                outcome.rejected.append((message, error))
+                // Once per source position: a redelivered bad message is not dead-lettered again.
+                let position = "\(message.topic):\(message.partition):\(message.offset)"
+                if transaction.insertMarker(kind: "dead-lettered", id: position) {
+                    transaction.appendOutbox(deadLetters.outboxMessage(for: message, rejection: error))
+                    outcome.rejected.append((message, error))
+                } else {
+                    outcome.redeliveries += 1
+                }
             }
         }
         try transaction.flush()

@@ -6,11 +6,14 @@ import TriadStorage
 /// What caused an event a service emits: an incoming event, an HTTP request, or the service itself.
 public struct Cause: Sendable {
     public let eventId: String?
+    /// The CloudEvents source of the causing event: ids are unique per source only.
+    public let eventSource: String?
     public let correlationId: String
     public let trace: TraceContext
 
-    public init(eventId: String?, correlationId: String, traceparent: String?) {
+    public init(eventId: String?, eventSource: String? = nil, correlationId: String, traceparent: String?) {
         self.eventId = eventId
+        self.eventSource = eventSource
         self.correlationId = correlationId
         self.trace = .continuing(traceparent)
     }
@@ -18,7 +21,7 @@ public struct Cause: Sendable {
     /// An incoming event causes what the service emits in reaction to it.
     public init(_ envelope: EventEnvelope) {
         self.init(
-            eventId: envelope.id, correlationId: envelope.correlationId ?? envelope.id,
+            eventId: envelope.id, eventSource: envelope.source, correlationId: envelope.correlationId ?? envelope.id,
             traceparent: envelope.traceparent)
     }
 
@@ -40,11 +43,12 @@ public struct EventPublisher: Sendable {
         self.metrics = metrics
     }
 
-    /// The outgoing events for what `cause` produced. Ids derive from the cause, so a redelivered
-    /// event that is handled again emits the same ids and downstream deduplication can see it.
+    /// The outgoing events for what `cause` produced. Ids derive from the cause (its source and id,
+    /// `<cause source>#<cause id>:<n>`), so an event handled again emits the same ids and downstream
+    /// deduplication (by this service's source and the id) sees the repeat.
     public func outgoing(_ events: [DomainEvent], cause: Cause, now: Timestamp = .now()) -> [OutgoingEvent] {
         events.enumerated().map { index, event in
-            let id = cause.eventId.map { "\($0):\(source):\(index)" } ?? UUID().uuidString.lowercased()
+            let id = cause.eventId.map { "\(cause.eventSource ?? "")#\($0):\(index)" } ?? UUID().uuidString.lowercased()
             return OutgoingEvent(
                 id: id, source: source, time: now, event: event, correlationId: cause.correlationId,
                 causationId: cause.eventId, traceparent: cause.trace.child().traceparent)

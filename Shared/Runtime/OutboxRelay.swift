@@ -19,6 +19,9 @@ public final class OutboxRelay: Service, Sendable {
     let batchSize: Int
     let drainTimeout: Duration
     private let wakeup = Wakeup()
+    /// The connection generation this instance holds the relay lock on (PostgreSQL), if any.
+    private let leadership = Mutex<Int?>(nil)
+    private let failures = Mutex(0)
 
     public init(
         database: any Database, producer: KafkaProducer, service: String, logger: Logger, metrics: ServiceMetrics,
@@ -55,32 +58,93 @@ public final class OutboxRelay: Service, Sendable {
     /// Publishes one batch; returns how many rows went out (0 when idle, not the leader, or failing).
     func relayOnce() async -> Int {
         do {
-            if database.dialect == .postgres {
-                let lockId = self.lockId
-                let leader = try await database.transaction { session in
-                    try session.query("SELECT pg_try_advisory_lock(?)", [.integer(lockId)]).first?.first?.integer == 1
-                }
-                guard leader else { return 0 }
-            }
+            guard try await isLeader() else { return 0 }
             let limit = batchSize
             let batch = try await database.read { try Outbox.next(limit, in: $0) }
             guard !batch.isEmpty else { return 0 }
-            try await producer.send(
-                all: batch.map { row in
-                    OutgoingMessage(
-                        topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader($0.name, $0.value) })
-                })
-            let sequences = batch.map(\.sequence)
-            try await database.transaction { try Outbox.remove(sequences, in: $0) }
-            for row in batch {
-                metrics.increment("triad_events_produced_total", [("topic", row.topic), ("type", row.eventType)])
+            do {
+                try await producer.send(all: batch.map(message(for:)))
+                try await remove(batch)
+                failures.withLock { $0 = 0 }
+                return batch.count
+            } catch {
+                // Something in the batch failed: go row by row, in order, to find it.
+                return try await relayOneByOne(batch)
             }
-            return batch.count
         } catch {
             logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)"])
-            try? await Task.sleep(for: .seconds(1))
+            await failedRound()
             return 0
         }
+    }
+
+    /// Sends rows one at a time; a row the broker refuses for good is set aside (kept in
+    /// `outbox_failed`, logged, counted) so it cannot block the rows behind it.
+    private func relayOneByOne(_ batch: [OutboxMessage]) async throws -> Int {
+        var sent = 0
+        for row in batch {
+            do {
+                try await producer.send(message(for: row))
+                try await remove([row])
+                sent += 1
+            } catch let error as KafkaError where error.isPermanentForMessage {
+                logger.error(
+                    "the broker refused an outbox row for good; set aside in outbox_failed",
+                    metadata: ["topic": "\(row.topic)", "type": "\(row.eventType)", "bytes": "\(row.value.count)", "error": "\(error)"])
+                metrics.increment("triad_outbox_failed_total", [("topic", row.topic)])
+                let sequence = row.sequence
+                let text = error.description
+                try await database.transaction { try Outbox.setAside(sequence, error: text, in: $0) }
+            }
+        }
+        return sent
+    }
+
+    private func message(for row: OutboxMessage) -> OutgoingMessage {
+        OutgoingMessage(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader($0.name, $0.value) })
+    }
+
+    private func remove(_ rows: [OutboxMessage]) async throws {
+        let sequences = rows.map(\.sequence)
+        try await database.transaction { try Outbox.remove(sequences, in: $0) }
+        for row in rows {
+            metrics.increment("triad_events_produced_total", [("topic", row.topic), ("type", row.eventType)])
+        }
+    }
+
+    /// On PostgreSQL one instance relays at a time: it holds a session advisory lock, taken once and
+    /// taken again only when its session was replaced (a reconnect drops the lock).
+    private func isLeader() async throws -> Bool {
+        guard database.dialect == .postgres else { return true }
+        let generation = database.connectionGeneration
+        if leadership.withLock({ $0 == generation }) { return true }
+        let lockId = self.lockId
+        let acquired = try await database.transaction { session in
+            try session.query("SELECT pg_try_advisory_lock(?)", [.integer(lockId)]).first?.first?.integer == 1
+        }
+        // The generation is read again: a reconnect during the call means the lock was taken on a
+        // session that may already be gone.
+        if acquired, database.connectionGeneration == generation {
+            leadership.withLock { $0 = generation }
+            logger.info("relaying this service's outbox")
+            return true
+        }
+        return false
+    }
+
+    /// After several failed rounds in a row a leader lets go, so another instance can try.
+    private func failedRound() async {
+        let count = failures.withLock { count in
+            count += 1
+            return count
+        }
+        try? await Task.sleep(for: .seconds(1))
+        guard database.dialect == .postgres, count >= 5, leadership.withLock({ $0 != nil }) else { return }
+        let lockId = self.lockId
+        _ = try? await database.transaction { try $0.query("SELECT pg_advisory_unlock(?)", [.integer(lockId)]) }
+        leadership.withLock { $0 = nil }
+        failures.withLock { $0 = 0 }
+        logger.warning("stopped relaying after repeated failures; another instance may take over")
     }
 }
 

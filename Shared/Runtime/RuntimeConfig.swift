@@ -96,7 +96,11 @@ public struct RuntimeConfig: Sendable {
     public var producerKafka: KafkaConfiguration {
         // Deliveries give up well before the consumer's max.poll.interval.ms (300 s): a handler
         // waiting on them must not get its member thrown out of the group.
-        kafka.with(["client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5", "message.timeout.ms": "60000"])
+        // Room for a dead letter: the largest event accepted plus its dead-letter headers.
+        kafka.with([
+            "client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5", "message.timeout.ms": "60000",
+            "message.max.bytes": String(max(1_000_000, maxEventBytes + 65_536)),
+        ])
     }
 
     public var source: String { "/triad/\(service.rawValue)" }

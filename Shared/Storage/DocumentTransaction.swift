@@ -25,6 +25,8 @@ public final class DocumentTransaction {
         var body: String?
         var due: Int64?
         var dirty: Bool
+        /// An empty row this transaction inserted only to lock a missing key.
+        var placeholder = false
     }
 
     private static let encoder: JSONEncoder = {
@@ -77,15 +79,17 @@ public final class DocumentTransaction {
     }
 
     private func load(_ key: Key) -> Entry {
+        var inserted = false
         if locking {
-            attempt(
-                "INSERT INTO records (kind, id, body, due) VALUES (?, ?, NULL, NULL) ON CONFLICT DO NOTHING",
-                [.text(key.kind), .text(key.id)])
+            inserted = !attempt(
+                "INSERT INTO records (kind, id, body, due) VALUES (?, ?, NULL, NULL) ON CONFLICT DO NOTHING RETURNING id",
+                [.text(key.kind), .text(key.id)]
+            ).isEmpty
         }
         let rows = attempt(
             "SELECT body, due FROM records WHERE kind = ? AND id = ?" + (locking ? " FOR UPDATE" : ""),
             [.text(key.kind), .text(key.id)])
-        let entry = Entry(body: rows.first?[0].text, due: rows.first?[1].integer, dirty: false)
+        let entry = Entry(body: rows.first?[0].text, due: rows.first?[1].integer, dirty: false, placeholder: inserted)
         cache[key] = entry
         return entry
     }
@@ -122,6 +126,10 @@ public final class DocumentTransaction {
     }
 
     private func flushRecords() {
+        for (key, entry) in cache where entry.placeholder && !entry.dirty && entry.body == nil {
+            attempt("DELETE FROM records WHERE kind = ? AND id = ? AND body IS NULL", [.text(key.kind), .text(key.id)])
+            cache[key]?.placeholder = false
+        }
         for (key, entry) in cache where entry.dirty {
             attempt(
                 """
@@ -130,6 +138,7 @@ public final class DocumentTransaction {
                 """,
                 [.text(key.kind), .text(key.id), SQLValue(entry.body), SQLValue(entry.due)])
             cache[key]?.dirty = false
+            cache[key]?.placeholder = false
         }
     }
 
@@ -154,10 +163,11 @@ public final class DocumentTransaction {
         !attempt("SELECT 1 FROM applied_events WHERE source = ? AND id = ?", [.text(source), .text(id)]).isEmpty
     }
 
-    /// Records that an event was applied, in the transaction that applies it.
+    /// Records that an event was applied, in the transaction that applies it. A plain insert: should
+    /// two transactions ever apply the same event, the second fails and rolls back.
     public func markApplied(source: String, id: String) {
         attempt(
-            "INSERT INTO applied_events (source, id, applied_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO applied_events (source, id, applied_at) VALUES (?, ?, ?)",
             [.text(source), .text(id), .integer(Int64(Date().timeIntervalSince1970 * 1000))])
     }
 
@@ -237,6 +247,16 @@ public enum Outbox {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             try session.query("DELETE FROM outbox WHERE seq IN (\(placeholders))", chunk.map { .integer($0) })
         }
+    }
+
+    /// Moves a row the broker refused for good to `outbox_failed`, with the error.
+    public static func setAside(_ sequence: Int64, error: String, in session: any SQLSession) throws {
+        try session.query(
+            """
+            INSERT INTO outbox_failed (seq, topic, event_type, key, value, headers, created_at, error, failed_at)
+            SELECT seq, topic, event_type, key, value, headers, created_at, ?, ? FROM outbox WHERE seq = ?
+            """, [.text(error), .integer(Int64(Date().timeIntervalSince1970 * 1000)), .integer(sequence)])
+        try session.query("DELETE FROM outbox WHERE seq = ?", [.integer(sequence)])
     }
 
     public static func backlog(in session: any SQLSession) throws -> Int64 {

@@ -22,7 +22,15 @@ public enum Migrations {
                 "CREATE TABLE applied_events (source TEXT NOT NULL, id TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (source, id))",
                 "CREATE TABLE outbox (seq \(serial), topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL)",
             ]
-        }
+        },
+        Migration(version: 2) { dialect in
+            let blob = dialect == .postgres ? "BYTEA" : "BLOB"
+            return [
+                // Rows the broker refused for good (too large, not authorized), kept for operators
+                // instead of blocking the outbox.
+                "CREATE TABLE outbox_failed (seq BIGINT PRIMARY KEY, topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL, error TEXT NOT NULL, failed_at BIGINT NOT NULL)"
+            ]
+        },
     ]
 
     /// Applies the migrations this database has not seen, in order, in one transaction.

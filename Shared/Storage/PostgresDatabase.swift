@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import Synchronization
 
@@ -32,9 +33,15 @@ public final class PostgresDatabase: Database {
         }
         let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard !database.isEmpty else { throw StorageError("the PostgreSQL URL names no database") }
-        configuration = PostgresConnection.Configuration(
+        var configuration = PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: database, tls: .disable)
+            password: components.password, database: database,
+            tls: try Self.tls(sslmode: components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"))
+        // A stuck session must not hold the service's write lock for long.
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "60000"), ("lock_timeout", "60000"), ("idle_in_transaction_session_timeout", "60000"),
+        ]
+        self.configuration = configuration
         location = "postgres://\(components.user ?? "postgres")@\(host):\(components.port ?? 5432)/\(database)"
         self.logger = logger
         worker = SerialWorker(name: "triad-postgres")
@@ -65,6 +72,23 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// `sslmode` as libpq reads it: `disable`, `prefer` (the default; encrypts when the server can),
+    /// `require` (encrypts, does not verify), `verify-full` (encrypts and verifies the server).
+    static func tls(sslmode: String) throws -> PostgresConnection.Configuration.TLS {
+        var unverified = TLSConfiguration.makeClientConfiguration()
+        unverified.certificateVerification = .none
+        switch sslmode {
+        case "disable": return .disable
+        case "prefer", "allow": return .prefer(try NIOSSLContext(configuration: unverified))
+        case "require": return .require(try NIOSSLContext(configuration: unverified))
+        case "verify-full", "verify-ca": return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: throw StorageError("sslmode must be disable, prefer, require or verify-full, got '\(sslmode)'")
+        }
+    }
+
+    /// Counts connections made; a change tells a session-level lock holder that its session is gone.
+    public var connectionGeneration: Int { connectionIds.load(ordering: .acquiring) }
+
     /// The open connection, connecting (again) when there is none or it closed.
     private func connected() throws -> PostgresConnection {
         if let existing = connection.withLock({ $0 }), !existing.isClosed { return existing }
@@ -76,12 +100,15 @@ public final class PostgresDatabase: Database {
         return fresh
     }
 
+    /// Closes the connection on the worker, after the jobs already queued; later jobs fail.
     public func close() async {
-        let open = connection.withLock { connection in
-            defer { connection = nil }
-            return connection
+        _ = try? await worker.submit { [self] in
+            let open = connection.withLock { connection in
+                defer { connection = nil }
+                return connection
+            }
+            try open?.close().wait()
         }
-        try? await open?.close()
         worker.stop()
     }
 }

@@ -79,4 +79,11 @@ public protocol Database: Sendable {
     /// Runs `body` without taking write locks (a read-only view).
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     func close() async
+    /// Changes whenever the underlying session is replaced (PostgreSQL reconnects); 0 where there is
+    /// no such thing.
+    var connectionGeneration: Int { get }
+}
+
+extension Database {
+    public var connectionGeneration: Int { 0 }
 }

@@ -14,7 +14,8 @@ public final class SQLiteDatabase: Database {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A commit must survive a host crash: offsets are committed to Kafka right after it.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

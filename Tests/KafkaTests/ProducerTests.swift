@@ -79,6 +79,21 @@ import TriadKafka
         await producer.shutdown()
     }
 
+    @Test func messagesTooLargeAreRefusedForGood() async throws {
+        let mock = MockCluster()
+        mock.createTopic("t", partitions: 1)
+        let producer = try producer(mock, ["message.max.bytes": "1000"])
+        let big = OutgoingMessage(topic: "t", key: nil, value: Array(repeating: 7, count: 5000))
+        await #expect {
+            try await producer.send(big)
+        } throws: { error in
+            (error as? KafkaError)?.isPermanentForMessage == true
+        }
+        // A transient failure is not permanent.
+        #expect(!KafkaError(.delivery, "timed out", librdkafkaError: RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue).isPermanentForMessage)
+        await producer.shutdown()
+    }
+
     @Test func shutdownFlushesWhatIsInFlight() async throws {
         let mock = MockCluster()
         mock.createTopic("t", partitions: 1)

@@ -35,7 +35,8 @@ struct Refused: Error {}
         let database = try await backend.open()
         #expect(try await Migrations.apply(to: database) == [])
         let versions = try await database.read { try $0.query("SELECT version FROM schema_migrations").compactMap { $0.first?.integer } }
-        #expect(versions == [1])
+        #expect(versions == Migrations.all.map { Int64($0.version) })
+        #expect(versions == [1, 2])
         await database.close()
     }
 
@@ -126,6 +127,14 @@ struct Refused: Error {}
         #expect(read.map { $0.headers.map(\.value) } == messages.map { $0.headers.map(\.value) })
         try await database.transaction { try Outbox.remove([read[0].sequence, read[2].sequence], in: $0) }
         #expect(try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-3", "type-4"])
+        // A row the broker refused for good is kept aside, out of the relay's way.
+        let refused = read[3].sequence
+        try await database.transaction { try Outbox.setAside(refused, error: "too large", in: $0) }
+        #expect(try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-4"])
+        let aside = try await database.read {
+            try $0.query("SELECT event_type, error FROM outbox_failed WHERE seq = ?", [.integer(refused)]).first
+        }
+        #expect(aside == [.text("type-3"), .text("too large")])
         await database.close()
     }
 

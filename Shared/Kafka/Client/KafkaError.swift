@@ -36,6 +36,17 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "Kafka \(code.rawValue) error: \(message)" }
 
+    /// True when the broker or librdkafka refused this message for good (too large, not allowed,
+    /// invalid): sending it again cannot succeed.
+    public var isPermanentForMessage: Bool {
+        guard code == .delivery, let error = librdkafkaError else { return false }
+        return [
+            RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE,
+            RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR_INVALID_RECORD, RD_KAFKA_RESP_ERR_INVALID_MSG,
+            RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE, RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION,
+        ].map(\.rawValue).contains(error)
+    }
+
     /// True when librdkafka reported its local queue full.
     public var isQueueFull: Bool { librdkafkaError == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue }
 }
