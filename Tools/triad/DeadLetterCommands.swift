@@ -51,7 +51,7 @@ struct DeadLetterCommands: AsyncParsableCommand {
             let letters = try await DeadLetter.readAll(topic: try service.topic(), brokers: broker.brokers)
             let chosen = ids.isEmpty ? letters : letters.filter { letter in letter.eventId.map(ids.contains) ?? false }
             let missing = Set(ids).subtracting(chosen.compactMap(\.eventId))
-            if !missing.isEmpty { throw ValidationError("no dead letter with id \(missing.sorted().joined(separator: ", "))") }
+            if !missing.isEmpty { throw ToolError("no dead letter with id \(missing.sorted().joined(separator: ", "))") }
             var logger = Logger(label: "triad.dlq")
             logger.logLevel = .warning
             let producer = try KafkaProducer(

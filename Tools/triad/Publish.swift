@@ -37,7 +37,7 @@ struct Publish: AsyncParsableCommand {
         let text: String
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read --file \(file)")
+                throw ToolError("cannot read --file \(file)")
             }
             text = String(decoding: data, as: UTF8.self)
         } else {

@@ -13,3 +13,9 @@ struct BrokerOptions: ParsableArguments {
     @Option(help: "Kafka bootstrap servers (host:port[,host:port…]).")
     var brokers: String = "127.0.0.1:9092"
 }
+
+/// A failure while running a command (not a usage mistake): printed without the usage text.
+struct ToolError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
