@@ -80,6 +80,21 @@ import TriadKafka
                 #expect(letter.header("dead-letter-source-topic")?.text == original?.topic)
                 #expect(letter.keyText == original?.key)
             }
+            // Operators see them with `triad dlq list` and send one back with `triad dlq replay`.
+            let listed = try runTriad(["dlq", "list", "--service", "it", "--brokers", harness.broker.bootstrapServers])
+            #expect(listed.contains("6 dead letter(s) on it.dead-letter"), "\(listed)")
+            #expect(listed.contains("id=p-currency"))
+            let replayed = try runTriad([
+                "dlq", "replay", "--service", "finance", "--id", "p-spend-currency", "--brokers", harness.broker.bootstrapServers,
+            ])
+            #expect(replayed.contains("replayed 1 dead letter(s)"))
+            // Still in the wrong currency, so it comes back to the dead-letter topic, from a new offset.
+            let again = try await eventually("the replayed event to be dead-lettered again", timeout: .seconds(30)) {
+                let letters = try await harness.deadLetters(of: "finance")
+                return letters.count == 3 ? letters : nil
+            }
+            let offsets = Set(again.filter { $0.value == poison[7].value }.compactMap { $0.header("dead-letter-source-offset")?.text })
+            #expect(offsets.count == 2)
             harness.report("dead-letters=\(itLetters.count + financeLetters.count)")
         } catch {
             harness.dumpLogs()
@@ -166,4 +181,18 @@ import TriadKafka
         #expect(it.output.contains("exiting at once"))
         print("signals: second SIGTERM ended the process after \(took)")
     }
+}
+
+/// Runs the `triad` tool and returns what it printed.
+func runTriad(_ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = Paths.executable("triad")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
 }
