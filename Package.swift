@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["TriadStorage", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
-        .testTarget(name: "DeploymentTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
+        .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")

@@ -112,17 +112,10 @@ import TriadKafka
         let url = try LocalPostgres.createDatabase("it_rebalance")
         let harness = try await Harness.start(
             "rebalance", workload: Workload(size: 8_000, prefix: "rebalance"), environment: [.it: ["TRIAD_DATABASE_URL": url]])
-        var second: ManagedProcess?
         do {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<3_000)
-            let port = freePort()
-            second = try ManagedProcess(
-                name: "it-second", executable: Paths.executable("it-service"),
-                environment: Harness.baseEnvironment.merging([
-                    "TRIAD_KAFKA_BROKERS": harness.broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port),
-                    "TRIAD_DATABASE_URL": url, "TRIAD_REPORT_INTERVAL_MS": "200",
-                ]) { _, new in new }, logDirectory: harness.logs)
+            let (second, port) = try harness.startInstance(of: .it, environment: ["TRIAD_DATABASE_URL": url])
             let secondHTTP = HTTPJSON(port: port)
             try await harness.publish(3_000..<5_000)
             _ = try await eventually("the second IT instance to hold partitions", timeout: .seconds(60)) {
@@ -140,17 +133,14 @@ import TriadKafka
             #expect(statusCheck)
             try await harness.waitForExactState(via: [.it: port])
             let emitted = try await harness.checkEmittedEvents()
-            let secondLog = second!.output
             let firstHandled = harness.services.processes[.it]!.output.contains("partitions assigned")
-            harness.report("attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) first-had-partitions=\(firstHandled) second-took-over=\(secondLog.contains("partitions assigned"))")
+            harness.report("attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) first-had-partitions=\(firstHandled) second-took-over=\(second.output.contains("partitions assigned"))")
+            #expect(await second.stop() == 0)
         } catch {
             harness.dumpLogs()
-            print("--- it-second ---\n\(second?.output.split(separator: "\n").suffix(30).joined(separator: "\n") ?? "")")
-            _ = await second?.stop()
             _ = await harness.stop()
             throw error
         }
-        #expect(await second!.stop() == 0)
         _ = await harness.stop()
     }
 }

@@ -16,6 +16,8 @@ final class Harness: @unchecked Sendable {
     let logger = Logger(label: "test.reliability")
     private(set) var producer: KafkaProducer?
     var kills = 0
+    /// Instances started next to the three services (a second IT, …), with their HTTP ports.
+    private(set) var extras: [(name: String, process: ManagedProcess, port: Int)] = []
 
     /// Settings every service gets in these tests; `environment` adds to or overrides them.
     static let baseEnvironment = [
@@ -48,6 +50,20 @@ final class Harness: @unchecked Sendable {
     func restart(_ service: TriadServices.Name, environment: [String: String] = [:]) async throws {
         try services.start(service, environment: Self.baseEnvironment.merging(environment) { _, new in new })
         try await services.waitUntilReady()
+    }
+
+    /// Another instance of a service in the same consumer group (give it the same shared database).
+    @discardableResult
+    func startInstance(of service: TriadServices.Name, environment: [String: String]) throws -> (process: ManagedProcess, port: Int) {
+        let port = freePort()
+        let name = "\(service.rawValue)-\(extras.filter { $0.name.hasPrefix(service.rawValue) }.count + 2)"
+        let process = try ManagedProcess(
+            name: name, executable: Paths.executable(service.executable),
+            environment: Self.baseEnvironment.merging([
+                "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port), "TRIAD_REPORT_INTERVAL_MS": "200",
+            ]) { _, new in new }.merging(environment) { _, new in new }, logDirectory: logs)
+        extras.append((name, process, port))
+        return (process, port)
     }
 
     /// SIGKILL, then start again on the same database file.
@@ -226,6 +242,7 @@ final class Harness: @unchecked Sendable {
 
     func stop() async -> [TriadServices.Name: Int32] {
         await producer?.shutdown()
+        for extra in extras { await extra.process.stop() }
         let statuses = await services.stopAll()
         await broker.stop()
         return statuses
@@ -233,6 +250,9 @@ final class Harness: @unchecked Sendable {
 
     func dumpLogs() {
         for service in TriadServices.Name.allCases { print("--- \(service.rawValue) ---\n\(services.logTail(service, lines: 30))") }
+        for extra in extras {
+            print("--- \(extra.name) ---\n\(extra.process.output.split(separator: "\n").suffix(30).joined(separator: "\n"))")
+        }
     }
 }
 

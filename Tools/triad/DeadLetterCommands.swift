@@ -30,7 +30,7 @@ struct DeadLetterCommands: AsyncParsableCommand {
             let letters = try await DeadLetter.readAll(topic: try service.topic(), brokers: broker.brokers)
             for letter in letters {
                 print(
-                    "\(letter.message.partition):\(letter.message.offset)  id=\(letter.eventId ?? "-")  from \(letter.header(DeadLetterHeaderName.sourceTopic))[\(letter.header(DeadLetterHeaderName.sourcePartition))]@\(letter.header(DeadLetterHeaderName.sourceOffset))  \(letter.header(DeadLetterHeaderName.reason))"
+                    "\(letter.message.partition):\(letter.message.offset)  id=\(letter.eventId ?? "-")  from \(letter.header(DeadLetterHeader.sourceTopic))[\(letter.header(DeadLetterHeader.sourcePartition))]@\(letter.header(DeadLetterHeader.sourceOffset))  \(letter.header(DeadLetterHeader.reason))"
                 )
             }
             print("\(letters.count) dead letter(s) on \(try service.topic())")
@@ -69,16 +69,6 @@ struct DeadLetterCommands: AsyncParsableCommand {
     }
 }
 
-/// Header names written by the services (TriadRuntime.DeadLetterHeader); repeated here so the tool
-/// needs only the Kafka wrapper.
-enum DeadLetterHeaderName {
-    static let prefix = "dead-letter-"
-    static let reason = "dead-letter-reason"
-    static let sourceTopic = "dead-letter-source-topic"
-    static let sourcePartition = "dead-letter-source-partition"
-    static let sourceOffset = "dead-letter-source-offset"
-}
-
 struct DeadLetter: Sendable {
     let message: ConsumedMessage
 
@@ -94,8 +84,8 @@ struct DeadLetter: Sendable {
     /// The original message: same key, value and headers, without the dead-letter headers.
     var replayMessage: OutgoingMessage {
         OutgoingMessage(
-            topic: header(DeadLetterHeaderName.sourceTopic), key: message.key, value: message.value,
-            headers: message.headers.filter { !$0.name.hasPrefix(DeadLetterHeaderName.prefix) })
+            topic: header(DeadLetterHeader.sourceTopic), key: message.key, value: message.value,
+            headers: message.headers.filter { !$0.name.hasPrefix(DeadLetterHeader.prefix) })
     }
 
     /// Everything on the topic now.

@@ -182,6 +182,9 @@ public final class PendingDelivery: Sendable {
         for waiter in waiters { waiter.resume(returning: result) }
     }
 
+    /// Whether the delivery report (success or failure) has arrived.
+    public var isSettled: Bool { state.withLock { $0.result != nil } }
+
     /// Waits for the broker's acknowledgement (or librdkafka's final error).
     public func report() async throws(KafkaError) -> DeliveryReport {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) in
