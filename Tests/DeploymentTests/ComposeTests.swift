@@ -6,19 +6,12 @@ import Testing
 /// specification's schema, and against the variables the built services actually read.
 @Suite struct ComposeTests {
     func check(_ compose: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.python)
-        process.arguments = [
-            Paths.root.appendingPathComponent("scripts/check_compose.py").path, "--compose", compose.path, "--bin",
-            Paths.binaries.path,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runToEnd(
+            URL(fileURLWithPath: Paths.python),
+            [
+                Paths.root.appendingPathComponent("scripts/check_compose.py").path, "--compose", compose.path, "--bin",
+                Paths.binaries.path,
+            ])
     }
 
     var compose: String {

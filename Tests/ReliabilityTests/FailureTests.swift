@@ -175,14 +175,5 @@ import TriadKafka
 
 /// Runs the `triad` tool and returns what it printed.
 func runTriad(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = Paths.executable("triad")
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return output
+    try runToEnd(Paths.executable("triad"), arguments).output
 }
