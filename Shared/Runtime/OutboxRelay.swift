@@ -51,8 +51,9 @@ public final class OutboxRelay: Service, Sendable {
         while ContinuousClock.now < deadline, !Task.isCancelled {
             guard await relayOnce() > 0 else { break }
         }
-        let left = (try? await database.read { try Outbox.backlog(in: $0) }) ?? -1
-        if left != 0 { logger.warning("outbox not empty at shutdown; it is relayed at the next start", metadata: ["rows": "\(left)"]) }
+        if let left = try? await database.read({ try Outbox.backlog(in: $0) }), left > 0 {
+            logger.warning("outbox not empty at shutdown; it is relayed at the next start", metadata: ["rows": "\(left)"])
+        }
     }
 
     /// Publishes one batch; returns how many rows went out (0 when idle, not the leader, or failing).

@@ -9,7 +9,7 @@ import UnixSignals
 struct SignalEscalation: Service {
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var seen = 0
             for await signal in signals {
                 seen += 1

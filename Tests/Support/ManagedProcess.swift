@@ -16,7 +16,9 @@ public final class ManagedProcess: @unchecked Sendable {
             log = logDirectory.appendingPathComponent("\(name)-\(run).log")
         }
         self.log = log
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+        }
         let handle = try FileHandle(forWritingTo: log)
         process.executableURL = executable
         process.arguments = arguments
