@@ -1,7 +1,8 @@
 import TriadEvents
 
-/// Where finance keeps its state. Implementations: in memory here; SQLite and PostgreSQL add
-/// durability behind the same calls, each batch of events applied in one transaction.
+/// Where finance keeps its state: in memory for the unit tests of the rules; in the service, a
+/// document store over SQLite or PostgreSQL (finance-service's DocumentFinanceStore), one transaction
+/// per batch of events.
 public protocol FinanceStore {
     func account(_ campaignId: String) -> CampaignAccount?
     mutating func save(_ account: CampaignAccount)
@@ -20,7 +21,7 @@ public protocol FinanceStore {
     mutating func takeRoiChanged() -> [String]
 }
 
-/// Finance state in memory, for tests and single-process runs.
+/// Finance state in memory, for unit tests of the rules.
 public struct InMemoryFinanceStore: FinanceStore, Sendable {
     private var accounts: [String: CampaignAccount] = [:]
     private var reserved: [Quarter: Int64] = [:]

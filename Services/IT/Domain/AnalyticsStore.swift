@@ -1,6 +1,7 @@
 import TriadEvents
 
-/// Where IT keeps its state. In memory here; SQLite and PostgreSQL add durability behind the same calls.
+/// Where IT keeps its state: in memory for the unit tests of the rules; in the service, a document
+/// store over SQLite or PostgreSQL (it-service's DocumentAnalyticsStore).
 public protocol AnalyticsStore {
     func customer(_ customerId: String) -> CustomerRecord?
     mutating func save(_ customer: CustomerRecord)
@@ -23,7 +24,7 @@ public protocol AnalyticsStore {
     mutating func takePerformanceChanged() -> [String]
 }
 
-/// IT state in memory. Inactivity candidates sit in a min-heap on last activity (stale entries are
+/// IT state in memory, for unit tests of the rules. Inactivity candidates sit in a min-heap on last activity (stale entries are
 /// skipped when popped), so a check costs only the customers that are actually due.
 public struct InMemoryAnalyticsStore: AnalyticsStore, Sendable {
     private var customers: [String: CustomerRecord] = [:]

@@ -1,6 +1,7 @@
 import TriadEvents
 
-/// Where marketing keeps its state. In memory here; SQLite and PostgreSQL add durability behind the same calls.
+/// Where marketing keeps its state: in memory for the unit tests of the rules; in the service, a
+/// document store over SQLite or PostgreSQL (marketing-service's DocumentMarketingStore).
 public protocol MarketingStore {
     func campaign(_ id: String) -> Campaign?
     mutating func save(_ campaign: Campaign)
@@ -19,6 +20,7 @@ public protocol MarketingStore {
     func churnRiskBySegment() -> [String: Int64]
 }
 
+/// Marketing state in memory, for unit tests of the rules.
 public struct InMemoryMarketingStore: MarketingStore, Sendable {
     private var campaigns: [String: Campaign] = [:]
     private var rois: [String: RoiReported] = [:]
