@@ -79,18 +79,6 @@ public struct EventCodec: Sendable {
         return ReceivedEvent(envelope: envelope, event: event)
     }
 
-    /// A plain payload (the `data` alone) of a known type, as the HTTP APIs and tools build events.
-    public func decodeData<P: EventPayload>(_ type: P.Type, from bytes: [UInt8]) throws(EventRejection) -> P {
-        let payload: P
-        do {
-            payload = try Self.decoder.decode(P.self, from: Data(bytes))
-        } catch {
-            throw EventRejection(decodingError: error, prefix: nil)
-        }
-        try payload.validate(rules)
-        return payload
-    }
-
     private func decodePayload(_ type: EventType, from data: Data, nestedInData: Bool) throws(EventRejection)
         -> DomainEvent
     {

@@ -47,16 +47,6 @@ public final class ServiceMetrics: Sendable {
         counters.withLock { $0[key, default: 0] += amount }
     }
 
-    public func value(_ name: String, _ labels: Labels) -> Int64 {
-        let key = key(name, labels)
-        return counters.withLock { $0[key] ?? 0 }
-    }
-
-    /// The sum of a counter over all its labels.
-    public func total(_ name: String) -> Int64 {
-        counters.withLock { $0.filter { $0.key.name == name }.values.reduce(0, +) }
-    }
-
     public func observe(_ name: String, _ labels: Labels = [], seconds: Double) {
         let key = key(name, labels)
         histograms.withLock { histograms in

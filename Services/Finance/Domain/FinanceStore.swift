@@ -6,7 +6,6 @@ import TriadEvents
 public protocol FinanceStore {
     func account(_ campaignId: String) -> CampaignAccount?
     mutating func save(_ account: CampaignAccount)
-    func allAccounts() -> [CampaignAccount]
 
     /// Net amount approvals reserved from a quarter's envelope.
     func reservedMinor(in quarter: Quarter) -> Int64
@@ -33,7 +32,6 @@ public struct InMemoryFinanceStore: FinanceStore, Sendable {
 
     public func account(_ campaignId: String) -> CampaignAccount? { accounts[campaignId] }
     public mutating func save(_ account: CampaignAccount) { accounts[account.campaignId] = account }
-    public func allAccounts() -> [CampaignAccount] { accounts.values.sorted { $0.campaignId < $1.campaignId } }
 
     public func reservedMinor(in quarter: Quarter) -> Int64 { reserved[quarter] ?? 0 }
     public mutating func setReservedMinor(_ amount: Int64, in quarter: Quarter) { reserved[quarter] = amount }

@@ -14,8 +14,6 @@ struct DocumentFinanceStore: FinanceStore {
 
     mutating func save(_ account: CampaignAccount) { transaction.put(account, kind: "account", id: account.campaignId) }
 
-    func allAccounts() -> [CampaignAccount] { transaction.all(CampaignAccount.self, kind: "account") }
-
     func reservedMinor(in quarter: Quarter) -> Int64 {
         transaction.get(Int64.self, kind: "reserved", id: quarter.description) ?? 0
     }

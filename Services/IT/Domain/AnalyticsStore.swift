@@ -8,7 +8,6 @@ public protocol AnalyticsStore {
 
     func counters(_ campaignId: String) -> CampaignCounters?
     mutating func save(_ counters: CampaignCounters)
-    func allCounters() -> [CampaignCounters]
 
     /// Remembers an order; false when it was seen before.
     mutating func recordOrder(_ orderId: String) -> Bool
@@ -52,9 +51,6 @@ public struct InMemoryAnalyticsStore: AnalyticsStore, Sendable {
 
     public func counters(_ campaignId: String) -> CampaignCounters? { campaignCounters[campaignId] }
     public mutating func save(_ counters: CampaignCounters) { campaignCounters[counters.campaignId] = counters }
-    public func allCounters() -> [CampaignCounters] {
-        campaignCounters.values.sorted { $0.campaignId < $1.campaignId }
-    }
 
     public mutating func recordOrder(_ orderId: String) -> Bool { orders.insert(orderId).inserted }
 

@@ -26,8 +26,6 @@ struct DocumentAnalyticsStore: AnalyticsStore {
 
     mutating func save(_ counters: CampaignCounters) { transaction.put(counters, kind: "counters", id: counters.campaignId) }
 
-    func allCounters() -> [CampaignCounters] { transaction.all(CampaignCounters.self, kind: "counters") }
-
     mutating func recordOrder(_ orderId: String) -> Bool { transaction.insertMarker(kind: "order", id: orderId) }
 
     var organic: OrganicTotals {
