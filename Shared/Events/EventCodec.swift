@@ -55,17 +55,20 @@ public struct EventCodec: Sendable {
             throw EventRejection(
                 .malformedEvent, "value is \(value.count) bytes, over the \(maxValueBytes)-byte limit")
         }
-        let attributes: Attributes
-        let dataBytes: Data
-        if let binary = try Attributes(binaryHeaders: headers) {
-            attributes = binary
-            dataBytes = Data(value)
+        let envelope: EventEnvelope
+        let event: DomainEvent
+        let binary: Bool
+        if let attributes = try Attributes(binaryHeaders: headers) {
+            envelope = try attributes.envelope(topic: topic)
+            event = try decodePayload(envelope.type, from: Data(value))
+            binary = true
         } else {
-            attributes = try Attributes(structured: value)
-            dataBytes = Data(value)
+            // One JSON pass reads the attributes and, when the type is known, the data.
+            let structured = try StructuredMessage.decode(value)
+            envelope = try structured.attributes.envelope(topic: topic)
+            event = try structured.payload.get()
+            binary = false
         }
-        let envelope = try attributes.envelope(topic: topic)
-        let event = try decodePayload(envelope.type, from: dataBytes, nestedInData: !attributes.binary)
         if let subject = envelope.subject, subject != event.payload.subject {
             throw EventRejection(
                 .invalidData, field: "subject",
@@ -74,45 +77,19 @@ public struct EventCodec: Sendable {
         do {
             try event.payload.validate(rules)
         } catch {
-            throw error.prefixed(attributes.binary ? nil : "data")
+            throw error.prefixed(binary ? nil : "data")
         }
         return ReceivedEvent(envelope: envelope, event: event)
     }
 
-    private func decodePayload(_ type: EventType, from data: Data, nestedInData: Bool) throws(EventRejection)
-        -> DomainEvent
-    {
-        func read<P: EventPayload>(_: P.Type) throws(EventRejection) -> P {
-            do {
-                if nestedInData {
-                    guard let payload = try Self.decoder.decode(DataMember<P>.self, from: data).data else {
-                        throw EventRejection(.missingAttribute, field: "data", "is required")
-                    }
-                    return payload
-                }
-                return try Self.decoder.decode(P.self, from: data)
-            } catch let rejection as EventRejection {
-                throw rejection
-            } catch {
-                throw EventRejection(decodingError: error, prefix: nil)
-            }
-        }
-        switch type {
-        case .campaignPlanned: return .campaignPlanned(try read(CampaignPlanned.self))
-        case .campaignLaunched: return .campaignLaunched(try read(CampaignLaunched.self))
-        case .campaignPaused: return .campaignPaused(try read(CampaignPaused.self))
-        case .campaignResumed: return .campaignResumed(try read(CampaignResumed.self))
-        case .campaignCompleted: return .campaignCompleted(try read(CampaignCompleted.self))
-        case .budgetApproved: return .budgetApproved(try read(BudgetApproved.self))
-        case .budgetRejected: return .budgetRejected(try read(BudgetRejected.self))
-        case .budgetExceeded: return .budgetExceeded(try read(BudgetExceeded.self))
-        case .roiReported: return .roiReported(try read(RoiReported.self))
-        case .adSpendReported: return .adSpendReported(try read(AdSpendReported.self))
-        case .customerInteraction: return .customerInteraction(try read(CustomerInteraction.self))
-        case .conversionAttributed: return .conversionAttributed(try read(ConversionAttributed.self))
-        case .campaignPerformanceReported:
-            return .campaignPerformanceReported(try read(CampaignPerformanceReported.self))
-        case .churnRiskDetected: return .churnRiskDetected(try read(ChurnRiskDetected.self))
+    /// A binary-mode value: the payload itself.
+    private func decodePayload(_ type: EventType, from data: Data) throws(EventRejection) -> DomainEvent {
+        do {
+            return try DomainEvent.decode(type) { payloadType in try Self.decoder.decode(payloadType, from: data) }
+        } catch let rejection as EventRejection {
+            throw rejection
+        } catch {
+            throw EventRejection(decodingError: error, prefix: nil)
         }
     }
 
@@ -136,8 +113,73 @@ private struct StructuredEvent<P: Encodable>: Encodable {
     let data: P
 }
 
-private struct DataMember<P: Decodable>: Decodable {
-    let data: P?
+/// A structured-mode value read in one pass: the attributes, then `data` as the payload type the
+/// `type` attribute names (when it names one; otherwise the envelope check refuses the event).
+private struct StructuredMessage: Decodable {
+    let attributes: Attributes
+    let payload: Result<DomainEvent, EventRejection>
+
+    private enum Keys: String, CodingKey { case data }
+
+    private static let decoder = JSONDecoder()
+
+    static func decode(_ value: [UInt8]) throws(EventRejection) -> StructuredMessage {
+        do {
+            return try decoder.decode(StructuredMessage.self, from: Data(value))
+        } catch let rejection as EventRejection {
+            throw rejection
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw EventRejection(.malformedEvent, "value must be a JSON object (a structured-mode CloudEvent)")
+        } catch {
+            throw EventRejection(.malformedEvent, "value is not valid JSON: \(Attributes.summary(of: error))")
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        attributes = try Attributes(from: decoder)
+        guard let type = attributes.type.flatMap(EventType.init(rawValue:)) else {
+            payload = .failure(EventRejection(.unknownType, field: "type", "is not in the event catalog"))
+            return
+        }
+        let container = try decoder.container(keyedBy: Keys.self)
+        do {
+            payload = .success(
+                try DomainEvent.decode(type) { payloadType in
+                    guard let data = try container.decodeIfPresent(payloadType, forKey: .data) else {
+                        throw EventRejection(.missingAttribute, field: "data", "is required")
+                    }
+                    return data
+                })
+        } catch let rejection as EventRejection {
+            payload = .failure(rejection)
+        } catch {
+            payload = .failure(EventRejection(decodingError: error, prefix: nil))
+        }
+    }
+}
+
+extension DomainEvent {
+    /// Decodes the payload of `type` with `read`, which is handed the payload's Swift type.
+    static func decode(_ type: EventType, _ read: (any EventPayload.Type) throws -> any EventPayload) throws -> DomainEvent {
+        func payload<P: EventPayload>(_: P.Type) throws -> P { try read(P.self) as! P }
+        switch type {
+        case .campaignPlanned: return .campaignPlanned(try payload(CampaignPlanned.self))
+        case .campaignLaunched: return .campaignLaunched(try payload(CampaignLaunched.self))
+        case .campaignPaused: return .campaignPaused(try payload(CampaignPaused.self))
+        case .campaignResumed: return .campaignResumed(try payload(CampaignResumed.self))
+        case .campaignCompleted: return .campaignCompleted(try payload(CampaignCompleted.self))
+        case .budgetApproved: return .budgetApproved(try payload(BudgetApproved.self))
+        case .budgetRejected: return .budgetRejected(try payload(BudgetRejected.self))
+        case .budgetExceeded: return .budgetExceeded(try payload(BudgetExceeded.self))
+        case .roiReported: return .roiReported(try payload(RoiReported.self))
+        case .adSpendReported: return .adSpendReported(try payload(AdSpendReported.self))
+        case .customerInteraction: return .customerInteraction(try payload(CustomerInteraction.self))
+        case .conversionAttributed: return .conversionAttributed(try payload(ConversionAttributed.self))
+        case .campaignPerformanceReported:
+            return .campaignPerformanceReported(try payload(CampaignPerformanceReported.self))
+        case .churnRiskDetected: return .churnRiskDetected(try payload(ChurnRiskDetected.self))
+        }
+    }
 }
 
 /// The context attributes as read from the wire, before they are checked.
@@ -178,18 +220,6 @@ private struct Attributes: Decodable {
         correlationid = try string(.correlationid)
         causationid = try string(.causationid)
         traceparent = try string(.traceparent)
-    }
-
-    init(structured value: [UInt8]) throws(EventRejection) {
-        do {
-            self = try JSONDecoder().decode(Attributes.self, from: Data(value))
-        } catch let rejection as EventRejection {
-            throw rejection
-        } catch DecodingError.typeMismatch(_, _) {
-            throw EventRejection(.malformedEvent, "value must be a JSON object (a structured-mode CloudEvent)")
-        } catch {
-            throw EventRejection(.malformedEvent, "value is not valid JSON: \(Self.summary(of: error))")
-        }
     }
 
     /// nil when the headers do not carry a binary-mode event.

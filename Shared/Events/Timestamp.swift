@@ -1,5 +1,13 @@
 import Foundation
 
+extension Int64 {
+    /// Division rounded toward negative infinity, with a remainder that is never negative.
+    fileprivate func floorDividedWithRemainder(by divisor: Int64) -> (Int64, Int64) {
+        let remainder = self % divisor
+        return remainder < 0 ? (self / divisor - 1, remainder + divisor) : (self / divisor, remainder)
+    }
+}
+
 /// An instant with millisecond precision, written as an RFC 3339 / ISO 8601 string in JSON.
 /// Domain rules compare and subtract milliseconds as integers.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
@@ -8,22 +16,88 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
     public init(_ date: Date) {
-        millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     public static func now() -> Timestamp { Timestamp(Date()) }
 
-    /// Parses `2026-11-30T10:00:00Z`, with or without fractional seconds or a UTC offset.
+    /// Parses an RFC 3339 date-time exactly, with integer arithmetic: `2026-11-30T10:00:00Z`,
+    /// `2026-11-30t10:00:00.123456z`, `2026-11-30T11:00:00+01:00`. Years 0001–9999; the day must
+    /// exist in its month; hour 00–23, minute and second 00–59 (a leap second `60` is read as 59.999).
+    /// Fraction digits past milliseconds are dropped (rounded toward the past), never rounded up.
     public init?(iso8601 text: String) {
-        guard let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-            ?? (try? Date(text, strategy: Date.ISO8601FormatStyle()))
+        var text = text
+        guard let value = text.withUTF8({ Self.parse($0) }) else { return nil }
+        millisecondsSinceEpoch = value
+    }
+
+    private static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        func digits(_ start: Int, _ count: Int) -> Int? {
+            guard start + count <= b.count else { return nil }
+            var value = 0
+            for i in start..<(start + count) {
+                let d = Int(b[i]) - 48
+                guard d >= 0, d <= 9 else { return nil }
+                value = value * 10 + d
+            }
+            return value
+        }
+        guard b.count >= 20, let year = digits(0, 4), b[4] == 45, let month = digits(5, 2), b[7] == 45,
+            let day = digits(8, 2), b[10] == 84 || b[10] == 116, let hour = digits(11, 2), b[13] == 58,
+            let minute = digits(14, 2), b[16] == 58, let second = digits(17, 2)
         else { return nil }
-        self.init(date)
+        guard year >= 1, (1...12).contains(month), day >= 1, day <= CalendarDate.daysIn(month: month, year: year),
+            hour <= 23, minute <= 59, second <= 60
+        else { return nil }
+        var index = 19
+        var millis = 0
+        if b[index] == 46 {  // '.'
+            index += 1
+            var count = 0
+            while index < b.count, b[index] >= 48, b[index] <= 57 {
+                if count < 3 { millis = millis * 10 + Int(b[index]) - 48 }
+                count += 1
+                index += 1
+            }
+            guard count > 0 else { return nil }
+            if count < 3 { for _ in count..<3 { millis *= 10 } }
+        }
+        guard index < b.count else { return nil }
+        var offsetMinutes = 0
+        switch b[index] {
+        case 90, 122:  // Z z
+            index += 1
+        case 43, 45:  // + -
+            guard let oh = digits(index + 1, 2), index + 3 < b.count, b[index + 3] == 58, let om = digits(index + 4, 2),
+                oh <= 23, om <= 59
+            else { return nil }
+            offsetMinutes = (oh * 60 + om) * (b[index] == 45 ? -1 : 1)
+            index += 6
+        default:
+            return nil
+        }
+        guard index == b.count else { return nil }
+        if second == 60 { millis = 999 }
+        let days = Int64(CalendarDate.daysSinceEpoch(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetMinutes * 60)
+        return seconds * 1000 + Int64(millis)
     }
 
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
-    public var iso8601: String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, exact to the millisecond.
+    public var iso8601: String {
+        let millis = Int64(millisecondsSinceEpoch)
+        let (days, dayMillis) = millis.floorDividedWithRemainder(by: 86_400_000)
+        let (year, month, day) = CalendarDate.civil(fromDaysSinceEpoch: Int(days))
+        let ms = Int(dayMillis)
+        func pad(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(ms / 3_600_000, 2)):\(pad(ms / 60_000 % 60, 2)):"
+            + "\(pad(ms / 1000 % 60, 2)).\(pad(ms % 1000, 3))Z"
+    }
 
     public var description: String { iso8601 }
 
@@ -84,6 +158,29 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    /// Days from 1970-01-01 to this date (negative before), proleptic Gregorian.
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The inverse of `daysSinceEpoch`.
+    static func civil(fromDaysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
     static func daysIn(month: Int, year: Int) -> Int {

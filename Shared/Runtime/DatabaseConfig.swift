@@ -19,14 +19,14 @@ public enum DatabaseConfig {
     }
 
     /// Opens the database and applies its migrations.
-    public static func open(_ url: String, service: String, logger: Logger) async throws -> any Database {
+    public static func open(_ url: String, migrations: [Migrations.Migration], logger: Logger) async throws -> any Database {
         let database: any Database
         if url.hasPrefix("sqlite:") {
             database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
         } else {
-            database = try PostgresDatabase(url: url, logger: logger, writeLock: advisoryLockId(service))
+            database = try PostgresDatabase(url: url, logger: logger)
         }
-        let applied = try await Migrations.apply(to: database)
+        let applied = try await Migrations.apply(to: database, migrations: migrations)
         logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
         return database
     }

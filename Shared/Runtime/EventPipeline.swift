@@ -1,17 +1,35 @@
+import Foundation
 import Logging
 import TriadEvents
 import TriadKafka
 import TriadStorage
 
-/// The consume loop's work for one batch, effectively once: in one storage transaction it skips
-/// events already applied (by source and id), applies the rest through the service's handler,
-/// records their ids, and writes what they emit — and the dead letters of what could not be
-/// processed — to the outbox. The consumer stores the batch's offsets only after this returns,
-/// that is after the transaction committed; the outbox relay publishes afterwards.
+/// An event of a batch, with the partition it came from (state is owned by the partition key).
+public struct IncomingEvent: Sendable {
+    public let received: ReceivedEvent
+    public let topic: String
+    public let partition: Int32
+
+    public init(received: ReceivedEvent, topic: String, partition: Int32) {
+        self.received = received
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var event: DomainEvent { received.event }
+}
+
+/// The consume loop's work for one batch, effectively once: in one storage transaction it records
+/// the batch's event ids (those recorded before are redeliveries and skipped), hands the new events
+/// to the service's handler, which loads what they touch, applies them in order and writes back what
+/// changed, and writes what they emit — and the dead letters of what could not be processed — to
+/// the outbox. The consumer stores the batch's offsets only after this returns, that is after the
+/// transaction committed; the outbox relay publishes afterwards.
 public struct EventPipeline: Sendable {
-    /// Applies one event to the service's state; returns the events to emit or refuses the event.
-    /// A handler refuses before it changes anything.
-    public typealias Handler = @Sendable (ReceivedEvent, DocumentTransaction) throws(EventRejection) -> [DomainEvent]
+    /// Applies a batch's new events, in order, in one transaction; returns for each event what it
+    /// emits, or why it was refused. A refused event changes nothing.
+    public typealias Handler =
+        @Sendable ([IncomingEvent], any SQLSession) throws -> [Result<[DomainEvent], EventRejection>]
 
     public let codec: EventCodec
     public let publisher: EventPublisher
@@ -44,74 +62,129 @@ public struct EventPipeline: Sendable {
         var emitted: [OutgoingEvent] = []
     }
 
+    typealias Decoded = (message: ConsumedMessage, result: Result<ReceivedEvent, EventRejection>)
+
     public func process(_ batch: [ConsumedMessage]) async throws {
         let started = ContinuousClock.now
-        let decoded = batch.map { message in
-            (message, Result { () throws(EventRejection) in
-                try codec.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: message.topic)
-            })
-        }
+        let decoded = await decode(batch)
         let outcome = try await withRetries {
-            try await database.transaction { session in
-                try self.apply(decoded, in: DocumentTransaction(session: session))
-            }
+            try await database.transaction { session in try self.apply(decoded, in: session) }
         }
         relay.nudge()
         let elapsed = ContinuousClock.now - started
         metrics.observe("triad_handler_batch_seconds", seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
         let now = Timestamp.now()
+        var consumed: [String: [String: Int64]] = [:]
+        var latencies: [String: [Double]] = [:]
         for applied in outcome.applied {
-            metrics.increment("triad_events_consumed_total", [("topic", applied.topic), ("type", applied.type)])
+            consumed[applied.topic, default: [:]][applied.type, default: 0] += 1
             if let time = applied.time {
-                metrics.observe(
-                    "triad_event_latency_seconds", [("topic", applied.topic)],
-                    seconds: max(Double(now.millisecondsSinceEpoch - time.millisecondsSinceEpoch) / 1000, 0))
+                latencies[applied.topic, default: []].append(
+                    max(Double(now.millisecondsSinceEpoch - time.millisecondsSinceEpoch) / 1000, 0))
             }
         }
+        for (topic, types) in consumed {
+            for (type, count) in types {
+                metrics.increment("triad_events_consumed_total", [("topic", topic), ("type", type)], by: count)
+            }
+        }
+        for (topic, samples) in latencies { metrics.observe("triad_event_latency_seconds", [("topic", topic)], samples: samples) }
         if outcome.redeliveries > 0 {
             metrics.increment("triad_redeliveries_absorbed_total", [], by: Int64(outcome.redeliveries))
             logger.info("skipped events applied before", metadata: ["count": "\(outcome.redeliveries)"])
         }
         for (message, rejection) in outcome.rejected { deadLetters.record(message, rejection: rejection) }
-        for event in outcome.emitted {
-            logger.debug(
-                "event emitted",
-                metadata: [
-                    "event-id": "\(event.id)", "causation-id": "\(event.causationId ?? "")",
-                    "correlation-id": "\(event.correlationId ?? "")", "type": "\(event.event.type.rawValue)",
-                    "trace-id": "\(event.traceparent.flatMap(TraceContext.init(traceparent:))?.traceId ?? "")",
-                ])
+        if logger.logLevel <= .debug {
+            for event in outcome.emitted {
+                logger.debug(
+                    "event emitted",
+                    metadata: [
+                        "event-id": "\(event.id)", "causation-id": "\(event.causationId ?? "")",
+                        "correlation-id": "\(event.correlationId ?? "")", "type": "\(event.event.type.rawValue)",
+                        "trace-id": "\(event.traceparent.flatMap(TraceContext.init(traceparent:))?.traceId ?? "")",
+                    ])
+            }
         }
     }
 
-    private func apply(_ decoded: [(ConsumedMessage, Result<ReceivedEvent, EventRejection>)], in transaction: DocumentTransaction) throws -> Outcome {
+    /// Decodes every message once; large batches are split over the available cores.
+    private func decode(_ batch: [ConsumedMessage]) async -> [Decoded] {
+        let codec = self.codec
+        @Sendable func decodeOne(_ message: ConsumedMessage) -> Decoded {
+            (message, Result { () throws(EventRejection) in
+                try codec.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: message.topic)
+            })
+        }
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 256)
+        guard parts > 1 else { return batch.map(decodeOne) }
+        let size = (batch.count + parts - 1) / parts
+        return await withTaskGroup(of: (Int, [Decoded]).self) { group in
+            for part in 0..<parts {
+                let slice = Array(batch[min(part * size, batch.count)..<min((part + 1) * size, batch.count)])
+                group.addTask { (part, slice.map(decodeOne)) }
+            }
+            var results = [[Decoded]](repeating: [], count: parts)
+            for await (part, decoded) in group { results[part] = decoded }
+            return results.flatMap { $0 }
+        }
+    }
+
+    private func apply(_ decoded: [Decoded], in session: any SQLSession) throws -> Outcome {
         var outcome = Outcome()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var failures: [(ConsumedMessage, EventRejection)] = []
+        var readable: [(message: ConsumedMessage, received: ReceivedEvent, key: AppliedEvents.Key)] = []
         for (message, result) in decoded {
-            do throws(EventRejection) {
-                let received = try result.get()
-                let envelope = received.envelope
-                if transaction.isApplied(source: envelope.source, id: envelope.id) {
-                    outcome.redeliveries += 1
-                    continue
-                }
-                let emitted = publisher.outgoing(try handler(received, transaction), cause: Cause(envelope))
-                let rows = try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
-                transaction.markApplied(source: envelope.source, id: envelope.id)
-                for row in rows { transaction.appendOutbox(row) }
-                outcome.applied.append((message.topic, envelope.type.rawValue, envelope.time))
-                outcome.emitted += emitted
-            } catch {
-                // Once per source position: a redelivered bad message is not dead-lettered again.
-                let position = "\(message.topic):\(message.partition):\(message.offset)"
-                if transaction.insertMarker(kind: "dead-lettered", id: position) {
-                    transaction.appendOutbox(deadLetters.outboxMessage(for: message, rejection: error))
-                    outcome.rejected.append((message, error))
-                } else {
-                    outcome.redeliveries += 1
-                }
+            switch result {
+            case .success(let received):
+                readable.append((message, received, AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id)))
+            case .failure(let rejection):
+                failures.append((message, rejection))
             }
         }
-        try transaction.flush()
+
+        // One statement records the batch's ids; what was recorded before is a redelivery.
+        var fresh = try AppliedEvents.record(readable.map(\.key), at: now, in: session)
+        var toApply: [(message: ConsumedMessage, received: ReceivedEvent, key: AppliedEvents.Key)] = []
+        for item in readable {
+            if fresh.remove(item.key) != nil { toApply.append(item) } else { outcome.redeliveries += 1 }
+        }
+
+        let results = try handler(
+            toApply.map { IncomingEvent(received: $0.received, topic: $0.message.topic, partition: $0.message.partition) }, session)
+        guard results.count == toApply.count else {
+            throw StorageError("the handler answered \(results.count) results for \(toApply.count) events")
+        }
+        var rows: [OutboxMessage] = []
+        var refused: [AppliedEvents.Key] = []
+        for (item, result) in zip(toApply, results) {
+            do throws(EventRejection) {
+                let events = try result.get()
+                let emitted = events.isEmpty ? [] : publisher.outgoing(events, cause: Cause(item.received.envelope))
+                rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
+                outcome.applied.append((item.message.topic, item.received.envelope.type.rawValue, item.received.envelope.time))
+                outcome.emitted += emitted
+            } catch {
+                refused.append(item.key)
+                failures.append((item.message, error))
+            }
+        }
+        // A refused event is not recorded as applied, so it can be replayed once fixed.
+        try AppliedEvents.forget(refused, in: session)
+
+        // Once per source position: a redelivered bad message is not dead-lettered again.
+        for (message, rejection) in failures.sorted(by: { $0.0.offset < $1.0.offset }) {
+            if try DeadLetterMemo.firstTime(
+                topic: message.topic, partition: message.partition, offset: message.offset, value: message.value, at: now,
+                in: session)
+            {
+                rows.append(deadLetters.outboxMessage(for: message, rejection: rejection))
+                outcome.rejected.append((message, rejection))
+            } else {
+                outcome.redeliveries += 1
+            }
+        }
+        try Outbox.append(rows, in: session)
         return outcome
     }
 }

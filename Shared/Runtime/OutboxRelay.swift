@@ -113,6 +113,12 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
+    /// Whether this instance is the one that relays, reports and prunes for the service (always on
+    /// SQLite, where each instance has its own database).
+    public func leads() async -> Bool {
+        (try? await isLeader()) ?? false
+    }
+
     /// On PostgreSQL one instance relays at a time: it holds a session advisory lock, taken once and
     /// taken again only when its session was replaced (a reconnect drops the lock).
     private func isLeader() async throws -> Bool {

@@ -5,8 +5,14 @@ import TriadStorage
 
 /// Writes coalesced reports (ROI, campaign performance) to the outbox: at most one per aggregate
 /// per interval, and a last round on shutdown so the final totals always go out.
+///
+/// A report compares what is stored now with what was last reported (both in the service's
+/// tables), so it needs no marker that the event transactions would have to write and lock. Where
+/// instances share a database, only the one that relays the outbox reports, so reports about one
+/// aggregate go out in the order they were written.
 public struct PeriodicReporter: Service {
-    public typealias Collect = @Sendable (DocumentTransaction) -> [DomainEvent]
+    /// Reads what changed since the last report, records it as reported, and returns the reports.
+    public typealias Collect = @Sendable (any SQLSession) throws -> [DomainEvent]
 
     let interval: Duration
     let database: any Database
@@ -35,17 +41,18 @@ public struct PeriodicReporter: Service {
         await flush()
     }
 
-    /// Writes whatever changed since the last round (taking the changes and writing the reports in
-    /// one transaction, so a failure loses nothing).
+    /// Writes whatever changed since the last round (reading the changes, recording them as
+    /// reported and writing the reports in one transaction, so a failure loses nothing).
     public func flush() async {
+        guard await relay.leads() else { return }
         do {
             let count = try await withRetries {
                 try await database.transaction { session in
-                    let transaction = DocumentTransaction(session: session)
-                    let events = publisher.outgoing(collect(transaction), cause: .internal_())
-                    for event in events { transaction.appendOutbox(try publisher.outboxMessage(for: event)) }
-                    try transaction.flush()
-                    return events.count
+                    let rows = try publisher.outgoing(try collect(session), cause: .internal_()).map {
+                        event throws(EventRejection) in try publisher.outboxMessage(for: event)
+                    }
+                    try Outbox.append(rows, in: session)
+                    return rows.count
                 }
             }
             if count > 0 { relay.nudge() }

@@ -25,6 +25,9 @@ public struct RuntimeConfig: Sendable {
     /// How often coalesced reports (ROI, performance) go out.
     public let reportIntervalMilliseconds: Int64
     public let maxBatchSize: Int
+    /// `TRIAD_DEDUPE_WINDOW_SECONDS`: how long applied event ids (and dead-lettered positions) are
+    /// kept to recognise a redelivery. An event delivered again after this is applied again.
+    public let dedupeWindowSeconds: Int64
     /// Create the topics this service uses at start (idempotent).
     public let createTopics: Bool
     public let logLevel: LogLevel
@@ -52,7 +55,9 @@ public struct RuntimeConfig: Sendable {
         sessionTimeoutMilliseconds = try environment.integer(
             "TRIAD_KAFKA_SESSION_TIMEOUT_MS", default: 6000, in: 1000...3_600_000)
         reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS", default: 1000, in: 10...3_600_000)
-        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: 500, in: 1...100_000))
+        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: 2000, in: 1...100_000))
+        dedupeWindowSeconds = try environment.integer(
+            "TRIAD_DEDUPE_WINDOW_SECONDS", default: 7 * 86_400, in: 1...(10 * 365 * 86_400))
         createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
         logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
         logFormat = try environment.choice("TRIAD_LOG_FORMAT", default: LogFormat.text)

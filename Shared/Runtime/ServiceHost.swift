@@ -13,19 +13,25 @@ public struct ServiceDefinition: Sendable {
 
     public var consumes: [Topic]
     public var produces: [Topic]
+    /// The service's own tables, applied after the shared ones.
+    public var migrations: [Migrations.Migration]
     public var handler: EventPipeline.Handler
     /// Coalesced reports to write every report interval, if the service has any.
     public var reports: PeriodicReporter.Collect?
+    /// Drops the service's own rows that are past their use (housekeeping, every few seconds).
+    public var prune: Housekeeping.Prune?
     public var routes: Routes
 
     public init(
-        consumes: [Topic], produces: [Topic], handler: @escaping EventPipeline.Handler,
-        reports: PeriodicReporter.Collect? = nil, routes: @escaping Routes
+        consumes: [Topic], produces: [Topic], migrations: [Migrations.Migration], handler: @escaping EventPipeline.Handler,
+        reports: PeriodicReporter.Collect? = nil, prune: Housekeeping.Prune? = nil, routes: @escaping Routes
     ) {
         self.consumes = consumes
         self.produces = produces
+        self.migrations = migrations
         self.handler = handler
         self.reports = reports
+        self.prune = prune
         self.routes = routes
     }
 }
@@ -41,17 +47,16 @@ public struct RouteContext: Sendable {
 
     /// Runs `body` in one transaction and writes the events it returns to the outbox with it; the
     /// relay publishes them once it commits.
-    public func write<T: Sendable, E: Error>(
-        cause: Cause, _ body: @escaping @Sendable (DocumentTransaction) throws(E) -> (T, [DomainEvent])
+    public func write<T: Sendable>(
+        cause: Cause, _ body: @escaping @Sendable (any SQLSession) throws -> (T, [DomainEvent])
     ) async throws -> T {
         let publisher = self.publisher
         let value = try await database.transaction { session in
-            let transaction = DocumentTransaction(session: session)
-            let (value, events) = try body(transaction)
-            for event in publisher.outgoing(events, cause: cause) {
-                transaction.appendOutbox(try publisher.outboxMessage(for: event))
+            let (value, events) = try body(session)
+            let rows = try publisher.outgoing(events, cause: cause).map { event throws(EventRejection) in
+                try publisher.outboxMessage(for: event)
             }
-            try transaction.flush()
+            try Outbox.append(rows, in: session)
             return value
         }
         relay.nudge()
@@ -59,13 +64,8 @@ public struct RouteContext: Sendable {
     }
 
     /// Runs `body` on a read-only view of the service's state.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (DocumentTransaction) -> T) async throws -> T {
-        try await database.read { session in
-            let transaction = DocumentTransaction(session: session, forWriting: false)
-            let value = body(transaction)
-            try transaction.flush()
-            return value
-        }
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await database.read(body)
     }
 }
 
@@ -120,10 +120,25 @@ public enum ServiceHost {
         metrics.gauge("triad_consumer_lag", help: "Messages not yet handled, by assigned partition.") {
             consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }
         }
-        metrics.gauge("triad_outbox_backlog", help: "Rows in the outbox not yet published.") {
-            guard let rows = try? await database.read({ try Outbox.backlog(in: $0) }) else { return [] }
-            return [(labels: [], value: Double(rows))]
-        }
+        // Gauges that query the database answer from a result at most a second old.
+        metrics.gauge(
+            "triad_outbox_backlog", help: "Rows in the outbox not yet published.",
+            ServiceMetrics.cached(for: .seconds(1)) {
+                guard let rows = try? await database.read({ try Outbox.backlog(in: $0) }) else { return [] }
+                return [(labels: [], value: Double(rows))]
+            })
+        metrics.gauge(
+            "triad_applied_event_ids", help: "Event ids kept to recognise redeliveries (the dedupe window).",
+            ServiceMetrics.cached(for: .seconds(1)) {
+                guard let rows = try? await database.read({ try AppliedEvents.count(in: $0) }) else { return [] }
+                return [(labels: [], value: Double(rows))]
+            })
+        metrics.gauge(
+            "triad_database_bytes", help: "Bytes the service's database takes on disk.",
+            ServiceMetrics.cached(for: .seconds(1)) {
+                guard let bytes = try? await database.sizeInBytes() else { return [] }
+                return [(labels: [], value: Double(bytes))]
+            })
 
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestCounter(metrics: metrics))
@@ -160,6 +175,10 @@ public enum ServiceHost {
         // publishes what is left in the outbox, and the producer flushes.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SignalEscalation()), .init(service: producer), .init(service: relay),
+            .init(
+                service: Housekeeping(
+                    database: database, relay: relay, dedupeWindow: .seconds(config.dedupeWindowSeconds), metrics: metrics,
+                    logger: logger, prune: definition.prune)),
         ]
         if let reports = definition.reports {
             services.append(
@@ -206,7 +225,8 @@ public enum ServiceHost {
                     "brokers": "\(config.brokers)", "group": "\(config.groupId)",
                     "http": "\(config.httpHost):\(config.httpPort)", "currency": "\(config.currency)",
                 ])
-            let database = try await DatabaseConfig.open(databaseURL, service: service.rawValue, logger: logger)
+            let database = try await DatabaseConfig.open(
+                databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger)
             let group = try await buildServiceGroup(config: config, database: database, definition: definition, logger: logger)
             try await group.run()
             await database.close()

@@ -34,6 +34,8 @@ public final class ServiceMetrics: Sendable {
         "triad_http_requests_total": "HTTP requests, by method, route and status.",
         "triad_handler_batch_seconds": "Time to decode, apply and commit one consumed batch.",
         "triad_event_latency_seconds": "From an event's time to its being applied, by topic.",
+        "triad_database_bytes": "Bytes the service's database takes.",
+        "triad_pruned_total": "Rows dropped by housekeeping once past their retention, by table.",
     ]
 
     public init() {}
@@ -48,12 +50,20 @@ public final class ServiceMetrics: Sendable {
     }
 
     public func observe(_ name: String, _ labels: Labels = [], seconds: Double) {
+        observe(name, labels, samples: [seconds])
+    }
+
+    /// Several observations of one series under one lock (a batch's event latencies).
+    public func observe(_ name: String, _ labels: Labels = [], samples: [Double]) {
+        guard !samples.isEmpty else { return }
         let key = key(name, labels)
         histograms.withLock { histograms in
             var histogram = histograms[key] ?? Histogram(buckets: Array(repeating: 0, count: Self.bucketBounds.count))
-            for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
-            histogram.sum += seconds
-            histogram.count += 1
+            for seconds in samples {
+                for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
+                histogram.sum += seconds
+                histogram.count += 1
+            }
             histograms[key] = histogram
         }
     }
@@ -61,6 +71,19 @@ public final class ServiceMetrics: Sendable {
     /// A gauge read at every scrape.
     public func gauge(_ name: String, help: String, _ read: @escaping GaugeReader) {
         gauges.withLock { $0.append((name, help, read)) }
+    }
+
+    /// A reader that asks `read` at most once per `interval` and answers from the last result in
+    /// between: for gauges that query the database, so frequent scrapes cost the batches nothing.
+    public static func cached(for interval: Duration, _ read: @escaping GaugeReader) -> GaugeReader {
+        let last = Mutex<(at: ContinuousClock.Instant, values: [(labels: Labels, value: Double)])?>(nil)
+        return {
+            let now = ContinuousClock.now
+            if let cached = last.withLock({ $0 }), now - cached.at < interval { return cached.values }
+            let values = await read()
+            last.withLock { $0 = (now, values) }
+            return values
+        }
     }
 
     public func prometheusText() async -> String {

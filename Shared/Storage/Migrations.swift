@@ -1,17 +1,26 @@
-/// The schema every service store shares, as versioned migrations applied at start.
+/// The schema, as versioned migrations applied at start: the tables every service has (`shared`)
+/// and each service's own tables (versions from 100 up, in the service's target).
 ///
-/// - `records`: JSON documents by kind and id (campaigns, accounts, customers, counters…), with an
-///   optional `due` instant that time-based queries use (customers due for the inactivity check).
-/// - `markers`: sets of ids (orders seen, reports pending).
-/// - `applied_events`: the ids of every event applied, written in the same transaction as its effects.
+/// - `applied_events`: the ids of the events applied within the dedupe window, written in the same
+///   transaction as their effects.
+/// - `dead_lettered`: the source positions already dead-lettered, within the dedupe window.
 /// - `outbox`: events to publish, written in the same transaction; the relay deletes what it published.
+/// - `outbox_failed`: rows the broker refused for good.
+///
+/// Versions 1 and 2 held every aggregate as a JSON document (`records`, `markers`); version 3
+/// replaces them with the services' relational tables, and their old content is not carried over.
 public enum Migrations {
     public struct Migration: Sendable {
         public let version: Int
         public let statements: @Sendable (SQLDialect) -> [String]
+
+        public init(version: Int, statements: @escaping @Sendable (SQLDialect) -> [String]) {
+            self.version = version
+            self.statements = statements
+        }
     }
 
-    public static let all: [Migration] = [
+    public static let shared: [Migration] = [
         Migration(version: 1) { dialect in
             let blob = dialect == .postgres ? "BYTEA" : "BLOB"
             let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -31,12 +40,20 @@ public enum Migrations {
                 "CREATE TABLE outbox_failed (seq BIGINT PRIMARY KEY, topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL, error TEXT NOT NULL, failed_at BIGINT NOT NULL)"
             ]
         },
+        Migration(version: 3) { _ in
+            [
+                "DROP TABLE IF EXISTS records",
+                "DROP TABLE IF EXISTS markers",
+                "CREATE INDEX applied_events_age ON applied_events (applied_at)",
+                "CREATE TABLE dead_lettered (topic TEXT NOT NULL, partition_id BIGINT NOT NULL, message_offset BIGINT NOT NULL, digest BIGINT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (topic, partition_id, message_offset))",
+            ]
+        },
     ]
 
     /// Applies the migrations this database has not seen, in order, in one transaction.
     /// Returns the versions applied now.
     @discardableResult
-    public static func apply(to database: any Database, migrations: [Migration] = all) async throws -> [Int] {
+    public static func apply(to database: any Database, migrations: [Migration]) async throws -> [Int] {
         try await database.transaction { session in
             if session.dialect == .postgres {
                 // Instances starting together take turns.

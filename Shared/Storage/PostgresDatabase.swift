@@ -19,13 +19,8 @@ public final class PostgresDatabase: Database {
     private let connection = Mutex<PostgresConnection?>(nil)
     private let connectionIds = Atomic<Int>(0)
 
-    private let writeLock: Int64?
-
     /// `url`: `postgres://user:password@host:port/database` (password optional).
-    /// `writeLock`: an advisory lock every write transaction takes first, so the instances of a
-    /// service apply their transactions one at a time (no deadlocks between their row locks).
-    public init(url: String, logger: Logger, writeLock: Int64? = nil) throws {
-        self.writeLock = writeLock
+    public init(url: String, logger: Logger) throws {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
             let host = components.host, !host.isEmpty
         else {
@@ -37,7 +32,7 @@ public final class PostgresDatabase: Database {
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
             password: components.password, database: database,
             tls: try Self.tls(sslmode: components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"))
-        // A stuck session must not hold the service's write lock for long.
+        // A stuck session must not hold its row locks for long.
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "60000"), ("lock_timeout", "60000"), ("idle_in_transaction_session_timeout", "60000"),
         ]
@@ -60,7 +55,6 @@ public final class PostgresDatabase: Database {
             let session = PostgresSession(connection: try connected(), logger: logger, readOnly: readOnly)
             do {
                 try session.query(readOnly ? "BEGIN READ ONLY" : "BEGIN")
-                if !readOnly, let writeLock { try session.query("SELECT pg_advisory_xact_lock(?)", [.integer(writeLock)]) }
                 let result = try body(session)
                 try session.query("COMMIT")
                 return result
@@ -84,6 +78,10 @@ public final class PostgresDatabase: Database {
         case "verify-full", "verify-ca": return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         default: throw StorageError("sslmode must be disable, prefer, require or verify-full, got '\(sslmode)'")
         }
+    }
+
+    public func sizeInBytes() async throws -> Int64 {
+        try await read { try $0.query("SELECT pg_database_size(current_database())").first?.first?.integer ?? 0 }
     }
 
     /// Counts connections made; a change tells a session-level lock holder that its session is gone.
@@ -128,6 +126,10 @@ struct PostgresSession: SQLSession {
             case .integer(let value): bindings.append(value)
             case .text(let value): bindings.append(value)
             case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            case .texts(let values): bindings.append(values)
+            case .integers(let values): bindings.append(values)
+            case .blobs(let values): bindings.append(values.map { ByteBuffer(bytes: $0) })
+            case .booleans(let values): bindings.append(values)
             }
         }
         let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)

@@ -1,10 +1,15 @@
 /// A value bound to or read from a SQL statement. The stores use four kinds only, so one code
-/// path serves SQLite and PostgreSQL alike.
+/// path serves SQLite and PostgreSQL alike; arrays are bound on PostgreSQL only (`= ANY(?)`,
+/// `unnest(?)`), where one statement then carries a whole batch.
 public enum SQLValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     case null
     case integer(Int64)
     case text(String)
     case blob([UInt8])
+    case texts([String])
+    case integers([Int64])
+    case blobs([[UInt8]])
+    case booleans([Bool])
 
     public init(stringLiteral value: String) { self = .text(value) }
     public init(integerLiteral value: Int64) { self = .integer(value) }
@@ -25,7 +30,7 @@ public enum SQLValue: Sendable, Equatable, ExpressibleByStringLiteral, Expressib
         case .text(let value): value
         case .integer(let value): String(value)
         case .blob(let bytes): String(validating: bytes, as: UTF8.self)
-        case .null: nil
+        default: nil
         }
     }
 
@@ -78,6 +83,8 @@ public protocol Database: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     /// Runs `body` without taking write locks (a read-only view).
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Bytes the database takes on disk (SQLite: the file and its write-ahead log; PostgreSQL: the database).
+    func sizeInBytes() async throws -> Int64
     func close() async
     /// Changes whenever the underlying session is replaced (PostgreSQL reconnects); 0 where there is
     /// no such thing.

@@ -16,6 +16,9 @@ public final class SQLiteDatabase: Database {
         configuration.prepareDatabase { db in
             // A commit must survive a host crash: offsets are committed to Kafka right after it.
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Pages freed by pruning go back to the file system (takes effect on a new file).
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -30,6 +33,14 @@ public final class SQLiteDatabase: Database {
         try await pool.read { db in try body(GRDBSession(db: db)) }
     }
 
+    public func sizeInBytes() async throws -> Int64 {
+        let pages = try await pool.read { db in
+            (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int64 ?? 0
+        return pages + wal
+    }
+
     public func close() async {
         try? pool.close()
     }
@@ -41,8 +52,9 @@ struct GRDBSession: SQLSession {
 
     @discardableResult
     func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        let statement = try db.makeStatement(sql: sql)
-        try statement.setArguments(StatementArguments(arguments.map(\.databaseValue)))
+        // Statements are compiled once per connection and reused.
+        let statement = try db.cachedStatement(sql: sql)
+        try statement.setArguments(StatementArguments(try arguments.map { try $0.databaseValue }))
         var rows: [SQLRow] = []
         let cursor = try Row.fetchCursor(statement)
         while let row = try cursor.next() {
@@ -54,11 +66,14 @@ struct GRDBSession: SQLSession {
 
 extension SQLValue {
     var databaseValue: DatabaseValue {
-        switch self {
-        case .null: .null
-        case .integer(let value): value.databaseValue
-        case .text(let value): value.databaseValue
-        case .blob(let bytes): Data(bytes).databaseValue
+        get throws {
+            switch self {
+            case .null: .null
+            case .integer(let value): value.databaseValue
+            case .text(let value): value.databaseValue
+            case .blob(let bytes): Data(bytes).databaseValue
+            case .texts, .integers, .blobs, .booleans: throw StorageError("SQLite binds no arrays")
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import TriadEvents
 
 @Suite struct AnalyticsTests {
     let analytics = Analytics(policy: AnalyticsPolicy(attributionWindowDays: 30, inactivityDays: 60, currency: "EUR"))
-    var store = InMemoryAnalyticsStore()
+    var store = AnalyticsState()
     static let day: Int64 = 86_400_000
     let t0 = Timestamp(iso8601: "2026-10-01T00:00:00Z")!
 
@@ -99,14 +99,15 @@ import TriadEvents
         #expect(counters?.clicks == 1)
         #expect(counters?.visits == 1)
         #expect(counters?.signups == 1)
-        let reports = analytics.pendingPerformanceReports(in: &store)
+        let reports = analytics.performanceReports(current: store.allCounters(), lastReported: [:])
         #expect(
             reports == [
                 .campaignPerformanceReported(
                     CampaignPerformanceReported(
                         campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0, revenue: Currency.euro.money(0)))
             ])
-        #expect(analytics.pendingPerformanceReports(in: &store).isEmpty)
+        let reported = Dictionary(uniqueKeysWithValues: store.allCounters().map { ($0.campaignId, $0) })
+        #expect(analytics.performanceReports(current: store.allCounters(), lastReported: reported).isEmpty)
     }
 
     @Test mutating func segmentIsTheLatestSeenElseUnassigned() {
@@ -156,11 +157,26 @@ import TriadEvents
         #expect(churn(analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
     }
 
+    @Test mutating func eachPartitionHasItsOwnEventClock() {
+        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+        // Time moves on another partition only: u's partition has not seen day 60 yet.
+        #expect(churn(analytics.apply(interaction("x", .visit, at(days: 70)), partition: 2, to: &store)).isEmpty)
+        #expect(store.eventClock(partition: 1) == at(days: 0))
+        #expect(churn(analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).map(\.customerId) == ["u"])
+    }
+
+    @Test mutating func aCustomerMovingPartitionIsCheckedOnItsNewPartition() {
+        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+        _ = analytics.apply(interaction("u", .impression, at(days: 1)), partition: 2, to: &store)
+        #expect(churn(analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).isEmpty)
+        #expect(churn(analytics.apply(interaction("z", .impression, at(days: 60)), partition: 2, to: &store)).map(\.customerId) == ["u"])
+    }
+
     @Test mutating func lateEventsDoNotMoveTheClockBack() {
         _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
         _ = analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)
         _ = analytics.apply(interaction("x", .visit, at(days: 10)), to: &store)
-        #expect(store.eventClock == at(days: 50))
+        #expect(store.eventClock() == at(days: 50))
         #expect(churn(analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
     }
 }

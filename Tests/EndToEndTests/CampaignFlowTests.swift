@@ -191,7 +191,7 @@ import TriadKafka
         #expect(deadLetters.contains { $0.value == Array("{this is not json".utf8) }, "the original bytes are kept")
         let metrics = try await it.get("/metrics").text
         #expect(metrics.contains("triad_dead_letters_total{topic=\"customer.interactions\",code=\"wrong-currency\"} 1"))
-        #expect(metrics.contains("triad_event_latency_seconds_bucket{topic=\"customer.interactions\",le=\"+Inf\"} 23"))
+        #expect(metrics.contains("triad_event_latency_seconds_bucket{topic=\"customer.interactions\",le=\"+Inf\"} 26"))
         #expect(metrics.contains("triad_handler_batch_seconds_count"))
         #expect(metrics.contains("triad_consumer_lag{topic=\"customer.interactions\",partition=\"0\"} 0"))
         #expect(metrics.contains("triad_outbox_backlog 0"))

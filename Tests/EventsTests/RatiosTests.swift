@@ -61,6 +61,22 @@ import TriadEvents
         #expect(Timestamp(iso8601: "not a time") == nil)
     }
 
+    @Test func timestampsParseExactlyAndRoundTripToTheMillisecond() {
+        // Parsed with integers: no drift, whatever the instant.
+        for text in ["2026-10-01T00:00:00.123Z", "1999-12-31T23:59:59.999Z", "2400-02-29T12:00:00.001Z", "0001-01-01T00:00:00.000Z"] {
+            #expect(Timestamp(iso8601: text)?.iso8601 == text)
+        }
+        #expect(Timestamp(iso8601: "2026-10-01t00:00:00.5z")?.iso8601 == "2026-10-01T00:00:00.500Z")
+        #expect(Timestamp(iso8601: "2026-10-01T00:00:00.123999Z")?.iso8601 == "2026-10-01T00:00:00.123Z", "extra digits are cut, not rounded")
+        #expect(Timestamp(iso8601: "2026-10-01T00:30:00-01:30")?.iso8601 == "2026-10-01T02:00:00.000Z")
+        for text in [
+            "2026-02-30T00:00:00Z", "2026-02-29T00:00:00Z", "2026-10-01T24:30:00Z", "2026-10-01T10:61:00Z", "12026-10-01T00:00:00Z",
+            "2026-10-01T00:00:00", "2026-10-01T00:00:00.Z", "2026-10-01 00:00:00Z", "0000-01-01T00:00:00Z", "2026-13-01T00:00:00Z",
+        ] {
+            #expect(Timestamp(iso8601: text) == nil, "\(text)")
+        }
+    }
+
     @Test func currencyCodesAreValidated() throws {
         #expect(throws: ConfigurationValueError.self) { try Currency("eur") }
         #expect(throws: ConfigurationValueError.self) { try Currency("EURO") }

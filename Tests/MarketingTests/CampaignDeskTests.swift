@@ -4,7 +4,7 @@ import TriadEvents
 
 @Suite struct CampaignDeskTests {
     let desk = CampaignDesk()
-    var store = InMemoryMarketingStore()
+    var store = MarketingState()
 
     func plan(_ id: String, budget: Int64 = 1_000_000, target: Int64 = 2000, segment: String = "s") -> CampaignPlanned {
         CampaignPlanned(
@@ -52,7 +52,7 @@ import TriadEvents
         (.approved, .complete, false), (.live, .complete, true), (.paused, .complete, true), (.completed, .complete, false),
     ])
     func transitionTable(from status: CampaignStatus, command: CampaignCommand, allowed: Bool) throws {
-        var store = InMemoryMarketingStore()
+        var store = MarketingState()
         var campaign = Campaign(planned: plan("a"))
         campaign.status = status
         store.save(campaign)
@@ -99,7 +99,7 @@ import TriadEvents
 
 @Suite struct BriefingTests {
     let desk = CampaignDesk()
-    var store = InMemoryMarketingStore()
+    var store = MarketingState()
 
     mutating func live(_ id: String, budget: Int64, target: Int64, spend: Int64, revenue: Int64, conversions: Int64 = 1) throws {
         let planned = CampaignPlanned(

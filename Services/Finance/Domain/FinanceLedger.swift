@@ -1,7 +1,7 @@
 import TriadEvents
 
 /// Finance's rules: budget decisions against the quarterly envelope, the spend ledger, and ROI.
-/// Pure and synchronous: it reads and writes a `FinanceStore` and returns the events to emit.
+/// Pure and synchronous: it reads and changes a `FinanceState` and returns the events to emit.
 public struct FinanceLedger: Sendable {
     public let policy: BudgetPolicy
 
@@ -10,7 +10,7 @@ public struct FinanceLedger: Sendable {
     private var currency: String { policy.quarterlyEnvelope.currency }
 
     /// Applies one event finance consumes; other event types change nothing.
-    public func apply(_ event: DomainEvent, to store: inout some FinanceStore) -> [DomainEvent] {
+    public func apply(_ event: DomainEvent, to store: inout FinanceState) -> [DomainEvent] {
         switch event {
         case .campaignPlanned(let planned): decide(planned, in: &store)
         case .campaignCompleted(let completed): complete(completed.campaignId, in: &store)
@@ -22,7 +22,7 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Budget decisions
 
-    private func decide(_ planned: CampaignPlanned, in store: inout some FinanceStore) -> [DomainEvent] {
+    private func decide(_ planned: CampaignPlanned, in store: inout FinanceState) -> [DomainEvent] {
         var account = store.account(planned.campaignId) ?? CampaignAccount(campaignId: planned.campaignId)
         guard account.decision == nil else { return [] }  // decided before: a replayed plan changes nothing
         let quarter = planned.startDate.quarter
@@ -59,7 +59,7 @@ public struct FinanceLedger: Sendable {
         return events
     }
 
-    private func complete(_ campaignId: String, in store: inout some FinanceStore) -> [DomainEvent] {
+    private func complete(_ campaignId: String, in store: inout FinanceState) -> [DomainEvent] {
         guard var account = store.account(campaignId), !account.completed else { return [] }
         account.completed = true
         if let approved = account.approvedMinor, let quarter = account.quarter {
@@ -73,22 +73,20 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Spend and revenue
 
-    private func book(_ spend: AdSpendReported, in store: inout some FinanceStore) -> [DomainEvent] {
+    private func book(_ spend: AdSpendReported, in store: inout FinanceState) -> [DomainEvent] {
         var account = store.account(spend.campaignId) ?? CampaignAccount(campaignId: spend.campaignId)
         account.spentMinor += spend.amount.amountMinor
         let events = exceededIfNeeded(&account)
         store.save(account)
-        store.markRoiChanged(spend.campaignId)
         return events
     }
 
-    private func attribute(_ conversion: ConversionAttributed, in store: inout some FinanceStore) -> [DomainEvent] {
+    private func attribute(_ conversion: ConversionAttributed, in store: inout FinanceState) -> [DomainEvent] {
         guard store.recordAttributedOrder(conversion.orderId) else { return [] }
         var account = store.account(conversion.campaignId) ?? CampaignAccount(campaignId: conversion.campaignId)
         account.revenueMinor += conversion.revenue.amountMinor
         account.conversions += 1
         store.save(account)
-        store.markRoiChanged(conversion.campaignId)
         return []
     }
 
@@ -106,18 +104,28 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Reports and views
 
-    /// ROI reports for every campaign whose figures changed since the last call (the coalescing step).
-    public func pendingRoiReports(in store: inout some FinanceStore) -> [DomainEvent] {
-        store.takeRoiChanged().compactMap { id in
-            store.account(id).map { .roiReported($0.roiReport(currency: currency)) }
+    /// ROI reports for the campaigns whose figures differ from what was last reported (the
+    /// coalescing step). A campaign never reported counts as reported at zero.
+    public func roiReports(accounts: [CampaignAccount], lastReported: [String: RoiReported]) -> [RoiReported] {
+        accounts.compactMap { account in
+            let report = account.roiReport(currency: currency)
+            let last = lastReported[account.campaignId] ?? RoiReported(
+                campaignId: account.campaignId, spend: money(0), revenue: money(0), conversions: 0)
+            return report == last ? nil : report
         }
     }
 
-    public func remainingMinor(in quarter: Quarter, store: some FinanceStore) -> Int64 {
+    /// The quarter whose envelope an event may change, where the event alone tells (a plan).
+    public static func quarter(touchedBy event: DomainEvent) -> Quarter? {
+        if case .campaignPlanned(let planned) = event { return planned.startDate.quarter }
+        return nil
+    }
+
+    public func remainingMinor(in quarter: Quarter, store: FinanceState) -> Int64 {
         policy.quarterlyEnvelope.amountMinor - store.reservedMinor(in: quarter)
     }
 
-    public func envelope(for quarter: Quarter, store: some FinanceStore) -> EnvelopeStatus {
+    public func envelope(for quarter: Quarter, store: FinanceState) -> EnvelopeStatus {
         let reserved = store.reservedMinor(in: quarter)
         return EnvelopeStatus(
             quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(reserved),

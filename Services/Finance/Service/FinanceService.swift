@@ -23,34 +23,28 @@ enum FinanceService {
         ServiceDefinition(
             consumes: [.marketingCampaigns, .adSpend, .attributions],
             produces: [.budgetDecisions, .roi],
-            handler: { received, transaction in
-                var store = DocumentFinanceStore(transaction)
-                return ledger.apply(received.event, to: &store)
-            },
-            reports: { transaction in
-                var store = DocumentFinanceStore(transaction)
-                return ledger.pendingRoiReports(in: &store)
-            },
+            migrations: FinanceTables.migrations,
+            handler: { events, session in try FinanceTables.apply(events, ledger: ledger, in: session) },
+            reports: { session in try FinanceTables.roiReports(ledger: ledger, in: session) },
             routes: { router, service in
                 router.get("/campaigns/:id/roi") { _, context in
                     let id = try context.parameters.require("id")
-                    guard let account = try await service.read({ DocumentFinanceStore($0).account(id) }) else {
+                    guard let account = try await service.read({ try FinanceTables.account(id, in: $0) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
                     }
                     return JSONResponse.make(CampaignFigures(account, currency: ledger.policy.quarterlyEnvelope.currency))
                 }
                 router.get("/envelope") { request, _ in
-                    let quarters: [Quarter]
+                    var asked: [Quarter]?
                     if let text = request.uri.queryParameters.get("quarter") {
                         guard let quarter = Quarter(text) else {
                             return JSONResponse.error(.badRequest, field: "quarter", reason: "must look like 2026-Q4, got '\(text)'")
                         }
-                        quarters = [quarter]
-                    } else {
-                        quarters = try await service.read { DocumentFinanceStore($0).quartersWithReservations() }
+                        asked = [quarter]
                     }
-                    let statuses = try await service.read { transaction in
-                        quarters.map { ledger.envelope(for: $0, store: DocumentFinanceStore(transaction)) }
+                    let statuses = try await service.read { [asked] session in
+                        let state = try FinanceTables.state(quarters: asked, in: session)
+                        return (asked ?? state.quartersWithReservations()).map { ledger.envelope(for: $0, store: state) }
                     }
                     return JSONResponse.make(
                         EnvelopeView(

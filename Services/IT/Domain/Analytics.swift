@@ -1,26 +1,27 @@
 import TriadEvents
 
 /// IT's rules: last-touch attribution, campaign performance counters and churn risk in event time.
-/// Pure and synchronous: it reads and writes an `AnalyticsStore` and returns the events to emit.
+/// Pure and synchronous: it reads and changes an `AnalyticsState` and returns the events to emit.
 public struct Analytics: Sendable {
     public let policy: AnalyticsPolicy
 
     public init(policy: AnalyticsPolicy) { self.policy = policy }
 
-    /// Applies one customer interaction (other events change nothing), then checks inactivity
-    /// against the event clock it may have moved.
-    public func apply(_ event: DomainEvent, to store: inout some AnalyticsStore) -> [DomainEvent] {
+    /// Applies one customer interaction from `partition` (other events change nothing), then checks
+    /// inactivity against that partition's event clock, which it may have moved.
+    public func apply(_ event: DomainEvent, partition: Int32 = 0, to state: inout AnalyticsState) -> [DomainEvent] {
         guard case .customerInteraction(let interaction) = event else { return [] }
-        var events = record(interaction, in: &store)
-        events += detectInactivity(in: &store)
+        var events = record(interaction, partition: partition, in: &state)
+        events += detectInactivity(on: partition, in: &state)
         return events
     }
 
-    private func record(_ interaction: CustomerInteraction, in store: inout some AnalyticsStore) -> [DomainEvent] {
-        var customer = store.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
+    private func record(_ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState) -> [DomainEvent] {
+        var customer = state.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
         var events: [DomainEvent] = []
+        customer.partition = partition
         if let segment = interaction.segment { customer.segment = segment }
-        if store.eventClock.map({ interaction.occurredAt > $0 }) ?? true { store.eventClock = interaction.occurredAt }
+        state.advanceClock(of: partition, to: interaction.occurredAt)
 
         switch interaction.kind {
         case .impression, .unsubscribe:
@@ -33,34 +34,33 @@ public struct Analytics: Sendable {
         }
 
         if let campaignId = interaction.campaignId, interaction.kind != .purchase {
-            count(interaction.kind, for: campaignId, in: &store)
+            count(interaction.kind, for: campaignId, partition: partition, in: &state)
             if interaction.kind == .click || interaction.kind == .visit {
-                customer.addTouch(CustomerRecord.Touch(at: interaction.occurredAt, campaignId: campaignId))
+                state.addTouch(Touch(at: interaction.occurredAt, campaignId: campaignId), for: customer.customerId)
             }
         }
 
-        if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue,
-            store.recordOrder(orderId)
-        {
-            customer.purchases += 1
+        if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue {
             let campaignId =
                 interaction.campaignId
-                ?? customer.lastTouch(atOrBefore: interaction.occurredAt, window: policy.attributionWindowMilliseconds)?
+                ?? state.lastTouch(
+                    of: customer.customerId, atOrBefore: interaction.occurredAt, window: policy.attributionWindowMilliseconds)?
                 .campaignId
-            if let campaignId {
-                var counters = store.counters(campaignId) ?? CampaignCounters(campaignId: campaignId)
-                counters.purchases += 1
-                counters.revenueMinor += revenue.amountMinor
-                store.save(counters)
-                store.markPerformanceChanged(campaignId)
-                events.append(
-                    .conversionAttributed(
-                        ConversionAttributed(
-                            campaignId: campaignId, orderId: orderId, customerId: customer.customerId,
-                            revenue: revenue, occurredAt: interaction.occurredAt)))
-            } else {
-                store.organic.purchases += 1
-                store.organic.revenueMinor += revenue.amountMinor
+            let order = RecordedOrder(
+                orderId: orderId, customerId: customer.customerId, campaignId: campaignId, revenueMinor: revenue.amountMinor,
+                occurredAt: interaction.occurredAt)
+            if state.record(order) {
+                customer.purchases += 1
+                if let campaignId {
+                    state.count({ $0.purchases += 1; $0.revenueMinor += revenue.amountMinor }, campaignId: campaignId, partition: partition)
+                    events.append(
+                        .conversionAttributed(
+                            ConversionAttributed(
+                                campaignId: campaignId, orderId: orderId, customerId: customer.customerId,
+                                revenue: revenue, occurredAt: interaction.occurredAt)))
+                } else {
+                    state.addOrganic(revenueMinor: revenue.amountMinor, partition: partition)
+                }
             }
         }
 
@@ -72,32 +72,29 @@ public struct Analytics: Sendable {
                         customerId: customer.customerId, segment: customer.segment, reason: .unsubscribed,
                         lastActivityAt: customer.lastActivityAt, detectedAt: interaction.occurredAt)))
         }
-        store.save(customer)
+        state.save(customer)
         return events
     }
 
-    private func count(_ kind: InteractionKind, for campaignId: String, in store: inout some AnalyticsStore) {
-        var counters = store.counters(campaignId) ?? CampaignCounters(campaignId: campaignId)
+    private func count(_ kind: InteractionKind, for campaignId: String, partition: Int32, in state: inout AnalyticsState) {
         switch kind {
-        case .impression: counters.impressions += 1
-        case .click: counters.clicks += 1
-        case .visit: counters.visits += 1
-        case .signup: counters.signups += 1
+        case .impression: state.count({ $0.impressions += 1 }, campaignId: campaignId, partition: partition)
+        case .click: state.count({ $0.clicks += 1 }, campaignId: campaignId, partition: partition)
+        case .visit: state.count({ $0.visits += 1 }, campaignId: campaignId, partition: partition)
+        case .signup: state.count({ $0.signups += 1 }, campaignId: campaignId, partition: partition)
         case .purchase, .unsubscribe: return
         }
-        store.save(counters)
-        store.markPerformanceChanged(campaignId)
     }
 
-    /// Customers with a purchase who have been silent for the inactivity threshold, measured
-    /// against the newest event time seen; each is reported once per episode.
-    public func detectInactivity(in store: inout some AnalyticsStore) -> [DomainEvent] {
-        guard let now = store.eventClock else { return [] }
+    /// Customers of `partition` with a purchase who have been silent for the inactivity threshold,
+    /// measured against the newest event time seen on that partition; each is reported once per episode.
+    public func detectInactivity(on partition: Int32, in state: inout AnalyticsState) -> [DomainEvent] {
+        guard let now = state.eventClock(partition: partition) else { return [] }
         let cutoff = now.adding(milliseconds: -policy.inactivityMilliseconds)
-        return store.inactiveCustomers(lastActiveAtOrBefore: cutoff).map { found in
+        return state.inactiveCustomers(on: partition, lastActiveAtOrBefore: cutoff).map { found in
             var customer = found
             customer.atRisk = true
-            store.save(customer)
+            state.save(customer)
             return .churnRiskDetected(
                 ChurnRiskDetected(
                     customerId: customer.customerId, segment: customer.segment, reason: .inactive,
@@ -105,10 +102,13 @@ public struct Analytics: Sendable {
         }
     }
 
-    /// Performance reports for every campaign whose counters changed since the last call.
-    public func pendingPerformanceReports(in store: inout some AnalyticsStore) -> [DomainEvent] {
-        store.takePerformanceChanged().compactMap { id in
-            store.counters(id).map { .campaignPerformanceReported($0.report(currency: policy.currency)) }
+    /// The cutoff of the inactivity scan on a partition whose clock reads `clock`.
+    public func inactivityCutoff(clock: Timestamp) -> Timestamp { clock.adding(milliseconds: -policy.inactivityMilliseconds) }
+
+    /// Performance reports for the campaigns whose counters differ from what was last reported.
+    public func performanceReports(current: [CampaignCounters], lastReported: [String: CampaignCounters]) -> [DomainEvent] {
+        current.filter { lastReported[$0.campaignId] != $0 }.map {
+            .campaignPerformanceReported($0.report(currency: policy.currency))
         }
     }
 }

@@ -2,12 +2,6 @@ import TriadEvents
 
 /// What IT knows about one customer.
 public struct CustomerRecord: Sendable, Equatable, Codable {
-    /// A click or visit that carried a campaign id.
-    public struct Touch: Sendable, Equatable, Codable {
-        public let at: Timestamp
-        public let campaignId: String
-    }
-
     public static let unassignedSegment = "unassigned"
 
     public let customerId: String
@@ -19,21 +13,36 @@ public struct CustomerRecord: Sendable, Equatable, Codable {
     public var purchases: Int64 = 0
     /// True from a churn-risk detection until the customer is active again (one episode).
     public var atRisk = false
-    /// Touches ordered by time.
-    public var touches: [Touch] = []
+    /// The partition the customer's latest interaction came from: its inactivity is measured on
+    /// that partition's event clock.
+    public var partition: Int32 = 0
 
     public init(customerId: String) { self.customerId = customerId }
 
-    /// Inserts a touch keeping time order (touches can arrive out of order).
-    mutating func addTouch(_ touch: Touch) {
-        let index = touches.lastIndex { $0.at <= touch.at }.map { $0 + 1 } ?? 0
-        touches.insert(touch, at: index)
+    public init(
+        customerId: String, segment: String, lastActivityAt: Timestamp?, purchases: Int64, atRisk: Bool, partition: Int32
+    ) {
+        self.customerId = customerId
+        self.segment = segment
+        self.lastActivityAt = lastActivityAt
+        self.purchases = purchases
+        self.atRisk = atRisk
+        self.partition = partition
     }
 
-    /// The latest touch at or before `time` and no more than `window` before it.
-    func lastTouch(atOrBefore time: Timestamp, window: Int64) -> Touch? {
-        guard let touch = touches.last(where: { $0.at <= time }) else { return nil }
-        return time.millisecondsSinceEpoch - touch.at.millisecondsSinceEpoch <= window ? touch : nil
+    /// When the customer becomes due for the inactivity check: a buyer not at risk now, from its
+    /// last activity on; nil for everyone else.
+    public var dueSince: Timestamp? { purchases > 0 && !atRisk ? lastActivityAt : nil }
+}
+
+/// A click or visit that carried a campaign id.
+public struct Touch: Sendable, Equatable, Codable {
+    public let at: Timestamp
+    public let campaignId: String
+
+    public init(at: Timestamp, campaignId: String) {
+        self.at = at
+        self.campaignId = campaignId
     }
 }
 
@@ -49,10 +58,31 @@ public struct CampaignCounters: Sendable, Equatable, Codable {
 
     public init(campaignId: String) { self.campaignId = campaignId }
 
+    public init(
+        campaignId: String, impressions: Int64, clicks: Int64, visits: Int64, signups: Int64, purchases: Int64,
+        revenueMinor: Int64
+    ) {
+        self.campaignId = campaignId
+        self.impressions = impressions
+        self.clicks = clicks
+        self.visits = visits
+        self.signups = signups
+        self.purchases = purchases
+        self.revenueMinor = revenueMinor
+    }
+
     public func report(currency: String) -> CampaignPerformanceReported {
         CampaignPerformanceReported(
             campaignId: campaignId, impressions: impressions, clicks: clicks, visits: visits, signups: signups,
             purchases: purchases, revenue: Money(amountMinor: revenueMinor, currency: currency))
+    }
+
+    /// The sum of two sets of counters of the same campaign.
+    public static func + (a: CampaignCounters, b: CampaignCounters) -> CampaignCounters {
+        CampaignCounters(
+            campaignId: a.campaignId, impressions: a.impressions + b.impressions, clicks: a.clicks + b.clicks,
+            visits: a.visits + b.visits, signups: a.signups + b.signups, purchases: a.purchases + b.purchases,
+            revenueMinor: a.revenueMinor + b.revenueMinor)
     }
 }
 
@@ -61,4 +91,18 @@ public struct OrganicTotals: Sendable, Equatable, Codable {
     public var purchases: Int64 = 0
     public var revenueMinor: Int64 = 0
     public init() {}
+    public init(purchases: Int64, revenueMinor: Int64) {
+        self.purchases = purchases
+        self.revenueMinor = revenueMinor
+    }
+}
+
+/// An order IT saw for the first time, and where it went.
+public struct RecordedOrder: Sendable, Equatable {
+    public let orderId: String
+    public let customerId: String
+    /// nil when organic.
+    public let campaignId: String?
+    public let revenueMinor: Int64
+    public let occurredAt: Timestamp
 }

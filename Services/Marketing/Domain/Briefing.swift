@@ -75,16 +75,27 @@ public struct Briefing: Sendable, Equatable, Codable {
 }
 
 extension Briefing {
-    /// Builds the briefing from marketing's store. Comparisons are exact integer arithmetic.
-    public static func make(from store: some MarketingStore, policy: BriefingPolicy, currency: String) -> Briefing {
+    /// Builds the briefing from marketing's state.
+    public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) -> Briefing {
+        make(
+            campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance,
+            churnRiskBySegment: state.churnRiskBySegment(), policy: policy, currency: currency)
+    }
+
+    /// Builds the briefing from the campaigns, the latest reports about them and the churn-risk
+    /// counts. Comparisons are exact integer arithmetic.
+    public static func make(
+        campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
+        churnRiskBySegment churn: [String: Int64], policy: BriefingPolicy, currency: String
+    ) -> Briefing {
         let zero = Money.zero(currency)
         var lines: [CampaignLine] = []
         var recommendations: [Recommendation] = []
         var totalApproved: Int64 = 0, totalSpend: Int64 = 0, totalRevenue: Int64 = 0, totalConversions: Int64 = 0
 
-        for campaign in store.allCampaigns() {
-            let roi = store.roi(campaign.id)
-            let performance = store.performance(campaign.id)
+        for campaign in campaigns {
+            let roi = roi(campaign.id)
+            let performance = performance(campaign.id)
             let approved = campaign.approvedBudget ?? zero
             let spend = roi?.spend ?? zero
             let line = CampaignLine(
@@ -126,7 +137,6 @@ extension Briefing {
             }
         }
 
-        let churn = store.churnRiskBySegment()
         for (segment, count) in churn.sorted(by: { $0.key < $1.key }) where count >= policy.retentionThreshold {
             recommendations.append(
                 Recommendation(

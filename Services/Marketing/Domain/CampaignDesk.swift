@@ -1,13 +1,13 @@
 import TriadEvents
 
 /// Marketing's rules: the campaign state machine, reactions to finance's decisions, and what
-/// the other services report. Pure and synchronous over a `MarketingStore`.
+/// the other services report. Pure and synchronous over a `MarketingState`.
 public struct CampaignDesk: Sendable {
     public init() {}
 
     // MARK: Commands (HTTP)
 
-    public func plan(_ planned: CampaignPlanned, in store: inout some MarketingStore) throws(CampaignError)
+    public func plan(_ planned: CampaignPlanned, in store: inout MarketingState) throws(CampaignError)
         -> (Campaign, [DomainEvent])
     {
         guard store.campaign(planned.campaignId) == nil else { throw .alreadyExists(planned.campaignId) }
@@ -16,7 +16,7 @@ public struct CampaignDesk: Sendable {
         return (campaign, [.campaignPlanned(planned)])
     }
 
-    public func perform(_ command: CampaignCommand, on id: String, in store: inout some MarketingStore)
+    public func perform(_ command: CampaignCommand, on id: String, in store: inout MarketingState)
         throws(CampaignError) -> (Campaign, [DomainEvent])
     {
         guard var campaign = store.campaign(id) else { throw .notFound(id) }
@@ -47,7 +47,7 @@ public struct CampaignDesk: Sendable {
 
     /// Applies an event marketing consumes. A budget decision about a campaign marketing does not
     /// know breaks a rule and is refused (it goes to the dead-letter topic).
-    public func apply(_ event: DomainEvent, to store: inout some MarketingStore) throws(EventRejection)
+    public func apply(_ event: DomainEvent, to store: inout MarketingState) throws(EventRejection)
         -> [DomainEvent]
     {
         switch event {
@@ -92,7 +92,7 @@ public struct CampaignDesk: Sendable {
 
     public static let budgetExceededReason = "budget-exceeded"
 
-    private func known(_ id: String, _ store: some MarketingStore) throws(EventRejection) -> Campaign {
+    private func known(_ id: String, _ store: MarketingState) throws(EventRejection) -> Campaign {
         guard let campaign = store.campaign(id) else {
             throw EventRejection(.ruleViolation, field: "campaignId", "campaign \(id) is not known to marketing")
         }

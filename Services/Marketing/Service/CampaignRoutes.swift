@@ -23,11 +23,12 @@ struct CampaignRoutes: Sendable {
             }
         }
         router.get("/campaigns") { _, _ in
-            JSONResponse.make(try await context.read { DocumentMarketingStore($0).allCampaigns() })
+            JSONResponse.make(try await context.read { try MarketingTables.allCampaigns(in: $0) })
         }
         router.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.parameters.require("id")
-            guard let campaign = try await context.read({ DocumentMarketingStore($0).campaign(id) }) else {
+            guard let campaign = try await context.read({ try MarketingTables.campaigns([id], locking: false, in: $0).first })
+            else {
                 return JSONResponse.error(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
             return JSONResponse.make(campaign)
@@ -36,7 +37,7 @@ struct CampaignRoutes: Sendable {
             let currency = context.config.currency.code
             let briefing = self.briefing
             return JSONResponse.make(
-                try await context.read { Briefing.make(from: DocumentMarketingStore($0), policy: briefing, currency: currency) })
+                try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) })
         }
     }
 
@@ -64,28 +65,34 @@ struct CampaignRoutes: Sendable {
             throw HTTPRefusal(JSONResponse.rejection(error))
         }
         let desk = self.desk
-        let campaign = try await write(request) { transaction throws(CampaignError) in
-            var store = DocumentMarketingStore(transaction)
-            return try desk.plan(planned, in: &store)
+        let campaign = try await write(request, campaignId: planned.campaignId) { state throws(CampaignError) in
+            try desk.plan(planned, in: &state)
         }
         return JSONResponse.make(campaign, status: .created)
     }
 
     private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(HTTPRefusal) -> Response {
         let desk = self.desk
-        let campaign = try await write(request) { transaction throws(CampaignError) in
-            var store = DocumentMarketingStore(transaction)
-            return try desk.perform(command, on: id, in: &store)
+        let campaign = try await write(request, campaignId: id) { state throws(CampaignError) in
+            try desk.perform(command, on: id, in: &state)
         }
         return JSONResponse.make(campaign)
     }
 
-    /// Applies a command in one transaction with its events in the outbox; refusals become responses.
+    /// Applies a command to one campaign (locked while it runs) in one transaction with its events
+    /// in the outbox; refusals become responses.
     private func write(
-        _ request: Request, _ body: @escaping @Sendable (DocumentTransaction) throws(CampaignError) -> (Campaign, [DomainEvent])
+        _ request: Request, campaignId: String,
+        _ body: @escaping @Sendable (inout MarketingState) throws(CampaignError) -> (Campaign, [DomainEvent])
     ) async throws(HTTPRefusal) -> Campaign {
         do {
-            return try await context.write(cause: request.cause, body)
+            return try await context.write(cause: request.cause) { session in
+                let existing = try MarketingTables.campaigns([campaignId], locking: true, in: session)
+                var state = MarketingState(campaigns: existing)
+                let (campaign, events) = try body(&state)
+                try MarketingTables.save(state, newCampaigns: existing.isEmpty ? [campaignId] : [], in: session)
+                return (campaign, events)
+            }
         } catch let error as CampaignError {
             switch error {
             case .notFound: throw HTTPRefusal(JSONResponse.error(.notFound, field: "id", reason: error.description))

@@ -20,10 +20,8 @@ enum MarketingService {
         return ServiceDefinition(
             consumes: [.budgetDecisions, .roi, .insights],
             produces: [.marketingCampaigns],
-            handler: { received, transaction throws(EventRejection) in
-                var store = DocumentMarketingStore(transaction)
-                return try desk.apply(received.event, to: &store)
-            },
+            migrations: MarketingTables.migrations,
+            handler: { events, session in try MarketingTables.apply(events, desk: desk, in: session) },
             routes: { router, routeContext in
                 CampaignRoutes(desk: desk, briefing: briefing, context: routeContext).add(to: router)
             })

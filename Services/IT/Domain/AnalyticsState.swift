@@ -1,0 +1,189 @@
+import TriadEvents
+
+/// The part of IT's state one batch of interactions works on, in memory, and what the batch
+/// changed. The service seeds it from its tables with every row the batch can touch and writes the
+/// changes back; unit tests start it empty and keep using it.
+///
+/// Counters and organic totals are kept per partition and, in a batch, start at zero: what the batch
+/// adds is written as increments, so instances that share a campaign never write the same row.
+public struct AnalyticsState: Sendable {
+    public struct CounterKey: Hashable, Sendable {
+        public let campaignId: String
+        public let partition: Int32
+    }
+
+    private var customers: [String: CustomerRecord] = [:]
+    private var touches: [String: [Touch]] = [:]
+    private var orders: Set<String> = []
+    private var clocks: [Int32: Timestamp] = [:]
+    private var due: [Int32: MinHeap<DueEntry>] = [:]
+
+    public private(set) var changedCustomers: Set<String> = []
+    public private(set) var newTouches: [(customerId: String, touch: Touch)] = []
+    public private(set) var newOrders: [RecordedOrder] = []
+    public private(set) var changedClocks: Set<Int32> = []
+    public private(set) var countersByPartition: [CounterKey: CampaignCounters] = [:]
+    public private(set) var organicByPartition: [Int32: OrganicTotals] = [:]
+
+    public init() {}
+
+    /// A batch's starting point: the customers it touches and those that may fall due during it,
+    /// the touches its purchases may use, the orders already recorded, and the partitions' clocks.
+    public init(customers: [CustomerRecord], touches: [String: [Touch]], recordedOrders: Set<String>, clocks: [Int32: Timestamp]) {
+        for customer in customers {
+            self.customers[customer.customerId] = customer
+            enqueueIfDue(customer)
+        }
+        for (customerId, list) in touches { self.touches[customerId] = list.sorted { $0.at < $1.at } }
+        orders = recordedOrders
+        self.clocks = clocks
+    }
+
+    // MARK: Customers
+
+    public func customer(_ customerId: String) -> CustomerRecord? { customers[customerId] }
+
+    public func changedCustomerRecords() -> [CustomerRecord] { changedCustomers.sorted().compactMap { customers[$0] } }
+
+    mutating func save(_ customer: CustomerRecord) {
+        let previous = customers[customer.customerId]
+        customers[customer.customerId] = customer
+        changedCustomers.insert(customer.customerId)
+        if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition { enqueueIfDue(customer) }
+    }
+
+    private mutating func enqueueIfDue(_ customer: CustomerRecord) {
+        guard let since = customer.dueSince else { return }
+        due[customer.partition, default: MinHeap()].push(DueEntry(since: since, customerId: customer.customerId))
+    }
+
+    /// Buyers not at risk whose last activity is at or before `cutoff`, on `partition`, by id.
+    mutating func inactiveCustomers(on partition: Int32, lastActiveAtOrBefore cutoff: Timestamp) -> [CustomerRecord] {
+        var found: [CustomerRecord] = []
+        var seen: Set<String> = []
+        while let top = due[partition]?.peek, top.since <= cutoff {
+            due[partition]?.pop()
+            // Entries left behind by a later change are skipped.
+            guard let customer = customers[top.customerId], customer.partition == partition, customer.dueSince == top.since,
+                seen.insert(customer.customerId).inserted
+            else { continue }
+            found.append(customer)
+        }
+        return found.sorted { $0.customerId < $1.customerId }
+    }
+
+    // MARK: Touches
+
+    mutating func addTouch(_ touch: Touch, for customerId: String) {
+        var list = touches[customerId] ?? []
+        let index = list.lastIndex { $0.at <= touch.at }.map { $0 + 1 } ?? 0
+        list.insert(touch, at: index)
+        touches[customerId] = list
+        newTouches.append((customerId, touch))
+    }
+
+    /// The latest touch at or before `time` and no more than `window` before it.
+    func lastTouch(of customerId: String, atOrBefore time: Timestamp, window: Int64) -> Touch? {
+        guard let touch = touches[customerId]?.last(where: { $0.at <= time }) else { return nil }
+        return time.millisecondsSinceEpoch - touch.at.millisecondsSinceEpoch <= window ? touch : nil
+    }
+
+    // MARK: Orders
+
+    /// Records an order the first time it is seen; false when it was seen before.
+    mutating func record(_ order: RecordedOrder) -> Bool {
+        guard orders.insert(order.orderId).inserted else { return false }
+        newOrders.append(order)
+        return true
+    }
+
+    // MARK: Counters
+
+    mutating func count(_ change: (inout CampaignCounters) -> Void, campaignId: String, partition: Int32) {
+        let key = CounterKey(campaignId: campaignId, partition: partition)
+        var counters = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
+        change(&counters)
+        countersByPartition[key] = counters
+    }
+
+    mutating func addOrganic(revenueMinor: Int64, partition: Int32) {
+        organicByPartition[partition, default: OrganicTotals()].purchases += 1
+        organicByPartition[partition, default: OrganicTotals()].revenueMinor += revenueMinor
+    }
+
+    /// A campaign's counters over every partition (in a batch: what the batch added).
+    public func counters(_ campaignId: String) -> CampaignCounters? {
+        let parts = countersByPartition.filter { $0.key.campaignId == campaignId }.map(\.value)
+        return parts.isEmpty ? nil : parts.dropFirst().reduce(parts[0], +)
+    }
+
+    /// Every campaign's counters over every partition, by campaign id.
+    public func allCounters() -> [CampaignCounters] {
+        Set(countersByPartition.keys.map(\.campaignId)).sorted().compactMap(counters)
+    }
+
+    /// Organic totals over every partition (in a batch: what the batch added).
+    public var organic: OrganicTotals {
+        organicByPartition.values.reduce(into: OrganicTotals()) {
+            $0.purchases += $1.purchases
+            $0.revenueMinor += $1.revenueMinor
+        }
+    }
+
+    // MARK: Event clocks
+
+    /// The newest `occurredAt` seen on a partition: the clock inactivity is measured against there.
+    public func eventClock(partition: Int32 = 0) -> Timestamp? { clocks[partition] }
+
+    public var clocksChanged: [(partition: Int32, clock: Timestamp)] {
+        changedClocks.sorted().compactMap { partition in clocks[partition].map { (partition, $0) } }
+    }
+
+    mutating func advanceClock(of partition: Int32, to time: Timestamp) {
+        guard clocks[partition].map({ time > $0 }) ?? true else { return }
+        clocks[partition] = time
+        changedClocks.insert(partition)
+    }
+
+    private struct DueEntry: Comparable, Sendable {
+        let since: Timestamp
+        let customerId: String
+        static func < (a: DueEntry, b: DueEntry) -> Bool { (a.since, a.customerId) < (b.since, b.customerId) }
+    }
+}
+
+/// A binary min-heap.
+struct MinHeap<Element: Comparable & Sendable>: Sendable {
+    private var items: [Element] = []
+
+    var peek: Element? { items.first }
+
+    mutating func push(_ element: Element) {
+        items.append(element)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    @discardableResult
+    mutating func pop() -> Element? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count, items[left] < items[smallest] { smallest = left }
+            if right < items.count, items[right] < items[smallest] { smallest = right }
+            guard smallest != parent else { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
+    }
+}

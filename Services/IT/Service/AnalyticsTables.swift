@@ -1,0 +1,319 @@
+import Analytics
+import TriadEvents
+import TriadRuntime
+import TriadStorage
+
+/// IT's tables, and how a batch of interactions is loaded from them and written back.
+///
+/// - `it_customers`: one row per customer; `due_since` is set while the customer is a buyer not at
+///   risk, and indexed with the partition for the inactivity scan.
+/// - `it_touches`: clicks and visits that carried a campaign, kept for two attribution windows
+///   behind the oldest partition clock (so a purchase up to one window late still finds its touches).
+/// - `it_orders`: every order seen once, and the campaign it was attributed to (none: organic).
+/// - `it_campaign_counters`, `it_organic`: per partition, written as increments.
+/// - `it_partition_clocks`: the newest `occurredAt` per partition (the clock inactivity is measured on).
+/// - `it_performance_reported`: what the last performance report of each campaign said.
+enum AnalyticsTables {
+    static let migrations: [Migrations.Migration] = [
+        Migrations.Migration(version: 100) { dialect in
+            let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY"
+            let counters =
+                "impressions BIGINT NOT NULL DEFAULT 0, clicks BIGINT NOT NULL DEFAULT 0, visits BIGINT NOT NULL DEFAULT 0, signups BIGINT NOT NULL DEFAULT 0, purchases BIGINT NOT NULL DEFAULT 0, revenue_minor BIGINT NOT NULL DEFAULT 0"
+            return [
+                "CREATE TABLE it_customers (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL DEFAULT 'unassigned', last_activity_at BIGINT, purchases BIGINT NOT NULL DEFAULT 0, at_risk BIGINT NOT NULL DEFAULT 0, partition_id BIGINT NOT NULL DEFAULT 0, due_since BIGINT)",
+                "CREATE INDEX it_customers_due ON it_customers (partition_id, due_since) WHERE due_since IS NOT NULL",
+                "CREATE TABLE it_touches (seq \(serial), customer_id TEXT NOT NULL, at BIGINT NOT NULL, campaign_id TEXT NOT NULL)",
+                "CREATE INDEX it_touches_customer ON it_touches (customer_id, at, seq)",
+                "CREATE INDEX it_touches_age ON it_touches (at)",
+                "CREATE TABLE it_orders (order_id TEXT PRIMARY KEY, customer_id TEXT, campaign_id TEXT, revenue_minor BIGINT, occurred_at BIGINT)",
+                "CREATE TABLE it_campaign_counters (campaign_id TEXT NOT NULL, partition_id BIGINT NOT NULL, \(counters), PRIMARY KEY (campaign_id, partition_id))",
+                "CREATE TABLE it_organic (partition_id BIGINT PRIMARY KEY, purchases BIGINT NOT NULL, revenue_minor BIGINT NOT NULL)",
+                "CREATE TABLE it_partition_clocks (partition_id BIGINT PRIMARY KEY, clock BIGINT NOT NULL)",
+                "CREATE TABLE it_performance_reported (campaign_id TEXT PRIMARY KEY, \(counters))",
+            ]
+        }
+    ]
+
+    // MARK: A batch
+
+    /// Loads what `events` touch, applies them in order and writes back what changed.
+    static func apply(_ events: [IncomingEvent], analytics: Analytics, in session: any SQLSession) throws
+        -> [Result<[DomainEvent], EventRejection>]
+    {
+        var interactions: [(CustomerInteraction, Int32)] = []
+        for event in events {
+            if case .customerInteraction(let interaction) = event.event { interactions.append((interaction, event.partition)) }
+        }
+        var state = try load(interactions, analytics: analytics, in: session)
+        let results = events.map { event in
+            Result<[DomainEvent], EventRejection>.success(analytics.apply(event.event, partition: event.partition, to: &state))
+        }
+        try save(state, in: session)
+        return results
+    }
+
+    private static let customerColumns = "customer_id, segment, last_activity_at, purchases, at_risk, partition_id"
+
+    private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
+        throws -> AnalyticsState
+    {
+        let customerIds = Set(interactions.map(\.0.customerId)).sorted()
+        var customers: [CustomerRecord]
+        switch session.dialect {
+        case .sqlite:
+            customers = try session.query("SELECT \(customerColumns) FROM it_customers WHERE customer_id {keys}", keys: customerIds)
+                .map(customer)
+        case .postgres:
+            // Locks every customer of the batch, creating the missing ones, in one lock order, so an
+            // instance given the same customer by another partition waits instead of overwriting.
+            customers = try session.insert(
+                into: "it_customers", [.text("customer_id")], rows: customerIds.map { [.text($0)] },
+                "ON CONFLICT (customer_id) DO UPDATE SET customer_id = excluded.customer_id RETURNING \(customerColumns)"
+            ).map(customer)
+        }
+
+        // The clocks, and the customers that can fall due before the batch ends.
+        let partitions = Set(interactions.map(\.1)).sorted()
+        var clocks: [Int32: Timestamp] = [:]
+        for row in try session.query(
+            "SELECT partition_id, clock FROM it_partition_clocks WHERE CAST(partition_id AS TEXT) {keys}",
+            keys: partitions.map { String($0) })
+        {
+            if let partition = row[0].integer, let clock = row[1].integer {
+                clocks[Int32(partition)] = Timestamp(millisecondsSinceEpoch: clock)
+            }
+        }
+        var cutoffs: [(partition: Int32, cutoff: Int64)] = []
+        for partition in partitions {
+            let newest = interactions.filter { $0.1 == partition }.map(\.0.occurredAt).max()
+            guard let clock = [clocks[partition], newest].compactMap({ $0 }).max() else { continue }
+            cutoffs.append((partition, analytics.inactivityCutoff(clock: clock).millisecondsSinceEpoch))
+        }
+        let loaded = Set(customers.map(\.customerId))
+        customers += try dueCustomers(cutoffs, in: session).filter { !loaded.contains($0.customerId) }
+
+        // Orders: recording them first settles which transaction sees an order first.
+        let orderIds = Set(interactions.compactMap { $0.0.kind == .purchase ? $0.0.orderId : nil }).sorted()
+        let fresh = Set(
+            try session.insert(
+                into: "it_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] },
+                "ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
+            ).compactMap { $0[0].text })
+
+        let touches = try touchesForPurchases(
+            interactions.map(\.0).filter { $0.kind == .purchase && $0.campaignId == nil }, window: analytics.policy.attributionWindowMilliseconds,
+            in: session)
+        return AnalyticsState(
+            customers: customers, touches: touches, recordedOrders: Set(orderIds).subtracting(fresh), clocks: clocks)
+    }
+
+    private static func dueCustomers(_ cutoffs: [(partition: Int32, cutoff: Int64)], in session: any SQLSession) throws
+        -> [CustomerRecord]
+    {
+        guard !cutoffs.isEmpty else { return [] }
+        switch session.dialect {
+        case .sqlite:
+            return try cutoffs.flatMap { partition, cutoff in
+                try session.query(
+                    "SELECT \(customerColumns) FROM it_customers WHERE partition_id = ? AND due_since IS NOT NULL AND due_since <= ?",
+                    [.integer(Int64(partition)), .integer(cutoff)]
+                ).map(customer)
+            }
+        case .postgres:
+            // Customers another instance holds now are left for a later batch.
+            return try session.query(
+                """
+                SELECT c.customer_id, c.segment, c.last_activity_at, c.purchases, c.at_risk, c.partition_id
+                FROM it_customers c JOIN unnest(?::bigint[], ?::bigint[]) AS u(p, cutoff)
+                ON c.partition_id = u.p AND c.due_since IS NOT NULL AND c.due_since <= u.cutoff
+                ORDER BY c.customer_id FOR UPDATE OF c SKIP LOCKED
+                """, [.integers(cutoffs.map { Int64($0.partition) }), .integers(cutoffs.map(\.cutoff))]
+            ).map(customer)
+        }
+    }
+
+    /// For each purchase without its own campaign, the latest stored touch of its customer at or
+    /// before it and inside the window.
+    private static func touchesForPurchases(_ purchases: [CustomerInteraction], window: Int64, in session: any SQLSession)
+        throws -> [String: [Touch]]
+    {
+        guard !purchases.isEmpty else { return [:] }
+        var found: [String: [Touch]] = [:]
+        func add(_ customerId: String, _ row: SQLRow, at column: Int) {
+            guard let at = row[column].integer, let campaignId = row[column + 1].text else { return }
+            let touch = Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId)
+            if !(found[customerId]?.contains(touch) ?? false) { found[customerId, default: []].append(touch) }
+        }
+        switch session.dialect {
+        case .sqlite:
+            for purchase in purchases {
+                let at = purchase.occurredAt.millisecondsSinceEpoch
+                for row in try session.query(
+                    "SELECT at, campaign_id FROM it_touches WHERE customer_id = ? AND at <= ? AND at >= ? ORDER BY at DESC, seq DESC LIMIT 1",
+                    [.text(purchase.customerId), .integer(at), .integer(at - window)])
+                {
+                    add(purchase.customerId, row, at: 0)
+                }
+            }
+        case .postgres:
+            let rows = try session.query(
+                """
+                SELECT u.c, t.at, t.campaign_id FROM unnest(?::text[], ?::bigint[]) AS u(c, p)
+                CROSS JOIN LATERAL (SELECT at, campaign_id FROM it_touches WHERE customer_id = u.c AND at <= u.p AND at >= u.p - ?
+                ORDER BY at DESC, seq DESC LIMIT 1) t
+                """,
+                [
+                    .texts(purchases.map(\.customerId)), .integers(purchases.map(\.occurredAt.millisecondsSinceEpoch)),
+                    .integer(window),
+                ])
+            for row in rows { if let customerId = row[0].text { add(customerId, row, at: 1) } }
+        }
+        return found
+    }
+
+    private static func save(_ state: AnalyticsState, in session: any SQLSession) throws {
+        try session.insert(
+            into: "it_customers",
+            [
+                .text("customer_id"), .text("segment"), .integer("last_activity_at", nullable: true), .integer("purchases"),
+                .integer("at_risk"), .integer("partition_id"), .integer("due_since", nullable: true),
+            ],
+            rows: state.changedCustomerRecords().map { c in
+                [
+                    .text(c.customerId), .text(c.segment), SQLValue(c.lastActivityAt?.millisecondsSinceEpoch),
+                    .integer(c.purchases), .integer(c.atRisk ? 1 : 0), .integer(Int64(c.partition)),
+                    SQLValue(c.dueSince?.millisecondsSinceEpoch),
+                ]
+            },
+            """
+            ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, last_activity_at = excluded.last_activity_at,
+            purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since
+            """)
+        try session.insert(
+            into: "it_touches", [.text("customer_id"), .integer("at"), .text("campaign_id")],
+            rows: state.newTouches.map { [.text($0.customerId), .integer($0.touch.at.millisecondsSinceEpoch), .text($0.touch.campaignId)] })
+        try session.insert(
+            into: "it_orders",
+            [
+                .text("order_id"), .text("customer_id"), .text("campaign_id", nullable: true), .integer("revenue_minor"),
+                .integer("occurred_at"),
+            ],
+            rows: state.newOrders.map { order in
+                [
+                    .text(order.orderId), .text(order.customerId), SQLValue(order.campaignId), .integer(order.revenueMinor),
+                    .integer(order.occurredAt.millisecondsSinceEpoch),
+                ]
+            },
+            """
+            ON CONFLICT (order_id) DO UPDATE SET customer_id = excluded.customer_id, campaign_id = excluded.campaign_id,
+            revenue_minor = excluded.revenue_minor, occurred_at = excluded.occurred_at
+            """)
+        let counters = state.countersByPartition.sorted { ($0.key.campaignId, $0.key.partition) < ($1.key.campaignId, $1.key.partition) }
+        try session.insert(
+            into: "it_campaign_counters", [.text("campaign_id"), .integer("partition_id")] + counterColumns.map { .integer($0) },
+            rows: counters.map { key, c in [.text(key.campaignId), .integer(Int64(key.partition))] + values(c) },
+            "ON CONFLICT (campaign_id, partition_id) DO UPDATE SET "
+                + counterColumns.map { "\($0) = it_campaign_counters.\($0) + excluded.\($0)" }.joined(separator: ", "))
+        try session.insert(
+            into: "it_organic", [.integer("partition_id"), .integer("purchases"), .integer("revenue_minor")],
+            rows: state.organicByPartition.sorted { $0.key < $1.key }.map {
+                [.integer(Int64($0.key)), .integer($0.value.purchases), .integer($0.value.revenueMinor)]
+            },
+            """
+            ON CONFLICT (partition_id) DO UPDATE SET purchases = it_organic.purchases + excluded.purchases,
+            revenue_minor = it_organic.revenue_minor + excluded.revenue_minor
+            """)
+        try session.insert(
+            into: "it_partition_clocks", [.integer("partition_id"), .integer("clock")],
+            rows: state.clocksChanged.map { [.integer(Int64($0.partition)), .integer($0.clock.millisecondsSinceEpoch)] },
+            """
+            ON CONFLICT (partition_id) DO UPDATE SET
+            clock = CASE WHEN excluded.clock > it_partition_clocks.clock THEN excluded.clock ELSE it_partition_clocks.clock END
+            """)
+    }
+
+    // MARK: Reports, housekeeping, reads
+
+    private static let counterColumns = ["impressions", "clicks", "visits", "signups", "purchases", "revenue_minor"]
+
+    private static func values(_ c: CampaignCounters) -> [SQLValue] {
+        [c.impressions, c.clicks, c.visits, c.signups, c.purchases, c.revenueMinor].map { .integer($0) }
+    }
+
+    private static let totalsQuery =
+        "SELECT campaign_id, " + counterColumns.map { "CAST(SUM(\($0)) AS BIGINT)" }.joined(separator: ", ")
+        + " FROM it_campaign_counters"
+
+    /// Every campaign's counters summed over the partitions.
+    static func allCounters(in session: any SQLSession) throws -> [CampaignCounters] {
+        try session.query(totalsQuery + " GROUP BY campaign_id ORDER BY campaign_id").map(counters)
+    }
+
+    static func counters(of campaignId: String, in session: any SQLSession) throws -> CampaignCounters? {
+        try session.query(totalsQuery + " WHERE campaign_id = ? GROUP BY campaign_id", [.text(campaignId)]).first.map(counters)
+    }
+
+    /// Reports for what changed since the last report, recorded as reported.
+    static func performanceReports(analytics: Analytics, in session: any SQLSession) throws -> [DomainEvent] {
+        let current = try allCounters(in: session)
+        var reported: [String: CampaignCounters] = [:]
+        for row in try session.query("SELECT campaign_id, \(counterColumns.joined(separator: ", ")) FROM it_performance_reported") {
+            let c = counters(row)
+            reported[c.campaignId] = c
+        }
+        let changed = current.filter { reported[$0.campaignId] != $0 }
+        try session.insert(
+            into: "it_performance_reported", [.text("campaign_id")] + counterColumns.map { .integer($0) },
+            rows: changed.map { [.text($0.campaignId)] + values($0) },
+            "ON CONFLICT (campaign_id) DO UPDATE SET " + counterColumns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        return analytics.performanceReports(current: changed, lastReported: [:])
+    }
+
+    /// Drops touches that no purchase can use any more: older than two attribution windows behind
+    /// the oldest partition clock.
+    static func prune(window: Int64, in session: any SQLSession) throws -> [String: Int] {
+        guard let oldest = try session.query("SELECT MIN(clock) FROM it_partition_clocks").first?.first?.integer else {
+            return [:]
+        }
+        let dropped = try session.query("DELETE FROM it_touches WHERE at < ? RETURNING 1", [.integer(oldest - 2 * window)]).count
+        return ["it_touches": dropped]
+    }
+
+    static func customer(_ customerId: String, in session: any SQLSession) throws -> CustomerRecord? {
+        try session.query("SELECT \(customerColumns) FROM it_customers WHERE customer_id = ?", [.text(customerId)]).first.map(customer)
+    }
+
+    /// A customer's most recent touches, newest first.
+    static func touches(of customerId: String, limit: Int, in session: any SQLSession) throws -> [Touch] {
+        try session.query(
+            "SELECT at, campaign_id FROM it_touches WHERE customer_id = ? ORDER BY at DESC, seq DESC LIMIT ?",
+            [.text(customerId), .integer(Int64(limit))]
+        ).compactMap { row in
+            guard let at = row[0].integer, let campaignId = row[1].text else { return nil }
+            return Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId)
+        }
+    }
+
+    static func organic(in session: any SQLSession) throws -> OrganicTotals {
+        let row = try session.query(
+            "SELECT CAST(COALESCE(SUM(purchases), 0) AS BIGINT), CAST(COALESCE(SUM(revenue_minor), 0) AS BIGINT) FROM it_organic"
+        ).first
+        return OrganicTotals(purchases: row?[0].integer ?? 0, revenueMinor: row?[1].integer ?? 0)
+    }
+
+    // MARK: Rows
+
+    private static func customer(_ row: SQLRow) -> CustomerRecord {
+        CustomerRecord(
+            customerId: row[0].text ?? "", segment: row[1].text ?? CustomerRecord.unassignedSegment,
+            lastActivityAt: row[2].integer.map(Timestamp.init(millisecondsSinceEpoch:)), purchases: row[3].integer ?? 0,
+            atRisk: row[4].integer == 1, partition: Int32(truncatingIfNeeded: row[5].integer ?? 0))
+    }
+
+    private static func counters(_ row: SQLRow) -> CampaignCounters {
+        CampaignCounters(
+            campaignId: row[0].text ?? "", impressions: row[1].integer ?? 0, clicks: row[2].integer ?? 0,
+            visits: row[3].integer ?? 0, signups: row[4].integer ?? 0, purchases: row[5].integer ?? 0,
+            revenueMinor: row[6].integer ?? 0)
+    }
+}

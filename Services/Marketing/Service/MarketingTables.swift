@@ -1,0 +1,175 @@
+import Marketing
+import TriadEvents
+import TriadRuntime
+import TriadStorage
+
+/// Marketing's tables, and how batches of events and HTTP commands are loaded from them and written back.
+///
+/// - `mkt_campaigns`: one row per campaign and its state.
+/// - `mkt_roi`, `mkt_performance`: the latest report from finance and from IT, by campaign.
+/// - `mkt_churn_risk`: customers counted at churn risk, with their segment (the briefing groups them).
+enum MarketingTables {
+    static let migrations: [Migrations.Migration] = [
+        Migrations.Migration(version: 300) { _ in
+            [
+                "CREATE TABLE mkt_campaigns (campaign_id TEXT PRIMARY KEY, name TEXT NOT NULL, channel TEXT NOT NULL, segment TEXT NOT NULL, requested_minor BIGINT NOT NULL, currency TEXT NOT NULL, start_date TEXT NOT NULL, end_date TEXT NOT NULL, target_roi_bps BIGINT NOT NULL, status TEXT NOT NULL, approved_minor BIGINT, rejection_reason TEXT, pause_reason TEXT, budget_exceeded BIGINT NOT NULL)",
+                "CREATE TABLE mkt_roi (campaign_id TEXT PRIMARY KEY, spend_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, conversions BIGINT NOT NULL, currency TEXT NOT NULL)",
+                "CREATE TABLE mkt_performance (campaign_id TEXT PRIMARY KEY, impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, visits BIGINT NOT NULL, signups BIGINT NOT NULL, purchases BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, currency TEXT NOT NULL)",
+                "CREATE TABLE mkt_churn_risk (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL)",
+            ]
+        }
+    ]
+
+    private static let campaignColumns =
+        "campaign_id, name, channel, segment, requested_minor, currency, start_date, end_date, target_roi_bps, status, approved_minor, rejection_reason, pause_reason, budget_exceeded"
+
+    // MARK: A batch
+
+    /// Loads what `events` touch, applies them in order and writes back what changed.
+    static func apply(_ events: [IncomingEvent], desk: CampaignDesk, in session: any SQLSession) throws
+        -> [Result<[DomainEvent], EventRejection>]
+    {
+        var campaignIds: Set<String> = []
+        var customers: Set<String> = []
+        for event in events {
+            switch event.event {
+            case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.insert(event.event.payload.subject)
+            case .churnRiskDetected(let risk): customers.insert(risk.customerId)
+            default: break
+            }
+        }
+        var state = MarketingState(
+            campaigns: try campaigns(campaignIds.sorted(), locking: true, in: session),
+            churnRisks: try churnRisks(of: customers.sorted(), in: session))
+        let results = events.map { event in
+            Result { () throws(EventRejection) in try desk.apply(event.event, to: &state) }
+        }
+        try save(state, in: session)
+        return results
+    }
+
+    /// The campaigns with these ids; on PostgreSQL locked until the transaction ends.
+    static func campaigns(_ ids: [String], locking: Bool, in session: any SQLSession) throws -> [Campaign] {
+        let lock = locking && session.dialect == .postgres ? " ORDER BY campaign_id FOR UPDATE" : ""
+        return try session.query("SELECT \(campaignColumns) FROM mkt_campaigns WHERE campaign_id {keys}\(lock)", keys: ids).map(campaign)
+    }
+
+    private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [String: String] {
+        var found: [String: String] = [:]
+        for row in try session.query("SELECT customer_id, segment FROM mkt_churn_risk WHERE customer_id {keys}", keys: customers) {
+            if let id = row[0].text, let segment = row[1].text { found[id] = segment }
+        }
+        return found
+    }
+
+    /// Writes what changed. New campaigns are inserted, never upserted: a campaign planned twice at
+    /// once on two instances fails the second transaction instead of overwriting the first.
+    static func save(_ state: MarketingState, newCampaigns: Set<String> = [], in session: any SQLSession) throws {
+        let columns: [Column] = [
+            .text("campaign_id"), .text("name"), .text("channel"), .text("segment"), .integer("requested_minor"),
+            .text("currency"), .text("start_date"), .text("end_date"), .integer("target_roi_bps"), .text("status"),
+            .integer("approved_minor", nullable: true), .text("rejection_reason", nullable: true),
+            .text("pause_reason", nullable: true), .integer("budget_exceeded"),
+        ]
+        let changed = state.changedCampaignRecords()
+        try session.insert(
+            into: "mkt_campaigns", columns, rows: changed.filter { newCampaigns.contains($0.id) }.map(values))
+        try session.insert(
+            into: "mkt_campaigns", columns, rows: changed.filter { !newCampaigns.contains($0.id) }.map(values),
+            "ON CONFLICT (campaign_id) DO UPDATE SET "
+                + columns.dropFirst().map { "\($0.name) = excluded.\($0.name)" }.joined(separator: ", "))
+        try session.insert(
+            into: "mkt_roi",
+            [.text("campaign_id"), .integer("spend_minor"), .integer("revenue_minor"), .integer("conversions"), .text("currency")],
+            rows: state.changedRoiRecords().map { r in
+                [.text(r.campaignId), .integer(r.spend.amountMinor), .integer(r.revenue.amountMinor), .integer(r.conversions), .text(r.spend.currency)]
+            },
+            """
+            ON CONFLICT (campaign_id) DO UPDATE SET spend_minor = excluded.spend_minor, revenue_minor = excluded.revenue_minor,
+            conversions = excluded.conversions, currency = excluded.currency
+            """)
+        let performanceColumns = ["impressions", "clicks", "visits", "signups", "purchases", "revenue_minor"]
+        try session.insert(
+            into: "mkt_performance", [.text("campaign_id")] + performanceColumns.map { .integer($0) } + [.text("currency")],
+            rows: state.changedPerformanceRecords().map { p in
+                [.text(p.campaignId)] + [p.impressions, p.clicks, p.visits, p.signups, p.purchases, p.revenue.amountMinor].map { .integer($0) }
+                    + [.text(p.revenue.currency)]
+            },
+            "ON CONFLICT (campaign_id) DO UPDATE SET "
+                + (performanceColumns + ["currency"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        try session.insert(
+            into: "mkt_churn_risk", [.text("customer_id"), .text("segment")],
+            rows: state.newChurnRisks.map { [.text($0.customerId), .text($0.segment)] }, "ON CONFLICT (customer_id) DO NOTHING")
+    }
+
+    // MARK: Reads
+
+    static func allCampaigns(in session: any SQLSession) throws -> [Campaign] {
+        try session.query("SELECT \(campaignColumns) FROM mkt_campaigns ORDER BY campaign_id").map(campaign)
+    }
+
+    static func briefing(policy: BriefingPolicy, currency: String, in session: any SQLSession) throws -> Briefing {
+        var rois: [String: RoiReported] = [:]
+        for row in try session.query("SELECT campaign_id, spend_minor, revenue_minor, conversions, currency FROM mkt_roi") {
+            guard let id = row[0].text, let currency = row[4].text else { continue }
+            rois[id] = RoiReported(
+                campaignId: id, spend: Money(amountMinor: row[1].integer ?? 0, currency: currency),
+                revenue: Money(amountMinor: row[2].integer ?? 0, currency: currency), conversions: row[3].integer ?? 0)
+        }
+        var performances: [String: CampaignPerformanceReported] = [:]
+        for row in try session.query(
+            "SELECT campaign_id, impressions, clicks, visits, signups, purchases, revenue_minor, currency FROM mkt_performance")
+        {
+            guard let id = row[0].text, let currency = row[7].text else { continue }
+            performances[id] = CampaignPerformanceReported(
+                campaignId: id, impressions: row[1].integer ?? 0, clicks: row[2].integer ?? 0, visits: row[3].integer ?? 0,
+                signups: row[4].integer ?? 0, purchases: row[5].integer ?? 0,
+                revenue: Money(amountMinor: row[6].integer ?? 0, currency: currency))
+        }
+        var churn: [String: Int64] = [:]
+        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk GROUP BY segment") {
+            if let segment = row[0].text { churn[segment] = row[1].integer ?? 0 }
+        }
+        return Briefing.make(
+            campaigns: try allCampaigns(in: session), roi: { rois[$0] }, performance: { performances[$0] },
+            churnRiskBySegment: churn, policy: policy, currency: currency)
+    }
+
+    // MARK: Rows
+
+    private static func values(_ c: Campaign) -> [SQLValue] {
+        [
+            .text(c.id), .text(c.name), .text(c.channel.rawValue), .text(c.segment), .integer(c.requestedBudget.amountMinor),
+            .text(c.requestedBudget.currency), .text(c.startDate.description), .text(c.endDate.description),
+            .integer(c.targetRoiBps), .text(c.status.rawValue), SQLValue(c.approvedBudget?.amountMinor),
+            SQLValue(c.rejectionReason?.rawValue), SQLValue(c.pauseReason), .integer(c.budgetExceeded ? 1 : 0),
+        ]
+    }
+
+    private static func campaign(_ row: SQLRow) throws -> Campaign {
+        let id = row[0].text ?? ""
+        func unreadable(_ column: String) -> StorageError {
+            StorageError("mkt_campaigns row \(id) holds a \(column) that does not read back: \(row)")
+        }
+        guard let currency = row[5].text else { throw unreadable("currency") }
+        guard let channel = row[2].text.flatMap(Channel.init(rawValue:)) else { throw unreadable("channel") }
+        guard let start = row[6].text.flatMap(CalendarDate.init), let end = row[7].text.flatMap(CalendarDate.init) else {
+            throw unreadable("date")
+        }
+        guard let status = row[9].text.flatMap(CampaignStatus.init(rawValue:)) else { throw unreadable("status") }
+        var campaign = Campaign(
+            planned: CampaignPlanned(
+                campaignId: id, name: row[1].text ?? "", channel: channel, segment: row[3].text ?? "",
+                requestedBudget: Money(amountMinor: row[4].integer ?? 0, currency: currency), startDate: start, endDate: end,
+                targetRoiBps: row[8].integer ?? 0))
+        campaign.status = status
+        campaign.approvedBudget = row[10].integer.map { Money(amountMinor: $0, currency: currency) }
+        if let reason = row[11].text {
+            guard let parsed = BudgetRejectionReason(rawValue: reason) else { throw unreadable("rejection reason") }
+            campaign.rejectionReason = parsed
+        }
+        campaign.pauseReason = row[12].text
+        campaign.budgetExceeded = row[13].integer == 1
+        return campaign
+    }
+}

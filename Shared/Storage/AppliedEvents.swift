@@ -1,0 +1,80 @@
+/// The ids of the events a service applied, recorded in the transaction that applies them, so a
+/// redelivered event changes nothing. Ids are kept for the dedupe window, then pruned.
+public enum AppliedEvents {
+    /// A CloudEvents identity: ids are unique per source.
+    public struct Key: Hashable, Sendable {
+        public let source: String
+        public let id: String
+        public init(source: String, id: String) {
+            self.source = source
+            self.id = id
+        }
+    }
+
+    private static let columns: [Column] = [.text("source"), .text("id"), .integer("applied_at")]
+
+    /// Records the events as applied and returns those that were not recorded before, with one
+    /// statement on PostgreSQL. Concurrent transactions recording the same id wait for each other,
+    /// so exactly one of them sees it as new.
+    public static func record(_ keys: [Key], at milliseconds: Int64, in session: any SQLSession) throws -> Set<Key> {
+        var unique: [Key] = []
+        var seen: Set<Key> = []
+        for key in keys where seen.insert(key).inserted { unique.append(key) }
+        unique.sort { ($0.source, $0.id) < ($1.source, $1.id) }  // one lock order for every instance
+        let rows = try session.insert(
+            into: "applied_events", columns, rows: unique.map { [.text($0.source), .text($0.id), .integer(milliseconds)] },
+            "ON CONFLICT (source, id) DO NOTHING RETURNING source, id")
+        return Set(rows.compactMap { row in row[0].text.flatMap { source in row[1].text.map { Key(source: source, id: $0) } } })
+    }
+
+    /// Takes back events recorded in this transaction that were then refused (so a fixed one can be replayed).
+    public static func forget(_ keys: [Key], in session: any SQLSession) throws {
+        for key in keys {
+            try session.query("DELETE FROM applied_events WHERE source = ? AND id = ?", [.text(key.source), .text(key.id)])
+        }
+    }
+
+    /// Drops ids applied before `cutoff` (milliseconds since the epoch); returns how many.
+    @discardableResult
+    public static func prune(appliedBefore cutoff: Int64, in session: any SQLSession) throws -> Int {
+        try session.query("DELETE FROM applied_events WHERE applied_at < ? RETURNING 1", [.integer(cutoff)]).count
+    }
+
+    public static func count(in session: any SQLSession) throws -> Int64 {
+        try session.query("SELECT COUNT(*) FROM applied_events").first?.first?.integer ?? 0
+    }
+}
+
+/// Which source positions were dead-lettered, so a bad message redelivered is not dead-lettered
+/// twice. A digest of the value tells a redelivery from a new message at the same position (a
+/// topic deleted and created again).
+public enum DeadLetterMemo {
+    /// True the first time this message is seen here.
+    public static func firstTime(
+        topic: String, partition: Int32, offset: Int64, value: [UInt8], at milliseconds: Int64, in session: any SQLSession
+    ) throws -> Bool {
+        !(try session.query(
+            """
+            INSERT INTO dead_lettered (topic, partition_id, message_offset, digest, recorded_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (topic, partition_id, message_offset) DO UPDATE SET digest = excluded.digest, recorded_at = excluded.recorded_at
+            WHERE dead_lettered.digest <> excluded.digest RETURNING 1
+            """,
+            [.text(topic), .integer(Int64(partition)), .integer(offset), .integer(digest(value)), .integer(milliseconds)]
+        ).isEmpty)
+    }
+
+    @discardableResult
+    public static func prune(recordedBefore cutoff: Int64, in session: any SQLSession) throws -> Int {
+        try session.query("DELETE FROM dead_lettered WHERE recorded_at < ? RETURNING 1", [.integer(cutoff)]).count
+    }
+
+    /// FNV-1a, 64 bits.
+    static func digest(_ bytes: [UInt8]) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A message waiting in the outbox.
+public struct OutboxMessage: Sendable, Equatable {
+    public var sequence: Int64
+    public var topic: String
+    /// The CloudEvents type, or `dead-letter`; for metrics.
+    public var eventType: String
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [(name: String, value: [UInt8])]
+
+    public init(
+        sequence: Int64 = 0, topic: String, eventType: String, key: [UInt8]?, value: [UInt8],
+        headers: [(name: String, value: [UInt8])]
+    ) {
+        self.sequence = sequence
+        self.topic = topic
+        self.eventType = eventType
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
+
+    public static func == (a: OutboxMessage, b: OutboxMessage) -> Bool {
+        a.sequence == b.sequence && a.topic == b.topic && a.eventType == b.eventType && a.key == b.key && a.value == b.value
+            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
+    }
+
+    var encodedHeaders: String {
+        let pairs = headers.map { [$0.name, Data($0.value).base64EncodedString()] }
+        return String(decoding: (try? JSONEncoder().encode(pairs)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decodeHeaders(_ text: String) -> [(name: String, value: [UInt8])] {
+        guard let pairs = try? JSONDecoder().decode([[String]].self, from: Data(text.utf8)) else { return [] }
+        return pairs.compactMap { pair in
+            guard pair.count == 2, let value = Data(base64Encoded: pair[1]) else { return nil }
+            return (pair[0], [UInt8](value))
+        }
+    }
+}
+
+/// Writing the outbox (with the state changes that caused the messages) and reading and clearing
+/// it (for the relay).
+public enum Outbox {
+    private static let columns: [Column] = [
+        .text("topic"), .text("event_type"), .blob("key", nullable: true), .blob("value"), .text("headers"),
+        .integer("created_at"),
+    ]
+
+    /// Appends messages in order, with one statement on PostgreSQL.
+    public static func append(_ messages: [OutboxMessage], in session: any SQLSession) throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try session.insert(
+            into: "outbox", columns,
+            rows: messages.map { message in
+                [
+                    .text(message.topic), .text(message.eventType), message.key.map { .blob($0) } ?? .null,
+                    .blob(message.value), .text(message.encodedHeaders), .integer(now),
+                ]
+            })
+    }
+
+    /// The oldest waiting messages, in the order they were written.
+    public static func next(_ limit: Int, in session: any SQLSession) throws -> [OutboxMessage] {
+        try session.query(
+            "SELECT seq, topic, event_type, key, value, headers FROM outbox ORDER BY seq LIMIT ?", [.integer(Int64(limit))]
+        ).map { row in
+            OutboxMessage(
+                sequence: row[0].integer ?? 0, topic: row[1].text ?? "", eventType: row[2].text ?? "", key: row[3].bytes,
+                value: row[4].bytes ?? [], headers: OutboxMessage.decodeHeaders(row[5].text ?? "[]"))
+        }
+    }
+
+    /// Removes published messages by their sequence numbers.
+    public static func remove(_ sequences: [Int64], in session: any SQLSession) throws {
+        for chunk in stride(from: 0, to: sequences.count, by: 500).map({ Array(sequences[$0..<min($0 + 500, sequences.count)]) }) {
+            let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            try session.query("DELETE FROM outbox WHERE seq IN (\(placeholders))", chunk.map { .integer($0) })
+        }
+    }
+
+    /// Moves a row the broker refused for good to `outbox_failed`, with the error.
+    public static func setAside(_ sequence: Int64, error: String, in session: any SQLSession) throws {
+        try session.query(
+            """
+            INSERT INTO outbox_failed (seq, topic, event_type, key, value, headers, created_at, error, failed_at)
+            SELECT seq, topic, event_type, key, value, headers, created_at, ?, ? FROM outbox WHERE seq = ?
+            """, [.text(error), .integer(Int64(Date().timeIntervalSince1970 * 1000)), .integer(sequence)])
+        try session.query("DELETE FROM outbox WHERE seq = ?", [.integer(sequence)])
+    }
+
+    public static func backlog(in session: any SQLSession) throws -> Int64 {
+        try session.query("SELECT COUNT(*) FROM outbox").first?.first?.integer ?? 0
+    }
+}

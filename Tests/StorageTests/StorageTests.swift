@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import TestSupport
+import Testing
+import TriadStorage
+
+/// The same storage behaviour on both databases.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+
+    func open() async throws -> any Database {
+        let database: any Database
+        switch self {
+        case .sqlite:
+            database = try SQLiteDatabase(path: Paths.scratch("storage").appendingPathComponent("test.sqlite").path)
+        case .postgres:
+            database = try PostgresDatabase(url: try LocalPostgres.createDatabase("storage"), logger: Logger(label: "test.storage"))
+        }
+        try await Migrations.apply(to: database, migrations: Migrations.shared + [Self.things])
+        return database
+    }
+
+    /// A table of the tests' own, shaped like the services' counters.
+    static let things = Migrations.Migration(version: 900) { _ in
+        ["CREATE TABLE things (name TEXT PRIMARY KEY, count BIGINT NOT NULL, note TEXT)"]
+    }
+}
+
+struct Refused: Error {}
+
+let thingColumns: [Column] = [.text("name"), .integer("count"), .text("note", nullable: true)]
+let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + excluded.count"
+
+@Suite(.serialized) struct StorageTests {
+    @Test(arguments: Backend.allCases)
+    func migrationsApplyOnce(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        #expect(try await Migrations.apply(to: database, migrations: Migrations.shared + [Backend.things]) == [])
+        let versions = try await database.read {
+            try $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.integer }
+        }
+        #expect(versions == [1, 2, 3, 900])
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func multiRowWritesKeepNullsAndAddIncrements(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        try await database.transaction { session in
+            try session.insert(
+                into: "things", thingColumns, rows: [[.text("a"), .integer(1), .null], [.text("b"), .integer(2), .text("two")]], addCounts)
+            try session.insert(into: "things", thingColumns, rows: [[.text("a"), .integer(10), .null], [.text("c"), .integer(3), .null]], addCounts)
+            try session.insert(into: "things", thingColumns, rows: [], addCounts)
+        }
+        let rows = try await database.read { session in
+            try session.query("SELECT name, count, note FROM things WHERE name {keys} ORDER BY name", keys: ["a", "b", "c", "zz"])
+        }
+        #expect(rows.sorted { ($0[0].text ?? "") < ($1[0].text ?? "") } == [
+            [.text("a"), .integer(11), .null], [.text("b"), .integer(2), .text("two")], [.text("c"), .integer(3), .null],
+        ])
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func aFailedTransactionLeavesNothingBehind(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        await #expect(throws: Refused.self) {
+            try await database.transaction { session in
+                try session.insert(into: "things", thingColumns, rows: [[.text("x"), .integer(1), .null]])
+                _ = try AppliedEvents.record([.init(source: "/s", id: "e1")], at: 1, in: session)
+                try Outbox.append([OutboxMessage(topic: "t", eventType: "e", key: nil, value: [1], headers: [])], in: session)
+                throw Refused()
+            }
+        }
+        let (things, applied, backlog) = try await database.read { session in
+            (
+                try session.query("SELECT COUNT(*) FROM things").first?.first?.integer, try AppliedEvents.count(in: session),
+                try Outbox.backlog(in: session)
+            )
+        }
+        #expect(things == 0)
+        #expect(applied == 0)
+        #expect(backlog == 0)
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func appliedEventsAreNewOnceAndPrunedByAge(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        let e1 = AppliedEvents.Key(source: "/shop", id: "e1"), e2 = AppliedEvents.Key(source: "/shop", id: "e2")
+        let crm = AppliedEvents.Key(source: "/crm", id: "e1")
+        try await database.transaction { (session: any SQLSession) throws in
+            #expect(try AppliedEvents.record([e1, e2, e1], at: 1_000, in: session) == [e1, e2])
+            #expect(try AppliedEvents.record([e1, crm], at: 2_000, in: session) == [crm], "ids are unique per source")
+            try AppliedEvents.forget([e2], in: session)
+            #expect(try AppliedEvents.record([e2], at: 3_000, in: session) == [e2], "a forgotten event is new again")
+        }
+        try await database.transaction { (session: any SQLSession) throws in
+            #expect(try AppliedEvents.prune(appliedBefore: 2_000, in: session) == 1)
+            #expect(try AppliedEvents.count(in: session) == 2)
+            #expect(try AppliedEvents.record([e1], at: 4_000, in: session) == [e1], "past the window an id is forgotten")
+        }
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func deadLettersAreRememberedByPositionAndContent(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        try await database.transaction { (session: any SQLSession) throws in
+            #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 1, in: session))
+            #expect(try !DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 2, in: session))
+            #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 2, offset: 7, value: [1, 2], at: 2, in: session))
+            // The topic was created again: another message at the same position is new.
+            #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [9], at: 3, in: session))
+            #expect(try DeadLetterMemo.prune(recordedBefore: 3, in: session) == 1)
+        }
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
+    func theOutboxKeepsOrderAndBytes(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        let messages = (0..<5).map { index in
+            OutboxMessage(
+                topic: "t", eventType: "type-\(index)", key: index == 2 ? nil : Array("k\(index)".utf8),
+                value: [0, 255, UInt8(index)], headers: [(name: "h", value: [UInt8(index), 0])])
+        }
+        try await database.transaction { try Outbox.append(messages, in: $0) }
+        let read = try await database.read { try Outbox.next(10, in: $0) }
+        #expect(read.map(\.eventType) == messages.map(\.eventType))
+        #expect(read.map(\.value) == messages.map(\.value))
+        #expect(read.map(\.key) == messages.map(\.key))
+        #expect(read.map { $0.headers.map(\.value) } == messages.map { $0.headers.map(\.value) })
+        try await database.transaction { try Outbox.remove([read[0].sequence, read[2].sequence], in: $0) }
+        #expect(try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-3", "type-4"])
+        // A row the broker refused for good is kept aside, out of the relay's way.
+        let refused = read[3].sequence
+        try await database.transaction { try Outbox.setAside(refused, error: "too large", in: $0) }
+        #expect(try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-4"])
+        let aside = try await database.read {
+            try $0.query("SELECT event_type, error FROM outbox_failed WHERE seq = ?", [.integer(refused)]).first
+        }
+        #expect(aside == [.text("type-3"), .text("too large")])
+        #expect(try await database.sizeInBytes() > 0)
+        await database.close()
+    }
+
+    @Test func sqliteStateSurvivesReopening() async throws {
+        let path = Paths.scratch("reopen").appendingPathComponent("state.sqlite").path
+        let first = try SQLiteDatabase(path: path)
+        try await Migrations.apply(to: first, migrations: Migrations.shared + [Backend.things])
+        _ = try await first.transaction { try $0.insert(into: "things", thingColumns, rows: [[.text("kept"), .integer(7), .null]]) }
+        await first.close()
+        let second = try SQLiteDatabase(path: path)
+        #expect(try await Migrations.apply(to: second, migrations: Migrations.shared + [Backend.things]) == [])
+        let count = try await second.read { try $0.query("SELECT count FROM things WHERE name = 'kept'").first?.first?.integer }
+        #expect(count == 7)
+        await second.close()
+    }
+
+    /// Two processes' worth of connections write one new row and record the same event ids
+    /// concurrently, without any global lock: increments all land, and each id is new exactly once.
+    @Test func postgresConnectionsShareRowsWithoutLosingWrites() async throws {
+        let url = try LocalPostgres.createDatabase("locking")
+        let a = try PostgresDatabase(url: url, logger: Logger(label: "a"))
+        let b = try PostgresDatabase(url: url, logger: Logger(label: "b"))
+        try await Migrations.apply(to: a, migrations: Migrations.shared + [Backend.things])
+        let firsts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for database in [a, b] {
+                group.addTask {
+                    var firsts = 0
+                    for index in 0..<40 {
+                        firsts += try await database.transaction { session in
+                            let fresh = try AppliedEvents.record([.init(source: "/s", id: "e\(index)")], at: 1, in: session)
+                            try session.insert(into: "things", thingColumns, rows: [[.text("shared"), .integer(1), .null]], addCounts)
+                            return fresh.count
+                        }
+                    }
+                    return firsts
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(firsts == 40)
+        let final = try await a.read { try $0.query("SELECT count FROM things WHERE name = 'shared'").first?.first?.integer }
+        #expect(final == 80)
+        await a.close()
+        await b.close()
+    }
+
+    @Test func badPostgresURLsAreRefused() {
+        #expect(throws: StorageError.self) { try PostgresDatabase(url: "mysql://x@y/z", logger: Logger(label: "t")) }
+        #expect(throws: StorageError.self) { try PostgresDatabase(url: "postgres://x@localhost", logger: Logger(label: "t")) }
+    }
+}

@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""Triad's ingest benchmark: one command, one run, one broker per workload, every figure a ratio
+against baselines measured in the same run.
+
+Phases:
+  raw       kcat consuming the interactions (output discarded): what librdkafka alone does
+  peer      bench/python_peer.py: confluent-kafka + sqlite3, as a Python team would write IT's ingest
+  sqlite    it-service on SQLite (release build)
+  pg-1/2/3  it-service on PostgreSQL, 1, 2 and 3 instances in one group, their database connections
+            through bench/delay_proxy.py adding 1 ms each way
+  hot       the same service on a workload where ten customers make half of the interactions,
+            against the same-sized workload spread over every customer
+  finance   finance-service on SQLite ingesting ad-spend events
+  rss       it-service's resident memory after 100,000 and after 1,000,000 events (one run)
+
+Usage: scripts/bench.sh [--events 200000] [--skip postgres,rss] [--out docs/benchmark.md]
+"""
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON = sys.executable
+RELEASE = os.path.join(ROOT, ".build", "release")
+PARTITIONS = 6
+START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+
+
+def log(message):
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, condition, timeout=120, every=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise RuntimeError(f"timed out waiting for {what}")
+
+
+# MARK: Workloads
+
+def iso(ms):
+    return (START + timedelta(milliseconds=ms)).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def interaction(index, customer, kind, ms, campaign=None, order=None, revenue=None, prefix="b"):
+    data = {"customerId": customer, "kind": kind, "occurredAt": iso(ms), "segment": f"s{hash(customer) % 4}"}
+    if campaign:
+        data["campaignId"] = campaign
+        data["channel"] = "search"
+    if order:
+        data["orderId"] = order
+        data["revenue"] = {"amountMinor": revenue, "currency": "EUR"}
+    event = {"specversion": "1.0", "id": f"{prefix}-{index}", "source": "/bench/shop", "type": "triad.customer.interaction",
+             "time": iso(ms), "subject": customer, "datacontenttype": "application/json", "schemaversion": 1, "data": data}
+    return customer, json.dumps(event, separators=(",", ":")).encode()
+
+
+def interactions(n, customers=20_000, campaigns=40, seed=7, hot=0, prefix="b"):
+    """n interactions over `customers` customers and `campaigns` campaigns, 10 % purchases. With
+    `hot`, that many customers make half of all interactions."""
+    rng = random.Random(seed)
+    out = []
+    for index in range(n):
+        if hot and index % 2 == 0:
+            customer = f"hot-{rng.randrange(hot)}"
+        else:
+            customer = f"cust-{rng.randrange(customers)}"
+        ms = index * 10  # spans n/100 seconds of event time: no one goes inactive
+        roll = rng.randrange(100)
+        campaign = f"c-{rng.randrange(campaigns)}"
+        if roll < 10:
+            order_campaign = campaign if rng.randrange(100) < 30 else None
+            out.append(interaction(index, customer, "purchase", ms, order_campaign, f"o-{prefix}-{index}",
+                                   100 + rng.randrange(9_900), prefix))
+        elif roll < 40:
+            out.append(interaction(index, customer, "impression", ms, campaign, prefix=prefix))
+        elif roll < 70:
+            out.append(interaction(index, customer, "click", ms, campaign, prefix=prefix))
+        elif roll < 90:
+            out.append(interaction(index, customer, "visit", ms, campaign, prefix=prefix))
+        else:
+            out.append(interaction(index, customer, "signup", ms, campaign, prefix=prefix))
+    return out
+
+
+def ad_spend(n, campaigns=40, seed=11):
+    rng = random.Random(seed)
+    out = []
+    for index in range(n):
+        campaign = f"c-{rng.randrange(campaigns)}"
+        event = {"specversion": "1.0", "id": f"s-{index}", "source": "/bench/ads", "type": "triad.ad-spend.reported",
+                 "time": iso(index), "subject": campaign, "datacontenttype": "application/json", "schemaversion": 1,
+                 "data": {"campaignId": campaign, "amount": {"amountMinor": 1 + rng.randrange(100), "currency": "EUR"}}}
+        out.append((campaign, json.dumps(event, separators=(",", ":")).encode()))
+    return out
+
+
+# MARK: Processes
+
+class Broker:
+    def __init__(self, logs):
+        self.port = free_port()
+        self.address = f"127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([os.path.join(ROOT, "scripts", "broker.sh"), str(self.port)],
+                                        stdout=open(os.path.join(logs, f"broker-{self.port}.log"), "w"),
+                                        stderr=subprocess.STDOUT)
+        admin = AdminClient({"bootstrap.servers": self.address})
+        wait_for("the broker", lambda: self._up(admin), timeout=60)
+        topics = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1)
+                  for t in ("customer.interactions", "ads.spend", "marketing.campaigns", "it.attributions",
+                            "it.insights", "finance.budget-decisions", "finance.roi")]
+        for future in admin.create_topics(topics).values():
+            future.result()
+
+    @staticmethod
+    def _up(admin):
+        try:
+            admin.list_topics(timeout=2)
+            return True
+        except Exception:
+            return False
+
+    def publish(self, topic, messages):
+        producer = Producer({"bootstrap.servers": self.address, "linger.ms": 20, "batch.num.messages": 10000,
+                             "queue.buffering.max.messages": 1_000_000, "enable.idempotence": True})
+        for key, value in messages:
+            while True:
+                try:
+                    producer.produce(topic, value=value, key=key,
+                                     headers=[("content-type", b"application/cloudevents+json")])
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            producer.poll(0)
+        producer.flush(120)
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+class Service:
+    """One service process with its own HTTP port."""
+
+    def __init__(self, executable, broker, group, database, logs, name, extra=None):
+        self.port = free_port()
+        env = dict(os.environ)
+        env.update({"TRIAD_KAFKA_BROKERS": broker.address, "TRIAD_GROUP_ID": group, "TRIAD_DATABASE_URL": database,
+                    "TRIAD_HTTP_PORT": str(self.port), "TRIAD_LOG_LEVEL": "warning",
+                    "TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR": "1000000000000"})
+        env.update(extra or {})
+        self.process = subprocess.Popen([os.path.join(RELEASE, executable)], env=env,
+                                        stdout=open(os.path.join(logs, f"{name}.log"), "w"), stderr=subprocess.STDOUT)
+
+    def metrics(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as reply:
+                return reply.read().decode()
+        except OSError:
+            return ""
+
+    def sum(self, name, text=None):
+        total = 0.0
+        for line in (text or self.metrics()).splitlines():
+            if line.startswith(name + "{") or line.startswith(name + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def consumed(self):
+        return int(self.sum("triad_events_consumed_total"))
+
+    def partitions(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/ready", timeout=5) as reply:
+                return len(json.loads(reply.read()).get("partitions", []))
+        except OSError:
+            return 0
+
+    def rss_mib(self):
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def measure(services, total, topic_partitions=PARTITIONS, timeout=900):
+    """Events/s from the moment every instance holds partitions until all `total` are applied."""
+    wait_for("the group to settle",
+             lambda: all(s.partitions() > 0 for s in services) and sum(s.partitions() for s in services) >= topic_partitions,
+             timeout=120, every=0.05)
+    started, base = time.monotonic(), sum(s.consumed() for s in services)
+    wait_for(f"{total} events", lambda: sum(s.consumed() for s in services) >= total, timeout=timeout, every=0.05)
+    elapsed = time.monotonic() - started
+    return (total - base) / elapsed, elapsed
+
+
+def histogram_quantiles(text, name, quantiles):
+    buckets = []
+    for line in text.splitlines():
+        match = re.match(name + r'_bucket\{.*le="([^"]+)"\} (\S+)', line)
+        if match:
+            bound = float("inf") if match.group(1) == "+Inf" else float(match.group(1))
+            buckets.append((bound, float(match.group(2))))
+    buckets.sort()
+    if not buckets or buckets[-1][1] == 0:
+        return [None for _ in quantiles]
+    count = buckets[-1][1]
+    return [next(bound for bound, c in buckets if c >= q * count) for q in quantiles]
+
+
+# MARK: Phases
+
+def run_raw(broker, total):
+    started = time.monotonic()
+    subprocess.run(["kcat", "-C", "-b", broker.address, "-t", "customer.interactions", "-o", "beginning",
+                    "-c", str(total), "-q", "-f", "%o\n"], stdout=subprocess.DEVNULL, check=True)
+    return total / (time.monotonic() - started)
+
+
+def run_peer(broker, total, scratch):
+    out = subprocess.run([PYTHON, os.path.join(ROOT, "bench", "python_peer.py"), "--brokers", broker.address,
+                          "--group", f"peer-{time.time_ns()}", "--database", os.path.join(scratch, "peer.sqlite"),
+                          "--events", str(total)], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["events"] / result["seconds"]
+
+
+def run_it_sqlite(broker, total, scratch, logs, name="it-sqlite", latency=False):
+    database = os.path.join(scratch, f"{name}.sqlite")
+    service = Service("it-service", broker, f"{name}-{time.time_ns()}", f"sqlite:{database}", logs, name)
+    try:
+        rate, _ = measure([service], total)
+        done = time.monotonic()
+        wait_for("the outbox to drain", lambda: service.sum("triad_outbox_backlog") == 0, timeout=120, every=0.05)
+        drained = time.monotonic() - done
+        result = {"rate": rate, "rss": service.rss_mib(), "drain": drained,
+                  "db_bytes": service.sum("triad_database_bytes")}
+        if latency:
+            result["latency"] = measure_latency(broker, service, total)
+        return result
+    finally:
+        service.stop()
+
+
+def measure_latency(broker, service, already):
+    """Publishes 20,000 events at 10,000/s stamped with the wall clock, and reads the p50/p99 of
+    the service's event-latency histogram over them."""
+    before = service.metrics()
+    producer = Producer({"bootstrap.servers": broker.address, "linger.ms": 1})
+    start = time.monotonic()
+    count = 20_000
+    for index in range(count):
+        now = datetime.now(timezone.utc)
+        ms = int((now - START).total_seconds() * 1000)
+        key, value = interaction(index, f"lat-{index % 1000}", "click", ms, "c-1", prefix="lat")
+        producer.produce("customer.interactions", value=value, key=key,
+                         headers=[("content-type", b"application/cloudevents+json")])
+        producer.poll(0)
+        lag = start + index / 10_000 - time.monotonic()
+        if lag > 0:
+            time.sleep(lag)
+    producer.flush(30)
+    wait_for("the latency events", lambda: service.consumed() >= already + count, timeout=120)
+    after = service.metrics()
+
+    def delta(text_after, text_before):
+        b = {}
+        for line in text_before.splitlines():
+            if line.startswith("triad_event_latency_seconds_bucket"):
+                b[line.rsplit(" ", 1)[0]] = float(line.rsplit(" ", 1)[1])
+        lines = []
+        for line in text_after.splitlines():
+            if line.startswith("triad_event_latency_seconds_bucket"):
+                head, value = line.rsplit(" ", 1)
+                lines.append(f"{head} {float(value) - b.get(head, 0)}")
+        return "\n".join(lines)
+
+    return histogram_quantiles(delta(after, before), "triad_event_latency_seconds", [0.5, 0.99])
+
+
+def psql(sql):
+    subprocess.run(["su", "postgres", "-c", f"psql -qtAc \"{sql}\""], check=True, stdout=subprocess.DEVNULL)
+
+
+def run_it_postgres(broker, total, instances, logs, proxy_port):
+    name = f"bench_it_{instances}_{time.time_ns() % 1_000_000}"
+    psql(f"CREATE DATABASE {name} OWNER triad")
+    url = f"postgres://triad:triad@127.0.0.1:{proxy_port}/{name}?sslmode=disable"
+    group = f"pg-{instances}-{time.time_ns()}"
+    services = [Service("it-service", broker, group, url, logs, f"it-pg{instances}-{i}") for i in range(instances)]
+    try:
+        rate, _ = measure(services, total)
+        return rate
+    finally:
+        for s in services:
+            s.stop()
+        psql(f"DROP DATABASE IF EXISTS {name}")
+
+
+def run_finance(broker, total, scratch, logs):
+    service = Service("finance-service", broker, f"finance-{time.time_ns()}",
+                      f"sqlite:{os.path.join(scratch, 'finance.sqlite')}", logs, "finance")
+    try:
+        rate, _ = measure([service], total)
+        return rate
+    finally:
+        service.stop()
+
+
+def run_rss(total, scratch, logs):
+    broker = Broker(logs)
+    try:
+        log(f"rss: publishing {total} interactions")
+        broker.publish("customer.interactions", interactions(total, prefix="r"))
+        service = Service("it-service", broker, f"rss-{time.time_ns()}", f"sqlite:{os.path.join(scratch, 'rss.sqlite')}",
+                          logs, "it-rss")
+        try:
+            wait_for("100,000 events", lambda: service.consumed() >= 100_000, timeout=600, every=0.02)
+            small = service.rss_mib()
+            wait_for(f"{total} events", lambda: service.consumed() >= total, timeout=1800, every=0.1)
+            return small, service.rss_mib()
+        finally:
+            service.stop()
+    finally:
+        broker.stop()
+
+
+def ensure_release_build():
+    for product in ("it-service", "finance-service"):
+        log(f"building {product} (release)")
+        subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--hot-events", type=int, default=100_000)
+    parser.add_argument("--rss-events", type=int, default=1_000_000)
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: postgres, hot, finance, rss")
+    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark.md"))
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+
+    ensure_release_build()
+    scratch = tempfile.mkdtemp(prefix="triad-bench-")
+    logs = os.path.join(scratch, "logs")
+    os.makedirs(logs)
+    log(f"scratch and logs in {scratch}")
+    rows = []
+    notes = []
+
+    broker = Broker(logs)
+    try:
+        log(f"publishing {args.events} interactions on {PARTITIONS} partitions")
+        broker.publish("customer.interactions", interactions(args.events))
+        raw = run_raw(broker, args.events)
+        log(f"raw: {raw:,.0f}/s")
+        peer = run_peer(broker, args.events, scratch)
+        log(f"peer: {peer:,.0f}/s")
+        sqlite = run_it_sqlite(broker, args.events, scratch, logs, latency=True)
+        log(f"it-service sqlite: {sqlite['rate']:,.0f}/s")
+        rows.append(("raw librdkafka (kcat)", raw, None))
+        rows.append(("Python peer (confluent-kafka + sqlite3)", peer, None))
+        p50, p99 = sqlite["latency"]
+        rows.append(("it-service, SQLite", sqlite["rate"],
+                     f"RSS {sqlite['rss']:.0f} MiB, database {sqlite['db_bytes'] / 1e6:.0f} MB, outbox empty "
+                     f"{sqlite['drain']:.2f} s after the last event, event latency p50 ≤ {p50 * 1000:g} ms, "
+                     f"p99 ≤ {p99 * 1000:g} ms (histogram bounds, 10,000 events/s paced)"))
+        if "postgres" not in skip:
+            subprocess.run([os.path.join(ROOT, "scripts", "postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+            proxy_port = free_port()
+            proxy = subprocess.Popen([PYTHON, os.path.join(ROOT, "bench", "delay_proxy.py"), str(proxy_port), "5432", "1"],
+                                     stdout=open(os.path.join(logs, "proxy.log"), "w"), stderr=subprocess.STDOUT)
+            try:
+                one = None
+                for instances in (1, 2, 3):
+                    rate = run_it_postgres(broker, args.events, instances, logs, proxy_port)
+                    one = one or rate
+                    log(f"it-service postgres x{instances}: {rate:,.0f}/s")
+                    rows.append((f"it-service, PostgreSQL + 1 ms proxy, {instances} instance{'s' if instances > 1 else ''}",
+                                 rate, f"{rate / one:.2f}× one instance"))
+            finally:
+                proxy.terminate()
+    finally:
+        broker.stop()
+
+    if "hot" not in skip:
+        rates = {}
+        for label, hot in (("spread", 0), ("hot", 10)):
+            hot_broker = Broker(logs)
+            try:
+                hot_broker.publish("customer.interactions", interactions(args.hot_events, hot=hot, prefix=label))
+                rates[label] = run_it_sqlite(hot_broker, args.hot_events, scratch, logs, name=f"it-{label}")["rate"]
+            finally:
+                hot_broker.stop()
+        rows.append(("it-service, SQLite, interactions spread over 20,000 customers", rates["spread"], None))
+        rows.append(("it-service, SQLite, half of them from 10 hot customers", rates["hot"],
+                     f"hot costs {rates['spread'] / rates['hot']:.2f}× spread per event"))
+    if "finance" not in skip:
+        finance_broker = Broker(logs)
+        try:
+            finance_broker.publish("ads.spend", ad_spend(args.events))
+            finance = run_finance(finance_broker, args.events, scratch, logs)
+            rows.append((f"finance-service, SQLite, {args.events:,} ad-spend events", finance, None))
+        finally:
+            finance_broker.stop()
+    if "rss" not in skip:
+        small, large = run_rss(args.rss_events, scratch, logs)
+        notes.append(f"it-service RSS after 100,000 events: {small:.0f} MiB; after {args.rss_events:,}: {large:.0f} MiB "
+                     f"({large / small:.2f}×).")
+
+    table = ["| consumer | events/s | × Python peer | × raw | notes |", "|---|---:|---:|---:|---|"]
+    for name, rate, note in rows:
+        table.append(f"| {name} | {rate:,.0f} | {rate / peer:.2f} | {rate / raw:.2f} | {note or ''} |")
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    text = "\n".join(
+        [f"# Ingest benchmark", "",
+         f"`scripts/bench.sh` on {stamp}: {args.events:,} structured `triad.customer.interaction` events (40 campaigns, "
+         f"20,000 customers, 10 % purchases) on {PARTITIONS} partitions of the local broker, release build, "
+         f"{os.cpu_count()} cores. Every figure comes from this one run; ratios are against the Python peer and raw "
+         "librdkafka measured in it.", ""] + table + [""] + notes + [""])
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as out:
+        out.write(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
