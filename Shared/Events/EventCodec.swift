@@ -16,9 +16,13 @@ public struct EventCodec: Sendable {
     /// Values larger than this are refused before any parsing.
     public let maxValueBytes: Int
 
-    public init(rules: ValidationRules, maxValueBytes: Int = 1_048_576) {
+    /// Reads the high-volume event types with `FastJSON` first (off only to compare the two paths).
+    public let fastPath: Bool
+
+    public init(rules: ValidationRules, maxValueBytes: Int = 1_048_576, fastPath: Bool = true) {
         self.rules = rules
         self.maxValueBytes = maxValueBytes
+        self.fastPath = fastPath
     }
 
     // MARK: Encoding
@@ -60,8 +64,16 @@ public struct EventCodec: Sendable {
         let binary: Bool
         if let attributes = try Attributes(binaryHeaders: headers) {
             envelope = try attributes.envelope(topic: topic)
-            event = try decodePayload(envelope.type, from: Data(value))
+            if fastPath, let payload = FastJSON.payload(envelope.type, value) {
+                event = payload
+            } else {
+                event = try decodePayload(envelope.type, from: Data(value))
+            }
             binary = true
+        } else if fastPath, let fast = FastJSON.structured(value) {
+            envelope = try fast.attributes.envelope(topic: topic)
+            event = fast.payload
+            binary = false
         } else {
             // One JSON pass reads the attributes and, when the type is known, the data.
             let structured = try StructuredMessage.decode(value)
@@ -183,7 +195,7 @@ extension DomainEvent {
 }
 
 /// The context attributes as read from the wire, before they are checked.
-private struct Attributes: Decodable {
+struct Attributes: Decodable {
     var specversion: String?
     var id: String?
     var source: String?
@@ -199,6 +211,8 @@ private struct Attributes: Decodable {
     enum CodingKeys: String, CodingKey {
         case specversion, id, source, type, time, subject, schemaversion, correlationid, causationid, traceparent
     }
+
+    init() {}
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

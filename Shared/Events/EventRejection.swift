@@ -40,12 +40,27 @@ public struct ValidationRules: Sendable {
 
 /// Small checks that payloads compose in their `validate(_:)`.
 extension ValidationRules {
+    /// An identifier: 1 to 200 bytes of UTF-8, not only white space, and no control characters
+    /// (U+0000–U+001F, U+007F–U+009F), which databases, logs and headers treat specially.
     public func requireIdentifier(_ value: String, _ field: String) throws(EventRejection) {
-        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw EventRejection(.invalidData, field: field, "must not be empty") }
-        guard value.utf8.count <= 200 else {
-            throw EventRejection(.invalidData, field: field, "must be at most 200 bytes")
+        var bytes = 0
+        var visible = false
+        for scalar in value.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            switch scalar.value {
+            case 0x00...0x1F, 0x7F...0x9F:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                throw EventRejection(
+                    .invalidData, field: field,
+                    "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))")
+            case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
+                break
+            default:
+                visible = true
+            }
         }
+        guard visible else { throw EventRejection(.invalidData, field: field, "must not be empty") }
+        guard bytes <= 200 else { throw EventRejection(.invalidData, field: field, "must be at most 200 bytes") }
     }
 
     public func requireMoney(_ money: Money, _ field: String, positive: Bool = false) throws(EventRejection) {

@@ -21,10 +21,9 @@ public enum AppliedEvents {
         var seen: Set<Key> = []
         for key in keys where seen.insert(key).inserted { unique.append(key) }
         unique.sort { ($0.source, $0.id) < ($1.source, $1.id) }  // one lock order for every instance
-        let rows = try session.insert(
-            into: "applied_events", columns, rows: unique.map { [.text($0.source), .text($0.id), .integer(milliseconds)] },
-            "ON CONFLICT (source, id) DO NOTHING RETURNING source, id")
-        return Set(rows.compactMap { row in row[0].text.flatMap { source in row[1].text.map { Key(source: source, id: $0) } } })
+        let inserted = try session.insertNew(
+            into: "applied_events", columns, rows: unique.map { [.text($0.source), .text($0.id), .integer(milliseconds)] }, key: 2)
+        return Set(zip(unique, inserted).compactMap { $1 ? $0 : nil })
     }
 
     /// Takes back events recorded in this transaction that were then refused (so a fixed one can be replayed).

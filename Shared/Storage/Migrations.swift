@@ -40,15 +40,22 @@ public enum Migrations {
                 "CREATE TABLE outbox_failed (seq BIGINT PRIMARY KEY, topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL, error TEXT NOT NULL, failed_at BIGINT NOT NULL)"
             ]
         },
-        Migration(version: 3) { _ in
+        Migration(version: 3) { dialect in
             [
                 "DROP TABLE IF EXISTS records",
                 "DROP TABLE IF EXISTS markers",
+                // Keyed by text: on SQLite the key is the table (one b-tree instead of two).
+                "DROP TABLE applied_events",
+                "CREATE TABLE applied_events (source TEXT NOT NULL, id TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (source, id))"
+                    + withoutRowID(dialect),
                 "CREATE INDEX applied_events_age ON applied_events (applied_at)",
                 "CREATE TABLE dead_lettered (topic TEXT NOT NULL, partition_id BIGINT NOT NULL, message_offset BIGINT NOT NULL, digest BIGINT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (topic, partition_id, message_offset))",
             ]
         },
     ]
+
+    /// SQLite's clause for a table stored as its primary key's b-tree (none on PostgreSQL).
+    public static func withoutRowID(_ dialect: SQLDialect) -> String { dialect == .sqlite ? " WITHOUT ROWID" : "" }
 
     /// Applies the migrations this database has not seen, in order, in one transaction.
     /// Returns the versions applied now.

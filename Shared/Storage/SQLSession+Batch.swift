@@ -38,6 +38,7 @@ extension SQLSession {
         case .sqlite:
             let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
             let sql = "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) \(suffix)"
+            if let repeated = self as? any RepeatedStatement { return try repeated.query(sql, repeatingFor: rows) }
             var returned: [SQLRow] = []
             for row in rows { returned += try query(sql, row) }
             return returned
@@ -68,6 +69,28 @@ extension SQLSession {
         }
     }
 
+    /// Inserts the rows not there yet (by `key`, the table's unique columns, first among
+    /// `columns`) and tells which were inserted, in row order. Concurrent transactions inserting the
+    /// same key wait for each other, so exactly one of them inserts it. Rows must be unique by key.
+    public func insertNew(into table: String, _ columns: [Column], rows: [[SQLValue]], key: Int) throws -> [Bool] {
+        guard !rows.isEmpty else { return [] }
+        let keyNames = columns.prefix(key).map(\.name).joined(separator: ", ")
+        switch dialect {
+        case .sqlite:
+            let names = columns.map(\.name).joined(separator: ", ")
+            let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+            let sql = "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) ON CONFLICT (\(keyNames)) DO NOTHING"
+            if let repeated = self as? any RepeatedStatement {
+                return try repeated.changes(sql, repeatingFor: rows).map { $0 > 0 }
+            }
+            return try rows.map { row in !(try query(sql + " RETURNING 1", row)).isEmpty }
+        case .postgres:
+            let inserted = Set(
+                try insert(into: table, columns, rows: rows, "ON CONFLICT (\(keyNames)) DO NOTHING RETURNING \(keyNames)"))
+            return rows.map { inserted.contains(Array($0.prefix(key))) }
+        }
+    }
+
     /// Runs `sql` for a set of keys: its `{keys}` becomes `= ANY(?)` bound to the keys as one array on
     /// PostgreSQL, and `= ?` run once per key on SQLite (a cached statement). Rows are concatenated.
     public func query(_ sql: String, keys: [String]) throws -> [SQLRow] {
@@ -75,6 +98,9 @@ extension SQLSession {
         switch dialect {
         case .sqlite:
             let statement = sql.replacingOccurrences(of: "{keys}", with: "= ?")
+            if let repeated = self as? any RepeatedStatement {
+                return try repeated.query(statement, repeatingFor: keys.map { [.text($0)] })
+            }
             var rows: [SQLRow] = []
             for key in keys { rows += try query(statement, [.text(key)]) }
             return rows

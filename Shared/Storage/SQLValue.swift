@@ -1,7 +1,7 @@
 /// A value bound to or read from a SQL statement. The stores use four kinds only, so one code
 /// path serves SQLite and PostgreSQL alike; arrays are bound on PostgreSQL only (`= ANY(?)`,
 /// `unnest(?)`), where one statement then carries a whole batch.
-public enum SQLValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+public enum SQLValue: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     case null
     case integer(Int64)
     case text(String)
@@ -64,6 +64,14 @@ public protocol SQLSession {
 extension SQLSession {
     @discardableResult
     public func query(_ sql: String) throws -> [SQLRow] { try query(sql, []) }
+}
+
+/// Runs one statement once per set of arguments; rows returned are concatenated. SQLite
+/// implements it with one prepared statement.
+protocol RepeatedStatement {
+    func query(_ sql: String, repeatingFor arguments: [[SQLValue]]) throws -> [SQLRow]
+    /// How many rows each run changed.
+    func changes(_ sql: String, repeatingFor arguments: [[SQLValue]]) throws -> [Int]
 }
 
 /// A storage error that names what failed.

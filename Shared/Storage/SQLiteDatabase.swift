@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// SQLite through GRDB, in WAL mode: one file per service instance.
 public final class SQLiteDatabase: Database {
@@ -46,21 +47,101 @@ public final class SQLiteDatabase: Database {
     }
 }
 
-struct GRDBSession: SQLSession {
+struct GRDBSession: SQLSession, RepeatedStatement {
     let db: GRDB.Database
     var dialect: SQLDialect { .sqlite }
 
+    /// Binds and steps through SQLite's C API on GRDB's cached statement: GRDB's argument and row
+    /// types cost more than the statements themselves on the hot path.
     @discardableResult
     func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
         // Statements are compiled once per connection and reused.
-        let statement = try db.cachedStatement(sql: sql)
-        try statement.setArguments(StatementArguments(try arguments.map { try $0.databaseValue }))
+        try run(try db.cachedStatement(sql: sql).sqliteStatement, sql, arguments)
+    }
+
+    func query(_ sql: String, repeatingFor arguments: [[SQLValue]]) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
         var rows: [SQLRow] = []
-        let cursor = try Row.fetchCursor(statement)
-        while let row = try cursor.next() {
-            rows.append(row.databaseValues.map(SQLValue.init(databaseValue:)))
-        }
+        for row in arguments { rows += try run(statement, sql, row) }
         return rows
+    }
+
+    func changes(_ sql: String, repeatingFor arguments: [[SQLValue]]) throws -> [Int] {
+        let statement = try db.cachedStatement(sql: sql).sqliteStatement
+        return try arguments.map { row in
+            _ = try run(statement, sql, row)
+            return Int(sqlite3_changes(db.sqliteConnection))
+        }
+    }
+
+    private func run(_ statement: SQLiteStatement, _ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        for (offset, argument) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let code: Int32
+            switch argument {
+            case .null: code = sqlite3_bind_null(statement, index)
+            case .integer(let value): code = sqlite3_bind_int64(statement, index, value)
+            case .text(let value):
+                var text = value
+                code = text.withUTF8 { utf8 in
+                    utf8.withMemoryRebound(to: CChar.self) { chars in
+                        // An empty string still needs a pointer, or SQLite binds NULL.
+                        guard let start = chars.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, Self.transient) }
+                        return sqlite3_bind_text(statement, index, start, Int32(chars.count), Self.transient)
+                    }
+                }
+            case .blob(let bytes):
+                code = bytes.withUnsafeBytes { raw in
+                    sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), Self.transient)
+                }
+            case .texts, .integers, .blobs, .booleans:
+                throw StorageError("SQLite binds no arrays")
+            }
+            guard code == SQLITE_OK else { throw error(code, sql) }
+        }
+        var rows: [SQLRow] = []
+        while true {
+            let step = sqlite3_step(statement)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else {
+                sqlite3_reset(statement)
+                throw error(step, sql)
+            }
+            let columns = sqlite3_column_count(statement)
+            var row: SQLRow = []
+            row.reserveCapacity(Int(columns))
+            for column in 0..<columns {
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_NULL: row.append(.null)
+                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
+                case SQLITE_FLOAT: row.append(.integer(Int64(sqlite3_column_double(statement, column))))
+                case SQLITE_TEXT:
+                    let count = Int(sqlite3_column_bytes(statement, column))
+                    let text = sqlite3_column_text(statement, column).map {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self)
+                    }
+                    row.append(.text(text ?? ""))
+                default:
+                    let count = Int(sqlite3_column_bytes(statement, column))
+                    let bytes = sqlite3_column_blob(statement, column).map {
+                        Array(UnsafeRawBufferPointer(start: $0, count: count))
+                    }
+                    row.append(.blob(bytes ?? []))
+                }
+            }
+            rows.append(row)
+        }
+        sqlite3_reset(statement)
+        return rows
+    }
+
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+
+    private func error(_ code: Int32, _ sql: String) -> StorageError {
+        StorageError("SQLite error \(code): \(String(cString: sqlite3_errmsg(db.sqliteConnection))) - while executing `\(sql)`")
     }
 }
 

@@ -40,11 +40,9 @@ enum FinanceTables {
             if case .conversionAttributed(let conversion) = event.event { return conversion.orderId }
             return nil
         }).sorted()
-        let fresh = Set(
-            try session.insert(
-                into: "fin_attributed_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] },
-                "ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
-            ).compactMap { $0[0].text })
+        let inserted = try session.insertNew(
+            into: "fin_attributed_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] }, key: 1)
+        let fresh = Set(zip(orderIds, inserted).compactMap { $1 ? $0 : nil })
 
         // Plans reserve from their start quarter; completions give back to their account's quarter.
         var quarters = Set(events.compactMap { FinanceLedger.quarter(touchedBy: $0.event) })

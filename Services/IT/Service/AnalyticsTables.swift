@@ -20,12 +20,14 @@ enum AnalyticsTables {
             let counters =
                 "impressions BIGINT NOT NULL DEFAULT 0, clicks BIGINT NOT NULL DEFAULT 0, visits BIGINT NOT NULL DEFAULT 0, signups BIGINT NOT NULL DEFAULT 0, purchases BIGINT NOT NULL DEFAULT 0, revenue_minor BIGINT NOT NULL DEFAULT 0"
             return [
-                "CREATE TABLE it_customers (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL DEFAULT 'unassigned', last_activity_at BIGINT, purchases BIGINT NOT NULL DEFAULT 0, at_risk BIGINT NOT NULL DEFAULT 0, partition_id BIGINT NOT NULL DEFAULT 0, due_since BIGINT)",
+                "CREATE TABLE it_customers (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL DEFAULT 'unassigned', last_activity_at BIGINT, purchases BIGINT NOT NULL DEFAULT 0, at_risk BIGINT NOT NULL DEFAULT 0, partition_id BIGINT NOT NULL DEFAULT 0, due_since BIGINT)"
+                    + Migrations.withoutRowID(dialect),
                 "CREATE INDEX it_customers_due ON it_customers (partition_id, due_since) WHERE due_since IS NOT NULL",
                 "CREATE TABLE it_touches (seq \(serial), customer_id TEXT NOT NULL, at BIGINT NOT NULL, campaign_id TEXT NOT NULL)",
                 "CREATE INDEX it_touches_customer ON it_touches (customer_id, at, seq)",
                 "CREATE INDEX it_touches_age ON it_touches (at)",
-                "CREATE TABLE it_orders (order_id TEXT PRIMARY KEY, customer_id TEXT, campaign_id TEXT, revenue_minor BIGINT, occurred_at BIGINT)",
+                "CREATE TABLE it_orders (order_id TEXT PRIMARY KEY, customer_id TEXT, campaign_id TEXT, revenue_minor BIGINT, occurred_at BIGINT)"
+                    + Migrations.withoutRowID(dialect),
                 "CREATE TABLE it_campaign_counters (campaign_id TEXT NOT NULL, partition_id BIGINT NOT NULL, \(counters), PRIMARY KEY (campaign_id, partition_id))",
                 "CREATE TABLE it_organic (partition_id BIGINT PRIMARY KEY, purchases BIGINT NOT NULL, revenue_minor BIGINT NOT NULL)",
                 "CREATE TABLE it_partition_clocks (partition_id BIGINT PRIMARY KEY, clock BIGINT NOT NULL)",
@@ -94,11 +96,8 @@ enum AnalyticsTables {
 
         // Orders: recording them first settles which transaction sees an order first.
         let orderIds = Set(interactions.compactMap { $0.0.kind == .purchase ? $0.0.orderId : nil }).sorted()
-        let fresh = Set(
-            try session.insert(
-                into: "it_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] },
-                "ON CONFLICT (order_id) DO NOTHING RETURNING order_id"
-            ).compactMap { $0[0].text })
+        let inserted = try session.insertNew(into: "it_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] }, key: 1)
+        let fresh = Set(zip(orderIds, inserted).compactMap { $1 ? $0 : nil })
 
         let touches = try touchesForPurchases(
             interactions.map(\.0).filter { $0.kind == .purchase && $0.campaignId == nil }, window: analytics.policy.attributionWindowMilliseconds,

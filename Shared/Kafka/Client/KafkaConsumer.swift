@@ -154,6 +154,7 @@ public final class KafkaConsumer: Service, Sendable {
         let context = self.context
         let maxBatchSize = self.maxBatchSize
         BlockingThread.start(name: "triad-consumer-poll") {
+            var topicNames: [OpaquePointer: String] = [:]
             polling: while !context.stop.hasFired {
                 var messages: [ConsumedMessage] = []
                 var timeout: Int32 = 100
@@ -182,7 +183,7 @@ public final class KafkaConsumer: Service, Sendable {
                             metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
                         continue
                     }
-                    messages.append(ConsumedMessage(copying: raw))
+                    messages.append(ConsumedMessage(copying: raw, topicNames: &topicNames))
                 }
                 if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
                 guard !messages.isEmpty else { continue }
@@ -318,8 +319,16 @@ final class ConsumerContext: Sendable {
 }
 
 extension ConsumedMessage {
-    init(copying raw: UnsafeMutablePointer<rd_kafka_message_t>) {
+    /// `topicNames` caches the names of the topic handles seen, so a message costs no name lookup.
+    init(copying raw: UnsafeMutablePointer<rd_kafka_message_t>, topicNames: inout [OpaquePointer: String]) {
         let m = raw.pointee
+        let topic: String
+        if let known = topicNames[m.rkt] {
+            topic = known
+        } else {
+            topic = String(cString: rd_kafka_topic_name(m.rkt))
+            topicNames[m.rkt] = topic
+        }
         let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
         let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
         var headers: [KafkaHeader] = []
@@ -338,7 +347,7 @@ extension ConsumedMessage {
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(raw, &timestampType)
         self.init(
-            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset, key: key,
+            topic: topic, partition: m.partition, offset: m.offset, key: key,
             value: value, headers: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }

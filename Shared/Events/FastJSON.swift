@@ -1,0 +1,355 @@
+/// The codec's fast path for the high-volume events (customer interactions, ad spend, attributed
+/// conversions): one pass over the UTF-8 bytes straight into the payload types, without Codable's
+/// machinery. It reads the common shape only and gives up (nil) on anything else — escapes in
+/// strings, fractions or exponents, unknown enum values, repeated keys, other event types — and
+/// the codec then reads the message with `JSONDecoder`, which also names what is wrong. So both
+/// paths accept exactly the same messages with the same result (a test compares them).
+enum FastJSON {
+    /// A structured-mode message: its attributes and, for the event types read here, its payload.
+    static func structured(_ value: [UInt8]) -> (attributes: Attributes, payload: DomainEvent)? {
+        value.withUnsafeBufferPointer { bytes -> (Attributes, DomainEvent)? in
+            var scanner = JSONScanner(bytes: bytes)
+            var attributes = Attributes()
+            var data: Range<Int>?
+            var seen = KeysSeen()
+            let read = scanner.object { key, scanner in
+                guard seen.first(key) else { return false }
+                switch key {
+                case "specversion": return scanner.attribute(&attributes.specversion)
+                case "id": return scanner.attribute(&attributes.id)
+                case "source": return scanner.attribute(&attributes.source)
+                case "type": return scanner.attribute(&attributes.type)
+                case "time": return scanner.attribute(&attributes.time)
+                case "subject": return scanner.attribute(&attributes.subject)
+                case "schemaversion": return scanner.attribute(&attributes.schemaversion)
+                case "correlationid": return scanner.attribute(&attributes.correlationid)
+                case "causationid": return scanner.attribute(&attributes.causationid)
+                case "traceparent": return scanner.attribute(&attributes.traceparent)
+                case "data":
+                    let start = scanner.index
+                    guard scanner.skipValue() else { return false }
+                    data = start..<scanner.index
+                    return true
+                default: return scanner.skipValue()
+                }
+            }
+            guard read, scanner.atEnd, let data, let type = attributes.type.flatMap(EventType.init(rawValue:)),
+                let payload = payload(type, UnsafeBufferPointer(rebasing: bytes[data]))
+            else { return nil }
+            return (attributes, payload)
+        }
+    }
+
+    /// A payload on its own (binary mode, or the `data` member of a structured message).
+    static func payload(_ type: EventType, _ value: [UInt8]) -> DomainEvent? {
+        value.withUnsafeBufferPointer { payload(type, $0) }
+    }
+
+    private static func payload(_ type: EventType, _ bytes: UnsafeBufferPointer<UInt8>) -> DomainEvent? {
+        var scanner = JSONScanner(bytes: bytes)
+        let event: DomainEvent?
+        switch type {
+        case .customerInteraction: event = scanner.interaction().map { .customerInteraction($0) }
+        case .adSpendReported: event = scanner.adSpend().map { .adSpendReported($0) }
+        case .conversionAttributed: event = scanner.conversion().map { .conversionAttributed($0) }
+        default: return nil
+        }
+        return scanner.atEnd ? event : nil
+    }
+}
+
+/// The keys an object had so far, to give up on a repeated one: few keys, so a short list beats a set.
+struct KeysSeen {
+    private var keys: [String] = []
+
+    init() { keys.reserveCapacity(12) }
+
+    /// False when `key` came before.
+    mutating func first(_ key: String) -> Bool {
+        if keys.contains(key) { return false }
+        keys.append(key)
+        return true
+    }
+}
+
+/// A cursor over JSON text. Every reader returns nil or false where the fast path gives up.
+struct JSONScanner {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
+    private var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    var atEnd: Bool {
+        mutating get {
+            skipSpace()
+            return index == bytes.count
+        }
+    }
+
+    mutating func skipSpace() {
+        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+            index += 1
+        }
+    }
+
+    private mutating func take(_ byte: UInt8) -> Bool {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func take(literal: StaticString) -> Bool {
+        skipSpace()
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { return false }
+        index += count
+        return true
+    }
+
+    /// An object, handing each key to `field`, which reads (or skips) the value.
+    mutating func object(_ field: (String, inout JSONScanner) -> Bool) -> Bool {
+        guard take(0x7B) else { return false }  // {
+        if take(0x7D) { return true }  // }
+        while true {
+            guard let key = string(), take(0x3A), field(key, &self) else { return false }  // :
+            if take(0x2C) { continue }  // ,
+            return take(0x7D)
+        }
+    }
+
+    /// A string without escapes or control characters, as valid UTF-8.
+    mutating func string() -> String? {
+        guard take(0x22) else { return nil }  // "
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x22 {
+                defer { index += 1 }
+                return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            }
+            if byte == 0x5C || byte < 0x20 { return nil }  // an escape: left to JSONDecoder
+            index += 1
+        }
+        return nil
+    }
+
+    /// An integer written as one (no fraction or exponent) that fits 64 bits.
+    mutating func integer() -> Int64? {
+        skipSpace()
+        var negative = false
+        if index < bytes.count, bytes[index] == 0x2D {  // -
+            negative = true
+            index += 1
+        }
+        let start = index
+        var value: Int64 = 0
+        while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+            let digit = Int64(bytes[index] - 0x30)
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            guard !o1, !o2 else { return nil }
+            value = sum
+            index += 1
+        }
+        let digits = index - start
+        guard digits > 0, !(digits > 1 && bytes[start] == 0x30) else { return nil }
+        if index < bytes.count, [0x2E, 0x65, 0x45].contains(bytes[index]) { return nil }  // . e E
+        return value
+    }
+
+    mutating func null() -> Bool {
+        let saved = index
+        if take(literal: "null") { return true }
+        index = saved
+        return false
+    }
+
+    /// A CloudEvents attribute as the codec reads it: a string, an integer written as text, or null.
+    mutating func attribute(_ target: inout String?) -> Bool {
+        if null() {
+            target = nil
+            return true
+        }
+        skipSpace()
+        guard index < bytes.count else { return false }
+        if bytes[index] == 0x22 {
+            guard let text = string() else { return false }
+            target = text
+            return true
+        }
+        guard let number = integer(), let fitting = Int(exactly: number) else { return false }
+        target = String(fitting)
+        return true
+    }
+
+    /// Skips any value (unknown members are ignored), escapes included.
+    mutating func skipValue() -> Bool {
+        skipSpace()
+        guard index < bytes.count else { return false }
+        switch bytes[index] {
+        case 0x22:
+            index += 1
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x22 {
+                    index += 1
+                    return true
+                }
+                if byte < 0x20 { return false }
+                index += byte == 0x5C ? 2 : 1
+            }
+            return false
+        case 0x7B:
+            depth += 1
+            defer { depth -= 1 }
+            guard depth < 64 else { return false }
+            return object { _, scanner in scanner.skipValue() }
+        case 0x5B:
+            depth += 1
+            defer { depth -= 1 }
+            guard depth < 64 else { return false }
+            index += 1
+            if take(0x5D) { return true }
+            while true {
+                guard skipValue() else { return false }
+                if take(0x2C) { continue }
+                return take(0x5D)
+            }
+        case 0x74: return take(literal: "true")
+        case 0x66: return take(literal: "false")
+        case 0x6E: return take(literal: "null")
+        default:
+            // A number: JSON's grammar, checked loosely; JSONDecoder does not see unknown members either.
+            let start = index
+            while index < bytes.count, (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index]) {
+                index += 1
+            }
+            return index > start
+        }
+    }
+
+    // MARK: Payloads
+
+    private mutating func optionalString(_ target: inout String?) -> Bool {
+        if null() { return true }
+        guard let text = string() else { return false }
+        target = text
+        return true
+    }
+
+    private mutating func timestamp() -> Timestamp? { string().flatMap(Timestamp.init(iso8601:)) }
+
+    private mutating func money() -> Money? {
+        var amount: Int64?, currency: String?
+        var seen = KeysSeen()
+        let read = object { key, scanner in
+            guard seen.first(key) else { return false }
+            switch key {
+            case "amountMinor":
+                amount = scanner.integer()
+                return amount != nil
+            case "currency":
+                currency = scanner.string()
+                return currency != nil
+            default: return scanner.skipValue()
+            }
+        }
+        guard read, let amount, let currency else { return nil }
+        return Money(amountMinor: amount, currency: currency)
+    }
+
+    private mutating func optionalMoney(_ target: inout Money?) -> Bool {
+        if null() { return true }
+        target = money()
+        return target != nil
+    }
+
+    mutating func interaction() -> CustomerInteraction? {
+        var customerId: String?, kind: InteractionKind?, occurredAt: Timestamp?, campaignId: String?
+        var channel: Channel?, segment: String?, orderId: String?, revenue: Money?
+        var seen = KeysSeen()
+        let read = object { key, scanner in
+            guard seen.first(key) else { return false }
+            switch key {
+            case "customerId":
+                customerId = scanner.string()
+                return customerId != nil
+            case "kind":
+                kind = scanner.string().flatMap(InteractionKind.init(rawValue:))
+                return kind != nil
+            case "occurredAt":
+                occurredAt = scanner.timestamp()
+                return occurredAt != nil
+            case "campaignId": return scanner.optionalString(&campaignId)
+            case "channel":
+                if scanner.null() { return true }
+                channel = scanner.string().flatMap(Channel.init(rawValue:))
+                return channel != nil
+            case "segment": return scanner.optionalString(&segment)
+            case "orderId": return scanner.optionalString(&orderId)
+            case "revenue": return scanner.optionalMoney(&revenue)
+            default: return scanner.skipValue()
+            }
+        }
+        guard read, let customerId, let kind, let occurredAt else { return nil }
+        return CustomerInteraction(
+            customerId: customerId, kind: kind, occurredAt: occurredAt, campaignId: campaignId, channel: channel,
+            segment: segment, orderId: orderId, revenue: revenue)
+    }
+
+    mutating func adSpend() -> AdSpendReported? {
+        var campaignId: String?, amount: Money?, occurredAt: Timestamp?, platform: String?
+        var seen = KeysSeen()
+        let read = object { key, scanner in
+            guard seen.first(key) else { return false }
+            switch key {
+            case "campaignId":
+                campaignId = scanner.string()
+                return campaignId != nil
+            case "amount":
+                amount = scanner.money()
+                return amount != nil
+            case "occurredAt":
+                if scanner.null() { return true }
+                occurredAt = scanner.timestamp()
+                return occurredAt != nil
+            case "platform": return scanner.optionalString(&platform)
+            default: return scanner.skipValue()
+            }
+        }
+        guard read, let campaignId, let amount else { return nil }
+        return AdSpendReported(campaignId: campaignId, amount: amount, occurredAt: occurredAt, platform: platform)
+    }
+
+    mutating func conversion() -> ConversionAttributed? {
+        var campaignId: String?, orderId: String?, customerId: String?, revenue: Money?, occurredAt: Timestamp?
+        var seen = KeysSeen()
+        let read = object { key, scanner in
+            guard seen.first(key) else { return false }
+            switch key {
+            case "campaignId":
+                campaignId = scanner.string()
+                return campaignId != nil
+            case "orderId":
+                orderId = scanner.string()
+                return orderId != nil
+            case "customerId":
+                customerId = scanner.string()
+                return customerId != nil
+            case "revenue":
+                revenue = scanner.money()
+                return revenue != nil
+            case "occurredAt":
+                occurredAt = scanner.timestamp()
+                return occurredAt != nil
+            default: return scanner.skipValue()
+            }
+        }
+        guard read, let campaignId, let orderId, let customerId, let revenue, let occurredAt else { return nil }
+        return ConversionAttributed(
+            campaignId: campaignId, orderId: orderId, customerId: customerId, revenue: revenue, occurredAt: occurredAt)
+    }
+}
