@@ -62,7 +62,14 @@ public struct EventCodec: Sendable {
         let envelope: EventEnvelope
         let event: DomainEvent
         let binary: Bool
-        if let attributes = try Attributes(binaryHeaders: headers) {
+        // The Kafka protocol binding decides the mode by content type: a structured event stays
+        // structured whatever stray ce_* headers come with it.
+        let structuredByContentType = headers.contains { name, value in
+            name.lowercased() == CloudEventHeaders.contentType
+                && String(decoding: value, as: UTF8.self).lowercased().trimmingCharacters(in: .whitespaces)
+                    .hasPrefix(CloudEventHeaders.structuredContentType)
+        }
+        if !structuredByContentType, let attributes = try Attributes(binaryHeaders: headers) {
             envelope = try attributes.envelope(topic: topic)
             if fastPath, let payload = FastJSON.payload(envelope.type, value) {
                 event = payload

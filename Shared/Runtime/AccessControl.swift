@@ -17,8 +17,10 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             return refusal("this endpoint needs an Authorization: Bearer <token> header")
         }
-        let prefix = "Bearer "
-        guard header.hasPrefix(prefix), Self.constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token)
+        // RFC 9110: the scheme name is case-insensitive, then one or more spaces, then the token.
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+            Self.constantTimeEqual(Array(parts[1].drop { $0 == " " }.utf8), token)
         else { return refusal("the bearer token is not valid") }
         return try await next(request, context)
     }

@@ -15,6 +15,13 @@ public enum DatabaseConfig {
         if url.hasPrefix("sqlite:"), url.dropFirst("sqlite:".count).isEmpty {
             throw ConfigurationError(variable: "TRIAD_DATABASE_URL", reason: "sqlite: needs a file path, e.g. sqlite:data/finance.sqlite")
         }
+        if !url.hasPrefix("sqlite:") {
+            do {
+                _ = try PostgresDatabase.Settings(url: url)
+            } catch {
+                throw ConfigurationError(variable: "TRIAD_DATABASE_URL", reason: error.message)
+            }
+        }
         return url
     }
 

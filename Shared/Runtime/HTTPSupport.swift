@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import TriadEvents
 
@@ -27,7 +28,23 @@ public enum JSONResponse {
     public static func error(_ status: HTTPResponse.Status, field: String?, reason: String, code: String? = nil)
         -> Response
     {
-        make(ErrorBody(error: .init(code: code ?? status.reasonPhrase, field: field, reason: reason)), status: status)
+        make(ErrorBody(error: .init(code: code ?? Self.code(for: status), field: field, reason: reason)), status: status)
+    }
+
+    /// The error code of a status when nothing more precise is known: one vocabulary, kebab-case.
+    public static func code(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "invalid-request"
+        case 401: "unauthorized"
+        case 403: "forbidden"
+        case 404: "not-found"
+        case 405: "method-not-allowed"
+        case 409: "conflict"
+        case 413: "payload-too-large"
+        case 503: "unavailable"
+        case 500...599: "internal-error"
+        default: status.reasonPhrase.lowercased().split(separator: " ").joined(separator: "-")
+        }
     }
 
     public static func rejection(_ rejection: EventRejection) -> Response {
@@ -43,6 +60,38 @@ public enum JSONResponse {
             let reason: String
         }
         let error: Detail
+    }
+}
+
+/// Every error a route or the router throws (an unknown route, a wrong method, a missing
+/// parameter) leaves as the same JSON shape as the refusals the routes write themselves.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError {
+            return JSONResponse.error(error.status, field: nil, reason: error.body ?? error.status.reasonPhrase)
+        } catch let error as any HTTPResponseError {
+            return JSONResponse.error(error.status, field: nil, reason: error.status.reasonPhrase)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return JSONResponse.error(.internalServerError, field: nil, reason: "the request could not be handled")
+        }
+    }
+}
+
+extension RequestContext {
+    /// A path parameter, percent-decoded (`/campaigns/a%2Fb` names campaign `a/b`).
+    public func pathParameter(_ name: String) throws -> String {
+        let raw = try parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw HTTPError(.badRequest, message: "path parameter \(name) is not valid percent-encoding: '\(raw)'")
+        }
+        return decoded
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TriadEvents
 import TriadKafka
@@ -80,9 +81,15 @@ public struct RuntimeConfig: Sendable {
             if let value { security[property] = value }
         }
         kafkaSecurity = security
-        if brokers.split(separator: ",").contains(where: { !$0.contains(":") }) {
-            throw ConfigurationError(
-                variable: "TRIAD_KAFKA_BROKERS", reason: "must be host:port[,host:port…], got '\(brokers)'")
+        for broker in brokers.split(separator: ",", omittingEmptySubsequences: false) {
+            let entry = broker.trimmingCharacters(in: .whitespaces)
+            guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex,
+                let port = Int(entry[entry.index(after: colon)...]), (1...65_535).contains(port)
+            else {
+                throw ConfigurationError(
+                    variable: "TRIAD_KAFKA_BROKERS",
+                    reason: "must be host:port[,host:port…] with ports 1–65535, got '\(brokers)'")
+            }
         }
     }
 

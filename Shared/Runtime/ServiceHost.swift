@@ -78,9 +78,7 @@ public enum ServiceHost {
             case .json:
                 return JSONLogHandler(label: label, logLevel: config.logLevel.level)
             case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = config.logLevel.level
-                return handler
+                return TextLogHandler(label: label, logLevel: config.logLevel.level)
             }
         }
         return Logger(label: "triad.\(config.service.rawValue)")
@@ -141,6 +139,7 @@ public enum ServiceHost {
             })
 
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
         router.add(middleware: RequestCounter(metrics: metrics))
         if let token = config.apiToken {
             router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: config.protectReads))

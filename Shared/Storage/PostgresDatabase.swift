@@ -19,25 +19,50 @@ public final class PostgresDatabase: Database {
     private let connection = Mutex<PostgresConnection?>(nil)
     private let connectionIds = Atomic<Int>(0)
 
+    /// What a PostgreSQL URL says, checked: host, port, database, user, password and sslmode.
+    public struct Settings: Sendable {
+        public let host: String
+        public let port: Int
+        public let database: String
+        public let user: String
+        let password: String?
+        public let sslmode: String
+
+        public init(url: String) throws(StorageError) {
+            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+                let host = components.host, !host.isEmpty
+            else {
+                throw StorageError("database URL must look like postgres://user:password@host:5432/database")
+            }
+            let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            guard !database.isEmpty else { throw StorageError("the PostgreSQL URL names no database") }
+            let port = components.port ?? 5432
+            guard (1...65_535).contains(port) else { throw StorageError("the PostgreSQL port must be 1–65535, got \(port)") }
+            let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+            guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslmode) else {
+                throw StorageError("sslmode must be disable, prefer, require or verify-full, got '\(sslmode)'")
+            }
+            self.host = host
+            self.port = port
+            self.database = database
+            self.user = components.user ?? "postgres"
+            self.password = components.password
+            self.sslmode = sslmode
+        }
+    }
+
     /// `url`: `postgres://user:password@host:port/database` (password optional).
     public init(url: String, logger: Logger) throws {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-            let host = components.host, !host.isEmpty
-        else {
-            throw StorageError("database URL must look like postgres://user:password@host:5432/database")
-        }
-        let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard !database.isEmpty else { throw StorageError("the PostgreSQL URL names no database") }
+        let settings = try Settings(url: url)
         var configuration = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: database,
-            tls: try Self.tls(sslmode: components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"))
+            host: settings.host, port: settings.port, username: settings.user, password: settings.password,
+            database: settings.database, tls: try Self.tls(sslmode: settings.sslmode))
         // A stuck session must not hold its row locks for long.
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "60000"), ("lock_timeout", "60000"), ("idle_in_transaction_session_timeout", "60000"),
         ]
         self.configuration = configuration
-        location = "postgres://\(components.user ?? "postgres")@\(host):\(components.port ?? 5432)/\(database)"
+        location = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
         self.logger = logger
         worker = SerialWorker(name: "triad-postgres")
     }
@@ -91,9 +116,15 @@ public final class PostgresDatabase: Database {
     private func connected() throws -> PostgresConnection {
         if let existing = connection.withLock({ $0 }), !existing.isClosed { return existing }
         let id = connectionIds.add(1, ordering: .relaxed).newValue
-        let fresh = try PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
-        ).wait()
+        let fresh: PostgresConnection
+        do {
+            fresh = try PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: id, logger: logger
+            ).wait()
+        } catch {
+            // PSQLError's description hides the cause; its reflection names it.
+            throw StorageError("cannot connect to PostgreSQL at \(location): \(String(reflecting: error))")
+        }
         connection.withLock { $0 = fresh }
         return fresh
     }

@@ -36,6 +36,18 @@ import Testing
             #expect(try await send(marketing, "POST", "/campaigns", token: Self.token + "x", body: plan).status == 401)
             #expect(try await send(marketing, "POST", "/campaigns/c-1/launch", token: nil).status == 401)
             #expect(try await send(marketing, "POST", "/campaigns", token: Self.token, body: plan).status == 201)
+            // The scheme name is case-insensitive (RFC 9110).
+            let lowercase = try await marketing.send(
+                "POST", "/campaigns/c-1/pause", body: nil, headers: ["Authorization": "bearer  \(Self.token)"])
+            #expect(lowercase.status == 409, "authorized, then refused as a transition: \(lowercase.text)")
+            // Every error has the same JSON shape, unknown routes included.
+            let unknown = try await send(marketing, "GET", "/no/such/route", token: nil)
+            #expect(unknown.status == 404)
+            #expect((unknown.object["error"] as? [String: Any])?["code"] as? String == "not-found", "\(unknown.text)")
+            // Ids are percent-decoded from the path.
+            let spaced = plan.replacingOccurrences(of: #""id":"c-1""#, with: #""id":"c 2/é""#)
+            #expect(try await send(marketing, "POST", "/campaigns", token: Self.token, body: spaced).status == 201)
+            #expect(try await send(marketing, "GET", "/campaigns/c%202%2F%C3%A9", token: nil).object["id"] as? String == "c 2/é")
             // Reads stay open unless TRIAD_API_PROTECT_READS is set.
             #expect(try await send(marketing, "GET", "/campaigns/c-1", token: nil).status == 200)
             #expect(try await send(finance, "GET", "/envelope", token: nil).status == 401)
@@ -70,6 +82,9 @@ import Testing
         for (variable, value) in [
             ("TRIAD_API_TOKEN", "short"), ("TRIAD_HTTP_PORT", "http"), ("TRIAD_CURRENCY", "euro"),
             ("TRIAD_DATABASE_URL", "mysql://x"), ("TRIAD_LOG_FORMAT", "xml"), ("TRIAD_KAFKA_BROKERS", "nohost"),
+            ("TRIAD_KAFKA_BROKERS", "localhost:abc"), ("TRIAD_KAFKA_BROKERS", "a:9092,b:70000"),
+            ("TRIAD_DATABASE_URL", "postgres:///nohost"), ("TRIAD_DATABASE_URL", "postgres://u@h:5432/db?sslmode=sometimes"),
+            ("TRIAD_DEDUPE_WINDOW_SECONDS", "0"),
         ] {
             let process = try ManagedProcess(
                 name: "config-\(variable)", executable: Paths.executable("it-service"), environment: [variable: value],

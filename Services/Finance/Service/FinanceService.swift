@@ -28,7 +28,7 @@ enum FinanceService {
             reports: { session in try FinanceTables.roiReports(ledger: ledger, in: session) },
             routes: { router, service in
                 router.get("/campaigns/:id/roi") { _, context in
-                    let id = try context.parameters.require("id")
+                    let id = try context.pathParameter("id")
                     guard let account = try await service.read({ try FinanceTables.account(id, in: $0) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
                     }

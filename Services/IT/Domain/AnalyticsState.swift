@@ -47,6 +47,7 @@ public struct AnalyticsState: Sendable {
 
     mutating func save(_ customer: CustomerRecord) {
         let previous = customers[customer.customerId]
+        guard customer != previous else { return }  // unchanged: nothing to write back
         customers[customer.customerId] = customer
         changedCustomers.insert(customer.customerId)
         if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition { enqueueIfDue(customer) }

@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Analytics
 import TriadEvents
 import TriadRuntime
@@ -16,15 +18,15 @@ import TriadStorage
 enum AnalyticsTables {
     static let migrations: [Migrations.Migration] = [
         Migrations.Migration(version: 100) { dialect in
-            let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY"
             let counters =
                 "impressions BIGINT NOT NULL DEFAULT 0, clicks BIGINT NOT NULL DEFAULT 0, visits BIGINT NOT NULL DEFAULT 0, signups BIGINT NOT NULL DEFAULT 0, purchases BIGINT NOT NULL DEFAULT 0, revenue_minor BIGINT NOT NULL DEFAULT 0"
             return [
                 "CREATE TABLE it_customers (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL DEFAULT 'unassigned', last_activity_at BIGINT, purchases BIGINT NOT NULL DEFAULT 0, at_risk BIGINT NOT NULL DEFAULT 0, partition_id BIGINT NOT NULL DEFAULT 0, due_since BIGINT)"
                     + Migrations.withoutRowID(dialect),
                 "CREATE INDEX it_customers_due ON it_customers (partition_id, due_since) WHERE due_since IS NOT NULL",
-                "CREATE TABLE it_touches (seq \(serial), customer_id TEXT NOT NULL, at BIGINT NOT NULL, campaign_id TEXT NOT NULL)",
-                "CREATE INDEX it_touches_customer ON it_touches (customer_id, at, seq)",
+                // seq orders touches of one instant by arrival (see `save`).
+                "CREATE TABLE it_touches (customer_id TEXT NOT NULL, at BIGINT NOT NULL, seq BIGINT NOT NULL, campaign_id TEXT NOT NULL, PRIMARY KEY (customer_id, at, seq))"
+                    + Migrations.withoutRowID(dialect),
                 "CREATE INDEX it_touches_age ON it_touches (at)",
                 "CREATE TABLE it_orders (order_id TEXT PRIMARY KEY, customer_id TEXT, campaign_id TEXT, revenue_minor BIGINT, occurred_at BIGINT)"
                     + Migrations.withoutRowID(dialect),
@@ -188,9 +190,15 @@ enum AnalyticsTables {
             ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, last_activity_at = excluded.last_activity_at,
             purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since
             """)
+        let base = touchSequence(reserving: state.newTouches.count)
         try session.insert(
-            into: "it_touches", [.text("customer_id"), .integer("at"), .text("campaign_id")],
-            rows: state.newTouches.map { [.text($0.customerId), .integer($0.touch.at.millisecondsSinceEpoch), .text($0.touch.campaignId)] })
+            into: "it_touches", [.text("customer_id"), .integer("at"), .integer("seq"), .text("campaign_id")],
+            rows: state.newTouches.enumerated().map { index, touch in
+                [
+                    .text(touch.customerId), .integer(touch.touch.at.millisecondsSinceEpoch), .integer(base + Int64(index)),
+                    .text(touch.touch.campaignId),
+                ]
+            })
         try session.insert(
             into: "it_orders",
             [
@@ -229,6 +237,18 @@ enum AnalyticsTables {
             ON CONFLICT (partition_id) DO UPDATE SET
             clock = CASE WHEN excluded.clock > it_partition_clocks.clock THEN excluded.clock ELSE it_partition_clocks.clock END
             """)
+    }
+
+    /// Arrival order of touches: increasing within the process and across restarts (it starts from
+    /// the wall clock in milliseconds times 2^20), so of two touches at one instant the later wins.
+    private static let lastSequence = Mutex<Int64>(0)
+
+    private static func touchSequence(reserving count: Int) -> Int64 {
+        lastSequence.withLock { last in
+            let start = max(last + 1, Int64(Date().timeIntervalSince1970 * 1000) << 20)
+            last = start + Int64(count)
+            return start
+        }
     }
 
     // MARK: Reports, housekeeping, reads

@@ -32,14 +32,14 @@ enum ITService {
             prune: { session in try AnalyticsTables.prune(window: analytics.policy.attributionWindowMilliseconds, in: session) },
             routes: { router, service in
                 router.get("/campaigns/:id/performance") { _, context in
-                    let id = try context.parameters.require("id")
+                    let id = try context.pathParameter("id")
                     guard let counters = try await service.read({ try AnalyticsTables.counters(of: id, in: $0) }) else {
                         return JSONResponse.error(.notFound, field: "id", reason: "IT has seen nothing for campaign \(id)")
                     }
                     return JSONResponse.make(counters.report(currency: analytics.policy.currency))
                 }
                 router.get("/customers/:id") { _, context in
-                    let id = try context.parameters.require("id")
+                    let id = try context.pathParameter("id")
                     let view = try await service.read { session -> CustomerView? in
                         guard let customer = try AnalyticsTables.customer(id, in: session) else { return nil }
                         return CustomerView(customer, touches: try AnalyticsTables.touches(of: id, limit: 100, in: session))

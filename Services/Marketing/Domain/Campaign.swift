@@ -68,9 +68,11 @@ public enum CampaignError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let id): "campaign \(id) does not exist"
         case .alreadyExists(let id): "campaign \(id) already exists"
         case .refusedTransition(let id, let command, let status):
-            command == .launch && (status == .planned || status == .rejected)
-                ? "campaign \(id) cannot launch: finance has not approved its budget (status \(status.rawValue))"
-                : "campaign \(id) cannot \(command.rawValue) while \(status.rawValue)"
+            switch (command, status) {
+            case (.launch, .rejected): "campaign \(id) cannot launch: finance rejected its budget"
+            case (.launch, .planned): "campaign \(id) cannot launch: finance has not decided on its budget yet"
+            default: "campaign \(id) cannot \(command.rawValue) while \(status.rawValue)"
+            }
         case .budgetExceeded(let id): "campaign \(id) cannot go live: finance reported its budget exceeded"
         }
     }

@@ -18,7 +18,7 @@ struct CampaignRoutes: Sendable {
         }
         for command in CampaignCommand.allCases {
             router.post("/campaigns/:id/\(command.rawValue)") { request, routeContext in
-                let id = try routeContext.parameters.require("id")
+                let id = try routeContext.pathParameter("id")
                 return await refusing { () async throws(HTTPRefusal) in try await perform(command, id: id, request: request) }
             }
         }
@@ -26,7 +26,7 @@ struct CampaignRoutes: Sendable {
             JSONResponse.make(try await context.read { try MarketingTables.allCampaigns(in: $0) })
         }
         router.get("/campaigns/:id") { _, routeContext in
-            let id = try routeContext.parameters.require("id")
+            let id = try routeContext.pathParameter("id")
             guard let campaign = try await context.read({ try MarketingTables.campaigns([id], locking: false, in: $0).first })
             else {
                 return JSONResponse.error(.notFound, field: "id", reason: "campaign \(id) does not exist")

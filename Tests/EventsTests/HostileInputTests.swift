@@ -1,0 +1,30 @@
+import Testing
+import TriadEvents
+
+/// Input an attacker or a careless upstream system sends.
+@Suite struct HostileInputTests {
+    let codec = EventCodec(rules: ValidationRules(currency: .euro), maxValueBytes: 4096)
+
+    @Test func theContentTypeDecidesTheModeOverStrayHeaders() throws {
+        let value = Array(
+            #"{"specversion":"1.0","id":"e-1","source":"/shop","type":"triad.ad-spend.reported","subject":"c","schemaversion":1,"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
+                .utf8)
+        let headers: [(String, [UInt8])] = [
+            ("Content-Type", Array("application/cloudevents+json; charset=UTF-8".utf8)), ("ce_specversion", Array("1.0".utf8)),
+            ("ce_id", Array("stray".utf8)),
+        ]
+        let event = try codec.decode(value: value, headers: headers, topic: "ads.spend")
+        #expect(event.envelope.id == "e-1")
+    }
+
+    @Test func identifiersRefuseControlCharacters() {
+        let rules = ValidationRules(currency: .euro)
+        #expect(throws: EventRejection.self) { try rules.requireIdentifier("s-1\u{0}a", "id") }
+        #expect(throws: EventRejection.self) { try rules.requireIdentifier("s-1\n", "id") }
+        #expect(throws: EventRejection.self) { try rules.requireIdentifier("\u{85}", "id") }
+        #expect(throws: EventRejection.self) { try rules.requireIdentifier(" \u{3000} ", "id") }
+        #expect(throws: EventRejection.self) { try rules.requireIdentifier(String(repeating: "é", count: 101), "id") }
+        #expect(throws: Never.self) { try rules.requireIdentifier(String(repeating: "é", count: 100), "id") }
+        #expect(throws: Never.self) { try rules.requireIdentifier("c 2/é?%", "id") }
+    }
+}
