@@ -13,6 +13,8 @@ public struct EventRejection: Error, Equatable, Sendable, CustomStringConvertibl
         case invalidData = "invalid-data"
         case wrongCurrency = "wrong-currency"
         case ruleViolation = "rule-violation"
+        /// Applying the event would take a total past what the service can hold.
+        case totalOverflow = "total-overflow"
     }
 
     public let code: Code
@@ -64,6 +66,10 @@ extension ValidationRules {
     }
 
     public func requireMoney(_ money: Money, _ field: String, positive: Bool = false) throws(EventRejection) {
+        guard money.amountMinor <= Money.maximumMinor else {
+            throw EventRejection(
+                .invalidData, field: "\(field).amountMinor", "must be at most \(Money.maximumMinor) (one amount's upper bound)")
+        }
         guard money.currency == currency.code else {
             throw EventRejection(
                 .wrongCurrency, field: "\(field).currency",

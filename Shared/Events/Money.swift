@@ -10,7 +10,17 @@ public struct Money: Codable, Hashable, Sendable, CustomStringConvertible {
 
     public static func zero(_ currency: String) -> Money { Money(amountMinor: 0, currency: currency) }
 
+    /// The largest single amount an event may carry: 10^15 minor units (ten trillion euros). Totals
+    /// are checked separately: an event that would take one past what 64 bits hold is refused.
+    public static let maximumMinor: Int64 = 1_000_000_000_000_000
+
     public var description: String { "\(amountMinor) \(currency) minor units" }
+}
+
+/// Checked addition for totals: nil where the sum leaves what 64 bits hold.
+public func checkedSum(_ a: Int64, _ b: Int64) -> Int64? {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? nil : sum
 }
 
 /// The deployment's one currency: an ISO 4217 code such as `EUR`.

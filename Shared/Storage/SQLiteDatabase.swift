@@ -18,8 +18,11 @@ public final class SQLiteDatabase: Database {
             // A commit must survive a host crash: offsets are committed to Kafka right after it.
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // Pages freed by pruning go back to the file system (takes effect on a new file).
-            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+                // The writer keeps the hot pages of a batch's tables; readers keep SQLite's default.
+                try db.execute(sql: "PRAGMA cache_size = -16384")
+            }
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -28,11 +28,11 @@ import TriadEvents
         events.compactMap { if case .churnRiskDetected(let c) = $0 { c } else { nil } }
     }
 
-    @Test mutating func purchasesGoToTheLatestTouchInsideTheWindow() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "old"), to: &store)
-        _ = analytics.apply(interaction("u", .visit, at(days: 5), campaign: "new"), to: &store)
-        _ = analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)  // not a touch
-        let events = analytics.apply(interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
+    @Test mutating func purchasesGoToTheLatestTouchInsideTheWindow() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "old"), to: &store)
+        _ = try analytics.apply(interaction("u", .visit, at(days: 5), campaign: "new"), to: &store)
+        _ = try analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)  // not a touch
+        let events = try analytics.apply(interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
         #expect(
             attributed(events) == [
                 ConversionAttributed(campaignId: "new", orderId: "o1", customerId: "u", revenue: Currency.euro.money(1234), occurredAt: at(days: 7))
@@ -41,47 +41,47 @@ import TriadEvents
         #expect(store.counters("new")?.revenueMinor == 1234)
     }
 
-    @Test mutating func aTouchExactlyOneWindowBeforeStillCounts() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
-        let events = analytics.apply(interaction("u", .purchase, at(days: 30), order: "o1", revenue: 1), to: &store)
+    @Test mutating func aTouchExactlyOneWindowBeforeStillCounts() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let events = try analytics.apply(interaction("u", .purchase, at(days: 30), order: "o1", revenue: 1), to: &store)
         #expect(attributed(events).map(\.campaignId) == ["c"])
     }
 
-    @Test mutating func aTouchOneMillisecondOutsideTheWindowDoesNot() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
-        let events = analytics.apply(interaction("u", .purchase, at(days: 30, ms: 1), order: "o1", revenue: 7), to: &store)
+    @Test mutating func aTouchOneMillisecondOutsideTheWindowDoesNot() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let events = try analytics.apply(interaction("u", .purchase, at(days: 30, ms: 1), order: "o1", revenue: 7), to: &store)
         #expect(attributed(events).isEmpty)
         #expect(store.organic == { var o = OrganicTotals(); o.purchases = 1; o.revenueMinor = 7; return o }())
     }
 
-    @Test mutating func aPurchasesOwnCampaignWins() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "touched"), to: &store)
-        let events = analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "own", order: "o1", revenue: 1), to: &store)
+    @Test mutating func aPurchasesOwnCampaignWins() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "touched"), to: &store)
+        let events = try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "own", order: "o1", revenue: 1), to: &store)
         #expect(attributed(events).map(\.campaignId) == ["own"])
         #expect(store.counters("own")?.purchases == 1)
     }
 
-    @Test mutating func touchesAfterThePurchaseAreNotUsedRetroactively() {
-        let first = analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
+    @Test mutating func touchesAfterThePurchaseAreNotUsedRetroactively() throws {
+        let first = try analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
         #expect(attributed(first).isEmpty)
-        _ = analytics.apply(interaction("u", .click, at(days: 9), campaign: "late"), to: &store)
+        _ = try analytics.apply(interaction("u", .click, at(days: 9), campaign: "late"), to: &store)
         // The late touch does count for later purchases.
-        let second = analytics.apply(interaction("u", .purchase, at(days: 11), order: "o2", revenue: 1), to: &store)
+        let second = try analytics.apply(interaction("u", .purchase, at(days: 11), order: "o2", revenue: 1), to: &store)
         #expect(attributed(second).map(\.campaignId) == ["late"])
         #expect(store.organic.purchases == 1)
     }
 
-    @Test mutating func touchesInTheFutureOfThePurchaseAreIgnored() {
-        _ = analytics.apply(interaction("u", .click, at(days: 20), campaign: "future"), to: &store)
-        _ = analytics.apply(interaction("u", .click, at(days: 5), campaign: "past"), to: &store)
-        let events = analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
+    @Test mutating func touchesInTheFutureOfThePurchaseAreIgnored() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 20), campaign: "future"), to: &store)
+        _ = try analytics.apply(interaction("u", .click, at(days: 5), campaign: "past"), to: &store)
+        let events = try analytics.apply(interaction("u", .purchase, at(days: 10), order: "o1", revenue: 1), to: &store)
         #expect(attributed(events).map(\.campaignId) == ["past"])
     }
 
-    @Test mutating func anOrderIsAttributedOnceHoweverOftenItArrives() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
-        let first = analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
-        let again = analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
+    @Test mutating func anOrderIsAttributedOnceHoweverOftenItArrives() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
+        let first = try analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
+        let again = try analytics.apply(interaction("u", .purchase, at(days: 1), order: "o1", revenue: 500), to: &store)
         #expect(attributed(first).count == 1)
         #expect(attributed(again).isEmpty)
         #expect(store.counters("c")?.purchases == 1)
@@ -89,11 +89,11 @@ import TriadEvents
         #expect(store.customer("u")?.purchases == 1)
     }
 
-    @Test mutating func countersCountEveryKindCarryingTheCampaign() {
+    @Test mutating func countersCountEveryKindCarryingTheCampaign() throws {
         for kind in [InteractionKind.impression, .impression, .click, .visit, .signup, .unsubscribe] {
-            _ = analytics.apply(interaction("u", kind, at(days: 0), campaign: "c"), to: &store)
+            _ = try analytics.apply(interaction("u", kind, at(days: 0), campaign: "c"), to: &store)
         }
-        _ = analytics.apply(interaction("v", .click, at(days: 0)), to: &store)  // no campaign
+        _ = try analytics.apply(interaction("v", .click, at(days: 0)), to: &store)  // no campaign
         let counters = store.counters("c")
         #expect(counters?.impressions == 2)
         #expect(counters?.clicks == 1)
@@ -110,73 +110,85 @@ import TriadEvents
         #expect(analytics.performanceReports(current: store.allCounters(), lastReported: reported).isEmpty)
     }
 
-    @Test mutating func segmentIsTheLatestSeenElseUnassigned() {
-        _ = analytics.apply(interaction("u", .click, at(days: 0)), to: &store)
+    @Test mutating func segmentIsTheLatestSeenElseUnassigned() throws {
+        _ = try analytics.apply(interaction("u", .click, at(days: 0)), to: &store)
         #expect(store.customer("u")?.segment == "unassigned")
-        _ = analytics.apply(interaction("u", .click, at(days: 1), segment: "young"), to: &store)
-        _ = analytics.apply(interaction("u", .click, at(days: 2)), to: &store)
+        _ = try analytics.apply(interaction("u", .click, at(days: 1), segment: "young"), to: &store)
+        _ = try analytics.apply(interaction("u", .click, at(days: 2)), to: &store)
         #expect(store.customer("u")?.segment == "young")
-        let events = analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)
+        let events = try analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)
         #expect(churn(events).map(\.segment) == ["young"])
     }
 
-    @Test mutating func unsubscribingIsAChurnRiskOncePerEpisode() {
-        let first = analytics.apply(interaction("u", .unsubscribe, at(days: 0), segment: "s"), to: &store)
+    @Test mutating func unsubscribingIsAChurnRiskOncePerEpisode() throws {
+        let first = try analytics.apply(interaction("u", .unsubscribe, at(days: 0), segment: "s"), to: &store)
         #expect(churn(first).map(\.reason) == [.unsubscribed])
-        #expect(churn(analytics.apply(interaction("u", .unsubscribe, at(days: 1)), to: &store)).isEmpty)
+        #expect(churn(try analytics.apply(interaction("u", .unsubscribe, at(days: 1)), to: &store)).isEmpty)
         // Active again: a new episode.
-        _ = analytics.apply(interaction("u", .visit, at(days: 2)), to: &store)
-        #expect(churn(analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)).count == 1)
+        _ = try analytics.apply(interaction("u", .visit, at(days: 2)), to: &store)
+        #expect(churn(try analytics.apply(interaction("u", .unsubscribe, at(days: 3)), to: &store)).count == 1)
     }
 
-    @Test mutating func silentBuyersBecomeAtRiskExactlyAtTheThresholdInEventTime() {
-        _ = analytics.apply(interaction("buyer", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
-        _ = analytics.apply(interaction("browser", .visit, at(days: 0)), to: &store)  // never bought: never at risk
-        let before = analytics.apply(interaction("other", .impression, at(days: 60, ms: -1)), to: &store)
+    @Test mutating func silentBuyersBecomeAtRiskExactlyAtTheThresholdInEventTime() throws {
+        _ = try analytics.apply(interaction("buyer", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
+        _ = try analytics.apply(interaction("browser", .visit, at(days: 0)), to: &store)  // never bought: never at risk
+        let before = try analytics.apply(interaction("other", .impression, at(days: 60, ms: -1)), to: &store)
         #expect(churn(before).isEmpty)
-        let at60 = analytics.apply(interaction("other", .impression, at(days: 60)), to: &store)
+        let at60 = try analytics.apply(interaction("other", .impression, at(days: 60)), to: &store)
         #expect(
             churn(at60) == [
                 ChurnRiskDetected(customerId: "buyer", segment: "loyal", reason: .inactive, lastActivityAt: at(days: 0), detectedAt: at(days: 60))
             ])
         // Once per episode.
-        #expect(churn(analytics.apply(interaction("other", .impression, at(days: 90)), to: &store)).isEmpty)
+        #expect(churn(try analytics.apply(interaction("other", .impression, at(days: 90)), to: &store)).isEmpty)
     }
 
-    @Test mutating func impressionsAreNotActivity() {
-        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
-        _ = analytics.apply(interaction("u", .impression, at(days: 59), campaign: "c"), to: &store)
-        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+    @Test mutating func impressionsAreNotActivity() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        _ = try analytics.apply(interaction("u", .impression, at(days: 59), campaign: "c"), to: &store)
+        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
     }
 
-    @Test mutating func activityStartsANewEpisode() {
-        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
-        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 61)), to: &store)).count == 1)
-        _ = analytics.apply(interaction("u", .visit, at(days: 62)), to: &store)
-        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 121)), to: &store)).isEmpty)
-        #expect(churn(analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
+    @Test mutating func activityStartsANewEpisode() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 61)), to: &store)).count == 1)
+        _ = try analytics.apply(interaction("u", .visit, at(days: 62)), to: &store)
+        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 121)), to: &store)).isEmpty)
+        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
     }
 
-    @Test mutating func eachPartitionHasItsOwnEventClock() {
-        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+    @Test mutating func eachPartitionHasItsOwnEventClock() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
         // Time moves on another partition only: u's partition has not seen day 60 yet.
-        #expect(churn(analytics.apply(interaction("x", .visit, at(days: 70)), partition: 2, to: &store)).isEmpty)
+        #expect(churn(try analytics.apply(interaction("x", .visit, at(days: 70)), partition: 2, to: &store)).isEmpty)
         #expect(store.eventClock(partition: 1) == at(days: 0))
-        #expect(churn(analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).map(\.customerId) == ["u"])
+        #expect(churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).map(\.customerId) == ["u"])
     }
 
-    @Test mutating func aCustomerMovingPartitionIsCheckedOnItsNewPartition() {
-        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
-        _ = analytics.apply(interaction("u", .impression, at(days: 1)), partition: 2, to: &store)
-        #expect(churn(analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).isEmpty)
-        #expect(churn(analytics.apply(interaction("z", .impression, at(days: 60)), partition: 2, to: &store)).map(\.customerId) == ["u"])
+    @Test mutating func aCustomerMovingPartitionIsCheckedOnItsNewPartition() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+        _ = try analytics.apply(interaction("u", .impression, at(days: 1)), partition: 2, to: &store)
+        #expect(churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).isEmpty)
+        #expect(churn(try analytics.apply(interaction("z", .impression, at(days: 60)), partition: 2, to: &store)).map(\.customerId) == ["u"])
     }
 
-    @Test mutating func lateEventsDoNotMoveTheClockBack() {
-        _ = analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
-        _ = analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)
-        _ = analytics.apply(interaction("x", .visit, at(days: 10)), to: &store)
+    @Test mutating func totalsThatWouldOverflowRefuseTheEventAndChangeNothing() throws {
+        let limit = AnalyticsState.partitionTotalLimit
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), campaign: "c", order: "o1", revenue: limit - 1), to: &store)
+        #expect(throws: EventRejection(.totalOverflow, field: "revenue.amountMinor", "would take the totals past \(limit) on partition 0")) {
+            try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "c", order: "o2", revenue: 2), to: &store)
+        }
+        #expect(store.counters("c")?.revenueMinor == limit - 1)
+        #expect(store.customer("u")?.purchases == 1, "the refused purchase changed nothing")
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "c", order: "o3", revenue: 1), to: &store)
+        #expect(store.counters("c")?.revenueMinor == limit)
+    }
+
+    @Test mutating func lateEventsDoNotMoveTheClockBack() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
+        _ = try analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)
+        _ = try analytics.apply(interaction("x", .visit, at(days: 10)), to: &store)
         #expect(store.eventClock() == at(days: 50))
-        #expect(churn(analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+        #expect(churn(try analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
     }
 }

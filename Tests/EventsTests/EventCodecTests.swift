@@ -229,12 +229,12 @@ import TriadEvents
     }
 
     @Test func everyRejectionCodeIsCovered() {
-        // The codes the codec produces; rule-violation comes from the services' domain rules.
+        // The codes the codec produces; rule-violation and total-overflow come from the services' domain rules.
         let produced: Set<EventRejection.Code> = [
             .malformedEvent, .missingAttribute, .unsupportedSpecVersion, .unknownType, .wrongTopic,
             .unsupportedSchemaVersion, .invalidData, .wrongCurrency,
         ]
-        #expect(produced.union([.ruleViolation]) == Set(EventRejection.Code.allCases))
+        #expect(produced.union([.ruleViolation, .totalOverflow]) == Set(EventRejection.Code.allCases))
     }
 }
 

@@ -27,4 +27,11 @@ import TriadEvents
         #expect(throws: Never.self) { try rules.requireIdentifier(String(repeating: "é", count: 100), "id") }
         #expect(throws: Never.self) { try rules.requireIdentifier("c 2/é?%", "id") }
     }
+
+    @Test func oneAmountHasAnUpperBound() {
+        let rules = ValidationRules(currency: .euro)
+        #expect(throws: Never.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor), "amount") }
+        #expect(throws: EventRejection.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor + 1), "amount") }
+        #expect(Money.maximumMinor == 1_000_000_000_000_000)
+    }
 }

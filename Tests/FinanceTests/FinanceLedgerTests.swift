@@ -26,15 +26,15 @@ import TriadEvents
 
     let q4 = Quarter(year: 2026, number: 4)
 
-    @Test mutating func approvesTheFullAmountAndReservesIt() {
-        let events = ledger.apply(planned("a", budget: 400_000), to: &store)
+    @Test mutating func approvesTheFullAmountAndReservesIt() throws {
+        let events = try ledger.apply(planned("a", budget: 400_000), to: &store)
         #expect(events == [.budgetApproved(BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4))])
         #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
     }
 
-    @Test mutating func rejectsTargetsUnderTheHurdleFirst() {
+    @Test mutating func rejectsTargetsUnderTheHurdleFirst() throws {
         // Also too expensive, but the hurdle is checked first.
-        let events = ledger.apply(planned("a", budget: 5_000_000, target: 999), to: &store)
+        let events = try ledger.apply(planned("a", budget: 5_000_000, target: 999), to: &store)
         guard case .budgetRejected(let rejected) = events.first else {
             Issue.record("expected a rejection, got \(events)")
             return
@@ -42,83 +42,83 @@ import TriadEvents
         #expect(rejected.reason == .targetRoiBelowHurdle)
         #expect(ledger.remainingMinor(in: q4, store: store) == 1_000_000)
         // The hurdle itself passes.
-        #expect(ledger.apply(planned("b", budget: 1, target: 1000), to: &store).first?.type == .budgetApproved)
+        #expect(try ledger.apply(planned("b", budget: 1, target: 1000), to: &store).first?.type == .budgetApproved)
     }
 
-    @Test mutating func rejectsRequestsOverWhatIsLeftAndApprovesExactlyWhatIsLeft() {
-        _ = ledger.apply(planned("a", budget: 700_000), to: &store)
-        let over = ledger.apply(planned("b", budget: 300_001), to: &store)
+    @Test mutating func rejectsRequestsOverWhatIsLeftAndApprovesExactlyWhatIsLeft() throws {
+        _ = try ledger.apply(planned("a", budget: 700_000), to: &store)
+        let over = try ledger.apply(planned("b", budget: 300_001), to: &store)
         guard case .budgetRejected(let rejected) = over.first else {
             Issue.record("expected a rejection, got \(over)")
             return
         }
         #expect(rejected.reason == .insufficientEnvelope)
-        #expect(ledger.apply(planned("c", budget: 300_000), to: &store).first?.type == .budgetApproved)
+        #expect(try ledger.apply(planned("c", budget: 300_000), to: &store).first?.type == .budgetApproved)
         #expect(ledger.remainingMinor(in: q4, store: store) == 0)
     }
 
-    @Test mutating func eachQuarterHasItsOwnEnvelope() {
-        _ = ledger.apply(planned("a", budget: 1_000_000, start: "2026-12-31"), to: &store)
-        let nextQuarter = ledger.apply(planned("b", budget: 1_000_000, start: "2027-01-01"), to: &store)
+    @Test mutating func eachQuarterHasItsOwnEnvelope() throws {
+        _ = try ledger.apply(planned("a", budget: 1_000_000, start: "2026-12-31"), to: &store)
+        let nextQuarter = try ledger.apply(planned("b", budget: 1_000_000, start: "2027-01-01"), to: &store)
         #expect(
             nextQuarter == [
                 .budgetApproved(BudgetApproved(campaignId: "b", approvedBudget: Currency.euro.money(1_000_000), quarter: Quarter(year: 2027, number: 1)))
             ])
-        #expect(ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
+        #expect(try ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
         #expect(ledger.envelope(for: q4, store: store).remaining == Currency.euro.money(0))
     }
 
-    @Test mutating func completionReleasesTheUnspentPart() {
-        _ = ledger.apply(planned("a", budget: 600_000), to: &store)
-        _ = ledger.apply(spend("a", 250_000), to: &store)
-        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+    @Test mutating func completionReleasesTheUnspentPart() throws {
+        _ = try ledger.apply(planned("a", budget: 600_000), to: &store)
+        _ = try ledger.apply(spend("a", 250_000), to: &store)
+        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
         #expect(store.account("a")?.releasedMinor == 350_000)
         // Completing again releases nothing more.
-        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
     }
 
-    @Test mutating func overspentCampaignsReleaseNothing() {
-        _ = ledger.apply(planned("a", budget: 600_000), to: &store)
-        _ = ledger.apply(spend("a", 700_000), to: &store)
-        _ = ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+    @Test mutating func overspentCampaignsReleaseNothing() throws {
+        _ = try ledger.apply(planned("a", budget: 600_000), to: &store)
+        _ = try ledger.apply(spend("a", 700_000), to: &store)
+        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
         #expect(ledger.remainingMinor(in: q4, store: store) == 400_000)
     }
 
-    @Test mutating func budgetExceededIsEmittedOnceWhenSpendFirstExceedsTheApproval() {
-        _ = ledger.apply(planned("a", budget: 1000), to: &store)
-        #expect(ledger.apply(spend("a", 1000), to: &store).isEmpty)  // equal is not over
-        let over = ledger.apply(spend("a", 1), to: &store)
+    @Test mutating func budgetExceededIsEmittedOnceWhenSpendFirstExceedsTheApproval() throws {
+        _ = try ledger.apply(planned("a", budget: 1000), to: &store)
+        #expect(try ledger.apply(spend("a", 1000), to: &store).isEmpty)  // equal is not over
+        let over = try ledger.apply(spend("a", 1), to: &store)
         #expect(
             over == [
                 .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.money(1001)))
             ])
-        #expect(ledger.apply(spend("a", 5), to: &store).isEmpty)
+        #expect(try ledger.apply(spend("a", 5), to: &store).isEmpty)
     }
 
-    @Test mutating func spendBeforeTheCampaignIsKeptAndCounted() {
-        _ = ledger.apply(spend("late", 150_000), to: &store)
-        _ = ledger.apply(spend("late", 50_000), to: &store)
+    @Test mutating func spendBeforeTheCampaignIsKeptAndCounted() throws {
+        _ = try ledger.apply(spend("late", 150_000), to: &store)
+        _ = try ledger.apply(spend("late", 50_000), to: &store)
         #expect(store.account("late")?.spentMinor == 200_000)
-        let events = ledger.apply(planned("late", budget: 100_000), to: &store)
+        let events = try ledger.apply(planned("late", budget: 100_000), to: &store)
         #expect(events.map(\.type) == [.budgetApproved, .budgetExceeded])
         guard case .budgetExceeded(let exceeded) = events.last else { return }
         #expect(exceeded.spend == Currency.euro.money(200_000))
         #expect(store.account("late")?.roiReport(currency: "EUR").roiBps == -10_000)
     }
 
-    @Test mutating func replayedPlansChangeNothing() {
-        _ = ledger.apply(planned("a", budget: 400_000), to: &store)
-        #expect(ledger.apply(planned("a", budget: 400_000), to: &store).isEmpty)
+    @Test mutating func replayedPlansChangeNothing() throws {
+        _ = try ledger.apply(planned("a", budget: 400_000), to: &store)
+        #expect(try ledger.apply(planned("a", budget: 400_000), to: &store).isEmpty)
         #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
     }
 
-    @Test mutating func roiFiguresComeFromSpendAndAttributedRevenue() {
-        _ = ledger.apply(planned("a", budget: 1_000_000), to: &store)
-        _ = ledger.apply(spend("a", 1_200_000), to: &store)
-        _ = ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)
-        _ = ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)  // same order again
+    @Test mutating func roiFiguresComeFromSpendAndAttributedRevenue() throws {
+        _ = try ledger.apply(planned("a", budget: 1_000_000), to: &store)
+        _ = try ledger.apply(spend("a", 1_200_000), to: &store)
+        _ = try ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)
+        _ = try ledger.apply(conversion("a", order: "o1", revenue: 450_001), to: &store)  // same order again
         let report = store.account("a")!.roiReport(currency: "EUR")
         #expect(report.revenue.amountMinor == 450_001)
         #expect(report.conversions == 1)
@@ -127,27 +127,39 @@ import TriadEvents
         #expect(report.cacMinor == 1_200_000)
     }
 
-    @Test mutating func roiReportsAreCoalescedPerCampaign() {
-        _ = ledger.apply(spend("a", 10), to: &store)
-        _ = ledger.apply(spend("a", 20), to: &store)
-        _ = ledger.apply(conversion("b", order: "o", revenue: 5), to: &store)
+    @Test mutating func roiReportsAreCoalescedPerCampaign() throws {
+        _ = try ledger.apply(spend("a", 10), to: &store)
+        _ = try ledger.apply(spend("a", 20), to: &store)
+        _ = try ledger.apply(conversion("b", order: "o", revenue: 5), to: &store)
         var reported: [String: RoiReported] = [:]
         func reports() -> [RoiReported] {
             let due = ledger.roiReports(accounts: ["a", "b", "planned"].compactMap(store.account), lastReported: reported)
             for report in due { reported[report.campaignId] = report }
             return due
         }
-        _ = ledger.apply(planned("planned", budget: 10), to: &store)  // no figures yet: nothing to report
+        _ = try ledger.apply(planned("planned", budget: 10), to: &store)  // no figures yet: nothing to report
         let first = reports()
         #expect(first.count == 2)
         #expect(first.first == RoiReported(campaignId: "a", spend: Currency.euro.money(30), revenue: Currency.euro.money(0), conversions: 0))
         #expect(reports().isEmpty)
-        _ = ledger.apply(spend("a", 1), to: &store)
+        _ = try ledger.apply(spend("a", 1), to: &store)
         #expect(reports().count == 1)
     }
 
-    @Test mutating func rejectedCampaignsNeverReportExceeded() {
-        _ = ledger.apply(planned("a", budget: 10, target: 0), to: &store)
-        #expect(ledger.apply(spend("a", 100), to: &store).isEmpty)
+    @Test mutating func rejectedCampaignsNeverReportExceeded() throws {
+        _ = try ledger.apply(planned("a", budget: 10, target: 0), to: &store)
+        #expect(try ledger.apply(spend("a", 100), to: &store).isEmpty)
+    }
+
+    @Test mutating func spendThatWouldOverflowIsRefusedAndChangesNothing() throws {
+        _ = try ledger.apply(spend("a", 5_000_000_000_000_000_000), to: &store)
+        #expect(throws: EventRejection.self) { try ledger.apply(spend("a", 5_000_000_000_000_000_000), to: &store) }
+        #expect(store.account("a")?.spentMinor == 5_000_000_000_000_000_000)
+        _ = try ledger.apply(conversion("a", order: "o", revenue: Int64.max), to: &store)
+        #expect(throws: EventRejection.self) { try ledger.apply(conversion("a", order: "p", revenue: 1), to: &store) }
+        #expect(store.account("a")?.conversions == 1)
+        // The order refused for overflow was not recorded: a corrected one still counts.
+        #expect(try ledger.apply(conversion("b", order: "p", revenue: 1), to: &store).isEmpty)
+        #expect(store.account("b")?.conversions == 1)
     }
 }

@@ -9,20 +9,28 @@ public struct FinanceLedger: Sendable {
 
     private var currency: String { policy.quarterlyEnvelope.currency }
 
-    /// Applies one event finance consumes; other event types change nothing.
-    public func apply(_ event: DomainEvent, to store: inout FinanceState) -> [DomainEvent] {
+    /// Applies one event finance consumes; other event types change nothing. An event that would
+    /// take a total past 64 bits is refused before it changes anything.
+    public func apply(_ event: DomainEvent, to store: inout FinanceState) throws(EventRejection) -> [DomainEvent] {
         switch event {
-        case .campaignPlanned(let planned): decide(planned, in: &store)
+        case .campaignPlanned(let planned): try decide(planned, in: &store)
         case .campaignCompleted(let completed): complete(completed.campaignId, in: &store)
-        case .adSpendReported(let spend): book(spend, in: &store)
-        case .conversionAttributed(let conversion): attribute(conversion, in: &store)
+        case .adSpendReported(let spend): try book(spend, in: &store)
+        case .conversionAttributed(let conversion): try attribute(conversion, in: &store)
         default: []
         }
     }
 
+    private func sum(_ a: Int64, _ b: Int64, _ what: String, _ field: String) throws(EventRejection) -> Int64 {
+        guard let total = checkedSum(a, b) else {
+            throw EventRejection(.totalOverflow, field: field, "would take \(what) past \(Int64.max)")
+        }
+        return total
+    }
+
     // MARK: Budget decisions
 
-    private func decide(_ planned: CampaignPlanned, in store: inout FinanceState) -> [DomainEvent] {
+    private func decide(_ planned: CampaignPlanned, in store: inout FinanceState) throws(EventRejection) -> [DomainEvent] {
         var account = store.account(planned.campaignId) ?? CampaignAccount(campaignId: planned.campaignId)
         guard account.decision == nil else { return [] }  // decided before: a replayed plan changes nothing
         let quarter = planned.startDate.quarter
@@ -37,8 +45,9 @@ public struct FinanceLedger: Sendable {
         } else if requested > remaining {
             account.decision = .rejected(.insufficientEnvelope)
         } else {
+            let reserved = try sum(store.reservedMinor(in: quarter), requested, "the quarter's reservations", "requestedBudget")
             account.decision = .approved(amountMinor: requested)
-            store.setReservedMinor(store.reservedMinor(in: quarter) + requested, in: quarter)
+            store.setReservedMinor(reserved, in: quarter)
         }
         switch account.decision {
         case .approved(let amount):
@@ -73,18 +82,21 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Spend and revenue
 
-    private func book(_ spend: AdSpendReported, in store: inout FinanceState) -> [DomainEvent] {
+    private func book(_ spend: AdSpendReported, in store: inout FinanceState) throws(EventRejection) -> [DomainEvent] {
         var account = store.account(spend.campaignId) ?? CampaignAccount(campaignId: spend.campaignId)
-        account.spentMinor += spend.amount.amountMinor
+        account.spentMinor = try sum(account.spentMinor, spend.amount.amountMinor, "the campaign's spend", "amount.amountMinor")
         let events = exceededIfNeeded(&account)
         store.save(account)
         return events
     }
 
-    private func attribute(_ conversion: ConversionAttributed, in store: inout FinanceState) -> [DomainEvent] {
-        guard store.recordAttributedOrder(conversion.orderId) else { return [] }
+    private func attribute(_ conversion: ConversionAttributed, in store: inout FinanceState) throws(EventRejection)
+        -> [DomainEvent]
+    {
         var account = store.account(conversion.campaignId) ?? CampaignAccount(campaignId: conversion.campaignId)
-        account.revenueMinor += conversion.revenue.amountMinor
+        let revenue = try sum(account.revenueMinor, conversion.revenue.amountMinor, "the campaign's revenue", "revenue.amountMinor")
+        guard store.recordAttributedOrder(conversion.orderId) else { return [] }
+        account.revenueMinor = revenue
         account.conversions += 1
         store.save(account)
         return []

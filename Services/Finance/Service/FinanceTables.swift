@@ -63,7 +63,7 @@ enum FinanceTables {
         }
 
         var state = FinanceState(accounts: loaded, reserved: reserved, countedOrders: Set(orderIds).subtracting(fresh))
-        let results = events.map { Result<[DomainEvent], EventRejection>.success(ledger.apply($0.event, to: &state)) }
+        let results = events.map { event in Result { () throws(EventRejection) in try ledger.apply(event.event, to: &state) } }
         try save(state, in: session)
         // Rows created only to be locked, that no event needed, go again.
         try deleteUnused("fin_accounts", key: "campaign_id", created: createdAccounts.subtracting(state.changedAccounts), in: session)

@@ -9,11 +9,37 @@ public struct Analytics: Sendable {
 
     /// Applies one customer interaction from `partition` (other events change nothing), then checks
     /// inactivity against that partition's event clock, which it may have moved.
-    public func apply(_ event: DomainEvent, partition: Int32 = 0, to state: inout AnalyticsState) -> [DomainEvent] {
+    /// An interaction that would take a campaign's (or the organic) totals past what one partition's
+    /// row may hold is refused before it changes anything.
+    public func apply(_ event: DomainEvent, partition: Int32 = 0, to state: inout AnalyticsState) throws(EventRejection)
+        -> [DomainEvent]
+    {
         guard case .customerInteraction(let interaction) = event else { return [] }
+        try checkTotals(interaction, partition: partition, in: state)
         var events = record(interaction, partition: partition, in: &state)
         events += detectInactivity(on: partition, in: &state)
         return events
+    }
+
+    private func checkTotals(_ interaction: CustomerInteraction, partition: Int32, in state: AnalyticsState) throws(EventRejection) {
+        let fits: Bool
+        if interaction.kind == .purchase, let revenue = interaction.revenue {
+            let campaignId =
+                interaction.campaignId
+                ?? state.lastTouch(
+                    of: interaction.customerId, atOrBefore: interaction.occurredAt, window: policy.attributionWindowMilliseconds)?
+                .campaignId
+            fits = state.fits(campaignId: campaignId, partition: partition, purchases: 1, revenueMinor: revenue.amountMinor)
+        } else if let campaignId = interaction.campaignId {
+            fits = state.fits(campaignId: campaignId, partition: partition, purchases: 0, revenueMinor: 0)
+        } else {
+            fits = true
+        }
+        guard fits else {
+            throw EventRejection(
+                .totalOverflow, field: interaction.kind == .purchase ? "revenue.amountMinor" : "campaignId",
+                "would take the totals past \(AnalyticsState.partitionTotalLimit) on partition \(partition)")
+        }
     }
 
     private func record(_ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState) -> [DomainEvent] {

@@ -10,6 +10,11 @@ public struct AnalyticsState: Sendable {
     public struct CounterKey: Hashable, Sendable {
         public let campaignId: String
         public let partition: Int32
+
+        public init(campaignId: String, partition: Int32) {
+            self.campaignId = campaignId
+            self.partition = partition
+        }
     }
 
     private var customers: [String: CustomerRecord] = [:]
@@ -24,12 +29,23 @@ public struct AnalyticsState: Sendable {
     public private(set) var changedClocks: Set<Int32> = []
     public private(set) var countersByPartition: [CounterKey: CampaignCounters] = [:]
     public private(set) var organicByPartition: [Int32: OrganicTotals] = [:]
+    /// What the tables held before the batch, for the batch's campaigns and partitions (the overflow check).
+    private var storedCounters: [CounterKey: CampaignCounters] = [:]
+    private var storedOrganic: [Int32: OrganicTotals] = [:]
+
+    /// The most one partition's row may hold: 64 partitions of it still fit 64 bits when summed.
+    public static let partitionTotalLimit = Int64.max / 64
 
     public init() {}
 
     /// A batch's starting point: the customers it touches and those that may fall due during it,
     /// the touches its purchases may use, the orders already recorded, and the partitions' clocks.
-    public init(customers: [CustomerRecord], touches: [String: [Touch]], recordedOrders: Set<String>, clocks: [Int32: Timestamp]) {
+    public init(
+        customers: [CustomerRecord], touches: [String: [Touch]], recordedOrders: Set<String>, clocks: [Int32: Timestamp],
+        storedCounters: [CounterKey: CampaignCounters] = [:], storedOrganic: [Int32: OrganicTotals] = [:]
+    ) {
+        self.storedCounters = storedCounters
+        self.storedOrganic = storedOrganic
         for customer in customers {
             self.customers[customer.customerId] = customer
             enqueueIfDue(customer)
@@ -105,6 +121,27 @@ public struct AnalyticsState: Sendable {
         var counters = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
         change(&counters)
         countersByPartition[key] = counters
+    }
+
+    /// Whether adding `purchases` and `revenueMinor` (and one to `counter`) keeps a campaign's row on
+    /// `partition` within `partitionTotalLimit`.
+    func fits(campaignId: String?, partition: Int32, purchases: Int64, revenueMinor: Int64) -> Bool {
+        func within(_ values: [Int64]) -> Bool { values.allSatisfy { $0 >= 0 && $0 <= Self.partitionTotalLimit } }
+        if let campaignId {
+            let key = CounterKey(campaignId: campaignId, partition: partition)
+            let stored = storedCounters[key] ?? CampaignCounters(campaignId: campaignId)
+            let added = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
+            guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) })
+            else { return false }
+            let counts = [stored.impressions + added.impressions, stored.clicks + added.clicks, stored.visits + added.visits,
+                          stored.signups + added.signups, stored.purchases + added.purchases + purchases].map { $0 + 1 }
+            return within([total] + counts)
+        }
+        let stored = storedOrganic[partition] ?? OrganicTotals(), added = organicByPartition[partition] ?? OrganicTotals()
+        guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) }) else {
+            return false
+        }
+        return within([total, stored.purchases + added.purchases + purchases])
     }
 
     mutating func addOrganic(revenueMinor: Int64, partition: Int32) {

@@ -50,7 +50,7 @@ enum AnalyticsTables {
         }
         var state = try load(interactions, analytics: analytics, in: session)
         let results = events.map { event in
-            Result<[DomainEvent], EventRejection>.success(analytics.apply(event.event, partition: event.partition, to: &state))
+            Result { () throws(EventRejection) in try analytics.apply(event.event, partition: event.partition, to: &state) }
         }
         try save(state, in: session)
         return results
@@ -68,11 +68,13 @@ enum AnalyticsTables {
             customers = try session.query("SELECT \(customerColumns) FROM it_customers WHERE customer_id {keys}", keys: customerIds)
                 .map(customer)
         case .postgres:
-            // Locks every customer of the batch, creating the missing ones, in one lock order, so an
-            // instance given the same customer by another partition waits instead of overwriting.
-            customers = try session.insert(
-                into: "it_customers", [.text("customer_id")], rows: customerIds.map { [.text($0)] },
-                "ON CONFLICT (customer_id) DO UPDATE SET customer_id = excluded.customer_id RETURNING \(customerColumns)"
+            // Locks every customer of the batch, creating the missing ones first, in one lock order,
+            // so an instance given the same customer by another partition waits instead of overwriting.
+            try session.insert(
+                into: "it_customers", [.text("customer_id")], rows: customerIds.map { [.text($0)] }, "ON CONFLICT DO NOTHING")
+            customers = try session.query(
+                "SELECT \(customerColumns) FROM it_customers WHERE customer_id {keys} ORDER BY customer_id FOR UPDATE",
+                keys: customerIds
             ).map(customer)
         }
 
@@ -104,8 +106,30 @@ enum AnalyticsTables {
         let touches = try touchesForPurchases(
             interactions.map(\.0).filter { $0.kind == .purchase && $0.campaignId == nil }, window: analytics.policy.attributionWindowMilliseconds,
             in: session)
+        // The stored totals of what the batch adds to, for the overflow check.
+        var campaignIds = Set(interactions.compactMap(\.0.campaignId))
+        for list in touches.values { campaignIds.formUnion(list.map(\.campaignId)) }
+        var storedCounters: [AnalyticsState.CounterKey: CampaignCounters] = [:]
+        for row in try session.query(
+            "SELECT campaign_id, impressions, clicks, visits, signups, purchases, revenue_minor, partition_id FROM it_campaign_counters WHERE campaign_id {keys}",
+            keys: campaignIds.sorted())
+        {
+            let partition = Int32(truncatingIfNeeded: row[7].integer ?? 0)
+            guard partitions.contains(partition) else { continue }
+            let c = counters(Array(row.prefix(7)))
+            storedCounters[AnalyticsState.CounterKey(campaignId: c.campaignId, partition: partition)] = c
+        }
+        var storedOrganic: [Int32: OrganicTotals] = [:]
+        for row in try session.query(
+            "SELECT partition_id, purchases, revenue_minor FROM it_organic WHERE CAST(partition_id AS TEXT) {keys}",
+            keys: partitions.map { String($0) })
+        {
+            storedOrganic[Int32(truncatingIfNeeded: row[0].integer ?? 0)] = OrganicTotals(
+                purchases: row[1].integer ?? 0, revenueMinor: row[2].integer ?? 0)
+        }
         return AnalyticsState(
-            customers: customers, touches: touches, recordedOrders: Set(orderIds).subtracting(fresh), clocks: clocks)
+            customers: customers, touches: touches, recordedOrders: Set(orderIds).subtracting(fresh), clocks: clocks,
+            storedCounters: storedCounters, storedOrganic: storedOrganic)
     }
 
     private static func dueCustomers(_ cutoffs: [(partition: Int32, cutoff: Int64)], in session: any SQLSession) throws

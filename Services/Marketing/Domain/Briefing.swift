@@ -76,8 +76,8 @@ public struct Briefing: Sendable, Equatable, Codable {
 
 extension Briefing {
     /// Builds the briefing from marketing's state.
-    public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) -> Briefing {
-        make(
+    public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) throws(BriefingError) -> Briefing {
+        try make(
             campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance,
             churnRiskBySegment: state.churnRiskBySegment(), policy: policy, currency: currency)
     }
@@ -87,11 +87,12 @@ extension Briefing {
     public static func make(
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
         churnRiskBySegment churn: [String: Int64], policy: BriefingPolicy, currency: String
-    ) -> Briefing {
+    ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
         var lines: [CampaignLine] = []
         var recommendations: [Recommendation] = []
-        var totalApproved: Int64 = 0, totalSpend: Int64 = 0, totalRevenue: Int64 = 0, totalConversions: Int64 = 0
+        // Totals add up in 128 bits; one that does not fit 64 is refused, never trapped on.
+        var totalApproved: Int128 = 0, totalSpend: Int128 = 0, totalRevenue: Int128 = 0, totalConversions: Int128 = 0
 
         for campaign in campaigns {
             let roi = roi(campaign.id)
@@ -109,10 +110,10 @@ extension Briefing {
                     visits: performance?.visits ?? 0, signups: performance?.signups ?? 0,
                     purchases: performance?.purchases ?? 0))
             lines.append(line)
-            totalApproved += approved.amountMinor
-            totalSpend += spend.amountMinor
-            totalRevenue += line.revenue.amountMinor
-            totalConversions += line.conversions
+            totalApproved += Int128(approved.amountMinor)
+            totalSpend += Int128(spend.amountMinor)
+            totalRevenue += Int128(line.revenue.amountMinor)
+            totalConversions += Int128(line.conversions)
 
             guard campaign.status == .live, let roiBps = line.roiBps else { continue }
             if roiBps >= campaign.targetRoiBps,
@@ -144,13 +145,24 @@ extension Briefing {
                     reason: "\(count) customers at churn risk (threshold \(policy.retentionThreshold))"))
         }
 
+        guard let approvedSum = Int64(exactly: totalApproved), let spendSum = Int64(exactly: totalSpend),
+            let revenueSum = Int64(exactly: totalRevenue), let conversionsSum = Int64(exactly: totalConversions)
+        else { throw BriefingError.totalsOverflow }
         return Briefing(
             currency: currency, campaigns: lines,
             totals: Totals(
-                approvedBudget: Money(amountMinor: totalApproved, currency: currency),
-                spend: Money(amountMinor: totalSpend, currency: currency),
-                revenue: Money(amountMinor: totalRevenue, currency: currency), conversions: totalConversions,
-                roiBps: Ratios.roiBps(revenueMinor: totalRevenue, spendMinor: totalSpend)),
+                approvedBudget: Money(amountMinor: approvedSum, currency: currency),
+                spend: Money(amountMinor: spendSum, currency: currency),
+                revenue: Money(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
+                roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
             churnRiskBySegment: churn, recommendations: recommendations)
     }
+}
+
+/// Why a briefing could not be made.
+public enum BriefingError: Error, Sendable, CustomStringConvertible {
+    /// The campaigns' figures add up to more than 64 bits hold.
+    case totalsOverflow
+
+    public var description: String { "the campaigns' totals exceed what a 64-bit amount holds" }
 }

@@ -36,8 +36,12 @@ struct CampaignRoutes: Sendable {
         router.get("/briefing") { _, _ in
             let currency = context.config.currency.code
             let briefing = self.briefing
-            return JSONResponse.make(
-                try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) })
+            do {
+                return JSONResponse.make(
+                    try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) })
+            } catch let error as BriefingError {
+                return JSONResponse.error(.unprocessableContent, field: nil, reason: error.description, code: "total-overflow")
+            }
         }
     }
 

@@ -130,7 +130,7 @@ enum MarketingTables {
         for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk GROUP BY segment") {
             if let segment = row[0].text { churn[segment] = row[1].integer ?? 0 }
         }
-        return Briefing.make(
+        return try Briefing.make(
             campaigns: try allCampaigns(in: session), roi: { rois[$0] }, performance: { performances[$0] },
             churnRiskBySegment: churn, policy: policy, currency: currency)
     }
