@@ -184,6 +184,17 @@ import TriadEvents
         #expect(store.counters("c")?.revenueMinor == limit)
     }
 
+    @Test mutating func eventTimesTooFarAheadOfTheWallClockAreRefused() throws {
+        let now = at(days: 0)
+        let edge = now.adding(milliseconds: analytics.policy.maxAheadMilliseconds)
+        _ = try analytics.apply(interaction("u", .click, edge, campaign: "c"), now: now, to: &store)
+        #expect(throws: EventRejection.self) {
+            try analytics.apply(interaction("u", .impression, edge.adding(milliseconds: 1)), now: now, to: &store)
+        }
+        #expect(store.eventClock() == edge, "the refused event moved no clock")
+        #expect(analytics.policy.maxAheadMilliseconds == 720 * 3_600_000)
+    }
+
     @Test mutating func lateEventsDoNotMoveTheClockBack() throws {
         _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
         _ = try analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)

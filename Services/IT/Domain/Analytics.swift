@@ -11,10 +11,17 @@ public struct Analytics: Sendable {
     /// inactivity against that partition's event clock, which it may have moved.
     /// An interaction that would take a campaign's (or the organic) totals past what one partition's
     /// row may hold is refused before it changes anything.
-    public func apply(_ event: DomainEvent, partition: Int32 = 0, to state: inout AnalyticsState) throws(EventRejection)
-        -> [DomainEvent]
+    /// `now` is the wall clock (passed in, so the rules stay deterministic); an interaction more than
+    /// `maxAheadMilliseconds` after it is refused.
+    public func apply(_ event: DomainEvent, partition: Int32 = 0, now: Timestamp? = nil, to state: inout AnalyticsState)
+        throws(EventRejection) -> [DomainEvent]
     {
         guard case .customerInteraction(let interaction) = event else { return [] }
+        if let now, interaction.occurredAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch > policy.maxAheadMilliseconds {
+            throw EventRejection(
+                .invalidData, field: "occurredAt",
+                "is more than \(policy.maxAheadMilliseconds / 3_600_000) hours ahead of the clock (\(now.iso8601))")
+        }
         try checkTotals(interaction, partition: partition, in: state)
         var events = record(interaction, partition: partition, in: &state)
         events += detectInactivity(on: partition, in: &state)

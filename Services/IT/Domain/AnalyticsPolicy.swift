@@ -9,10 +9,14 @@ public struct AnalyticsPolicy: Sendable, Equatable {
     /// A customer with a purchase who has been silent this long (in event time) is at churn risk.
     public var inactivityMilliseconds: Int64
     public var currency: String
+    /// How far ahead of the wall clock an interaction's `occurredAt` may be. Anything later is
+    /// refused: one event must not move a partition's clock (and flag every buyer) into the future.
+    public var maxAheadMilliseconds: Int64
 
-    public init(attributionWindowDays: Int64 = 30, inactivityDays: Int64 = 60, currency: String) {
+    public init(attributionWindowDays: Int64 = 30, inactivityDays: Int64 = 60, maxAheadHours: Int64 = 720, currency: String) {
         self.attributionWindowMilliseconds = attributionWindowDays * Self.day
         self.inactivityMilliseconds = inactivityDays * Self.day
+        self.maxAheadMilliseconds = maxAheadHours * 3_600_000
         self.currency = currency
     }
 }

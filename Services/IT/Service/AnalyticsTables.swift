@@ -49,8 +49,11 @@ enum AnalyticsTables {
             if case .customerInteraction(let interaction) = event.event { interactions.append((interaction, event.partition)) }
         }
         var state = try load(interactions, analytics: analytics, in: session)
+        let now = Timestamp.now()
         let results = events.map { event in
-            Result { () throws(EventRejection) in try analytics.apply(event.event, partition: event.partition, to: &state) }
+            Result { () throws(EventRejection) in
+                try analytics.apply(event.event, partition: event.partition, now: now, to: &state)
+            }
         }
         try save(state, in: session)
         return results

@@ -9,7 +9,8 @@ struct ITConfig {
     init(runtime: RuntimeConfig, environment: EnvironmentReader) throws(ConfigurationError) {
         let window = try environment.integer("TRIAD_IT_ATTRIBUTION_WINDOW_DAYS", default: 30, in: 0...3650)
         let inactivity = try environment.integer("TRIAD_IT_INACTIVITY_DAYS", default: 60, in: 1...3650)
+        let ahead = try environment.integer("TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS", default: 720, in: 0...87_600)
         policy = AnalyticsPolicy(
-            attributionWindowDays: window, inactivityDays: inactivity, currency: runtime.currency.code)
+            attributionWindowDays: window, inactivityDays: inactivity, maxAheadHours: ahead, currency: runtime.currency.code)
     }
 }
