@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -85,7 +86,10 @@ let package = Package(
         ),
         .target(
             name: "TriadRuntime",
-            dependencies: ["TriadEvents", "TriadKafka", "TriadStorage", hummingbird, lifecycle, unixSignals, logging],
+            dependencies: [
+                "TriadEvents", "TriadKafka", "TriadStorage", hummingbird, lifecycle, unixSignals, logging,
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Shared/Runtime",
             swiftSettings: swiftSettings
         ),

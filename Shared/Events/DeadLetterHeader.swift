@@ -8,6 +8,10 @@ public enum DeadLetterHeader {
     public static let sourceOffset = "dead-letter-source-offset"
     public static let service = "dead-letter-service"
     public static let failedAt = "dead-letter-failed-at"
+    /// On a dead letter whose value is only an excerpt of an oversized original: the original's
+    /// size in bytes and its SHA-256 (hex). Such a dead letter cannot be replayed.
+    public static let originalBytes = "dead-letter-original-bytes"
+    public static let originalSHA256 = "dead-letter-original-sha256"
     /// Every dead-letter header starts with this; a replay strips them.
     public static let prefix = "dead-letter-"
 }

@@ -226,7 +226,11 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
         self.init(year: y, number: n)
     }
 
-    public var description: String { "\(year)-Q\(number)" }
+    /// Always four year digits, so every quarter reads back (`0999-Q4`).
+    public var description: String {
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-Q\(number)"
+    }
 
     public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import TriadEvents
@@ -19,10 +20,18 @@ public struct DeadLetters: Sendable {
 
     public var topic: String { Topic.deadLetter(of: service) }
 
+    /// A dead letter must fit the broker however large or odd the original was: values over this
+    /// keep an excerpt of this size plus the original's size and SHA-256.
+    static let maxValueBytes = 256 * 1024
+    /// The reason and every copied header are cut to this many bytes; original headers beyond
+    /// `maxOriginalHeaderBytes` in all are left out.
+    static let maxHeaderValueBytes = 1024
+    static let maxOriginalHeaderBytes = 16 * 1024
+
     /// The original key, value and headers, with the reason and the source position in front.
     public func outboxMessage(for original: ConsumedMessage, rejection: EventRejection) -> OutboxMessage {
-        let headers = [
-            (DeadLetterHeader.reason, rejection.description),
+        var headers = [
+            (DeadLetterHeader.reason, Self.cut(rejection.description)),
             (DeadLetterHeader.code, rejection.code.rawValue),
             (DeadLetterHeader.sourceTopic, original.topic),
             (DeadLetterHeader.sourcePartition, String(original.partition)),
@@ -30,9 +39,30 @@ public struct DeadLetters: Sendable {
             (DeadLetterHeader.service, service.rawValue),
             (DeadLetterHeader.failedAt, Timestamp.now().iso8601),
         ].map { (name: $0.0, value: Array($0.1.utf8)) }
-        return OutboxMessage(
-            topic: topic, eventType: "dead-letter", key: original.key, value: original.value,
-            headers: headers + original.headers.map { (name: $0.name, value: $0.value) })
+        var value = original.value
+        if value.count > Self.maxValueBytes {
+            headers.append((DeadLetterHeader.originalBytes, Array(String(value.count).utf8)))
+            headers.append((DeadLetterHeader.originalSHA256, Array(SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined().utf8)))
+            value = Array(value.prefix(Self.maxValueBytes))
+        }
+        var copied = 0
+        for header in original.headers where copied + header.name.utf8.count + header.value.count <= Self.maxOriginalHeaderBytes {
+            copied += header.name.utf8.count + header.value.count
+            headers.append((name: header.name, value: header.value))
+        }
+        let key = original.key.map { Array($0.prefix(Self.maxHeaderValueBytes)) }
+        return OutboxMessage(topic: topic, eventType: "dead-letter", key: key, value: value, headers: headers)
+    }
+
+    /// `text` cut to `maxHeaderValueBytes` on a character boundary.
+    static func cut(_ text: String) -> String {
+        guard text.utf8.count > maxHeaderValueBytes else { return text }
+        var out = ""
+        for character in text {
+            guard out.utf8.count + character.utf8.count <= maxHeaderValueBytes - 3 else { break }
+            out.append(character)
+        }
+        return out + "…"
     }
 
     /// The CloudEvents id of a message that could not be processed, where one can be read.

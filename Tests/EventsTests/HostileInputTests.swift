@@ -34,4 +34,11 @@ import TriadEvents
         #expect(throws: EventRejection.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor + 1), "amount") }
         #expect(Money.maximumMinor == 1_000_000_000_000_000)
     }
+
+    @Test func everyQuarterReadsBack() {
+        for year in [1, 999, 2026, 9999] {
+            let quarter = CalendarDate(year: year, month: 12, day: 31)!.quarter
+            #expect(Quarter(quarter.description) == quarter, "\(quarter)")
+        }
+    }
 }

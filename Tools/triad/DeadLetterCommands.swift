@@ -52,19 +52,26 @@ struct DeadLetterCommands: AsyncParsableCommand {
             let chosen = ids.isEmpty ? letters : letters.filter { letter in letter.eventId.map(ids.contains) ?? false }
             let missing = Set(ids).subtracting(chosen.compactMap(\.eventId))
             if !missing.isEmpty { throw ToolError("no dead letter with id \(missing.sorted().joined(separator: ", "))") }
+            let excerpts = chosen.filter(\.isExcerpt)
+            for letter in excerpts {
+                print(
+                    "skipped offset \(letter.message.offset): it keeps only an excerpt of a \(letter.header(DeadLetterHeader.originalBytes))-byte original (sha256 \(letter.header(DeadLetterHeader.originalSHA256)))"
+                )
+            }
+            let replayable = chosen.filter { !$0.isExcerpt }
             var logger = Logger(label: "triad.dlq")
             logger.logLevel = .warning
             let producer = try KafkaProducer(
                 configuration: KafkaConfiguration(bootstrapServers: broker.brokers, properties: ["client.id": "triad-dlq-replay"]),
                 logger: logger)
             do {
-                try await producer.send(all: chosen.map(\.replayMessage))
+                try await producer.send(all: replayable.map(\.replayMessage))
             } catch {
                 await producer.shutdown()
                 throw error
             }
             await producer.shutdown()
-            print("replayed \(chosen.count) dead letter(s)")
+            print("replayed \(replayable.count) dead letter(s)")
         }
     }
 }
@@ -80,6 +87,9 @@ struct DeadLetter: Sendable {
         let json = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
         return json?["id"] as? String
     }
+
+    /// Only an excerpt of an oversized original: nothing to replay.
+    var isExcerpt: Bool { message.header(DeadLetterHeader.originalBytes) != nil }
 
     /// The original message: same key, value and headers, without the dead-letter headers.
     var replayMessage: OutgoingMessage {
