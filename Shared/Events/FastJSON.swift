@@ -233,6 +233,12 @@ struct JSONScanner {
 
     // MARK: Payloads
 
+    /// Reads a member with `read` into `target`; false (give up) when it is not what `read` expects.
+    private mutating func member<T>(_ target: inout T?, _ read: (inout JSONScanner) -> T?) -> Bool {
+        target = read(&self)
+        return target != nil
+    }
+
     private mutating func optionalString(_ target: inout String?) -> Bool {
         if null() { return true }
         guard let text = string() else { return false }
@@ -248,12 +254,8 @@ struct JSONScanner {
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
             switch key {
-            case "amountMinor":
-                amount = scanner.integer()
-                return amount != nil
-            case "currency":
-                currency = scanner.string()
-                return currency != nil
+            case "amountMinor": return scanner.member(&amount) { $0.integer() }
+            case "currency": return scanner.member(&currency) { $0.string() }
             default: return scanner.skipValue()
             }
         }
@@ -263,8 +265,7 @@ struct JSONScanner {
 
     private mutating func optionalMoney(_ target: inout Money?) -> Bool {
         if null() { return true }
-        target = money()
-        return target != nil
+        return member(&target) { $0.money() }
     }
 
     mutating func interaction() -> CustomerInteraction? {
@@ -274,20 +275,13 @@ struct JSONScanner {
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
             switch key {
-            case "customerId":
-                customerId = scanner.string()
-                return customerId != nil
-            case "kind":
-                kind = scanner.string().flatMap(InteractionKind.init(rawValue:))
-                return kind != nil
-            case "occurredAt":
-                occurredAt = scanner.timestamp()
-                return occurredAt != nil
+            case "customerId": return scanner.member(&customerId) { $0.string() }
+            case "kind": return scanner.member(&kind) { $0.string().flatMap(InteractionKind.init(rawValue:)) }
+            case "occurredAt": return scanner.member(&occurredAt) { $0.timestamp() }
             case "campaignId": return scanner.optionalString(&campaignId)
             case "channel":
                 if scanner.null() { return true }
-                channel = scanner.string().flatMap(Channel.init(rawValue:))
-                return channel != nil
+                return scanner.member(&channel) { $0.string().flatMap(Channel.init(rawValue:)) }
             case "segment": return scanner.optionalString(&segment)
             case "orderId": return scanner.optionalString(&orderId)
             case "revenue": return scanner.optionalMoney(&revenue)
@@ -306,16 +300,11 @@ struct JSONScanner {
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
             switch key {
-            case "campaignId":
-                campaignId = scanner.string()
-                return campaignId != nil
-            case "amount":
-                amount = scanner.money()
-                return amount != nil
+            case "campaignId": return scanner.member(&campaignId) { $0.string() }
+            case "amount": return scanner.member(&amount) { $0.money() }
             case "occurredAt":
                 if scanner.null() { return true }
-                occurredAt = scanner.timestamp()
-                return occurredAt != nil
+                return scanner.member(&occurredAt) { $0.timestamp() }
             case "platform": return scanner.optionalString(&platform)
             default: return scanner.skipValue()
             }
@@ -330,21 +319,11 @@ struct JSONScanner {
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
             switch key {
-            case "campaignId":
-                campaignId = scanner.string()
-                return campaignId != nil
-            case "orderId":
-                orderId = scanner.string()
-                return orderId != nil
-            case "customerId":
-                customerId = scanner.string()
-                return customerId != nil
-            case "revenue":
-                revenue = scanner.money()
-                return revenue != nil
-            case "occurredAt":
-                occurredAt = scanner.timestamp()
-                return occurredAt != nil
+            case "campaignId": return scanner.member(&campaignId) { $0.string() }
+            case "orderId": return scanner.member(&orderId) { $0.string() }
+            case "customerId": return scanner.member(&customerId) { $0.string() }
+            case "revenue": return scanner.member(&revenue) { $0.money() }
+            case "occurredAt": return scanner.member(&occurredAt) { $0.timestamp() }
             default: return scanner.skipValue()
             }
         }
