@@ -106,7 +106,7 @@ import TriadKafka
         let poison = logs.appendingPathComponent("poison.jsonl")
         try [
             "{this is not json",
-            #"{"specversion":"1.0","id":"p2","source":"/x","type":"triad.customer.teleported","schemaversion":1,"data":{}}"#,
+            #"{"specversion":"1.0","id":"p2","source":"/x","type":"triad.customer.teleported\nFORGED critical: a line an event wrote","schemaversion":1,"data":{}}"#,
             #"{"specversion":"1.0","id":"p3","source":"/x","type":"triad.customer.interaction","schemaversion":1,"subject":"cust-x","data":{"customerId":"cust-x","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","orderId":"ox","revenue":{"amountMinor":5,"currency":"USD"}}}"#,
             #"{"specversion":"1.0","id":"p4","source":"/x","type":"triad.customer.interaction","schemaversion":7,"subject":"cust-x","data":{"customerId":"cust-x","kind":"click","occurredAt":"2026-10-02T00:00:00Z"}}"#,
         ].joined(separator: "\n").write(to: poison, atomically: true, encoding: .utf8)
@@ -196,6 +196,10 @@ import TriadKafka
         #expect(metrics.contains("triad_consumer_lag{topic=\"customer.interactions\",partition=\"0\"} 0"))
         #expect(metrics.contains("triad_outbox_backlog 0"))
         #expect(metrics.contains("triad_events_produced_total{topic=\"it.dead-letter\",type=\"dead-letter\"} 4"))
+        // Text an event carries is escaped in the logs: it cannot start a line of its own.
+        let itLog = suite.processes[.it]?.output ?? ""
+        #expect(itLog.contains("teleported\\nFORGED"), "the dead letter is logged with the newline escaped")
+        #expect(!itLog.split(separator: "\n").contains { $0.hasPrefix("FORGED") })
         let marketingMetrics = try await marketing.get("/metrics").text
         #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"201\"} 6"))
         #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"400\"} 2"))
