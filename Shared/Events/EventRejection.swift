@@ -15,6 +15,8 @@ public struct EventRejection: Error, Equatable, Sendable, CustomStringConvertibl
         case ruleViolation = "rule-violation"
         /// Applying the event would take a total past what the service can hold.
         case totalOverflow = "total-overflow"
+        /// The stored state the event needs cannot be read back (the event is set aside, the rest flows).
+        case unreadableState = "unreadable-state"
     }
 
     public let code: Code

@@ -234,7 +234,7 @@ import TriadEvents
             .malformedEvent, .missingAttribute, .unsupportedSpecVersion, .unknownType, .wrongTopic,
             .unsupportedSchemaVersion, .invalidData, .wrongCurrency,
         ]
-        #expect(produced.union([.ruleViolation, .totalOverflow]) == Set(EventRejection.Code.allCases))
+        #expect(produced.union([.ruleViolation, .totalOverflow, .unreadableState]) == Set(EventRejection.Code.allCases))
     }
 }
 

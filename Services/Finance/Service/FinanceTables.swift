@@ -34,7 +34,16 @@ enum FinanceTables {
         let campaignIds = Set(events.map { $0.event.payload.subject }).sorted()
         let (accounts, createdAccounts) = try lockOrCreate(
             "fin_accounts", key: "campaign_id", columns: accountColumns, keys: campaignIds, in: session)
-        let loaded = try accounts.map(account)
+        // A row that does not read back sets aside the events that need it, not the batch.
+        var unreadable: [String: String] = [:]
+        var loaded: [CampaignAccount] = []
+        for row in accounts {
+            do {
+                loaded.append(try account(row))
+            } catch {
+                unreadable[row[0].text ?? ""] = "\(error)"
+            }
+        }
 
         let orderIds = Set(events.compactMap { event -> String? in
             if case .conversionAttributed(let conversion) = event.event { return conversion.orderId }
@@ -56,14 +65,21 @@ enum FinanceTables {
             in: session)
         var reserved: [Quarter: Int64] = [:]
         for row in quarterRows {
-            guard let text = row[0].text, let quarter = Quarter(text) else {
-                throw StorageError("fin_quarters holds a quarter that does not read back: \(row[0])")
-            }
+            guard let text = row[0].text, let quarter = Quarter(text) else { continue }
             reserved[quarter] = row[1].integer ?? 0
         }
 
         var state = FinanceState(accounts: loaded, reserved: reserved, countedOrders: Set(orderIds).subtracting(fresh))
-        let results = events.map { event in Result { () throws(EventRejection) in try ledger.apply(event.event, to: &state) } }
+        let results = events.map { event in
+            Result { () throws(EventRejection) in
+                let campaignId = event.event.payload.subject
+                if let problem = unreadable[campaignId] {
+                    throw EventRejection(
+                        .unreadableState, field: "campaignId", "finance's stored account of \(campaignId) cannot be read: \(problem)")
+                }
+                return try ledger.apply(event.event, to: &state)
+            }
+        }
         try save(state, in: session)
         // Rows created only to be locked, that no event needed, go again.
         try deleteUnused("fin_accounts", key: "campaign_id", created: createdAccounts.subtracting(state.changedAccounts), in: session)

@@ -38,11 +38,26 @@ enum MarketingTables {
             default: break
             }
         }
-        var state = MarketingState(
-            campaigns: try campaigns(campaignIds.sorted(), locking: true, in: session),
-            churnRisks: try churnRisks(of: customers.sorted(), in: session))
+        // A row that does not read back sets aside the events that need it, not the batch.
+        var readable: [Campaign] = []
+        var unreadable: [String: String] = [:]
+        for row in try campaignRows(campaignIds.sorted(), locking: true, in: session) {
+            do {
+                readable.append(try campaign(row))
+            } catch {
+                unreadable[row[0].text ?? ""] = "\(error)"
+            }
+        }
+        var state = MarketingState(campaigns: readable, churnRisks: try churnRisks(of: customers.sorted(), in: session))
         let results = events.map { event in
-            Result { () throws(EventRejection) in try desk.apply(event.event, to: &state) }
+            Result { () throws(EventRejection) in
+                let id = event.event.payload.subject
+                if let problem = unreadable[id] {
+                    throw EventRejection(
+                        .unreadableState, field: "campaignId", "marketing's stored campaign \(id) cannot be read: \(problem)")
+                }
+                return try desk.apply(event.event, to: &state)
+            }
         }
         try save(state, in: session)
         return results
@@ -50,8 +65,12 @@ enum MarketingTables {
 
     /// The campaigns with these ids; on PostgreSQL locked until the transaction ends.
     static func campaigns(_ ids: [String], locking: Bool, in session: any SQLSession) throws -> [Campaign] {
+        try campaignRows(ids, locking: locking, in: session).map(campaign)
+    }
+
+    private static func campaignRows(_ ids: [String], locking: Bool, in session: any SQLSession) throws -> [SQLRow] {
         let lock = locking && session.dialect == .postgres ? " ORDER BY campaign_id FOR UPDATE" : ""
-        return try session.query("SELECT \(campaignColumns) FROM mkt_campaigns WHERE campaign_id {keys}\(lock)", keys: ids).map(campaign)
+        return try session.query("SELECT \(campaignColumns) FROM mkt_campaigns WHERE campaign_id {keys}\(lock)", keys: ids)
     }
 
     private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [String: String] {
