@@ -341,7 +341,8 @@ extension EventRejection {
         case DecodingError.dataCorrupted(let context):
             self.init(.malformedEvent, "value is not valid JSON: \(context.debugDescription)")
         default:
-            self.init(.malformedEvent, "\(error)")
+            // JSON the parser refused (bytes that are not UTF-8, a broken literal): the value as a whole.
+            self.init(.malformedEvent, "value is not valid JSON: \(error)")
         }
         if let prefix { self = self.prefixed(prefix) }
     }
