@@ -13,8 +13,10 @@ COPY Shared Shared
 COPY Services Services
 COPY Tools Tools
 COPY Tests Tests
-RUN swift build -c release --static-swift-stdlib \
-        --product marketing-service --product finance-service --product it-service --product triad \
+# SwiftPM builds only the last --product of one command: one build per product.
+RUN for product in marketing-service finance-service it-service triad; do \
+        swift build -c release --static-swift-stdlib --product "$product" || exit 1; \
+    done \
     && mkdir /out \
     && cp .build/release/marketing-service .build/release/finance-service .build/release/it-service \
           .build/release/triad /out/
