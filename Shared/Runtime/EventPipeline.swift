@@ -64,15 +64,27 @@ public struct EventPipeline: Sendable {
 
     typealias Decoded = (message: ConsumedMessage, result: Result<ReceivedEvent, EventRejection>)
 
+    /// Handles a batch: `prepare`, then its work.
     public func process(_ batch: [ConsumedMessage]) async throws {
+        try await prepare(batch)()
+    }
+
+    /// Decodes a batch — this may run while the previous batch's transaction does — and returns
+    /// the work that applies it, to run in batch order.
+    public func prepare(_ batch: [ConsumedMessage]) async -> @Sendable () async throws -> Void {
         let started = ContinuousClock.now
         let decoded = await decode(batch)
+        let decoding = ContinuousClock.now - started
+        return { try await self.commit(decoded, decoding: decoding) }
+    }
+
+    private func commit(_ decoded: [Decoded], decoding: Duration) async throws {
+        let started = ContinuousClock.now
         let outcome = try await withRetries {
             try await database.transaction { session in try self.apply(decoded, in: session) }
         }
         relay.nudge()
-        let elapsed = ContinuousClock.now - started
-        metrics.observe("triad_handler_batch_seconds", seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        metrics.observe("triad_handler_batch_seconds", seconds: Self.seconds(decoding + (ContinuousClock.now - started)))
         let now = Timestamp.now()
         var consumed: [String: [String: Int64]] = [:]
         var latencies: [String: [Double]] = [:]
@@ -186,6 +198,12 @@ public struct EventPipeline: Sendable {
         }
         try Outbox.append(rows, in: session)
         return outcome
+    }
+}
+
+extension EventPipeline {
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

@@ -42,15 +42,21 @@ public struct TraceContext: Sendable, Equatable, CustomStringConvertible {
     public var traceparent: String { "00-\(traceId)-\(parentId)-\(flags)" }
     public var description: String { traceparent }
 
+    /// `bytes` random bytes (8 or 16) as lowercase hex, never all zeros (W3C calls that invalid).
     private static func randomHex(bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
-        var text = ""
-        repeat {
-            text = (0..<bytes).map { _ in
-                let byte = UInt8.random(in: 0...255, using: &generator)
-                return String(byte >> 4, radix: 16) + String(byte & 0xF, radix: 16)
-            }.joined()
-        } while text.allSatisfy { $0 == "0" }
-        return text
+        let digits = Array("0123456789abcdef".utf8)
+        while true {
+            let words: [UInt64] = (0..<(bytes + 7) / 8).map { _ in generator.next() }
+            guard words.contains(where: { $0 != 0 }) else { continue }
+            return String(unsafeUninitializedCapacity: bytes * 2) { buffer in
+                for index in 0..<bytes {
+                    let byte = UInt8(truncatingIfNeeded: words[index / 8] >> (UInt64(index % 8) * 8))
+                    buffer[2 * index] = digits[Int(byte >> 4)]
+                    buffer[2 * index + 1] = digits[Int(byte & 0xF)]
+                }
+                return bytes * 2
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ import GRDBSQLite
 /// SQLite through GRDB, in WAL mode: one file per service instance.
 public final class SQLiteDatabase: Database {
     private let pool: DatabasePool
+    private let checkpointer: WALCheckpointer
     public let path: String
 
     public var dialect: SQLDialect { .sqlite }
@@ -12,6 +13,8 @@ public final class SQLiteDatabase: Database {
 
     public init(path: String) throws {
         self.path = path
+        let checkpointer = WALCheckpointer(path: path)
+        self.checkpointer = checkpointer
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -22,6 +25,8 @@ public final class SQLiteDatabase: Database {
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
                 // The writer keeps the hot pages of a batch's tables; readers keep SQLite's default.
                 try db.execute(sql: "PRAGMA cache_size = -16384")
+                // Checkpoints run beside the writer, not inside its commits.
+                checkpointer.install(on: db.sqliteConnection!)
             }
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -30,7 +35,8 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await pool.write { db in try body(GRDBSession(db: db)) }
+        let r = try await pool.write { db in try body(GRDBSession(db: db)) }
+        return r
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
@@ -47,6 +53,7 @@ public final class SQLiteDatabase: Database {
 
     public func close() async {
         try? pool.close()
+        checkpointer.close()
     }
 }
 

@@ -4,31 +4,48 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// A consumer-group member that hands batches of messages to a handler, one batch at a time.
+/// A consumer-group member that hands batches of messages to a handler, in order.
 ///
-/// - A dedicated thread polls librdkafka; the handler runs on Swift's concurrency pool. The thread
-///   waits for the handler to finish a batch before it polls again, so rebalance callbacks (which
-///   run inside a poll) always see in-flight work already done.
-/// - Offsets are stored only after the handler returned; librdkafka's auto-commit commits stored
-///   offsets. On partition revoke and on shutdown, stored offsets are committed synchronously first.
+/// - A dedicated thread polls librdkafka; the handler runs on Swift's concurrency pool. A handler
+///   comes in two steps: preparing a batch (decoding, say) and the work that must run in order.
+///   While one batch's work runs, the thread collects the next batch and its preparation runs, so
+///   at most two batches are in flight; the thread waits for the older one before it polls again.
+/// - A rebalance callback (it runs inside a poll) first waits until every batch handed out is
+///   finished, so a revoke always sees in-flight work done and its offsets stored.
+/// - Offsets are stored only after the handler's work returned; librdkafka's auto-commit commits
+///   stored offsets. On partition revoke and on shutdown, stored offsets are committed synchronously first.
 /// - Eager assignment (`range,roundrobin`), so a revoke always means "give everything back".
 /// - If the handler throws, the batch's offsets are not stored and the consumer stops: the error
 ///   ends `run()`, and a restart re-reads the batch (at-least-once).
 public final class KafkaConsumer: Service, Sendable {
     public typealias Handler = @Sendable ([ConsumedMessage]) async throws -> Void
+    /// The work that must run in batch order, once the batch is prepared.
+    public typealias Work = @Sendable () async throws -> Void
+    /// Prepares a batch (may overlap the previous batch's work) and returns its in-order work.
+    public typealias StagedHandler = @Sendable ([ConsumedMessage]) async -> Work
 
     private let handle: KafkaHandle
     private let context: ConsumerContext
-    private let handler: Handler
+    private let handler: StagedHandler
     private let topics: [String]
     private let logger: Logger
     public let maxBatchSize: Int
     /// How long shutdown waits for the final commit and group leave.
     public let closeTimeout: Duration
 
-    public init(
+    /// A consumer whose handler does all of a batch's work in order.
+    public convenience init(
         configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
         closeTimeout: Duration = .seconds(10), handler: @escaping Handler
+    ) throws(KafkaError) {
+        try self.init(
+            configuration: configuration, topics: topics, logger: logger, maxBatchSize: maxBatchSize,
+            closeTimeout: closeTimeout, stagedHandler: { batch in { try await handler(batch) } })
+    }
+
+    public init(
+        configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
+        closeTimeout: Duration = .seconds(10), stagedHandler handler: @escaping StagedHandler
     ) throws(KafkaError) {
         precondition(!topics.isEmpty, "a consumer needs at least one topic")
         var configuration = configuration
@@ -112,23 +129,31 @@ public final class KafkaConsumer: Service, Sendable {
     public func run() async throws {
         try subscribe()
         let batches = AsyncStream<Batch>.makeStream(bufferingPolicy: .unbounded)
+        let prepared = AsyncStream<(batch: Batch, work: Work)>.makeStream(bufferingPolicy: .unbounded)
         startPolling(into: batches.continuation)
+        let handler = self.handler
         var failure: (any Error)?
         await withTaskCancellationOrGracefulShutdownHandler {
-            for await batch in batches.stream {
-                if failure != nil {
-                    batch.finish(succeeded: false)
-                    continue
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await batch in batches.stream { prepared.continuation.yield((batch, await handler(batch.messages))) }
+                    prepared.continuation.finish()
                 }
-                do {
-                    try await handler(batch.messages)
-                    storeOffsets(batch.messages)
-                    batch.finish(succeeded: true)
-                } catch {
-                    logger.error("handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
-                    failure = error
-                    context.stop.fire()
-                    batch.finish(succeeded: false)
+                for await (batch, work) in prepared.stream {
+                    if failure != nil {
+                        batch.finish(succeeded: false)
+                        continue
+                    }
+                    do {
+                        try await work()
+                        storeOffsets(batch.messages)
+                        batch.finish(succeeded: true)
+                    } catch {
+                        logger.error("handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
+                        failure = error
+                        context.stop.fire()
+                        batch.finish(succeeded: false)
+                    }
                 }
             }
         } onCancelOrGracefulShutdown: {
@@ -188,10 +213,15 @@ public final class KafkaConsumer: Service, Sendable {
                 if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
                 guard !messages.isEmpty else { continue }
                 let batch = Batch(messages: messages)
+                let previous = context.handedOut(batch)
                 if case .terminated = output.yield(batch) { break }
-                if !batch.waitUntilFinished(unlessEnded: context.runEnded) { break }
+                // The next batch is collected while this one is handled, not before the previous
+                // one is finished.
+                if let previous, !previous.waitUntilFinished(unlessEnded: context.runEnded) { break }
             }
             output.finish()
+            // The final commit includes what is still in flight.
+            _ = context.waitForHandedOut()
             let committed = rd_kafka_commit(handle.pointer, nil, 0)
             if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
                 context.logger.warning(
@@ -262,6 +292,7 @@ final class Batch: Sendable {
         while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
             if runEnded.hasFired { return false }
         }
+        done.signal()  // stays finished for whoever waits next (the poll thread, a rebalance)
         return succeeded.load(ordering: .acquiring)
     }
 }
@@ -277,8 +308,24 @@ final class ConsumerContext: Sendable {
     let fatalError = Mutex<KafkaError?>(nil)
     /// nil until the first assignment and after a revoke.
     let assignment = Mutex<[TopicPartition]?>(nil)
+    /// The newest batch handed to the handler; batches finish in order.
+    private let newest = Mutex<Batch?>(nil)
 
     init(logger: Logger) { self.logger = logger }
+
+    /// Records `batch` as the newest handed out; returns the one before it.
+    func handedOut(_ batch: Batch) -> Batch? {
+        newest.withLock { newest in
+            defer { newest = batch }
+            return newest
+        }
+    }
+
+    /// Blocks until every batch handed out is finished (or the run loop ended); false when one failed.
+    func waitForHandedOut() -> Bool {
+        guard let batch = newest.withLock({ $0 }) else { return true }
+        return batch.waitUntilFinished(unlessEnded: runEnded)
+    }
 
     func rebalance(_ rk: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
         let list = partitions.map { Self.partitions(of: $0) } ?? []
@@ -293,9 +340,10 @@ final class ConsumerContext: Sendable {
             assignment.withLock { $0 = list }
             logger.info("partitions assigned", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            // The handler has finished the batch in flight (the poll thread waits for it), so the
-            // stored offsets are complete: commit them before the partitions go to another member.
-            // A lost assignment (session timed out) cannot commit any more.
+            // Once the batches in flight are finished, the stored offsets are complete: commit
+            // them before the partitions go to another member. A lost assignment (session timed
+            // out) cannot commit any more.
+            _ = waitForHandedOut()
             let committed = rd_kafka_assignment_lost(rk) != 0 ? RD_KAFKA_RESP_ERR__NO_OFFSET : rd_kafka_commit(rk, nil, 0)
             if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
                 logger.warning("commit on revoke failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])

@@ -1,0 +1,90 @@
+import Dispatch
+import GRDBSQLite
+import Synchronization
+
+/// Copies the write-ahead log back into the database file on its own connection and thread, so a
+/// commit only appends to the log and the copying runs beside the next batch, instead of inside a
+/// commit as SQLite's automatic checkpoint does.
+///
+/// It replaces the automatic checkpoint through SQLite's WAL hook, called after every commit with
+/// the log's length: from `backgroundFrames` on, a passive checkpoint (it never blocks the writer
+/// or readers) starts on the checkpointer's connection unless one is running. Should the log still
+/// reach `inlineFrames` (checkpoints that cannot keep up, a reader holding an old snapshot), the
+/// committing connection checkpoints itself, as the automatic checkpoint would, which lets the
+/// next write start the log over: the log stays bounded.
+final class WALCheckpointer: Sendable {
+    let path: String
+    let backgroundFrames: Int32
+    let inlineFrames: Int32
+    private let queue = DispatchQueue(label: "triad-wal-checkpoint", qos: .utility)
+    private let state = Mutex<State>(State())
+
+    private struct State {
+        var connection: OpaquePointer?
+        var running = false
+        var closed = false
+    }
+
+    init(path: String, backgroundFrames: Int32 = 1_024, inlineFrames: Int32 = 8_192) {
+        self.path = path
+        self.backgroundFrames = backgroundFrames
+        self.inlineFrames = inlineFrames
+    }
+
+    /// Installs the hook on a writing connection (this object must outlive it: see `close`).
+    func install(on connection: OpaquePointer) {
+        sqlite3_wal_hook(
+            connection,
+            { context, connection, _, frames in
+                guard let context, let connection else { return SQLITE_OK }
+                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(frames: frames, on: connection)
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func committed(frames: Int32, on writer: OpaquePointer) {
+        if frames >= inlineFrames {
+            sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            return
+        }
+        guard frames >= backgroundFrames else { return }
+        let start = state.withLock { state -> Bool in
+            guard !state.running, !state.closed else { return false }
+            state.running = true
+            return true
+        }
+        if start { queue.async { self.checkpoint() } }
+    }
+
+    private func checkpoint() {
+        defer { state.withLock { $0.running = false } }
+        // Busy (another checkpoint, a closing connection) or failed: the next commit tries again,
+        // and the inline checkpoint bounds the log meanwhile.
+        guard let connection = connection() else { return }
+        sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+    }
+
+    private func connection() -> OpaquePointer? {
+        state.withLock { state in
+            if state.connection == nil && !state.closed {
+                var connection: OpaquePointer?
+                if sqlite3_open_v2(path, &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK {
+                    state.connection = connection
+                } else {
+                    sqlite3_close_v2(connection)
+                }
+            }
+            return state.connection
+        }
+    }
+
+    /// Waits for a running checkpoint and closes the checkpointer's connection.
+    func close() {
+        state.withLock { $0.closed = true }
+        queue.sync {}
+        state.withLock { state in
+            if let connection = state.connection { sqlite3_close_v2(connection) }
+            state.connection = nil
+        }
+    }
+}
