@@ -114,6 +114,11 @@ def print_briefing(briefing):
           f"{totals['revenue']['amountMinor']:>10} {totals['conversions']:>5} {totals.get('roiBps', '-'):>8}")
     print("\nCustomers at churn risk by segment: "
           + ", ".join(f"{segment} {count}" for segment, count in sorted(briefing["churnRiskBySegment"].items())))
+    period = briefing.get("churnRiskPeriod")
+    if period:
+        print(f"Churn-risk episodes in {period['quarter']}: "
+              + ", ".join(f"{segment} flagged {flow['flagged']}, recovered {flow['recovered']}"
+                          for segment, flow in sorted(period["bySegment"].items())))
     print("\nRecommendations:")
     for recommendation in briefing["recommendations"]:
         target = recommendation.get("campaignId") or recommendation.get("segment")

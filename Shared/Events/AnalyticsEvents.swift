@@ -95,3 +95,58 @@ public struct ChurnRiskDetected: EventPayload {
         try rules.requireIdentifier(segment, "segment")
     }
 }
+
+/// A churn-risk episode ended: the customer was active again (a click, visit, signup or purchase
+/// newer than the activity before the episode). Impressions and unsubscribes never end one.
+public struct ChurnRiskCleared: EventPayload {
+    public static let eventType = EventType.churnRiskCleared
+    public var customerId: String
+    /// The customer's segment when the episode ended.
+    public var segment: String
+    /// What the customer did.
+    public var activity: InteractionKind
+    /// In event time: the `occurredAt` of that activity.
+    public var clearedAt: Timestamp
+
+    public init(customerId: String, segment: String, activity: InteractionKind, clearedAt: Timestamp) {
+        self.customerId = customerId
+        self.segment = segment
+        self.activity = activity
+        self.clearedAt = clearedAt
+    }
+
+    public var subject: String { customerId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(customerId, "customerId")
+        try rules.requireIdentifier(segment, "segment")
+        guard [.click, .visit, .signup, .purchase].contains(activity) else {
+            throw EventRejection(.invalidData, field: "activity", "\(activity.rawValue) does not end a churn-risk episode")
+        }
+    }
+}
+
+/// The CRM moved a customer who is at churn risk to another segment: the count at risk moves with it.
+public struct ChurnRiskSegmentChanged: EventPayload {
+    public static let eventType = EventType.churnRiskSegmentChanged
+    public var customerId: String
+    public var previousSegment: String
+    public var segment: String
+    /// In event time: the `occurredAt` of the interaction that carried the new segment.
+    public var changedAt: Timestamp
+
+    public init(customerId: String, previousSegment: String, segment: String, changedAt: Timestamp) {
+        self.customerId = customerId
+        self.previousSegment = previousSegment
+        self.segment = segment
+        self.changedAt = changedAt
+    }
+
+    public var subject: String { customerId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(customerId, "customerId")
+        try rules.requireIdentifier(previousSegment, "previousSegment")
+        try rules.requireIdentifier(segment, "segment")
+    }
+}

@@ -197,6 +197,8 @@ extension DomainEvent {
         case .campaignPerformanceReported:
             return .campaignPerformanceReported(try payload(CampaignPerformanceReported.self))
         case .churnRiskDetected: return .churnRiskDetected(try payload(ChurnRiskDetected.self))
+        case .churnRiskCleared: return .churnRiskCleared(try payload(ChurnRiskCleared.self))
+        case .churnRiskSegmentChanged: return .churnRiskSegmentChanged(try payload(ChurnRiskSegmentChanged.self))
         }
     }
 }

@@ -22,6 +22,8 @@ public enum DomainEvent: Sendable, Equatable {
     case conversionAttributed(ConversionAttributed)
     case campaignPerformanceReported(CampaignPerformanceReported)
     case churnRiskDetected(ChurnRiskDetected)
+    case churnRiskCleared(ChurnRiskCleared)
+    case churnRiskSegmentChanged(ChurnRiskSegmentChanged)
 
     public var payload: any EventPayload {
         switch self {
@@ -39,6 +41,8 @@ public enum DomainEvent: Sendable, Equatable {
         case .conversionAttributed(let p): p
         case .campaignPerformanceReported(let p): p
         case .churnRiskDetected(let p): p
+        case .churnRiskCleared(let p): p
+        case .churnRiskSegmentChanged(let p): p
         }
     }
 

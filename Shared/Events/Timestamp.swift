@@ -85,6 +85,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
+    /// The calendar quarter (UTC) this instant falls in.
+    public var quarter: Quarter {
+        let (days, _) = Int64(millisecondsSinceEpoch).floorDividedWithRemainder(by: 86_400_000)
+        let (year, month, _) = CalendarDate.civil(fromDaysSinceEpoch: Int(days))
+        return Quarter(year: year, number: (month - 1) / 3 + 1)
+    }
+
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, exact to the millisecond.
     public var iso8601: String {
         let millis = Int64(millisecondsSinceEpoch)

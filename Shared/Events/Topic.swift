@@ -38,7 +38,7 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
 
     public var consumers: [Producer] {
         switch self {
-        case .marketingCampaigns: [.finance, .it]
+        case .marketingCampaigns: [.finance]
         case .budgetDecisions, .roi, .insights: [.marketing]
         case .adSpend, .attributions: [.finance]
         case .customerInteractions: [.it]
@@ -55,12 +55,46 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
 
     public static func named(_ name: String) -> Topic? { Topic(rawValue: name) }
 
+    /// The topics a service consumes, in catalog order: what it subscribes to.
+    public static func consumed(by service: Producer) -> [Topic] { allCases.filter { $0.consumers.contains(service) } }
+
+    /// The topics a service publishes to, in catalog order.
+    public static func produced(by service: Producer) -> [Topic] { allCases.filter { $0.producers.contains(service) } }
+
     /// The dead-letter topic of a service: `<service>.dead-letter`.
     public static func deadLetter(of service: Producer) -> String { "\(service.rawValue).dead-letter" }
 
     /// Every topic a deployment needs, dead-letter topics included.
     public static var allNames: [String] {
         allCases.map(\.name) + [Producer.marketing, .finance, .it].map(deadLetter(of:))
+    }
+}
+
+extension Producer {
+    /// How the README and the CLI name it.
+    public var displayName: String {
+        switch self {
+        case .marketing: "marketing"
+        case .finance: "finance"
+        case .it: "IT"
+        case .otherSystems: "other systems"
+        }
+    }
+}
+
+extension Topic {
+    /// The README's topic table, generated from the catalog (`triad topics --markdown`; a test
+    /// checks the README holds exactly this).
+    public static var markdownTable: String {
+        var lines = ["| topic | key | events | produced by | consumed by |", "|---|---|---|---|---|"]
+        for topic in allCases {
+            let events = topic.eventTypes.map { "`\($0.rawValue)`" }.joined(separator: ", ")
+            lines.append(
+                "| `\(topic.name)` | \(topic.key) | \(events) | \(topic.producers.map(\.displayName).joined(separator: ", ")) | "
+                    + "\(topic.consumers.map(\.displayName).joined(separator: ", ")) |")
+        }
+        lines.append("| `<service>.dead-letter` | original key | the original bytes, reason in headers | each service | operators |")
+        return lines.joined(separator: "\n")
     }
 }
 
@@ -80,6 +114,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case conversionAttributed = "triad.conversion.attributed"
     case campaignPerformanceReported = "triad.campaign-performance.reported"
     case churnRiskDetected = "triad.churn-risk.detected"
+    case churnRiskCleared = "triad.churn-risk.cleared"
+    case churnRiskSegmentChanged = "triad.churn-risk.segment-changed"
 
     public var topic: Topic {
         switch self {
@@ -90,7 +126,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         case .adSpendReported: .adSpend
         case .customerInteraction: .customerInteractions
         case .conversionAttributed: .attributions
-        case .campaignPerformanceReported, .churnRiskDetected: .insights
+        case .campaignPerformanceReported, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: .insights
         }
     }
 

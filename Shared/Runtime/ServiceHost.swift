@@ -7,12 +7,11 @@ import TriadKafka
 import TriadStorage
 import UnixSignals
 
-/// What makes one service different from the others; the host wires the rest.
+/// What makes one service different from the others; the host wires the rest. The topics it
+/// consumes and produces come from the catalog (`Topic.consumers`, `Topic.producers`).
 public struct ServiceDefinition: Sendable {
     public typealias Routes = @Sendable (Router<BasicRequestContext>, RouteContext) -> Void
 
-    public var consumes: [Topic]
-    public var produces: [Topic]
     /// The service's own tables, applied after the shared ones.
     public var migrations: [Migrations.Migration]
     public var handler: EventPipeline.Handler
@@ -23,11 +22,9 @@ public struct ServiceDefinition: Sendable {
     public var routes: Routes
 
     public init(
-        consumes: [Topic], produces: [Topic], migrations: [Migrations.Migration], handler: @escaping EventPipeline.Handler,
+        migrations: [Migrations.Migration], handler: @escaping EventPipeline.Handler,
         reports: PeriodicReporter.Collect? = nil, prune: Housekeeping.Prune? = nil, routes: @escaping Routes
     ) {
-        self.consumes = consumes
-        self.produces = produces
         self.migrations = migrations
         self.handler = handler
         self.reports = reports
@@ -93,7 +90,7 @@ public enum ServiceHost {
         try version.requireSupported()
 
         if config.createTopics {
-            let topics = Set(definition.consumes + definition.produces).map { ($0.name, $0.defaultPartitions) }
+            let topics = Set(Topic.consumed(by: config.service) + Topic.produced(by: config.service)).map { ($0.name, $0.defaultPartitions) }
                 + [(Topic.deadLetter(of: config.service), Int32(1))]
             try await KafkaAdmin(configuration: config.kafka).createTopics(topics.sorted { $0.0 < $1.0 })
         }
@@ -109,7 +106,7 @@ public enum ServiceHost {
             codec: codec, publisher: publisher, deadLetters: deadLetters, database: database, relay: relay,
             metrics: metrics, logger: logger, handler: definition.handler)
         let consumer = try KafkaConsumer(
-            configuration: config.consumerKafka, topics: definition.consumes.map(\.name), logger: logger,
+            configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,
             maxBatchSize: config.maxBatchSize, stagedHandler: pipeline.prepare)
 
         metrics.gauge("triad_consumer_lag", help: "Messages not yet handled, by assigned partition.") {

@@ -157,6 +157,53 @@ import TriadEvents
         #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
     }
 
+    func cleared(_ events: [DomainEvent]) -> [ChurnRiskCleared] {
+        events.compactMap { if case .churnRiskCleared(let c) = $0 { c } else { nil } }
+    }
+
+    func moved(_ events: [DomainEvent]) -> [ChurnRiskSegmentChanged] {
+        events.compactMap { if case .churnRiskSegmentChanged(let c) = $0 { c } else { nil } }
+    }
+
+    @Test mutating func activityEndsAnEpisodeAndSaysSo() throws {
+        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
+        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+        // Neither an impression nor an unsubscribe ends it.
+        #expect(cleared(try analytics.apply(interaction("u", .impression, at(days: 61), campaign: "c"), to: &store)).isEmpty)
+        let unsubscribed = try analytics.apply(interaction("u", .unsubscribe, at(days: 62)), to: &store)
+        #expect(cleared(unsubscribed).isEmpty && churn(unsubscribed).isEmpty)
+        // A click does, once.
+        let back = try analytics.apply(interaction("u", .click, at(days: 63), campaign: "c"), to: &store)
+        #expect(cleared(back) == [ChurnRiskCleared(customerId: "u", segment: "loyal", activity: .click, clearedAt: at(days: 63))])
+        #expect(cleared(try analytics.apply(interaction("u", .visit, at(days: 64)), to: &store)).isEmpty)
+        #expect(store.customer("u")?.atRisk == false)
+    }
+
+    @Test mutating func activityOlderThanTheLastOneDoesNotEndAnEpisode() throws {
+        _ = try analytics.apply(interaction("u", .visit, at(days: 10)), to: &store)
+        _ = try analytics.apply(interaction("u", .unsubscribe, at(days: 11)), to: &store)
+        #expect(cleared(try analytics.apply(interaction("u", .click, at(days: 9), campaign: "c"), to: &store)).isEmpty)
+        let back = try analytics.apply(interaction("u", .signup, at(days: 12)), to: &store)
+        #expect(cleared(back).map(\.activity) == [.signup])
+    }
+
+    @Test mutating func aFlaggedCustomerMovingSegmentIsReported() throws {
+        _ = try analytics.apply(interaction("u", .unsubscribe, at(days: 0), segment: "young"), to: &store)
+        // An impression carrying the CRM's new segment moves the customer, and does not end the episode.
+        let events = try analytics.apply(interaction("u", .impression, at(days: 1), segment: "loyal"), to: &store)
+        #expect(moved(events) == [ChurnRiskSegmentChanged(customerId: "u", previousSegment: "young", segment: "loyal", changedAt: at(days: 1))])
+        #expect(cleared(events).isEmpty)
+        // The same segment again is no change; a customer not at risk moves silently.
+        #expect(moved(try analytics.apply(interaction("u", .impression, at(days: 2), segment: "loyal"), to: &store)).isEmpty)
+        _ = try analytics.apply(interaction("v", .visit, at(days: 0), segment: "young"), to: &store)
+        #expect(moved(try analytics.apply(interaction("v", .visit, at(days: 1), segment: "loyal"), to: &store)).isEmpty)
+        // Moving and coming back in one interaction: both, the episode ending in the new segment.
+        _ = try analytics.apply(interaction("w", .unsubscribe, at(days: 0), segment: "young"), to: &store)
+        let both = try analytics.apply(interaction("w", .purchase, at(days: 3), segment: "vip", order: "o-w", revenue: 5), to: &store)
+        #expect(moved(both).map(\.segment) == ["vip"])
+        #expect(cleared(both) == [ChurnRiskCleared(customerId: "w", segment: "vip", activity: .purchase, clearedAt: at(days: 3))])
+    }
+
     @Test mutating func eachPartitionHasItsOwnEventClock() throws {
         _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
         // Time moves on another partition only: u's partition has not seen day 60 yet.

@@ -221,6 +221,34 @@ import TriadKafka
         #expect(planned?["correlationid"] as? String == "corr-search")
         #expect(decision?["correlationid"] as? String == "corr-search")
         #expect(decision?["causationid"] as? String == planned?["id"] as? String)
+
+        // Three young customers at risk come back and the CRM moves a fourth to another segment:
+        // young drops to 8, under the threshold, and its retention recommendation goes.
+        let comeback = logs.appendingPathComponent("comeback.jsonl")
+        func interaction(_ id: String, _ customer: String, _ kind: String, segment: String? = nil) -> String {
+            let extra = segment.map { #","segment":"\#($0)""# } ?? ""
+            return #"{"specversion":"1.0","id":"\#(id)","source":"/shop","type":"triad.customer.interaction","schemaversion":1,"subject":"\#(customer)","data":{"customerId":"\#(customer)","kind":"\#(kind)","occurredAt":"2026-12-20T10:00:00Z"\#(extra)}}"#
+        }
+        try [
+            interaction("back-1", "cust-u1", "visit"), interaction("back-2", "cust-u2", "click"),
+            interaction("back-3", "cust-u3", "signup"), interaction("moved-4", "cust-u4", "impression", segment: "loyal"),
+        ].joined(separator: "\n").write(to: comeback, atomically: true, encoding: .utf8)
+        try publishWithPython(brokers: brokers, topic: "customer.interactions", file: comeback)
+        let after = try await eventually("the briefing to count who is at risk now", timeout: .seconds(60)) { () -> [String: Any]? in
+            let briefing = try await marketing.get("/briefing").object
+            return briefing["churnRiskBySegment"] as? [String: Int] == ["young": 8, "loyal": 2] ? briefing : nil
+        }
+        let actionsAfter = (after["recommendations"] as? [[String: Any]] ?? []).map {
+            "\($0["action"]!):\(($0["campaignId"] ?? $0["segment"])!)"
+        }
+        #expect(actionsAfter == ["scale:c-search", "pause:c-social"])
+        let period = try #require(after["churnRiskPeriod"] as? [String: Any])
+        #expect(period["quarter"] as? String == "2026-Q4")
+        #expect(
+            period["bySegment"] as? [String: [String: Int]] == [
+                "young": ["flagged": 12, "recovered": 3], "loyal": ["flagged": 1, "recovered": 0],
+            ])
+        #expect(try await it.get("/customers/cust-u1").object["atRisk"] as? Bool == false)
     }
 
     func status(of id: String, _ marketing: HTTPJSON) async throws -> String? {

@@ -36,6 +36,8 @@ import TriadEvents
                     campaignId: "c1", impressions: 1, clicks: 2, visits: 3, signups: 4, purchases: 5, revenue: eur.money(6))),
             .churnRiskDetected(
                 ChurnRiskDetected(customerId: "u1", segment: "young", reason: .inactive, lastActivityAt: t, detectedAt: t)),
+            .churnRiskCleared(ChurnRiskCleared(customerId: "u1", segment: "young", activity: .purchase, clearedAt: t)),
+            .churnRiskSegmentChanged(ChurnRiskSegmentChanged(customerId: "u1", previousSegment: "young", segment: "loyal", changedAt: t)),
         ]
     }
 

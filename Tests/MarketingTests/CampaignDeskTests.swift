@@ -165,6 +165,60 @@ import TriadEvents
         #expect(actions(briefing) == ["retention-campaign:young"])
     }
 
+    func detected(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {
+        .churnRiskDetected(
+            ChurnRiskDetected(customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil, detectedAt: Timestamp(iso8601: time)!))
+    }
+
+    func cleared(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {
+        .churnRiskCleared(ChurnRiskCleared(customerId: customer, segment: segment, activity: .visit, clearedAt: Timestamp(iso8601: time)!))
+    }
+
+    func moved(_ customer: String, from: String, to: String, _ time: String) -> DomainEvent {
+        .churnRiskSegmentChanged(
+            ChurnRiskSegmentChanged(customerId: customer, previousSegment: from, segment: to, changedAt: Timestamp(iso8601: time)!))
+    }
+
+    @Test mutating func theBriefingCountsWhoIsAtRiskNow() throws {
+        for index in 0..<11 { _ = try desk.apply(detected("y\(index)", "young", "2026-11-0\(index % 9 + 1)T08:00:00Z"), to: &store) }
+        _ = try desk.apply(detected("o1", "old", "2026-11-01T08:00:00Z"), to: &store)
+        var briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.churnRiskBySegment == ["young": 11, "old": 1])
+        #expect(actions(briefing) == ["retention-campaign:young"])
+
+        // Two come back; one moves to another segment: young drops below the threshold of 10.
+        _ = try desk.apply(cleared("y0", "young", "2026-12-20T10:00:00Z"), to: &store)
+        _ = try desk.apply(cleared("y1", "young", "2026-12-20T10:00:00Z"), to: &store)
+        _ = try desk.apply(moved("y2", from: "young", to: "old", "2026-12-20T10:00:00Z"), to: &store)
+        briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.churnRiskBySegment == ["young": 8, "old": 2])
+        #expect(actions(briefing).isEmpty)
+        #expect(briefing.churnRiskPeriod?.quarter == Quarter("2026-Q4"))
+        #expect(briefing.churnRiskPeriod?.bySegment == ["young": ChurnFlow(flagged: 11, recovered: 2), "old": ChurnFlow(flagged: 1)])
+
+        // Replays change nothing: a cleared episode is not cleared twice, an open one not flagged twice.
+        _ = try desk.apply(cleared("y0", "young", "2026-12-20T10:00:00Z"), to: &store)
+        _ = try desk.apply(detected("y3", "young", "2026-11-04T08:00:00Z"), to: &store)
+        _ = try desk.apply(moved("y2", from: "young", to: "old", "2026-12-20T10:00:00Z"), to: &store)
+        #expect(try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR") == briefing)
+
+        // A moved customer who comes back leaves the segment it moved to; a new episode counts again.
+        _ = try desk.apply(cleared("y2", "old", "2027-01-05T10:00:00Z"), to: &store)
+        _ = try desk.apply(detected("y0", "young", "2027-01-06T10:00:00Z"), to: &store)
+        briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.churnRiskBySegment == ["young": 9, "old": 1])
+        #expect(briefing.churnRiskPeriod?.quarter == Quarter("2027-Q1"))
+        #expect(briefing.churnRiskPeriod?.bySegment == ["old": ChurnFlow(recovered: 1), "young": ChurnFlow(flagged: 1)])
+    }
+
+    @Test mutating func episodesMarketingNeverSawFlaggedChangeNothing() throws {
+        _ = try desk.apply(cleared("ghost", "young", "2026-12-20T10:00:00Z"), to: &store)
+        _ = try desk.apply(moved("ghost", from: "young", to: "old", "2026-12-20T10:00:00Z"), to: &store)
+        let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.churnRiskBySegment.isEmpty)
+        #expect(briefing.churnRiskPeriod == nil)
+    }
+
     @Test mutating func totalsAddUpEveryCampaign() throws {
         try live("a", budget: 1_000_000, target: 0, spend: 300_000, revenue: 900_000, conversions: 2)
         try live("b", budget: 2_000_000, target: 0, spend: 1_200_000, revenue: 450_001, conversions: 1)

@@ -11,7 +11,14 @@ struct Topics: AsyncParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every topic with its key, producers, consumers and event types.")
 
+        @Flag(help: "Print the README's Markdown table instead.")
+        var markdown = false
+
         func run() {
+            if markdown {
+                print(Topic.markdownTable)
+                return
+            }
             for topic in Topic.allCases {
                 print(topic.name)
                 print("  key:       \(topic.key)")

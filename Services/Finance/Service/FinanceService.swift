@@ -21,8 +21,6 @@ enum FinanceService {
 
     static func definition(ledger: FinanceLedger) -> ServiceDefinition {
         ServiceDefinition(
-            consumes: [.marketingCampaigns, .adSpend, .attributions],
-            produces: [.budgetDecisions, .roi],
             migrations: FinanceTables.migrations,
             handler: { events, session in try FinanceTables.apply(events, ledger: ledger, in: session) },
             reports: { session in try FinanceTables.roiReports(ledger: ledger, in: session) },

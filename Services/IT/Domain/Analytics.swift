@@ -53,7 +53,16 @@ public struct Analytics: Sendable {
         var customer = state.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
         var events: [DomainEvent] = []
         customer.partition = partition
-        if let segment = interaction.segment { customer.segment = segment }
+        if let segment = interaction.segment, segment != customer.segment {
+            if customer.atRisk {  // marketing's count at risk moves with the customer
+                events.append(
+                    .churnRiskSegmentChanged(
+                        ChurnRiskSegmentChanged(
+                            customerId: customer.customerId, previousSegment: customer.segment, segment: segment,
+                            changedAt: interaction.occurredAt)))
+            }
+            customer.segment = segment
+        }
         state.advanceClock(of: partition, to: interaction.occurredAt)
 
         switch interaction.kind {
@@ -62,7 +71,14 @@ public struct Analytics: Sendable {
         case .click, .visit, .signup, .purchase:
             if customer.lastActivityAt.map({ interaction.occurredAt > $0 }) ?? true {
                 customer.lastActivityAt = interaction.occurredAt
-                customer.atRisk = false  // active again: a new episode may begin
+                if customer.atRisk {  // active again: the episode ends, a new one may begin
+                    customer.atRisk = false
+                    events.append(
+                        .churnRiskCleared(
+                            ChurnRiskCleared(
+                                customerId: customer.customerId, segment: customer.segment, activity: interaction.kind,
+                                clearedAt: interaction.occurredAt)))
+                }
             }
         }
 

@@ -24,8 +24,6 @@ enum ITService {
 
     static func definition(analytics: Analytics) -> ServiceDefinition {
         ServiceDefinition(
-            consumes: [.customerInteractions],
-            produces: [.attributions, .insights],
             migrations: AnalyticsTables.migrations,
             handler: { events, session in try AnalyticsTables.apply(events, analytics: analytics, in: session) },
             reports: { session in try AnalyticsTables.performanceReports(analytics: analytics, in: session) },

@@ -70,8 +70,17 @@ public struct Briefing: Sendable, Equatable, Codable {
     public let currency: String
     public let campaigns: [CampaignLine]
     public let totals: Totals
+    /// Customers at churn risk now, by their current segment: an episode that ended no longer counts.
     public let churnRiskBySegment: [String: Int64]
+    /// Episodes flagged and recovered in the reporting period, by segment.
+    public let churnRiskPeriod: ChurnRiskPeriod?
     public let recommendations: [Recommendation]
+
+    /// The reporting period is the newest quarter (of event time) in which an episode began or ended.
+    public struct ChurnRiskPeriod: Sendable, Equatable, Codable {
+        public let quarter: Quarter
+        public let bySegment: [String: ChurnFlow]
+    }
 }
 
 extension Briefing {
@@ -79,14 +88,15 @@ extension Briefing {
     public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) throws(BriefingError) -> Briefing {
         try make(
             campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance,
-            churnRiskBySegment: state.churnRiskBySegment(), policy: policy, currency: currency)
+            churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows, policy: policy, currency: currency)
     }
 
     /// Builds the briefing from the campaigns, the latest reports about them and the churn-risk
     /// counts. Comparisons are exact integer arithmetic.
     public static func make(
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
-        churnRiskBySegment churn: [String: Int64], policy: BriefingPolicy, currency: String
+        churnRiskBySegment churn: [String: Int64], churnFlows: [ChurnFlowKey: ChurnFlow] = [:], policy: BriefingPolicy,
+        currency: String
     ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
         var lines: [CampaignLine] = []
@@ -138,6 +148,7 @@ extension Briefing {
             }
         }
 
+        // Customers at risk now: the recommendation goes once enough of them are active again.
         for (segment, count) in churn.sorted(by: { $0.key < $1.key }) where count >= policy.retentionThreshold {
             recommendations.append(
                 Recommendation(
@@ -155,7 +166,15 @@ extension Briefing {
                 spend: Money(amountMinor: spendSum, currency: currency),
                 revenue: Money(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
                 roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
-            churnRiskBySegment: churn, recommendations: recommendations)
+            churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
+            recommendations: recommendations)
+    }
+
+    private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {
+        guard let quarter = flows.keys.map(\.quarter).max() else { return nil }
+        var bySegment: [String: ChurnFlow] = [:]
+        for (key, flow) in flows where key.quarter == quarter { bySegment[key.segment] = flow }
+        return ChurnRiskPeriod(quarter: quarter, bySegment: bySegment)
     }
 }
 

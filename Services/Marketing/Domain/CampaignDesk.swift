@@ -83,7 +83,13 @@ public struct CampaignDesk: Sendable {
             store.save(performance)
             return []
         case .churnRiskDetected(let risk):
-            _ = store.recordChurnRisk(customerId: risk.customerId, segment: risk.segment)
+            _ = store.flagChurnRisk(customerId: risk.customerId, segment: risk.segment, at: risk.detectedAt)
+            return []
+        case .churnRiskCleared(let cleared):
+            _ = store.clearChurnRisk(customerId: cleared.customerId, at: cleared.clearedAt)
+            return []
+        case .churnRiskSegmentChanged(let changed):
+            _ = store.moveChurnRisk(customerId: changed.customerId, to: changed.segment)
             return []
         default:
             return []

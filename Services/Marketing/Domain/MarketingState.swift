@@ -7,17 +7,20 @@ public struct MarketingState: Sendable {
     private var campaigns: [String: Campaign] = [:]
     private var rois: [String: RoiReported] = [:]
     private var performances: [String: CampaignPerformanceReported] = [:]
-    private var churn: [String: String] = [:]
+    private var churn: [String: ChurnRecord] = [:]
 
     public private(set) var changedCampaigns: Set<String> = []
     public private(set) var changedRois: Set<String> = []
     public private(set) var changedPerformances: Set<String> = []
-    public private(set) var newChurnRisks: [(customerId: String, segment: String)] = []
+    public private(set) var changedChurnRisks: Set<String> = []
+    /// Episodes flagged and recovered by this state's events, by quarter and segment (increments
+    /// over what the tables hold; everything, for a state that started empty).
+    public private(set) var churnFlows: [ChurnFlowKey: ChurnFlow] = [:]
 
     public init() {}
 
-    /// A starting point: the campaigns it can touch and the customers already counted at churn risk.
-    public init(campaigns: [Campaign], churnRisks: [String: String] = [:]) {
+    /// A starting point: the campaigns it can touch and what marketing knows of the customers it can touch.
+    public init(campaigns: [Campaign], churnRisks: [String: ChurnRecord] = [:]) {
         for campaign in campaigns { self.campaigns[campaign.id] = campaign }
         churn = churnRisks
     }
@@ -55,15 +58,81 @@ public struct MarketingState: Sendable {
         changedPerformances.sorted().compactMap { performances[$0] }
     }
 
-    /// Records a customer at churn risk; false when already counted.
-    mutating func recordChurnRisk(customerId: String, segment: String) -> Bool {
-        guard churn[customerId] == nil else { return false }
-        churn[customerId] = segment
-        newChurnRisks.append((customerId, segment))
+    // MARK: Churn risk
+
+    public func churnRisk(_ customerId: String) -> ChurnRecord? { churn[customerId] }
+
+    public func changedChurnRecords() -> [(customerId: String, record: ChurnRecord)] {
+        changedChurnRisks.sorted().compactMap { id in churn[id].map { (id, $0) } }
+    }
+
+    private mutating func save(_ record: ChurnRecord, of customerId: String) {
+        churn[customerId] = record
+        changedChurnRisks.insert(customerId)
+    }
+
+    /// A new episode: the customer counts at risk in `segment`; false while an episode is open.
+    mutating func flagChurnRisk(customerId: String, segment: String, at time: Timestamp) -> Bool {
+        guard churn[customerId]?.atRisk != true else { return false }
+        save(ChurnRecord(segment: segment, atRisk: true), of: customerId)
+        churnFlows[ChurnFlowKey(quarter: time.quarter, segment: segment), default: ChurnFlow()].flagged += 1
         return true
     }
 
+    /// The episode ended: the customer no longer counts; false when none was open.
+    mutating func clearChurnRisk(customerId: String, at time: Timestamp) -> Bool {
+        guard var record = churn[customerId], record.atRisk else { return false }
+        record.atRisk = false
+        save(record, of: customerId)
+        churnFlows[ChurnFlowKey(quarter: time.quarter, segment: record.segment), default: ChurnFlow()].recovered += 1
+        return true
+    }
+
+    /// The customer moved to `segment`: while at risk it counts there now; false when unknown or unchanged.
+    mutating func moveChurnRisk(customerId: String, to segment: String) -> Bool {
+        guard var record = churn[customerId], record.segment != segment else { return false }
+        record.segment = segment
+        save(record, of: customerId)
+        return true
+    }
+
+    /// Customers at churn risk now, by their current segment.
     public func churnRiskBySegment() -> [String: Int64] {
-        churn.values.reduce(into: [:]) { counts, segment in counts[segment, default: 0] += 1 }
+        churn.values.filter(\.atRisk).reduce(into: [:]) { counts, record in counts[record.segment, default: 0] += 1 }
+    }
+}
+
+/// What marketing knows of a customer IT flagged at churn risk: the segment it counts in, and
+/// whether its episode is still open.
+public struct ChurnRecord: Sendable, Equatable {
+    public var segment: String
+    public var atRisk: Bool
+
+    public init(segment: String, atRisk: Bool) {
+        self.segment = segment
+        self.atRisk = atRisk
+    }
+}
+
+/// A reporting period (a quarter of event time) and a segment.
+public struct ChurnFlowKey: Hashable, Sendable {
+    public let quarter: Quarter
+    public let segment: String
+
+    public init(quarter: Quarter, segment: String) {
+        self.quarter = quarter
+        self.segment = segment
+    }
+}
+
+/// Episodes that began (flagged) and ended (recovered) in a period: recovered ones are counted in
+/// the segment the customer had when the episode ended.
+public struct ChurnFlow: Sendable, Equatable, Codable {
+    public var flagged: Int64 = 0
+    public var recovered: Int64 = 0
+
+    public init(flagged: Int64 = 0, recovered: Int64 = 0) {
+        self.flagged = flagged
+        self.recovered = recovered
     }
 }

@@ -18,8 +18,6 @@ enum MarketingService {
     static func definition(briefing: BriefingPolicy) -> ServiceDefinition {
         let desk = CampaignDesk()
         return ServiceDefinition(
-            consumes: [.budgetDecisions, .roi, .insights],
-            produces: [.marketingCampaigns],
             migrations: MarketingTables.migrations,
             handler: { events, session in try MarketingTables.apply(events, desk: desk, in: session) },
             routes: { router, routeContext in

@@ -7,7 +7,9 @@ import TriadStorage
 ///
 /// - `mkt_campaigns`: one row per campaign and its state.
 /// - `mkt_roi`, `mkt_performance`: the latest report from finance and from IT, by campaign.
-/// - `mkt_churn_risk`: customers counted at churn risk, with their segment (the briefing groups them).
+/// - `mkt_churn_risk`: customers IT flagged at churn risk, with their current segment and whether
+///   the episode is still open (the briefing counts the open ones by segment).
+/// - `mkt_churn_flow`: episodes flagged and recovered per quarter and segment, written as increments.
 enum MarketingTables {
     static let migrations: [Migrations.Migration] = [
         Migrations.Migration(version: 300) { _ in
@@ -17,7 +19,14 @@ enum MarketingTables {
                 "CREATE TABLE mkt_performance (campaign_id TEXT PRIMARY KEY, impressions BIGINT NOT NULL, clicks BIGINT NOT NULL, visits BIGINT NOT NULL, signups BIGINT NOT NULL, purchases BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, currency TEXT NOT NULL)",
                 "CREATE TABLE mkt_churn_risk (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL)",
             ]
-        }
+        },
+        // Episodes end (churn risk cleared): rows counted before were all open.
+        Migrations.Migration(version: 301) { _ in
+            [
+                "ALTER TABLE mkt_churn_risk ADD COLUMN at_risk BIGINT NOT NULL DEFAULT 1",
+                "CREATE TABLE mkt_churn_flow (quarter TEXT NOT NULL, segment TEXT NOT NULL, flagged BIGINT NOT NULL, recovered BIGINT NOT NULL, PRIMARY KEY (quarter, segment))",
+            ]
+        },
     ]
 
     private static let campaignColumns =
@@ -34,7 +43,7 @@ enum MarketingTables {
         for event in events {
             switch event.event {
             case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.insert(event.event.payload.subject)
-            case .churnRiskDetected(let risk): customers.insert(risk.customerId)
+            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.insert(event.event.payload.subject)
             default: break
             }
         }
@@ -73,10 +82,15 @@ enum MarketingTables {
         return try session.query("SELECT \(campaignColumns) FROM mkt_campaigns WHERE campaign_id {keys}\(lock)", keys: ids)
     }
 
-    private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [String: String] {
-        var found: [String: String] = [:]
-        for row in try session.query("SELECT customer_id, segment FROM mkt_churn_risk WHERE customer_id {keys}", keys: customers) {
-            if let id = row[0].text, let segment = row[1].text { found[id] = segment }
+    /// On PostgreSQL locked until the transaction ends (a customer's events are on one partition,
+    /// but a rebalance may hand it over mid-batch).
+    private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [String: ChurnRecord] {
+        let lock = session.dialect == .postgres ? " ORDER BY customer_id FOR UPDATE" : ""
+        var found: [String: ChurnRecord] = [:]
+        for row in try session.query(
+            "SELECT customer_id, segment, at_risk FROM mkt_churn_risk WHERE customer_id {keys}\(lock)", keys: customers)
+        {
+            if let id = row[0].text, let segment = row[1].text { found[id] = ChurnRecord(segment: segment, atRisk: row[2].integer != 0) }
         }
         return found
     }
@@ -117,8 +131,18 @@ enum MarketingTables {
             "ON CONFLICT (campaign_id) DO UPDATE SET "
                 + (performanceColumns + ["currency"]).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
         try session.insert(
-            into: "mkt_churn_risk", [.text("customer_id"), .text("segment")],
-            rows: state.newChurnRisks.map { [.text($0.customerId), .text($0.segment)] }, "ON CONFLICT (customer_id) DO NOTHING")
+            into: "mkt_churn_risk", [.text("customer_id"), .text("segment"), .integer("at_risk")],
+            rows: state.changedChurnRecords().map { [.text($0.customerId), .text($0.record.segment), .integer($0.record.atRisk ? 1 : 0)] },
+            "ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, at_risk = excluded.at_risk")
+        try session.insert(
+            into: "mkt_churn_flow", [.text("quarter"), .text("segment"), .integer("flagged"), .integer("recovered")],
+            rows: state.churnFlows.sorted { ($0.key.quarter, $0.key.segment) < ($1.key.quarter, $1.key.segment) }.map { key, flow in
+                [.text(key.quarter.description), .text(key.segment), .integer(flow.flagged), .integer(flow.recovered)]
+            },
+            """
+            ON CONFLICT (quarter, segment) DO UPDATE SET flagged = mkt_churn_flow.flagged + excluded.flagged,
+            recovered = mkt_churn_flow.recovered + excluded.recovered
+            """)
     }
 
     // MARK: Reads
@@ -146,12 +170,20 @@ enum MarketingTables {
                 revenue: Money(amountMinor: row[6].integer ?? 0, currency: currency))
         }
         var churn: [String: Int64] = [:]
-        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk GROUP BY segment") {
+        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk WHERE at_risk = 1 GROUP BY segment") {
             if let segment = row[0].text { churn[segment] = row[1].integer ?? 0 }
+        }
+        // Quarters are written with four year digits, so the newest sorts last.
+        var flows: [ChurnFlowKey: ChurnFlow] = [:]
+        for row in try session.query(
+            "SELECT quarter, segment, flagged, recovered FROM mkt_churn_flow WHERE quarter = (SELECT MAX(quarter) FROM mkt_churn_flow)")
+        {
+            guard let quarter = row[0].text.flatMap(Quarter.init), let segment = row[1].text else { continue }
+            flows[ChurnFlowKey(quarter: quarter, segment: segment)] = ChurnFlow(flagged: row[2].integer ?? 0, recovered: row[3].integer ?? 0)
         }
         return try Briefing.make(
             campaigns: try allCampaigns(in: session), roi: { rois[$0] }, performance: { performances[$0] },
-            churnRiskBySegment: churn, policy: policy, currency: currency)
+            churnRiskBySegment: churn, churnFlows: flows, policy: policy, currency: currency)
     }
 
     // MARK: Rows
