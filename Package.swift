@@ -108,7 +108,7 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EventsTests", dependencies: ["TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventsTests", dependencies: ["TriadEvents", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
@@ -118,6 +118,10 @@ let package = Package(
             name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RuntimeTests",
+            dependencies: ["TriadRuntime", "TriadEvents", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")
         + serviceTargets(domain: "Finance", executable: "finance-service", folder: "Finance")

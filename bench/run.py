@@ -49,6 +49,11 @@ def free_port():
         return s.getsockname()[1]
 
 
+def port_open(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def wait_for(what, condition, timeout=120, every=0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -404,6 +409,7 @@ def main():
             proxy_port = free_port()
             proxy = subprocess.Popen([PYTHON, os.path.join(ROOT, "bench", "delay_proxy.py"), str(proxy_port), "5432", "1"],
                                      stdout=open(os.path.join(logs, "proxy.log"), "w"), stderr=subprocess.STDOUT)
+            wait_for("the delay proxy", lambda: port_open(proxy_port), timeout=30)
             try:
                 one = None
                 for instances in (1, 2, 3):

@@ -88,6 +88,13 @@ public struct EventCodec: Sendable {
             event = try structured.payload.get()
             binary = false
         }
+        // What a caused event carries again (its id and source in causation and correlation ids)
+        // follows the identifier rule, so what goes out always fits.
+        let attribute = binary ? "header ce_" : ""
+        try rules.requireIdentifier(envelope.id, attribute + "id")
+        try rules.requireIdentifier(envelope.source, attribute + "source")
+        if let correlationId = envelope.correlationId { try rules.requireIdentifier(correlationId, attribute + "correlationid") }
+        if let causationId = envelope.causationId { try rules.requireIdentifier(causationId, attribute + "causationid") }
         if let subject = envelope.subject, subject != event.payload.subject {
             throw EventRejection(
                 .invalidData, field: "subject",
@@ -108,7 +115,7 @@ public struct EventCodec: Sendable {
         } catch let rejection as EventRejection {
             throw rejection
         } catch {
-            throw EventRejection(decodingError: error, prefix: nil)
+            throw EventRejection.misfitNumber(in: Array(data)) ?? EventRejection(decodingError: error, prefix: nil)
         }
     }
 
@@ -150,6 +157,7 @@ private struct StructuredMessage: Decodable {
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
             throw EventRejection(.malformedEvent, "value must be a JSON object (a structured-mode CloudEvent)")
         } catch {
+            if let misfit = EventRejection.misfitNumber(in: value) { throw misfit }
             throw EventRejection(.malformedEvent, "value is not valid JSON: \(Attributes.summary(of: error))")
         }
     }
@@ -347,6 +355,34 @@ extension EventRejection {
             self.init(.malformedEvent, "value is not valid JSON: \(error)")
         }
         if let prefix { self = self.prefixed(prefix) }
+    }
+
+    /// Foundation's decoder reports a number that does not fit an integer field (a fraction, past
+    /// 64 bits) as invalid JSON as a whole, without a path. Every number in the catalog and the HTTP
+    /// bodies is a whole number, so the first number in `bytes` that is not one that fits 64 bits
+    /// (keys in order) is the field to name; nil when there is none, or the bytes are not JSON.
+    public static func misfitNumber(in bytes: [UInt8]) -> EventRejection? {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        func find(_ value: Any, _ path: String) -> EventRejection? {
+            switch value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if let found = find(object[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
+                }
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = find(element, "\(path)[\(index)]") { return found }
+                }
+            case let number as NSNumber where (value as? Int64) == nil:
+                let rule = "must be a whole number between \(Int64.min) and \(Int64.max), got \(number)"
+                return path.isEmpty
+                    ? EventRejection(.invalidData, "value \(rule)") : EventRejection(.invalidData, field: path, rule)
+            default:
+                break
+            }
+            return nil
+        }
+        return find(root, "")
     }
 
     func prefixed(_ prefix: String?) -> EventRejection {

@@ -124,13 +124,20 @@ public struct HTTPRefusal: Error {
     public init(_ response: Response) { self.response = response }
 }
 
-/// Decodes a JSON request body into `T`, naming the field that is wrong.
-public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(HTTPRefusal) -> T {
+/// Decodes a JSON request body into `T`, naming the field that is wrong (or the body as a whole).
+public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(EventRejection) -> T {
     do {
         return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {
-        let rejection = EventRejection(decodingError: error, prefix: nil)
-        throw HTTPRefusal(
-            JSONResponse.error(.badRequest, field: rejection.field, reason: rejection.reason, code: "invalid-request"))
+        throw EventRejection.misfitNumber(in: bytes) ?? EventRejection(decodingError: error, prefix: nil)
+    }
+}
+
+/// `decodeRequestBody`, refused with 400.
+public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(HTTPRefusal) -> T {
+    do {
+        return try decodeRequestBody(type, from: bytes)
+    } catch {
+        throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: "invalid-request"))
     }
 }

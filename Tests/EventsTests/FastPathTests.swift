@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import TriadEvents
 
@@ -63,18 +64,9 @@ import Testing
     }
 
     @Test func randomMutationsDecodeTheSameBothWays() {
-        var random = SplitMix(seed: 20_261_130)
-        let alphabet = Array(#"{}[]:,"\ 0123456789.-eE+nultrfasc"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+        var random = SeededRandom(seed: 20_261_130)
         for _ in 0..<100_000 {
-            var bytes = Array([Self.interaction, Self.spend, Self.conversion][random.next(3)].utf8)
-            for _ in 0..<(1 + random.next(3)) {
-                let at = random.next(bytes.count)
-                switch random.next(3) {
-                case 0: bytes[at] = alphabet[random.next(alphabet.count)]
-                case 1: bytes.insert(alphabet[random.next(alphabet.count)], at: at)
-                default: bytes.remove(at: at)
-                }
-            }
+            let bytes = random.mutate(Array([Self.interaction, Self.spend, Self.conversion][random.next(3)].utf8))
             let result = outcome(fast, bytes, topic: nil)
             let same = result == outcome(slow, bytes, topic: nil)
             #expect(same, "\(String(decoding: bytes, as: UTF8.self))")
@@ -86,18 +78,5 @@ import Testing
             }
             if !same { return }
         }
-    }
-}
-
-/// A small deterministic generator, so a failing case can be repeated.
-struct SplitMix {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return Int((z ^ (z >> 31)) % UInt64(bound))
     }
 }

@@ -28,6 +28,36 @@ import TriadEvents
         #expect(throws: Never.self) { try rules.requireIdentifier("c 2/é?%", "id") }
     }
 
+    /// The attributes a caused event carries again follow the identifier rule, in both modes.
+    @Test func envelopeIdentifiersFollowTheRule() throws {
+        func structured(id: String = "e-1", source: String = "/shop", extra: String = "") -> [UInt8] {
+            Array(
+                #"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"triad.ad-spend.reported","schemaversion":1\#(extra),"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
+                    .utf8)
+        }
+        func field(_ value: [UInt8], headers: [(String, [UInt8])] = []) -> String? {
+            do {
+                _ = try codec.decode(value: value, headers: headers, topic: "ads.spend")
+                return nil
+            } catch {
+                #expect(error.code == .invalidData)
+                return error.field
+            }
+        }
+        let longest = String(repeating: "i", count: 200)
+        #expect(throws: Never.self) { try codec.decode(value: structured(id: longest), headers: [], topic: "ads.spend") }
+        #expect(field(structured(id: longest + "i")) == "id")
+        #expect(field(structured(id: "e\\u0000x")) == "id")
+        #expect(field(structured(source: "/s\\u001b")) == "source")
+        #expect(field(structured(extra: #","correlationid":"\#(longest)x""#)) == "correlationid")
+        #expect(field(structured(extra: #","causationid":"a\nb""#)) == "causationid")
+        let binary: [(String, [UInt8])] = [
+            ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array((longest + "i").utf8)), ("ce_source", Array("/shop".utf8)),
+            ("ce_type", Array("triad.ad-spend.reported".utf8)), ("ce_schemaversion", Array("1".utf8)),
+        ]
+        #expect(field(Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8), headers: binary) == "header ce_id")
+    }
+
     @Test func oneAmountHasAnUpperBound() {
         let rules = ValidationRules(currency: .euro)
         #expect(throws: Never.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor), "amount") }

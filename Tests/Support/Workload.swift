@@ -157,18 +157,3 @@ public struct Workload: Sendable {
         #"{"id":"\#(campaign)","name":"\#(campaign)","channel":"search","segment":"s0","requestedBudget":{"amountMinor":\#(budgets[campaign]!),"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":1500}"#
     }
 }
-
-/// A small deterministic generator (SplitMix64), so a failing run can be repeated exactly.
-struct SeededRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(bound))
-    }
-}

@@ -45,28 +45,13 @@ struct CampaignRoutes: Sendable {
         }
     }
 
-    /// The body of `POST /campaigns`. `id` is optional: one is generated when absent.
-    struct PlanRequest: Decodable {
-        let id: String?
-        let name: String
-        let channel: Channel
-        let segment: String
-        let requestedBudget: Money
-        let startDate: CalendarDate
-        let endDate: CalendarDate
-        let targetRoiBps: Int64
-    }
-
     private func plan(_ request: Request) async throws(HTTPRefusal) -> Response {
-        let body = try decodeJSON(PlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
-        let planned = CampaignPlanned(
-            campaignId: body.id ?? UUID().uuidString.lowercased(), name: body.name, channel: body.channel,
-            segment: body.segment, requestedBudget: body.requestedBudget, startDate: body.startDate,
-            endDate: body.endDate, targetRoiBps: body.targetRoiBps)
+        let body = try decodeJSON(CampaignPlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
+        let planned: CampaignPlanned
         do throws(EventRejection) {
-            try planned.validate(context.codec.rules)
+            planned = try body.planned(defaultId: UUID().uuidString.lowercased(), rules: context.codec.rules)
         } catch {
-            throw HTTPRefusal(JSONResponse.rejection(error))
+            throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: error.code.rawValue))
         }
         let desk = self.desk
         let campaign = try await write(request, campaignId: planned.campaignId) { state throws(CampaignError) in
@@ -89,8 +74,14 @@ struct CampaignRoutes: Sendable {
         _ request: Request, campaignId: String,
         _ body: @escaping @Sendable (inout MarketingState) throws(CampaignError) -> (Campaign, [DomainEvent])
     ) async throws(HTTPRefusal) -> Campaign {
+        let cause = request.cause
+        do throws(EventRejection) {
+            try context.codec.rules.requireIdentifier(cause.correlationId, "X-Correlation-ID")
+        } catch {
+            throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: error.code.rawValue))
+        }
         do {
-            return try await context.write(cause: request.cause) { session in
+            return try await context.write(cause: cause) { session in
                 let existing = try MarketingTables.campaigns([campaignId], locking: true, in: session)
                 var state = MarketingState(campaigns: existing)
                 let (campaign, events) = try body(&state)
