@@ -43,6 +43,9 @@ public struct RuntimeConfig: Sendable {
     public let maxRequestBytes: Int
     /// Kafka values larger than this are dead-lettered unread.
     public let maxEventBytes: Int
+    /// The largest message the brokers take (their `message.max.bytes`): the producer refuses a
+    /// larger one itself, and the outbox relay sets it aside in `outbox_failed`.
+    public let messageMaxBytes: Int
     /// The whole graceful shutdown's deadline; a second SIGTERM ends the process at once.
     public let shutdownTimeoutMilliseconds: Int64
 
@@ -69,6 +72,10 @@ public struct RuntimeConfig: Sendable {
         }
         maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
         maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES", default: 1_048_576, in: 1024...67_108_864))
+        // Room for a dead letter by default: the largest event accepted plus its dead-letter headers.
+        messageMaxBytes = Int(
+            try environment.integer(
+                "TRIAD_KAFKA_MESSAGE_MAX_BYTES", default: Int64(max(1_000_000, maxEventBytes + 65_536)), in: 1000...1_000_000_000))
         shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
         var security: [String: String] = [:]
         let securityVariables = [
@@ -108,10 +115,9 @@ public struct RuntimeConfig: Sendable {
     public var producerKafka: KafkaConfiguration {
         // Deliveries give up well before the consumer's max.poll.interval.ms (300 s): a handler
         // waiting on them must not get its member thrown out of the group.
-        // Room for a dead letter: the largest event accepted plus its dead-letter headers.
         kafka.with([
             "client.id": "triad-\(service.rawValue)-producer", "linger.ms": "5", "message.timeout.ms": "60000",
-            "message.max.bytes": String(max(1_000_000, maxEventBytes + 65_536)),
+            "message.max.bytes": String(messageMaxBytes),
         ])
     }
 

@@ -176,6 +176,48 @@ import TriadKafka
     }
 }
 
+/// A message the broker will not take (over its `message.max.bytes`) is set aside in
+/// `outbox_failed`, logged and counted, and the rows behind it are published. Tansu, the local
+/// broker, does not enforce a size limit, so IT's producer is given the limit a broker would have.
+@Suite(.serialized) struct RefusedMessageTests {
+    @Test func aRowTheBrokerRefusesIsSetAsideAndTheRestFlows() async throws {
+        let harness = try await Harness.start(
+            "refused", workload: Workload(size: 2_000, prefix: "refused"), environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "1500"]])
+        do {
+            try await harness.planAndLaunchCampaigns()
+            try await harness.publish(0..<1_000)
+            // Valid, but its attribution carries the long ids three times over: about 2 KB.
+            let long = { (prefix: String) in prefix + String(repeating: "x", count: 200 - prefix.count) }
+            let purchase = #"{"specversion":"1.0","id":"\#(long("id-"))","source":"\#(long("/src-"))","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"\#(long("cust-"))","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","campaignId":"\#(long("camp-"))","orderId":"\#(long("order-"))","revenue":{"amountMinor":500,"currency":"EUR"}}}"#
+            try await harness.publish(raw: [OutgoingMessage(topic: "customer.interactions", key: Array(long("cust-").utf8), value: Array(purchase.utf8))])
+            try await harness.publish(1_000..<2_000)
+            try await harness.waitForExactState()
+            _ = try await harness.checkEmittedEvents()
+            let it = harness.services.http(.it)
+            let metrics = try await eventually("the refused row to be set aside", timeout: .seconds(30)) { () -> String? in
+                let text = try await it.get("/metrics").text
+                return text.contains("triad_outbox_failed_total{topic=\"it.attributions\"} 1") && text.contains("triad_outbox_backlog 0")
+                    ? text : nil
+            }
+            #expect(metrics.contains("triad_outbox_failed_total{topic=\"it.attributions\"} 1"))
+            let process = try #require(harness.services.processes[.it])
+            #expect(process.isRunning)
+            #expect(process.output.contains("set aside in outbox_failed"))
+            // The attribution never reached finance; IT counted the purchase.
+            let counters = try await it.get("/campaigns/\(long("camp-"))/performance").object
+            #expect(counters["purchases"] as? Int == 1)
+            #expect(try await harness.events(on: "it.attributions").values.allSatisfy {
+                ($0["data"] as? [String: Any])?["campaignId"] as? String != long("camp-")
+            })
+        } catch {
+            harness.dumpLogs()
+            _ = await harness.stop()
+            throw error
+        }
+        _ = await harness.stop()
+    }
+}
+
 /// A second IT instance (both on one PostgreSQL database) joins the group mid-stream, then the first
 /// is stopped: every event still counts exactly once.
 @Suite(.serialized) struct RebalanceUnderLoadTests {
