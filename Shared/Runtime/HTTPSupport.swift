@@ -133,11 +133,14 @@ public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8])
     }
 }
 
-/// `decodeRequestBody`, refused with 400.
+/// `decodeRequestBody`, refused with 400: a field that breaks a rule has the code a dead letter
+/// would have (`invalid-data`); a body that cannot be read as a whole is an `invalid-request`.
 public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(HTTPRefusal) -> T {
     do {
         return try decodeRequestBody(type, from: bytes)
     } catch {
-        throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: "invalid-request"))
+        throw HTTPRefusal(
+            JSONResponse.error(
+                .badRequest, field: error.field, reason: error.reason, code: error.field == nil ? "invalid-request" : error.code.rawValue))
     }
 }
