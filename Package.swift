@@ -96,7 +96,7 @@ let package = Package(
         .executableTarget(
             name: "triad",
             dependencies: [
-                "TriadEvents", "TriadKafka", logging, lifecycle,
+                "TriadEvents", "TriadKafka", "Marketing", logging, lifecycle, unixSignals,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/triad",

@@ -94,35 +94,9 @@ def main():
                  and sum(briefing["churnRiskBySegment"].values()) == 13)
         return briefing if ready else None
 
-    briefing = wait_for("the briefing to reflect every event", settled)
-    print_briefing(briefing)
-
-
-def print_briefing(briefing):
-    currency = briefing["currency"]
-    print(f"\n=== Executive briefing ({currency}, amounts in minor units) ===")
-    print(f"{'campaign':<10} {'status':<10} {'budget':>10} {'spend':>10} {'revenue':>10} {'conv':>5} "
-          f"{'ROI bps':>8} {'target':>7} {'impr':>5} {'clicks':>6}")
-    for line in briefing["campaigns"]:
-        roi = line.get("roiBps")
-        print(f"{line['campaignId']:<10} {line['status']:<10} {line['approvedBudget']['amountMinor']:>10} "
-              f"{line['spend']['amountMinor']:>10} {line['revenue']['amountMinor']:>10} {line['conversions']:>5} "
-              f"{'-' if roi is None else roi:>8} {line['targetRoiBps']:>7} "
-              f"{line['performance']['impressions']:>5} {line['performance']['clicks']:>6}")
-    totals = briefing["totals"]
-    print(f"{'total':<10} {'':<10} {totals['approvedBudget']['amountMinor']:>10} {totals['spend']['amountMinor']:>10} "
-          f"{totals['revenue']['amountMinor']:>10} {totals['conversions']:>5} {totals.get('roiBps', '-'):>8}")
-    print("\nCustomers at churn risk by segment: "
-          + ", ".join(f"{segment} {count}" for segment, count in sorted(briefing["churnRiskBySegment"].items())))
-    period = briefing.get("churnRiskPeriod")
-    if period:
-        print(f"Churn-risk episodes in {period['quarter']}: "
-              + ", ".join(f"{segment} flagged {flow['flagged']}, recovered {flow['recovered']}"
-                          for segment, flow in sorted(period["bySegment"].items())))
-    print("\nRecommendations:")
-    for recommendation in briefing["recommendations"]:
-        target = recommendation.get("campaignId") or recommendation.get("segment")
-        print(f"  {recommendation['action']:<18} {target:<10} {recommendation['reason']}")
+    wait_for("the briefing to reflect every event", settled)
+    # The board table comes from the CLI, which reads the same GET /briefing.
+    subprocess.run([args.triad, "briefing", "--marketing", marketing], check=True)
 
 
 if __name__ == "__main__":

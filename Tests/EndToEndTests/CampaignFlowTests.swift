@@ -167,6 +167,17 @@ import TriadKafka
         }
         #expect(recommendations == ["scale:c-search", "pause:c-social", "retention-campaign:young"])
 
+        // The board table, as `triad briefing` prints it from the same API.
+        let table = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", marketing.base])
+        #expect(table.status == 0)
+        let tableLines = table.output.split(separator: "\n").map(String.init)
+        #expect(tableLines.contains("c-search   live          1000000     300000     900000     2    20000    2000     3      1"), "\(table.output)")
+        #expect(tableLines.contains("total                   50100000   48650100    1350001     3    -9723"), "\(table.output)")
+        #expect(tableLines.contains("Customers at churn risk by segment: loyal 1, young 12"))
+        #expect(tableLines.contains { $0.hasPrefix("  retention-campaign young      12 customers at churn risk") })
+        let unreachable = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", "http://127.0.0.1:1"])
+        #expect(unreachable.status != 0 && unreachable.output.contains("could not reach marketing"), "\(unreachable.output)")
+
         // Finance and IT agree with the briefing.
         let roi = try await finance.get("/campaigns/c-social/roi").object
         #expect(roi["roiBps"] as? Int == -6250)
@@ -189,6 +200,14 @@ import TriadKafka
             #expect(letter.header("dead-letter-reason")?.text?.isEmpty == false)
         }
         #expect(deadLetters.contains { $0.value == Array("{this is not json".utf8) }, "the original bytes are kept")
+        // `triad tail` prints each on one line, the forged newline escaped.
+        let tail = try runToEnd(
+            Paths.executable("triad"), ["tail", "--topic", "it.dead-letter", "--from-beginning", "--count", "4", "--brokers", brokers])
+        let tailLines = tail.output.split(separator: "\n").map(String.init)
+        #expect(tail.status == 0 && tailLines.count == 4, "\(tail.output)")
+        #expect(tailLines.allSatisfy { $0.hasPrefix("it.dead-letter[0]@") && $0.contains("dead letter ") && $0.contains(" from customer.interactions[") })
+        #expect(tailLines.contains { $0.contains("dead letter wrong-currency") })
+        #expect(tailLines.contains { $0.contains("teleported\\nFORGED") })
         let metrics = try await it.get("/metrics").text
         #expect(metrics.contains("triad_dead_letters_total{topic=\"customer.interactions\",code=\"wrong-currency\"} 1"))
         #expect(metrics.contains("triad_event_latency_seconds_bucket{topic=\"customer.interactions\",le=\"+Inf\"} 26"))

@@ -58,6 +58,19 @@ import TriadEvents
         #expect(field(Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8), headers: binary) == "header ce_id")
     }
 
+    /// One date range everywhere: years 0001 to 9999, on timestamps and calendar dates alike.
+    @Test func datesHaveOneRangeWithExactEdges() {
+        #expect(Timestamp(iso8601: "0001-01-01T00:00:00Z")?.iso8601 == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamp(iso8601: "9999-12-31T23:59:59.999Z")?.iso8601 == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp(iso8601: "0000-12-31T23:59:59.999Z") == nil)
+        #expect(Timestamp(iso8601: "10000-01-01T00:00:00Z") == nil)
+        #expect(CalendarDate("0001-01-01")?.description == "0001-01-01")
+        #expect(CalendarDate("9999-12-31")?.description == "9999-12-31")
+        #expect(CalendarDate("0000-12-31") == nil)
+        #expect(CalendarDate("10000-01-01") == nil)
+        #expect(CalendarDate("2028-02-29") != nil && CalendarDate("2026-02-29") == nil)
+    }
+
     @Test func oneAmountHasAnUpperBound() {
         let rules = ValidationRules(currency: .euro)
         #expect(throws: Never.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor), "amount") }
