@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import TriadEvents
+import TriadStorage
 
 /// JSON responses and request parsing shared by the services' HTTP APIs.
 public enum JSONResponse {
@@ -73,6 +74,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let refusal as HTTPRefusal {
+            return refusal.response
         } catch let error as HTTPError {
             return JSONResponse.error(error.status, field: nil, reason: error.body ?? error.status.reasonPhrase)
         } catch let error as any HTTPResponseError {
@@ -142,5 +145,53 @@ public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws
         throw HTTPRefusal(
             JSONResponse.error(
                 .badRequest, field: error.field, reason: error.reason, code: error.field == nil ? "invalid-request" : error.code.rawValue))
+    }
+}
+
+/// The cursor and size a list route was asked for: `?after=` (the `next` of the previous page) and
+/// `?limit=` (1…1000, default 100).
+public struct PageRequest: Sendable {
+    public static let defaultLimit = 100
+    public static let maxLimit = 1000
+
+    public let limit: Int
+    public let after: String?
+
+    public init(limit: Int = PageRequest.defaultLimit, after: String? = nil) {
+        self.limit = limit
+        self.after = after
+    }
+
+    public init(_ request: Request) throws(HTTPRefusal) {
+        let parameters = request.uri.queryParameters
+        var limit = Self.defaultLimit
+        if let text = parameters.get("limit") {
+            guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
+                throw HTTPRefusal(
+                    JSONResponse.error(.badRequest, field: "limit", reason: "must be a whole number from 1 to \(Self.maxLimit), got '\(text)'"))
+            }
+            limit = value
+        }
+        self.init(limit: limit, after: parameters.get("after"))
+    }
+
+    /// The SQL that continues after the cursor: `key > ?` when there is one.
+    public func condition(on key: String) -> (sql: String, arguments: [SQLValue]) {
+        after.map { ("\(key) > ?", [.text($0)]) } ?? ("1 = 1", [])
+    }
+
+    /// Rows are fetched one past the limit: that one only says another page follows.
+    public var fetchLimit: SQLValue { .integer(Int64(limit + 1)) }
+}
+
+/// One page of a list, in key order: `next` is the `after` of the following page, null on the last.
+public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    public let items: [Item]
+    public let next: String?
+
+    /// From rows fetched with `PageRequest.fetchLimit`.
+    public init(_ rows: [Item], request: PageRequest, key: (Item) -> String) {
+        items = Array(rows.prefix(request.limit))
+        next = rows.count > request.limit ? items.last.map(key) : nil
     }
 }

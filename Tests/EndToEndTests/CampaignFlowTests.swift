@@ -167,6 +167,37 @@ import TriadKafka
         }
         #expect(recommendations == ["scale:c-search", "pause:c-social", "retention-campaign:young"])
 
+        // Every figure is readable without knowing ids: lists in key order, a page at a time.
+        var accountIds: [String] = []
+        var cursor: String? = nil
+        repeat {
+            let page = try await finance.get("/campaigns?limit=2" + (cursor.map { "&after=\($0)" } ?? "")).object
+            let items = page["items"] as? [[String: Any]] ?? []
+            #expect(items.count <= 2)
+            accountIds += items.compactMap { $0["campaignId"] as? String }
+            cursor = page["next"] as? String
+        } while cursor != nil
+        #expect(accountIds == ["c-affiliate", "c-display", "c-email", "c-search", "c-social", "c-video"])
+        let badLimit = try await finance.get("/campaigns?limit=0")
+        #expect(badLimit.status == 400 && (badLimit.object["error"] as? [String: Any])?["field"] as? String == "limit")
+        let searchOrders = try await it.get("/attributions?campaign=c-search").object["items"] as? [[String: Any]] ?? []
+        #expect(searchOrders.count == 2)
+        #expect(searchOrders.compactMap { $0["revenue"].flatMap(minor) }.reduce(0, +) == 900_000)
+        let allOrders = try await it.get("/attributions").object["items"] as? [[String: Any]] ?? []
+        #expect(allOrders.filter { $0["campaignId"] == nil }.count == 1, "one organic order")
+        var young: [[String: Any]] = []
+        cursor = nil
+        repeat {
+            let page = try await it.get("/customers?atRisk=true&segment=young&limit=5" + (cursor.map { "&after=\($0)" } ?? "")).object
+            young += page["items"] as? [[String: Any]] ?? []
+            cursor = page["next"] as? String
+        } while cursor != nil
+        #expect(young.count == 12)
+        #expect(Set(young.compactMap { $0["reason"] as? String }) == ["unsubscribed", "inactive"])
+        #expect(young.filter { $0["reason"] as? String == "inactive" }.compactMap { $0["customerId"] as? String }.sorted() == ["cust-3", "cust-4"])
+        let itCampaigns = try await it.get("/campaigns").object["items"] as? [[String: Any]] ?? []
+        #expect(itCampaigns.first { $0["campaignId"] as? String == "c-search" }?["purchases"] as? Int == 2)
+
         // The board table, as `triad briefing` prints it from the same API.
         let table = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", marketing.base])
         #expect(table.status == 0)

@@ -32,6 +32,13 @@ enum FinanceService {
                     }
                     return JSONResponse.make(CampaignFigures(account, currency: ledger.policy.quarterlyEnvelope.currency))
                 }
+                router.get("/campaigns") { request, _ in
+                    let page = try PageRequest(request)
+                    let accounts = try await service.read { try FinanceTables.accounts(page, in: $0) }
+                    let currency = ledger.policy.quarterlyEnvelope.currency
+                    return JSONResponse.make(
+                        Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId))
+                }
                 router.get("/envelope") { request, _ in
                     var asked: [Quarter]?
                     if let text = request.uri.queryParameters.get("quarter") {

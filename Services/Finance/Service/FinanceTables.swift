@@ -174,6 +174,14 @@ enum FinanceTables {
         try session.query("SELECT \(accountColumns) FROM fin_accounts WHERE campaign_id = ?", [.text(campaignId)]).first.map(account)
     }
 
+    /// One page of the campaign accounts, by campaign id.
+    static func accounts(_ page: PageRequest, in session: any SQLSession) throws -> [CampaignAccount] {
+        let after = page.condition(on: "campaign_id")
+        return try session.query(
+            "SELECT \(accountColumns) FROM fin_accounts WHERE \(after.sql) ORDER BY campaign_id LIMIT ?", after.arguments + [page.fetchLimit]
+        ).map(account)
+    }
+
     /// The envelope state: every quarter with reservations, or the ones asked for.
     static func state(quarters: [Quarter]?, in session: any SQLSession) throws -> FinanceState {
         let rows =

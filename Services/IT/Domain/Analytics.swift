@@ -73,6 +73,7 @@ public struct Analytics: Sendable {
                 customer.lastActivityAt = interaction.occurredAt
                 if customer.atRisk {  // active again: the episode ends, a new one may begin
                     customer.atRisk = false
+                    customer.riskReason = nil
                     events.append(
                         .churnRiskCleared(
                             ChurnRiskCleared(
@@ -115,6 +116,7 @@ public struct Analytics: Sendable {
 
         if interaction.kind == .unsubscribe, !customer.atRisk {
             customer.atRisk = true
+            customer.riskReason = .unsubscribed
             events.append(
                 .churnRiskDetected(
                     ChurnRiskDetected(
@@ -143,6 +145,7 @@ public struct Analytics: Sendable {
         return state.inactiveCustomers(on: partition, lastActiveAtOrBefore: cutoff).map { found in
             var customer = found
             customer.atRisk = true
+            customer.riskReason = .inactive
             state.save(customer)
             return .churnRiskDetected(
                 ChurnRiskDetected(

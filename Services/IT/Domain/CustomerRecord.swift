@@ -13,6 +13,8 @@ public struct CustomerRecord: Sendable, Equatable, Codable {
     public var purchases: Int64 = 0
     /// True from a churn-risk detection until the customer is active again (one episode).
     public var atRisk = false
+    /// Why the open episode began: nil while none is open (and for episodes stored before reasons were kept).
+    public var riskReason: ChurnRiskReason?
     /// The partition the customer's latest interaction came from: its inactivity is measured on
     /// that partition's event clock.
     public var partition: Int32 = 0
@@ -20,13 +22,15 @@ public struct CustomerRecord: Sendable, Equatable, Codable {
     public init(customerId: String) { self.customerId = customerId }
 
     public init(
-        customerId: String, segment: String, lastActivityAt: Timestamp?, purchases: Int64, atRisk: Bool, partition: Int32
+        customerId: String, segment: String, lastActivityAt: Timestamp?, purchases: Int64, atRisk: Bool,
+        riskReason: ChurnRiskReason? = nil, partition: Int32
     ) {
         self.customerId = customerId
         self.segment = segment
         self.lastActivityAt = lastActivityAt
         self.purchases = purchases
         self.atRisk = atRisk
+        self.riskReason = atRisk ? riskReason : nil
         self.partition = partition
     }
 
@@ -105,4 +109,12 @@ public struct RecordedOrder: Sendable, Equatable {
     public let campaignId: String?
     public let revenueMinor: Int64
     public let occurredAt: Timestamp
+
+    public init(orderId: String, customerId: String, campaignId: String?, revenueMinor: Int64, occurredAt: Timestamp) {
+        self.orderId = orderId
+        self.customerId = customerId
+        self.campaignId = campaignId
+        self.revenueMinor = revenueMinor
+        self.occurredAt = occurredAt
+    }
 }

@@ -35,7 +35,16 @@ enum AnalyticsTables {
                 "CREATE TABLE it_partition_clocks (partition_id BIGINT PRIMARY KEY, clock BIGINT NOT NULL)",
                 "CREATE TABLE it_performance_reported (campaign_id TEXT PRIMARY KEY, \(counters))",
             ]
-        }
+        },
+        // Reads for the API: why a customer is at risk (rows from before read as at risk with no
+        // known reason), customers at risk and orders by campaign in key order.
+        Migrations.Migration(version: 101) { _ in
+            [
+                "ALTER TABLE it_customers ADD COLUMN risk_reason TEXT",
+                "CREATE INDEX it_customers_at_risk ON it_customers (segment, customer_id) WHERE at_risk = 1",
+                "CREATE INDEX it_orders_campaign ON it_orders (campaign_id, order_id)",
+            ]
+        },
     ]
 
     // MARK: A batch
@@ -59,7 +68,7 @@ enum AnalyticsTables {
         return results
     }
 
-    private static let customerColumns = "customer_id, segment, last_activity_at, purchases, at_risk, partition_id"
+    private static let customerColumns = "customer_id, segment, last_activity_at, purchases, at_risk, partition_id, risk_reason"
 
     private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
         throws -> AnalyticsState
@@ -151,7 +160,7 @@ enum AnalyticsTables {
             // Customers another instance holds now are left for a later batch.
             return try session.query(
                 """
-                SELECT c.customer_id, c.segment, c.last_activity_at, c.purchases, c.at_risk, c.partition_id
+                SELECT c.customer_id, c.segment, c.last_activity_at, c.purchases, c.at_risk, c.partition_id, c.risk_reason
                 FROM it_customers c JOIN unnest(?::bigint[], ?::bigint[]) AS u(p, cutoff)
                 ON c.partition_id = u.p AND c.due_since IS NOT NULL AND c.due_since <= u.cutoff
                 ORDER BY c.customer_id FOR UPDATE OF c SKIP LOCKED
@@ -205,17 +214,19 @@ enum AnalyticsTables {
             [
                 .text("customer_id"), .text("segment"), .integer("last_activity_at", nullable: true), .integer("purchases"),
                 .integer("at_risk"), .integer("partition_id"), .integer("due_since", nullable: true),
+                .text("risk_reason", nullable: true),
             ],
             rows: state.changedCustomerRecords().map { c in
                 [
                     .text(c.customerId), .text(c.segment), SQLValue(c.lastActivityAt?.millisecondsSinceEpoch),
                     .integer(c.purchases), .integer(c.atRisk ? 1 : 0), .integer(Int64(c.partition)),
-                    SQLValue(c.dueSince?.millisecondsSinceEpoch),
+                    SQLValue(c.dueSince?.millisecondsSinceEpoch), SQLValue(c.riskReason?.rawValue),
                 ]
             },
             """
             ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, last_activity_at = excluded.last_activity_at,
-            purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since
+            purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since,
+            risk_reason = excluded.risk_reason
             """)
         let base = touchSequence(reserving: state.newTouches.count)
         try session.insert(
@@ -347,13 +358,50 @@ enum AnalyticsTables {
         return OrganicTotals(purchases: row?[0].integer ?? 0, revenueMinor: row?[1].integer ?? 0)
     }
 
+    /// One page of the customers at churn risk, by id; of one segment when asked.
+    static func customersAtRisk(segment: String?, _ page: PageRequest, in session: any SQLSession) throws -> [CustomerRecord] {
+        let after = page.condition(on: "customer_id")
+        let (bySegment, segmentArguments): (String, [SQLValue]) = segment.map { (" AND segment = ?", [.text($0)]) } ?? ("", [])
+        return try session.query(
+            "SELECT \(customerColumns) FROM it_customers WHERE at_risk = 1\(bySegment) AND \(after.sql) ORDER BY customer_id LIMIT ?",
+            segmentArguments + after.arguments + [page.fetchLimit]
+        ).map(customer)
+    }
+
+    /// One page of the orders IT has seen, by order id, with the campaign each was attributed to
+    /// (none: organic); of one campaign when asked.
+    static func orders(campaign: String?, _ page: PageRequest, in session: any SQLSession) throws -> [RecordedOrder] {
+        let after = page.condition(on: "order_id")
+        let (byCampaign, campaignArguments): (String, [SQLValue]) = campaign.map { (" AND campaign_id = ?", [.text($0)]) } ?? ("", [])
+        return try session.query(
+            """
+            SELECT order_id, customer_id, campaign_id, revenue_minor, occurred_at FROM it_orders
+            WHERE customer_id IS NOT NULL\(byCampaign) AND \(after.sql) ORDER BY order_id LIMIT ?
+            """,
+            campaignArguments + after.arguments + [page.fetchLimit]
+        ).map { row in
+            RecordedOrder(
+                orderId: row[0].text ?? "", customerId: row[1].text ?? "", campaignId: row[2].text,
+                revenueMinor: row[3].integer ?? 0, occurredAt: Timestamp(millisecondsSinceEpoch: row[4].integer ?? 0))
+        }
+    }
+
+    /// One page of the campaigns' counters (summed over the partitions), by campaign id.
+    static func counters(_ page: PageRequest, in session: any SQLSession) throws -> [CampaignCounters] {
+        let after = page.condition(on: "campaign_id")
+        return try session.query(
+            totalsQuery + " WHERE \(after.sql) GROUP BY campaign_id ORDER BY campaign_id LIMIT ?", after.arguments + [page.fetchLimit]
+        ).map(counters)
+    }
+
     // MARK: Rows
 
     private static func customer(_ row: SQLRow) -> CustomerRecord {
         CustomerRecord(
             customerId: row[0].text ?? "", segment: row[1].text ?? CustomerRecord.unassignedSegment,
             lastActivityAt: row[2].integer.map(Timestamp.init(millisecondsSinceEpoch:)), purchases: row[3].integer ?? 0,
-            atRisk: row[4].integer == 1, partition: Int32(truncatingIfNeeded: row[5].integer ?? 0))
+            atRisk: row[4].integer == 1, riskReason: row[6].text.flatMap(ChurnRiskReason.init(rawValue:)),
+            partition: Int32(truncatingIfNeeded: row[5].integer ?? 0))
     }
 
     private static func counters(_ row: SQLRow) -> CampaignCounters {
