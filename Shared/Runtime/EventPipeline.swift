@@ -64,11 +64,6 @@ public struct EventPipeline: Sendable {
 
     typealias Decoded = (message: ConsumedMessage, result: Result<ReceivedEvent, EventRejection>)
 
-    /// Handles a batch: `prepare`, then its work.
-    public func process(_ batch: [ConsumedMessage]) async throws {
-        try await prepare(batch)()
-    }
-
     /// Decodes a batch — this may run while the previous batch's transaction does — and returns
     /// the work that applies it, to run in batch order.
     public func prepare(_ batch: [ConsumedMessage]) async -> @Sendable () async throws -> Void {

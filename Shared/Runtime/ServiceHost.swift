@@ -133,8 +133,9 @@ public enum ServiceHost {
             })
 
         let router = Router(context: BasicRequestContext.self)
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
+        // Outermost, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
+        router.add(middleware: JSONErrorMiddleware(logger: logger))
         if let token = config.apiToken {
             router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: config.protectReads))
         } else {

@@ -14,12 +14,12 @@ struct CampaignRoutes: Sendable {
 
     func add(to router: Router<BasicRequestContext>) {
         router.post("/campaigns") { request, _ in
-            await refusing { () async throws(HTTPRefusal) in try await plan(request) }
+            try await plan(request)
         }
         for command in CampaignCommand.allCases {
             router.post("/campaigns/:id/\(command.rawValue)") { request, routeContext in
                 let id = try routeContext.pathParameter("id")
-                return await refusing { () async throws(HTTPRefusal) in try await perform(command, id: id, request: request) }
+                return try await perform(command, id: id, request: request)
             }
         }
         router.get("/campaigns") { _, _ in
@@ -99,14 +99,5 @@ struct CampaignRoutes: Sendable {
             context.logger.error("could not store a campaign change", metadata: ["error": "\(error)"])
             throw HTTPRefusal(JSONResponse.error(.serviceUnavailable, field: nil, reason: "the change could not be stored: \(error)"))
         }
-    }
-}
-
-/// Turns a refusal into its response.
-func refusing(_ body: () async throws(HTTPRefusal) -> Response) async -> Response {
-    do {
-        return try await body()
-    } catch {
-        return error.response
     }
 }
