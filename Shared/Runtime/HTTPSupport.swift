@@ -184,7 +184,7 @@ public struct PageRequest: Sendable {
     public var fetchLimit: SQLValue { .integer(Int64(limit + 1)) }
 }
 
-/// One page of a list, in key order: `next` is the `after` of the following page, null on the last.
+/// One page of a list, in key order: `next` is the `after` of the following page, absent on the last.
 public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public let items: [Item]
     public let next: String?
