@@ -198,6 +198,14 @@ import TriadKafka
         let itCampaigns = try await it.get("/campaigns").object["items"] as? [[String: Any]] ?? []
         #expect(itCampaigns.first { $0["campaignId"] as? String == "c-search" }?["purchases"] as? Int == 2)
 
+        // The board page: the same figures as HTML, charts inline.
+        let page = try await marketing.get("/")
+        #expect(page.status == 200)
+        #expect(page.text.contains("3,000.00 EUR of 10,000.00 EUR"), "c-search's spend against its budget")
+        #expect(page.text.contains("<span class=\"negative\">−62.50 %</span>"), "c-social's negative ROI")
+        #expect(page.text.contains("aria-label=\"customers at churn risk by segment\""))
+        #expect(page.text.contains("retention-campaign young"))
+
         // The board table, as `triad briefing` prints it from the same API.
         let table = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", marketing.base])
         #expect(table.status == 0)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import Marketing
 import TriadEvents
@@ -34,14 +35,25 @@ struct CampaignRoutes: Sendable {
             return JSONResponse.make(campaign)
         }
         router.get("/briefing") { _, _ in
-            let currency = context.config.currency.code
-            let briefing = self.briefing
-            do {
-                return JSONResponse.make(
-                    try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) })
-            } catch let error as BriefingError {
-                return JSONResponse.error(.unprocessableContent, field: nil, reason: error.description, code: "total-overflow")
-            }
+            JSONResponse.make(try await currentBriefing())
+        }
+        // The briefing as a page for people: HTML with its charts inline, refreshing itself.
+        router.get("/") { _, _ in
+            let page = DashboardPage.html(try await currentBriefing(), generatedAt: .now())
+            return Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        }
+    }
+
+    /// The briefing from the tables; totals past 64 bits are refused with 422.
+    private func currentBriefing() async throws -> Briefing {
+        let currency = context.config.currency.code
+        let briefing = self.briefing
+        do {
+            return try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) }
+        } catch let error as BriefingError {
+            throw HTTPRefusal(JSONResponse.error(.unprocessableContent, field: nil, reason: error.description, code: "total-overflow"))
         }
     }
 
