@@ -99,7 +99,7 @@ public enum DashboardPage {
     /// Minor units as the currency writes them, with thousands separators: `1,234,567.89 EUR`.
     static func money(_ minor: Int64, _ currency: String) -> String {
         let digits = fractionDigits(currency)
-        let scale = Int128(1) * (0..<digits).reduce(Int128(1)) { value, _ in value * 10 }
+        let scale = (0..<digits).reduce(Int128(1)) { value, _ in value * 10 }
         let magnitude = minor < 0 ? -Int128(minor) : Int128(minor)
         let whole = grouped(magnitude / scale)
         let fraction = digits == 0 ? "" : "." + padded(String(magnitude % scale), digits)
