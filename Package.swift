@@ -119,6 +119,13 @@ let package = Package(
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "RouterTests",
+            dependencies: [
+                "marketing-service", "finance-service", "it-service", "Marketing", "Finance", "Analytics", "TriadRuntime",
+                "TriadStorage", "TriadEvents", hummingbird, logging, .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "RuntimeTests",
             dependencies: ["TriadRuntime", "TriadEvents", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),

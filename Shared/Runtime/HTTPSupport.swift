@@ -48,12 +48,6 @@ public enum JSONResponse {
         }
     }
 
-    public static func rejection(_ rejection: EventRejection) -> Response {
-        error(
-            rejection.code == .ruleViolation ? .conflict : .badRequest, field: rejection.field,
-            reason: rejection.reason, code: rejection.code.rawValue)
-    }
-
     struct ErrorBody: Encodable {
         struct Detail: Encodable {
             let code: String
@@ -64,8 +58,34 @@ public enum JSONResponse {
     }
 }
 
-/// Every error a route or the router throws (an unknown route, a wrong method, a missing
-/// parameter) leaves as the same JSON shape as the refusals the routes write themselves.
+/// A request the API refuses, thrown by a route: what is wrong and where, answered as
+/// `{"error": {"code": …, "field": …, "reason": …}}` with its status.
+public struct APIError: HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let field: String?
+    public let reason: String
+
+    /// `code` defaults to the status's code (`JSONResponse.code(for:)`).
+    public init(_ status: HTTPResponse.Status, field: String? = nil, reason: String, code: String? = nil) {
+        self.status = status
+        self.code = code ?? JSONResponse.code(for: status)
+        self.field = field
+        self.reason = reason
+    }
+
+    /// An input that breaks a rule of the catalog, refused with the code a dead letter would carry.
+    public init(_ rejection: EventRejection, status: HTTPResponse.Status = .badRequest) {
+        self.init(status, field: rejection.field, reason: rejection.reason, code: rejection.code.rawValue)
+    }
+
+    public var response: Response { JSONResponse.error(status, field: field, reason: reason, code: code) }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+}
+
+/// Every error a route or the router throws (a refusal, an unknown route, a wrong method, a missing
+/// parameter) leaves in the same JSON shape; anything unexpected is logged and answered with 500.
 struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
@@ -74,7 +94,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let refusal as HTTPRefusal {
+        } catch let refusal as APIError {
             return refusal.response
         } catch let error as HTTPError {
             return JSONResponse.error(error.status, field: nil, reason: error.body ?? error.status.reasonPhrase)
@@ -100,13 +120,12 @@ extension RequestContext {
 
 extension Request {
     /// The body, refused with 413 beyond `limit` bytes.
-    public func bodyBytes(limit: Int) async throws(HTTPRefusal) -> [UInt8] {
+    public func bodyBytes(limit: Int) async throws(APIError) -> [UInt8] {
         do {
             let buffer = try await body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch {
-            throw HTTPRefusal(
-                JSONResponse.error(.contentTooLarge, field: nil, reason: "request body is over the \(limit)-byte limit"))
+            throw APIError(.contentTooLarge, reason: "request body is over the \(limit)-byte limit")
         }
     }
 
@@ -121,12 +140,6 @@ extension Request {
     public var cause: Cause { Cause(eventId: nil, correlationId: correlationId, traceparent: traceparent) }
 }
 
-/// A request the API refuses, with the response to send.
-public struct HTTPRefusal: Error {
-    public let response: Response
-    public init(_ response: Response) { self.response = response }
-}
-
 /// Decodes a JSON request body into `T`, naming the field that is wrong (or the body as a whole).
 public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(EventRejection) -> T {
     do {
@@ -138,13 +151,12 @@ public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8])
 
 /// `decodeRequestBody`, refused with 400: a field that breaks a rule has the code a dead letter
 /// would have (`invalid-data`); a body that cannot be read as a whole is an `invalid-request`.
-public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(HTTPRefusal) -> T {
+public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
     do {
         return try decodeRequestBody(type, from: bytes)
     } catch {
-        throw HTTPRefusal(
-            JSONResponse.error(
-                .badRequest, field: error.field, reason: error.reason, code: error.field == nil ? "invalid-request" : error.code.rawValue))
+        throw APIError(
+            .badRequest, field: error.field, reason: error.reason, code: error.field == nil ? "invalid-request" : error.code.rawValue)
     }
 }
 
@@ -155,6 +167,7 @@ public struct PageRequest: Sendable {
     public static let maxLimit = 1000
 
     public let limit: Int
+    /// The key the page starts after (decoded from the cursor).
     public let after: String?
 
     public init(limit: Int = PageRequest.defaultLimit, after: String? = nil) {
@@ -162,17 +175,25 @@ public struct PageRequest: Sendable {
         self.after = after
     }
 
-    public init(_ request: Request) throws(HTTPRefusal) {
+    public init(_ request: Request) throws(APIError) {
         let parameters = request.uri.queryParameters
         var limit = Self.defaultLimit
         if let text = parameters.get("limit") {
             guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
-                throw HTTPRefusal(
-                    JSONResponse.error(.badRequest, field: "limit", reason: "must be a whole number from 1 to \(Self.maxLimit), got '\(text)'"))
+                throw APIError(.badRequest, field: "limit", reason: "must be a whole number from 1 to \(Self.maxLimit), got '\(text)'")
             }
             limit = value
         }
-        self.init(limit: limit, after: parameters.get("after"))
+        var after: String?
+        if let cursor = parameters.get("after") {
+            guard let key = PageCursor.key(of: cursor) else {
+                throw APIError(
+                    .badRequest, field: "after",
+                    reason: "'\(cursor)' is not a cursor of this list: pass the next of the previous page as it came")
+            }
+            after = key
+        }
+        self.init(limit: limit, after: after)
     }
 
     /// The SQL that continues after the cursor: `key > ?` when there is one.
@@ -184,7 +205,30 @@ public struct PageRequest: Sendable {
     public var fetchLimit: SQLValue { .integer(Int64(limit + 1)) }
 }
 
-/// One page of a list, in key order: `next` is the `after` of the following page, absent on the last.
+/// A page cursor: the last key of a page, base64url without padding, so that any key survives a URL
+/// unescaped and a client treats it as opaque. Only the exact spelling `cursor(after:)` gives reads back.
+public enum PageCursor {
+    public static func cursor(after key: String) -> String {
+        Data(key.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The key a cursor names, or nil when it is not one this API gave out.
+    public static func key(of cursor: String) -> String? {
+        guard !cursor.isEmpty, cursor.utf8.count <= 4096,
+            cursor.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+        else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8), !key.isEmpty,
+            Self.cursor(after: key) == cursor
+        else { return nil }
+        return key
+    }
+}
+
+/// One page of a list, in key order: `next` is the cursor of the following page, absent on the last.
 public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public let items: [Item]
     public let next: String?
@@ -192,6 +236,6 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     /// From rows fetched with `PageRequest.fetchLimit`.
     public init(_ rows: [Item], request: PageRequest, key: (Item) -> String) {
         items = Array(rows.prefix(request.limit))
-        next = rows.count > request.limit ? items.last.map(key) : nil
+        next = rows.count > request.limit ? items.last.map(key).map(PageCursor.cursor(after:)) : nil
     }
 }

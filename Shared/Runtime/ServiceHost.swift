@@ -10,7 +10,8 @@ import UnixSignals
 /// What makes one service different from the others; the host wires the rest. The topics it
 /// consumes and produces come from the catalog (`Topic.consumers`, `Topic.producers`).
 public struct ServiceDefinition: Sendable {
-    public typealias Routes = @Sendable (Router<BasicRequestContext>, RouteContext) -> Void
+    /// The service's own HTTP API, one collection of routes.
+    public typealias Routes = @Sendable (RouteContext) -> RouteCollection<BasicRequestContext>
 
     /// The service's own tables, applied after the shared ones.
     public var migrations: [Migrations.Migration]
@@ -40,7 +41,20 @@ public struct RouteContext: Sendable {
     public let config: RuntimeConfig
     public let logger: Logger
     public let database: any Database
-    let relay: OutboxRelay
+    /// Tells the outbox relay rows are waiting.
+    let nudgeRelay: @Sendable () -> Void
+
+    public init(
+        publisher: EventPublisher, codec: EventCodec, config: RuntimeConfig, logger: Logger, database: any Database,
+        nudgeRelay: @escaping @Sendable () -> Void
+    ) {
+        self.publisher = publisher
+        self.codec = codec
+        self.config = config
+        self.logger = logger
+        self.database = database
+        self.nudgeRelay = nudgeRelay
+    }
 
     /// Runs `body` in one transaction and writes the events it returns to the outbox with it; the
     /// relay publishes them once it commits.
@@ -56,7 +70,7 @@ public struct RouteContext: Sendable {
             try Outbox.append(rows, in: session)
             return value
         }
-        relay.nudge()
+        nudgeRelay()
         return value
     }
 
@@ -132,32 +146,17 @@ public enum ServiceHost {
                 return [(labels: [], value: Double(bytes))]
             })
 
-        let router = Router(context: BasicRequestContext.self)
-        // Outermost, the counter sees every answer: refusals and errors are responses by then.
-        router.add(middleware: RequestCounter(metrics: metrics))
-        router.add(middleware: JSONErrorMiddleware(logger: logger))
-        if let token = config.apiToken {
-            router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: config.protectReads))
-        } else {
-            logger.warning("TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
-        }
-        router.get("/health/live") { _, _ in JSONResponse.make(["status": "live"]) }
-        router.get("/health/ready") { _, _ in
-            let partitions = consumer.assignedPartitions.map(\.description).sorted()
-            return consumer.isAssigned
-                ? JSONResponse.make(Readiness(status: "ready", partitions: partitions))
-                : JSONResponse.make(
-                    Readiness(status: "waiting for a partition assignment", partitions: []), status: .serviceUnavailable)
-        }
-        router.get("/metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.prometheusText())))
-        }
-        definition.routes(
-            router,
-            RouteContext(
-                publisher: publisher, codec: codec, config: config, logger: logger, database: database, relay: relay))
+        let router = router(
+            definition: definition,
+            context: RouteContext(
+                publisher: publisher, codec: codec, config: config, logger: logger, database: database,
+                nudgeRelay: { relay.nudge() }),
+            metrics: metrics,
+            readiness: {
+                consumer.isAssigned
+                    ? Readiness(status: "ready", partitions: consumer.assignedPartitions.map(\.description).sorted())
+                    : Readiness(status: "waiting for a partition assignment", partitions: [])
+            })
         let app = Application(
             router: router,
             configuration: ApplicationConfiguration(
@@ -187,6 +186,37 @@ public enum ServiceHost {
         groupConfig.gracefulShutdownSignals = [.sigterm, .sigint]
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(config.shutdownTimeoutMilliseconds)
         return ServiceGroup(configuration: groupConfig)
+    }
+
+    /// The whole HTTP surface of a service: the shared middleware (request counter, error shape,
+    /// bearer token), health and metrics, and the service's own routes. The process serves it; tests
+    /// call it in-process (`app.test(.router)`) on a temporary database.
+    public static func router(
+        definition: ServiceDefinition, context: RouteContext, metrics: ServiceMetrics,
+        readiness: @escaping @Sendable () -> Readiness
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        // Outermost, the counter sees every answer: refusals and errors are responses by then.
+        router.add(middleware: RequestCounter(metrics: metrics))
+        router.add(middleware: JSONErrorMiddleware(logger: context.logger))
+        if let token = context.config.apiToken {
+            router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
+        } else {
+            context.logger.warning(
+                "TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
+        }
+        router.get("/health/live") { _, _ in JSONResponse.make(["status": "live"]) }
+        router.get("/health/ready") { _, _ in
+            let state = readiness()
+            return JSONResponse.make(state, status: state.isReady ? .ok : .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: await metrics.prometheusText())))
+        }
+        router.addRoutes(definition.routes(context))
+        return router
     }
 
     /// The body of every service's `main`: reads configuration, runs until SIGTERM/SIGINT, and
@@ -257,9 +287,17 @@ extension ServiceHost {
     }
 }
 
-struct Readiness: Encodable {
-    let status: String
-    let partitions: [String]
+/// What `/health/ready` answers: ready once the consumer group has given this instance its share.
+public struct Readiness: Encodable, Sendable {
+    public let status: String
+    public let partitions: [String]
+
+    public init(status: String, partitions: [String]) {
+        self.status = status
+        self.partitions = partitions
+    }
+
+    var isReady: Bool { status == "ready" }
 }
 
 /// Counts HTTP requests by route and status.

@@ -7,43 +7,47 @@ import TriadEvents
 import TriadRuntime
 import TriadStorage
 
-/// Marketing's HTTP API.
+/// Marketing's HTTP API: campaigns and their commands, the briefing as JSON and as a page.
 struct CampaignRoutes: Sendable {
     let desk: CampaignDesk
     let briefing: BriefingPolicy
     let context: RouteContext
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.post("/campaigns") { request, _ in
+    var collection: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.post("/campaigns") { request, _ in
             try await plan(request)
         }
         for command in CampaignCommand.allCases {
-            router.post("/campaigns/:id/\(command.rawValue)") { request, routeContext in
+            routes.post("/campaigns/:id/\(command.rawValue)") { request, routeContext in
                 let id = try routeContext.pathParameter("id")
                 return try await perform(command, id: id, request: request)
             }
         }
-        router.get("/campaigns") { _, _ in
-            JSONResponse.make(try await context.read { try MarketingTables.allCampaigns(in: $0) })
+        routes.get("/campaigns") { request, _ in
+            let page = try PageRequest(request)
+            let campaigns = try await context.read { try MarketingTables.campaigns(page, in: $0) }
+            return JSONResponse.make(Page(campaigns, request: page, key: \.id))
         }
-        router.get("/campaigns/:id") { _, routeContext in
+        routes.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
             guard let campaign = try await context.read({ try MarketingTables.campaigns([id], locking: false, in: $0).first })
             else {
-                return JSONResponse.error(.notFound, field: "id", reason: "campaign \(id) does not exist")
+                throw APIError(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
             return JSONResponse.make(campaign)
         }
-        router.get("/briefing") { _, _ in
+        routes.get("/briefing") { _, _ in
             JSONResponse.make(try await currentBriefing())
         }
         // The briefing as a page for people: HTML with its charts inline, refreshing itself.
-        router.get("/") { _, _ in
+        routes.get("/") { _, _ in
             let page = DashboardPage.html(try await currentBriefing(), generatedAt: .now())
             return Response(
                 status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
+        return routes
     }
 
     /// The briefing from the tables; totals past 64 bits are refused with 422.
@@ -53,17 +57,17 @@ struct CampaignRoutes: Sendable {
         do {
             return try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) }
         } catch let error as BriefingError {
-            throw HTTPRefusal(JSONResponse.error(.unprocessableContent, field: nil, reason: error.description, code: "total-overflow"))
+            throw APIError(.unprocessableContent, reason: error.description, code: "total-overflow")
         }
     }
 
-    private func plan(_ request: Request) async throws(HTTPRefusal) -> Response {
+    private func plan(_ request: Request) async throws(APIError) -> Response {
         let body = try decodeJSON(CampaignPlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
         let planned: CampaignPlanned
         do throws(EventRejection) {
             planned = try body.planned(defaultId: UUID().uuidString.lowercased(), rules: context.codec.rules)
         } catch {
-            throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: error.code.rawValue))
+            throw APIError(error)
         }
         let desk = self.desk
         let campaign = try await write(request, campaignId: planned.campaignId) { state throws(CampaignError) in
@@ -72,7 +76,7 @@ struct CampaignRoutes: Sendable {
         return JSONResponse.make(campaign, status: .created)
     }
 
-    private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(HTTPRefusal) -> Response {
+    private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(APIError) -> Response {
         let desk = self.desk
         let campaign = try await write(request, campaignId: id) { state throws(CampaignError) in
             try desk.perform(command, on: id, in: &state)
@@ -81,16 +85,16 @@ struct CampaignRoutes: Sendable {
     }
 
     /// Applies a command to one campaign (locked while it runs) in one transaction with its events
-    /// in the outbox; refusals become responses.
+    /// in the outbox; refusals are thrown as `APIError`s.
     private func write(
         _ request: Request, campaignId: String,
         _ body: @escaping @Sendable (inout MarketingState) throws(CampaignError) -> (Campaign, [DomainEvent])
-    ) async throws(HTTPRefusal) -> Campaign {
+    ) async throws(APIError) -> Campaign {
         let cause = request.cause
         do throws(EventRejection) {
             try context.codec.rules.requireIdentifier(cause.correlationId, "X-Correlation-ID")
         } catch {
-            throw HTTPRefusal(JSONResponse.error(.badRequest, field: error.field, reason: error.reason, code: error.code.rawValue))
+            throw APIError(error)
         }
         do {
             return try await context.write(cause: cause) { session in
@@ -102,14 +106,14 @@ struct CampaignRoutes: Sendable {
             }
         } catch let error as CampaignError {
             switch error {
-            case .notFound: throw HTTPRefusal(JSONResponse.error(.notFound, field: "id", reason: error.description))
-            case .alreadyExists: throw HTTPRefusal(JSONResponse.error(.conflict, field: "id", reason: error.description))
+            case .notFound: throw APIError(.notFound, field: "id", reason: error.description)
+            case .alreadyExists: throw APIError(.conflict, field: "id", reason: error.description)
             case .refusedTransition, .budgetExceeded:
-                throw HTTPRefusal(JSONResponse.error(.conflict, field: "status", reason: error.description, code: "refused-transition"))
+                throw APIError(.conflict, field: "status", reason: error.description, code: "refused-transition")
             }
         } catch {
             context.logger.error("could not store a campaign change", metadata: ["error": "\(error)"])
-            throw HTTPRefusal(JSONResponse.error(.serviceUnavailable, field: nil, reason: "the change could not be stored: \(error)"))
+            throw APIError(.serviceUnavailable, reason: "the change could not be stored: \(error)")
         }
     }
 }

@@ -20,8 +20,6 @@ enum MarketingService {
         return ServiceDefinition(
             migrations: MarketingTables.migrations,
             handler: { events, session in try MarketingTables.apply(events, desk: desk, in: session) },
-            routes: { router, routeContext in
-                CampaignRoutes(desk: desk, briefing: briefing, context: routeContext).add(to: router)
-            })
+            routes: { CampaignRoutes(desk: desk, briefing: briefing, context: $0).collection })
     }
 }

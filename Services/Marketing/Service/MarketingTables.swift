@@ -151,6 +151,14 @@ enum MarketingTables {
         try session.query("SELECT \(campaignColumns) FROM mkt_campaigns ORDER BY campaign_id").map(campaign)
     }
 
+    /// One page of the campaigns, by id.
+    static func campaigns(_ page: PageRequest, in session: any SQLSession) throws -> [Campaign] {
+        let after = page.condition(on: "campaign_id")
+        return try session.query(
+            "SELECT \(campaignColumns) FROM mkt_campaigns WHERE \(after.sql) ORDER BY campaign_id LIMIT ?", after.arguments + [page.fetchLimit]
+        ).map(campaign)
+    }
+
     static func briefing(policy: BriefingPolicy, currency: String, in session: any SQLSession) throws -> Briefing {
         var rois: [String: RoiReported] = [:]
         for row in try session.query("SELECT campaign_id, spend_minor, revenue_minor, conversions, currency FROM mkt_roi") {

@@ -1,0 +1,91 @@
+import Finance
+import Foundation
+import Hummingbird
+import TriadEvents
+import TriadRuntime
+
+/// Finance's HTTP API: each campaign's figures, the list of accounts and the envelope per quarter.
+struct FinanceRoutes: Sendable {
+    let ledger: FinanceLedger
+    let context: RouteContext
+
+    private var currency: String { ledger.policy.quarterlyEnvelope.currency }
+
+    var collection: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("/campaigns/:id/roi") { _, routeContext in
+            let id = try routeContext.pathParameter("id")
+            guard let account = try await context.read({ try FinanceTables.account(id, in: $0) }) else {
+                throw APIError(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
+            }
+            return JSONResponse.make(CampaignFigures(account, currency: currency))
+        }
+        routes.get("/campaigns") { request, _ in
+            let page = try PageRequest(request)
+            let accounts = try await context.read { try FinanceTables.accounts(page, in: $0) }
+            return JSONResponse.make(Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId))
+        }
+        routes.get("/envelope") { request, _ in
+            var asked: [Quarter]?
+            if let text = request.uri.queryParameters.get("quarter") {
+                guard let quarter = Quarter(text) else {
+                    throw APIError(.badRequest, field: "quarter", reason: "must look like 2026-Q4, got '\(text)'")
+                }
+                asked = [quarter]
+            }
+            let ledger = self.ledger
+            let statuses = try await context.read { [asked] session in
+                let state = try FinanceTables.state(quarters: asked, in: session)
+                return (asked ?? state.quartersWithReservations()).map { ledger.envelope(for: $0, store: state) }
+            }
+            return JSONResponse.make(
+                EnvelopeView(quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps, quarters: statuses))
+        }
+        return routes
+    }
+}
+
+struct EnvelopeView: Encodable {
+    let quarterlyEnvelope: Money
+    let hurdleBps: Int64
+    let quarters: [EnvelopeStatus]
+}
+
+/// A campaign's money as finance sees it.
+struct CampaignFigures: Encodable {
+    let campaignId: String
+    let quarter: Quarter?
+    let decision: String?
+    let rejectionReason: BudgetRejectionReason?
+    let approvedBudget: Money?
+    let spend: Money
+    let revenue: Money
+    let conversions: Int64
+    let roiBps: Int64?
+    let roasBps: Int64?
+    let cacMinor: Int64?
+    let budgetExceeded: Bool
+    let completed: Bool
+    let released: Money
+
+    init(_ account: CampaignAccount, currency: String) {
+        let report = account.roiReport(currency: currency)
+        campaignId = account.campaignId
+        quarter = account.quarter
+        switch account.decision {
+        case .approved: (decision, rejectionReason) = ("approved", nil)
+        case .rejected(let reason): (decision, rejectionReason) = ("rejected", reason)
+        case nil: (decision, rejectionReason) = (nil, nil)
+        }
+        approvedBudget = account.approvedMinor.map { Money(amountMinor: $0, currency: currency) }
+        spend = report.spend
+        revenue = report.revenue
+        conversions = report.conversions
+        roiBps = report.roiBps
+        roasBps = report.roasBps
+        cacMinor = report.cacMinor
+        budgetExceeded = account.exceededReported
+        completed = account.completed
+        released = Money(amountMinor: account.releasedMinor, currency: currency)
+    }
+}

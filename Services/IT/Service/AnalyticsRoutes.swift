@@ -1,0 +1,113 @@
+import Analytics
+import Foundation
+import Hummingbird
+import TriadEvents
+import TriadRuntime
+
+/// IT's HTTP API: campaign counters, organic totals, customers (one, or those at churn risk) and
+/// attributions.
+struct AnalyticsRoutes: Sendable {
+    let analytics: Analytics
+    let context: RouteContext
+
+    private var currency: String { analytics.policy.currency }
+
+    var collection: RouteCollection<BasicRequestContext> {
+        let routes = RouteCollection(context: BasicRequestContext.self)
+        routes.get("/campaigns/:id/performance") { _, routeContext in
+            let id = try routeContext.pathParameter("id")
+            guard let counters = try await context.read({ try AnalyticsTables.counters(of: id, in: $0) }) else {
+                throw APIError(.notFound, field: "id", reason: "IT has seen nothing for campaign \(id)")
+            }
+            return JSONResponse.make(counters.report(currency: currency))
+        }
+        routes.get("/campaigns") { request, _ in
+            let page = try PageRequest(request)
+            let counters = try await context.read { try AnalyticsTables.counters(page, in: $0) }
+            return JSONResponse.make(Page(counters.map { $0.report(currency: currency) }, request: page, key: \.campaignId))
+        }
+        routes.get("/organic") { _, _ in
+            JSONResponse.make(try await context.read { try AnalyticsTables.organic(in: $0) })
+        }
+        routes.get("/customers/:id") { _, routeContext in
+            let id = try routeContext.pathParameter("id")
+            let view = try await context.read { session -> CustomerView? in
+                guard let customer = try AnalyticsTables.customer(id, in: session) else { return nil }
+                return CustomerView(customer, touches: try AnalyticsTables.touches(of: id, limit: 100, in: session))
+            }
+            guard let view else { throw APIError(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)") }
+            return JSONResponse.make(view)
+        }
+        routes.get("/customers") { request, _ in
+            // Only the customers at churn risk are listed: `?atRisk=true` says so explicitly.
+            if let flag = request.uri.queryParameters.get("atRisk"), flag != "true" {
+                throw APIError(.badRequest, field: "atRisk", reason: "only true is supported (customers at churn risk), got '\(flag)'")
+            }
+            let page = try PageRequest(request)
+            let segment = request.uri.queryParameters.get("segment").map { String($0) }
+            let customers = try await context.read { try AnalyticsTables.customersAtRisk(segment: segment, page, in: $0) }
+            return JSONResponse.make(Page(customers.map { AtRiskView($0) }, request: page, key: \.customerId))
+        }
+        routes.get("/attributions") { request, _ in
+            let page = try PageRequest(request)
+            let campaign = request.uri.queryParameters.get("campaign").map { String($0) }
+            let orders = try await context.read { try AnalyticsTables.orders(campaign: campaign, page, in: $0) }
+            return JSONResponse.make(Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId))
+        }
+        return routes
+    }
+}
+
+/// What IT knows of a customer, with its most recent touches (oldest first).
+struct CustomerView: Encodable {
+    let customerId: String
+    let segment: String
+    let lastActivityAt: Timestamp?
+    let purchases: Int64
+    let atRisk: Bool
+    let touches: [Touch]
+
+    init(_ customer: CustomerRecord, touches: [Touch]) {
+        customerId = customer.customerId
+        segment = customer.segment
+        lastActivityAt = customer.lastActivityAt
+        purchases = customer.purchases
+        atRisk = customer.atRisk
+        self.touches = touches.reversed()
+    }
+}
+
+/// A customer at churn risk, for `GET /customers`.
+struct AtRiskView: Encodable, Sendable {
+    let customerId: String
+    let segment: String
+    /// nil for an episode stored before reasons were kept.
+    let reason: ChurnRiskReason?
+    let lastActivityAt: Timestamp?
+    let purchases: Int64
+
+    init(_ customer: CustomerRecord) {
+        customerId = customer.customerId
+        segment = customer.segment
+        reason = customer.riskReason
+        lastActivityAt = customer.lastActivityAt
+        purchases = customer.purchases
+    }
+}
+
+/// An order and the campaign IT attributed it to (none: organic), for `GET /attributions`.
+struct AttributionView: Encodable, Sendable {
+    let orderId: String
+    let customerId: String
+    let campaignId: String?
+    let revenue: Money
+    let occurredAt: Timestamp
+
+    init(_ order: RecordedOrder, currency: String) {
+        orderId = order.orderId
+        customerId = order.customerId
+        campaignId = order.campaignId
+        revenue = Money(amountMinor: order.revenueMinor, currency: currency)
+        occurredAt = order.occurredAt
+    }
+}

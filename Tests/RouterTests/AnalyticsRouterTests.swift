@@ -1,0 +1,105 @@
+import Analytics
+import Foundation
+import HTTPTypes
+import Testing
+import TriadEvents
+import TriadRuntime
+
+@testable import it_service
+
+/// IT's routes in-process: counters, organic totals, customers, attributions, with their filters and pages.
+@Suite struct AnalyticsRouterTests {
+    static let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
+
+    func at(_ text: String) -> Timestamp { Timestamp(iso8601: "2026-11-01T\(text)Z")! }
+
+    func interaction(
+        _ customer: String, _ kind: InteractionKind, _ time: String, campaign: String? = nil, segment: String? = nil,
+        order: String? = nil, revenue: Int64? = nil
+    ) -> DomainEvent {
+        .customerInteraction(
+            CustomerInteraction(
+                customerId: customer, kind: kind, occurredAt: at(time), campaignId: campaign, segment: segment, orderId: order,
+                revenue: revenue.map { Money(amountMinor: $0, currency: "EUR") }))
+    }
+
+    /// u-1 buys 50.00 after a click on c-a; u-2 buys 20.00 with no touch (organic); u-3, u-4 (young) and
+    /// u-5 (old) unsubscribe; u-6 sees c-b.
+    func seeded() async throws -> RouterUnderTest {
+        let service = try await RouterUnderTest(.it, ITService.definition(analytics: Self.analytics))
+        try await service.apply([
+            interaction("u-1", .click, "10:00:00", campaign: "c-a", segment: "young"),
+            interaction("u-1", .purchase, "11:00:00", order: "o-1", revenue: 5000),
+            interaction("u-2", .purchase, "12:00:00", segment: "old", order: "o-2", revenue: 2000),
+            interaction("u-3", .unsubscribe, "12:01:00", segment: "young"),
+            interaction("u-4", .unsubscribe, "12:02:00", segment: "young"),
+            interaction("u-5", .unsubscribe, "12:03:00", segment: "old"),
+            interaction("u-6", .impression, "12:04:00", campaign: "c-b", segment: "old"),
+        ])
+        return service
+    }
+
+    @Test func countersAndOrganicTotalsAreExact() async throws {
+        try await seeded().test { client in
+            let performance = try await client.object("/campaigns/c-a/performance")
+            #expect(performance["clicks"] as? Int == 1 && performance["purchases"] as? Int == 1)
+            #expect((performance["revenue"] as? [String: Any])?["amountMinor"] as? Int == 5000)
+            let missing = try await client.refusal(.get, "/campaigns/c-none/performance")
+            #expect(missing.status == .notFound && missing.field == "id")
+
+            let organic = try await client.object("/organic")
+            #expect(organic["purchases"] as? Int == 1 && organic["revenueMinor"] as? Int == 2000)
+
+            for (limit, pages) in [(1, [1, 1]), (2, [2]), (100, [2])] {
+                let walked = try await client.walk("/campaigns", limit: limit)
+                #expect(walked.pages == pages && walked.items.compactMap { $0["campaignId"] as? String } == ["c-a", "c-b"])
+            }
+            #expect(try await client.walk("/campaigns", limit: 1).items.last?["impressions"] as? Int == 1)
+        }
+    }
+
+    @Test func aCustomerIsReadWithTheirTouches() async throws {
+        try await seeded().test { client in
+            let customer = try await client.object("/customers/u-1")
+            #expect(customer["segment"] as? String == "young" && customer["purchases"] as? Int == 1)
+            #expect(customer["atRisk"] as? Bool == false)
+            #expect((customer["touches"] as? [[String: Any]])?.first?["campaignId"] as? String == "c-a")
+            let missing = try await client.refusal(.get, "/customers/u-none")
+            #expect(missing.status == .notFound && missing.field == "id")
+        }
+    }
+
+    @Test func customersAtRiskAreListedBySegmentWithTheirReason() async throws {
+        try await seeded().test { client in
+            let all = try await client.walk("/customers?atRisk=true", limit: 2)
+            #expect(all.pages == [2, 1])
+            #expect(all.items.compactMap { $0["customerId"] as? String } == ["u-3", "u-4", "u-5"])
+            #expect(all.items.allSatisfy { $0["reason"] as? String == "unsubscribed" })
+            let young = try await client.walk("/customers?atRisk=true&segment=young", limit: 2)
+            #expect(young.pages == [2] && young.items.compactMap { $0["customerId"] as? String } == ["u-3", "u-4"])
+            #expect(try await client.walk("/customers?atRisk=true&segment=nobody", limit: 2).pages == [0])
+
+            let refused = try await client.refusal(.get, "/customers?atRisk=false")
+            #expect(refused.status == .badRequest && refused.field == "atRisk")
+            let badCursor = try await client.refusal(.get, "/customers?atRisk=true&after=u-3")
+            #expect(badCursor.status == .badRequest && badCursor.field == "after")
+        }
+    }
+
+    @Test func attributionsNameTheirCampaignOrNone() async throws {
+        try await seeded().test { client in
+            let all = try await client.walk("/attributions", limit: 1)
+            #expect(all.pages == [1, 1])
+            #expect(all.items.compactMap { $0["orderId"] as? String } == ["o-1", "o-2"])
+            #expect(all.items.first?["campaignId"] as? String == "c-a")
+            #expect(all.items.last?["campaignId"] == nil, "an organic order has no campaign")
+            #expect((all.items.first?["revenue"] as? [String: Any])?["amountMinor"] as? Int == 5000)
+
+            let ofCampaign = try await client.walk("/attributions?campaign=c-a", limit: 10)
+            #expect(ofCampaign.items.compactMap { $0["orderId"] as? String } == ["o-1"])
+            #expect(try await client.walk("/attributions?campaign=c-b", limit: 10).items.isEmpty)
+            let refused = try await client.refusal(.get, "/attributions?limit=0")
+            #expect(refused.status == .badRequest && refused.field == "limit")
+        }
+    }
+}
