@@ -198,6 +198,7 @@ extension DomainEvent {
         case .budgetApproved: return .budgetApproved(try payload(BudgetApproved.self))
         case .budgetRejected: return .budgetRejected(try payload(BudgetRejected.self))
         case .budgetExceeded: return .budgetExceeded(try payload(BudgetExceeded.self))
+        case .envelopeChanged: return .envelopeChanged(try payload(EnvelopeChanged.self))
         case .roiReported: return .roiReported(try payload(RoiReported.self))
         case .adSpendReported: return .adSpendReported(try payload(AdSpendReported.self))
         case .customerInteraction: return .customerInteraction(try payload(CustomerInteraction.self))

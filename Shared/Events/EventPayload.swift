@@ -16,6 +16,7 @@ public enum DomainEvent: Sendable, Equatable {
     case budgetApproved(BudgetApproved)
     case budgetRejected(BudgetRejected)
     case budgetExceeded(BudgetExceeded)
+    case envelopeChanged(EnvelopeChanged)
     case roiReported(RoiReported)
     case adSpendReported(AdSpendReported)
     case customerInteraction(CustomerInteraction)
@@ -35,6 +36,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .budgetApproved(let p): p
         case .budgetRejected(let p): p
         case .budgetExceeded(let p): p
+        case .envelopeChanged(let p): p
         case .roiReported(let p): p
         case .adSpendReported(let p): p
         case .customerInteraction(let p): p

@@ -69,6 +69,43 @@ public struct BudgetExceeded: EventPayload {
     }
 }
 
+/// A quarter's envelope after finance changed what is reserved from it (an approval reserves, a
+/// completion gives the unspent rest back). Keyed by quarter; `revision` grows by one with every
+/// change of that quarter, so a reader keeps the highest it saw whatever order copies arrive in.
+public struct EnvelopeChanged: EventPayload {
+    public static let eventType = EventType.envelopeChanged
+    public var quarter: Quarter
+    /// The quarter's whole envelope (finance's configuration when it changed).
+    public var envelope: Money
+    /// Held by approved campaigns now: approvals less what completions gave back.
+    public var reserved: Money
+    /// Given back by completed campaigns so far.
+    public var released: Money
+    public var revision: Int64
+
+    public init(quarter: Quarter, envelope: Money, reserved: Money, released: Money, revision: Int64) {
+        self.quarter = quarter
+        self.envelope = envelope
+        self.reserved = reserved
+        self.released = released
+        self.revision = revision
+    }
+
+    public var subject: String { quarter.description }
+
+    /// What is left to approve; negative when the envelope was configured below what is reserved.
+    public var remainingMinor: Int64 { envelope.amountMinor - reserved.amountMinor }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireMoney(envelope, "envelope")
+        try rules.requireMoney(reserved, "reserved")
+        try rules.requireMoney(released, "released")
+        guard revision >= 1 else {
+            throw EventRejection(.invalidData, field: "revision", "must be 1 or more, got \(revision)")
+        }
+    }
+}
+
 public struct RoiReported: EventPayload {
     public static let eventType = EventType.roiReported
     public var campaignId: String

@@ -19,7 +19,8 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     /// What the Kafka key (and the event's `subject`) identifies.
     public var key: String {
         switch self {
-        case .marketingCampaigns, .budgetDecisions, .roi, .adSpend, .attributions: "campaignId"
+        case .marketingCampaigns, .roi, .adSpend, .attributions: "campaignId"
+        case .budgetDecisions: "campaignId (quarter for envelope changes)"
         case .customerInteractions: "customerId"
         case .insights: "campaignId or customerId"
         }
@@ -108,6 +109,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case budgetApproved = "triad.budget.approved"
     case budgetRejected = "triad.budget.rejected"
     case budgetExceeded = "triad.budget.exceeded"
+    case envelopeChanged = "triad.envelope.changed"
     case roiReported = "triad.roi.reported"
     case adSpendReported = "triad.ad-spend.reported"
     case customerInteraction = "triad.customer.interaction"
@@ -121,7 +123,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         switch self {
         case .campaignPlanned, .campaignLaunched, .campaignPaused, .campaignResumed, .campaignCompleted:
             .marketingCampaigns
-        case .budgetApproved, .budgetRejected, .budgetExceeded: .budgetDecisions
+        case .budgetApproved, .budgetRejected, .budgetExceeded, .envelopeChanged: .budgetDecisions
         case .roiReported: .roi
         case .adSpendReported: .adSpend
         case .customerInteraction: .customerInteractions

@@ -23,6 +23,10 @@ import TriadEvents
                     campaignId: "c1", reason: .insufficientEnvelope, requestedBudget: eur.money(100),
                     quarter: Quarter(year: 2026, number: 4))),
             .budgetExceeded(BudgetExceeded(campaignId: "c1", approvedBudget: eur.money(100), spend: eur.money(101))),
+            .envelopeChanged(
+                EnvelopeChanged(
+                    quarter: Quarter(year: 2026, number: 4), envelope: eur.money(1_000_000), reserved: eur.money(400_000),
+                    released: eur.money(0), revision: 3)),
             .roiReported(RoiReported(campaignId: "c1", spend: eur.money(3), revenue: eur.money(2), conversions: 1)),
             .adSpendReported(AdSpendReported(campaignId: "c1", amount: eur.money(5), occurredAt: t, platform: "ads")),
             .customerInteraction(

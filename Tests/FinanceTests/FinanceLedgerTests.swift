@@ -26,9 +26,20 @@ import TriadEvents
 
     let q4 = Quarter(year: 2026, number: 4)
 
+    func envelope(_ quarter: Quarter, reserved: Int64, released: Int64, revision: Int64) -> DomainEvent {
+        .envelopeChanged(
+            EnvelopeChanged(
+                quarter: quarter, envelope: Currency.euro.money(1_000_000), reserved: Currency.euro.money(reserved),
+                released: Currency.euro.money(released), revision: revision))
+    }
+
     @Test mutating func approvesTheFullAmountAndReservesIt() throws {
         let events = try ledger.apply(planned("a", budget: 400_000), to: &store)
-        #expect(events == [.budgetApproved(BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4))])
+        #expect(
+            events == [
+                .budgetApproved(BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4)),
+                envelope(q4, reserved: 400_000, released: 0, revision: 1),
+            ])
         #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
     }
 
@@ -62,7 +73,8 @@ import TriadEvents
         let nextQuarter = try ledger.apply(planned("b", budget: 1_000_000, start: "2027-01-01"), to: &store)
         #expect(
             nextQuarter == [
-                .budgetApproved(BudgetApproved(campaignId: "b", approvedBudget: Currency.euro.money(1_000_000), quarter: Quarter(year: 2027, number: 1)))
+                .budgetApproved(BudgetApproved(campaignId: "b", approvedBudget: Currency.euro.money(1_000_000), quarter: Quarter(year: 2027, number: 1))),
+                envelope(Quarter(year: 2027, number: 1), reserved: 1_000_000, released: 0, revision: 1),
             ])
         #expect(try ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
         #expect(ledger.envelope(for: q4, store: store).remaining == Currency.euro.money(0))
@@ -71,18 +83,20 @@ import TriadEvents
     @Test mutating func completionReleasesTheUnspentPart() throws {
         _ = try ledger.apply(planned("a", budget: 600_000), to: &store)
         _ = try ledger.apply(spend("a", 250_000), to: &store)
-        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        let completed = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(completed == [envelope(q4, reserved: 250_000, released: 350_000, revision: 2)])
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
         #expect(store.account("a")?.releasedMinor == 350_000)
-        // Completing again releases nothing more.
-        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(ledger.envelope(for: q4, store: store).released == Currency.euro.money(350_000))
+        // Completing again releases nothing more, and says nothing.
+        #expect(try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store).isEmpty)
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
     }
 
     @Test mutating func overspentCampaignsReleaseNothing() throws {
         _ = try ledger.apply(planned("a", budget: 600_000), to: &store)
         _ = try ledger.apply(spend("a", 700_000), to: &store)
-        _ = try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store)
+        #expect(try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store).isEmpty)
         #expect(ledger.remainingMinor(in: q4, store: store) == 400_000)
     }
 
@@ -102,7 +116,7 @@ import TriadEvents
         _ = try ledger.apply(spend("late", 50_000), to: &store)
         #expect(store.account("late")?.spentMinor == 200_000)
         let events = try ledger.apply(planned("late", budget: 100_000), to: &store)
-        #expect(events.map(\.type) == [.budgetApproved, .budgetExceeded])
+        #expect(events.map(\.type) == [.budgetApproved, .envelopeChanged, .budgetExceeded])
         guard case .budgetExceeded(let exceeded) = events.last else { return }
         #expect(exceeded.spend == Currency.euro.money(200_000))
         #expect(store.account("late")?.roiReport(currency: "EUR").roiBps == -10_000)

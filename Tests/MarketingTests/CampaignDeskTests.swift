@@ -19,6 +19,39 @@ import TriadEvents
             to: &store)
     }
 
+    @Test mutating func theNewestEnvelopeRevisionWinsInTheBriefing() throws {
+        let q4 = Quarter(year: 2026, number: 4)
+        let eur = Currency.euro.money
+        for (reserved, released, revision) in [(400_000, 0, 1), (900_000, 0, 3), (700_000, 0, 2)] as [(Int64, Int64, Int64)] {
+            _ = try desk.apply(
+                .envelopeChanged(EnvelopeChanged(quarter: q4, envelope: eur(1_000_000), reserved: eur(reserved), released: eur(released), revision: revision)),
+                to: &store)
+        }
+        let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.envelopes.map(\.reserved) == [eur(900_000)])
+        #expect(briefing.envelopes.map(\.remaining) == [eur(100_000)])
+    }
+
+    @Test mutating func theRoiTrendKeepsTheNewestReportsWithTheirTime() throws {
+        try approved("a")
+        for report in 1...30 {
+            _ = try desk.apply(
+                .roiReported(RoiReported(campaignId: "a", spend: Currency.euro.money(100), revenue: Currency.euro.money(Int64(report) * 100), conversions: 1)),
+                at: Timestamp(millisecondsSinceEpoch: Int64(report) * 1000), to: &store)
+        }
+        // Without spend there is no ROI, and no point.
+        _ = try desk.apply(
+            .roiReported(RoiReported(campaignId: "b", spend: Currency.euro.money(0), revenue: Currency.euro.money(5), conversions: 1)),
+            at: Timestamp(millisecondsSinceEpoch: 1), to: &store)
+        let trend = store.roiTrend("a")
+        #expect(trend.count == RoiPoint.historyLimit)
+        #expect(trend.first == RoiPoint(at: Timestamp(millisecondsSinceEpoch: 7000), roiBps: 60_000))
+        #expect(trend.last == RoiPoint(at: Timestamp(millisecondsSinceEpoch: 30_000), roiBps: 290_000))
+        #expect(store.roiTrend("b").isEmpty)
+        let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
+        #expect(briefing.campaigns.first?.roiTrend == trend)
+    }
+
     @Test mutating func planningEmitsCampaignPlanned() throws {
         let (campaign, events) = try desk.plan(plan("a"), in: &store)
         #expect(campaign.status == .planned)

@@ -4,6 +4,7 @@ import Marketing
 import Testing
 import TriadEvents
 import TriadRuntime
+import TriadStorage
 
 @testable import marketing_service
 
@@ -107,6 +108,44 @@ import TriadRuntime
             #expect(page.body.contains("&lt;Winter &amp; sale&gt;") && !page.body.contains("<Winter"))
             #expect(page.body.contains("<svg"))
         }
+    }
+
+    @Test func theBriefingKeepsABoundedRoiTrendAndTheNewestEnvelope() async throws {
+        let service = try await service()
+        try await service.test { client in
+            let created = try await client.call(.post, "/campaigns", json: planBody("c-a"))
+            #expect(created.status == .created)
+        }
+        let eur = { (minor: Int64) in Money(amountMinor: minor, currency: "EUR") }
+        // 30 reports, two per batch: revenue grows by 100.00 a report on 1,000.00 of spend.
+        for batch in 0..<15 {
+            try await service.apply((0..<2).map { step in
+                let report = Int64(batch * 2 + step + 1)
+                return .roiReported(RoiReported(campaignId: "c-a", spend: eur(100_000), revenue: eur(report * 10_000), conversions: report))
+            })
+        }
+        let q4 = Quarter("2026-Q4")!
+        let envelope = { (reserved: Int64, released: Int64, revision: Int64) in
+            DomainEvent.envelopeChanged(
+                EnvelopeChanged(quarter: q4, envelope: eur(10_000_000), reserved: eur(reserved), released: eur(released), revision: revision))
+        }
+        // Revision 3 arrives before 2: the older copy changes nothing, in one batch or the next.
+        try await service.apply([envelope(4_000_000, 0, 1), envelope(3_000_000, 1_000_000, 3)])
+        try await service.apply([envelope(5_000_000, 0, 2)])
+        try await service.test { client in
+            let briefing = try await client.object("/briefing")
+            let line = try #require((briefing["campaigns"] as? [[String: Any]])?.first)
+            let trend = (line["roiTrend"] as? [[String: Any]] ?? []).compactMap { $0["roiBps"] as? Int }
+            // The newest 24 of 30: reports 7…30, ROI (revenue − spend) / spend.
+            #expect(trend == (7...30).map { ($0 * 10_000 - 100_000) * 10_000 / 100_000 })
+            let envelopes = try #require(briefing["envelopes"] as? [[String: Any]])
+            #expect(envelopes.count == 1 && envelopes.first?["quarter"] as? String == "2026-Q4")
+            #expect((envelopes.first?["reserved"] as? [String: Any])?["amountMinor"] as? Int == 3_000_000)
+            #expect((envelopes.first?["released"] as? [String: Any])?["amountMinor"] as? Int == 1_000_000)
+            #expect((envelopes.first?["remaining"] as? [String: Any])?["amountMinor"] as? Int == 7_000_000)
+        }
+        let stored = try await service.database.read { try $0.query("SELECT COUNT(*) FROM mkt_roi_history").first?[0].integer }
+        #expect(stored == Int64(RoiPoint.historyLimit))
     }
 
     @Test func healthMetricsAndErrorsAreTheSameEverywhere() async throws {

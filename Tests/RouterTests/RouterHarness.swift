@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 import TriadEvents
 import TriadRuntime
@@ -17,6 +18,8 @@ final class RouterUnderTest: Sendable {
     let database: any Database
     let config: RuntimeConfig
     let directory: URL
+    /// Each applied event is emitted one millisecond after the one before.
+    private let clock = Mutex<Int64>(1_793_000_000_000)
 
     init(_ service: Producer, _ definition: ServiceDefinition, environment: [String: String] = [:]) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("triad-router-\(UUID().uuidString)")
@@ -32,12 +35,16 @@ final class RouterUnderTest: Sendable {
 
     /// Applies `events` in one batch, as the pipeline would after decoding them; every one must be accepted.
     func apply(_ events: [DomainEvent]) async throws {
+        let start = clock.withLock { now in
+            defer { now += Int64(events.count) }
+            return now
+        }
         let incoming = events.enumerated().map { index, event in
             IncomingEvent(
                 received: ReceivedEvent(
                     envelope: EventEnvelope(
                         id: "seed-\(UUID().uuidString)", source: "/tests", type: event.type, schemaVersion: 1,
-                        time: Timestamp(millisecondsSinceEpoch: 1_793_000_000_000 + Int64(index)), subject: event.payload.subject),
+                        time: Timestamp(millisecondsSinceEpoch: start + Int64(index)), subject: event.payload.subject),
                     event: event),
                 topic: event.type.topic.name, partition: 0)
         }

@@ -91,6 +91,11 @@ struct BriefingTable {
                     + period.bySegment.sorted { $0.key < $1.key }
                     .map { "\($0.key) flagged \($0.value.flagged), recovered \($0.value.recovered)" }.joined(separator: ", "))
         }
+        for envelope in briefing.envelopes {
+            lines.append(
+                "Envelope \(envelope.quarter): \(envelope.envelope.amountMinor), reserved \(envelope.reserved.amountMinor), "
+                    + "released \(envelope.released.amountMinor), left \(envelope.remaining.amountMinor)")
+        }
         lines.append("")
         lines.append("Recommendations:")
         for recommendation in briefing.recommendations {

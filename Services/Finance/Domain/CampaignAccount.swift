@@ -40,5 +40,6 @@ public struct EnvelopeStatus: Sendable, Equatable, Codable {
     public let quarter: Quarter
     public let envelope: Money
     public let reserved: Money
+    public let released: Money
     public let remaining: Money
 }

@@ -47,13 +47,14 @@ public struct FinanceLedger: Sendable {
         } else {
             let reserved = try sum(store.reservedMinor(in: quarter), requested, "the quarter's reservations", "requestedBudget")
             account.decision = .approved(amountMinor: requested)
-            store.setReservedMinor(reserved, in: quarter)
+            let book = store.change(quarter, reservedMinor: reserved, releasedMinor: store.book(of: quarter).releasedMinor)
+            events.append(envelopeChanged(quarter, book))
         }
         switch account.decision {
         case .approved(let amount):
-            events.append(
+            events.insert(
                 .budgetApproved(
-                    BudgetApproved(campaignId: planned.campaignId, approvedBudget: money(amount), quarter: quarter)))
+                    BudgetApproved(campaignId: planned.campaignId, approvedBudget: money(amount), quarter: quarter)), at: 0)
         case .rejected(let reason):
             events.append(
                 .budgetRejected(
@@ -71,13 +72,25 @@ public struct FinanceLedger: Sendable {
     private func complete(_ campaignId: String, in store: inout FinanceState) -> [DomainEvent] {
         guard var account = store.account(campaignId), !account.completed else { return [] }
         account.completed = true
-        if let approved = account.approvedMinor, let quarter = account.quarter {
-            let unspent = max(approved - account.spentMinor, 0)
+        var events: [DomainEvent] = []
+        if let approved = account.approvedMinor, let quarter = account.quarter, approved > account.spentMinor {
+            let unspent = approved - account.spentMinor
             account.releasedMinor = unspent
-            store.setReservedMinor(store.reservedMinor(in: quarter) - unspent, in: quarter)
+            let before = store.book(of: quarter)
+            // Both stay within the envelope: what is given back was reserved first.
+            let book = store.change(
+                quarter, reservedMinor: before.reservedMinor - unspent, releasedMinor: before.releasedMinor + unspent)
+            events.append(envelopeChanged(quarter, book))
         }
         store.save(account)
-        return []
+        return events
+    }
+
+    private func envelopeChanged(_ quarter: Quarter, _ book: QuarterBook) -> DomainEvent {
+        .envelopeChanged(
+            EnvelopeChanged(
+                quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(book.reservedMinor),
+                released: money(book.releasedMinor), revision: book.revision))
     }
 
     // MARK: Spend and revenue
@@ -138,10 +151,10 @@ public struct FinanceLedger: Sendable {
     }
 
     public func envelope(for quarter: Quarter, store: FinanceState) -> EnvelopeStatus {
-        let reserved = store.reservedMinor(in: quarter)
+        let book = store.book(of: quarter)
         return EnvelopeStatus(
-            quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(reserved),
-            remaining: money(policy.quarterlyEnvelope.amountMinor - reserved))
+            quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(book.reservedMinor),
+            released: money(book.releasedMinor), remaining: money(policy.quarterlyEnvelope.amountMinor - book.reservedMinor))
     }
 
     private func money(_ amount: Int64) -> Money { Money(amountMinor: amount, currency: currency) }

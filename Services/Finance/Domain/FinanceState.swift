@@ -5,7 +5,7 @@ import TriadEvents
 /// changes back; unit tests start it empty and keep using it.
 public struct FinanceState: Sendable {
     private var accounts: [String: CampaignAccount] = [:]
-    private var reserved: [Quarter: Int64] = [:]
+    private var quarters: [Quarter: QuarterBook] = [:]
     private var orders: Set<String> = []
 
     public private(set) var changedAccounts: Set<String> = []
@@ -16,9 +16,9 @@ public struct FinanceState: Sendable {
 
     /// A batch's starting point: the accounts and quarters it can touch, and which of its attributed
     /// orders were counted before.
-    public init(accounts: [CampaignAccount], reserved: [Quarter: Int64], countedOrders: Set<String>) {
+    public init(accounts: [CampaignAccount], quarters: [Quarter: QuarterBook], countedOrders: Set<String>) {
         for account in accounts { self.accounts[account.campaignId] = account }
-        self.reserved = reserved
+        self.quarters = quarters
         orders = countedOrders
     }
 
@@ -31,20 +31,42 @@ public struct FinanceState: Sendable {
 
     public func changedAccountRecords() -> [CampaignAccount] { changedAccounts.sorted().compactMap { accounts[$0] } }
 
-    /// Net amount approvals reserved from a quarter's envelope.
-    public func reservedMinor(in quarter: Quarter) -> Int64 { reserved[quarter] ?? 0 }
+    /// What a quarter's envelope holds: reserved, given back, and how often it changed.
+    public func book(of quarter: Quarter) -> QuarterBook { quarters[quarter] ?? QuarterBook() }
 
-    mutating func setReservedMinor(_ amount: Int64, in quarter: Quarter) {
-        reserved[quarter] = amount
+    /// Net amount approvals reserved from a quarter's envelope.
+    public func reservedMinor(in quarter: Quarter) -> Int64 { book(of: quarter).reservedMinor }
+
+    /// Records a change of a quarter's reservations; its revision goes up by one.
+    mutating func change(_ quarter: Quarter, reservedMinor: Int64, releasedMinor: Int64) -> QuarterBook {
+        let book = QuarterBook(reservedMinor: reservedMinor, releasedMinor: releasedMinor, revision: book(of: quarter).revision + 1)
+        quarters[quarter] = book
         changedQuarters.insert(quarter)
+        return book
     }
 
-    public func quartersWithReservations() -> [Quarter] { reserved.keys.sorted() }
+    public func quartersWithReservations() -> [Quarter] { quarters.keys.sorted() }
 
     /// Remembers an attributed order; false when it was counted before.
     mutating func recordAttributedOrder(_ orderId: String) -> Bool {
         guard orders.insert(orderId).inserted else { return false }
         newOrders.append(orderId)
         return true
+    }
+}
+
+/// One quarter's envelope as finance keeps it.
+public struct QuarterBook: Sendable, Equatable {
+    /// Held by approved campaigns: approvals less what completions gave back.
+    public var reservedMinor: Int64
+    /// Given back by completed campaigns.
+    public var releasedMinor: Int64
+    /// Changes so far (each approval or release is one).
+    public var revision: Int64
+
+    public init(reservedMinor: Int64 = 0, releasedMinor: Int64 = 0, revision: Int64 = 0) {
+        self.reservedMinor = reservedMinor
+        self.releasedMinor = releasedMinor
+        self.revision = revision
     }
 }

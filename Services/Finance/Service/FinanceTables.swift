@@ -6,8 +6,9 @@ import TriadStorage
 /// Finance's tables, and how a batch of events is loaded from them and written back.
 ///
 /// - `fin_accounts`: one row per campaign (decision, spend, attributed revenue, conversions).
-/// - `fin_quarters`: what approvals reserved from each quarter's envelope; a plan or a completion
-///   locks only its quarter's row.
+/// - `fin_quarters`: what approvals reserved from each quarter's envelope, what completions gave
+///   back, and the change count marketing orders envelope reports by; a plan or a completion locks
+///   only its quarter's row.
 /// - `fin_attributed_orders`: orders already counted.
 /// - `fin_roi_reported`: what the last ROI report of each campaign said.
 enum FinanceTables {
@@ -19,8 +20,19 @@ enum FinanceTables {
                 "CREATE TABLE fin_attributed_orders (order_id TEXT PRIMARY KEY)",
                 "CREATE TABLE fin_roi_reported (campaign_id TEXT PRIMARY KEY, spent_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, conversions BIGINT NOT NULL)",
             ]
-        }
+        },
+        // Envelope changes are published: what was given back so far (counted from the accounts for
+        // quarters from before), and a revision per quarter.
+        Migrations.Migration(version: 201) { _ in
+            [
+                "ALTER TABLE fin_quarters ADD COLUMN released_minor BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE fin_quarters ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+                "UPDATE fin_quarters SET released_minor = COALESCE((SELECT SUM(a.released_minor) FROM fin_accounts a WHERE a.quarter = fin_quarters.quarter), 0)",
+            ]
+        },
     ]
+
+    private static let quarterColumns = "quarter, reserved_minor, released_minor, revision"
 
     private static let accountColumns =
         "campaign_id, quarter, requested_minor, decision, approved_minor, rejection_reason, spent_minor, revenue_minor, conversions, exceeded_reported, completed, released_minor"
@@ -61,15 +73,10 @@ enum FinanceTables {
         })
         quarters.formUnion(loaded.filter { completed.contains($0.campaignId) }.compactMap(\.quarter))
         let (quarterRows, createdQuarters) = try lockOrCreate(
-            "fin_quarters", key: "quarter", columns: "quarter, reserved_minor", keys: quarters.map(\.description).sorted(),
-            in: session)
-        var reserved: [Quarter: Int64] = [:]
-        for row in quarterRows {
-            guard let text = row[0].text, let quarter = Quarter(text) else { continue }
-            reserved[quarter] = row[1].integer ?? 0
-        }
+            "fin_quarters", key: "quarter", columns: quarterColumns, keys: quarters.map(\.description).sorted(), in: session)
 
-        var state = FinanceState(accounts: loaded, reserved: reserved, countedOrders: Set(orderIds).subtracting(fresh))
+        var state = FinanceState(
+            accounts: loaded, quarters: books(quarterRows), countedOrders: Set(orderIds).subtracting(fresh))
         let results = events.map { event in
             Result { () throws(EventRejection) in
                 let campaignId = event.event.payload.subject
@@ -141,9 +148,15 @@ enum FinanceTables {
             exceeded_reported = excluded.exceeded_reported, completed = excluded.completed, released_minor = excluded.released_minor
             """)
         try session.insert(
-            into: "fin_quarters", [.text("quarter"), .integer("reserved_minor")],
-            rows: state.changedQuarters.sorted().map { [.text($0.description), .integer(state.reservedMinor(in: $0))] },
-            "ON CONFLICT (quarter) DO UPDATE SET reserved_minor = excluded.reserved_minor")
+            into: "fin_quarters", [.text("quarter"), .integer("reserved_minor"), .integer("released_minor"), .integer("revision")],
+            rows: state.changedQuarters.sorted().map { quarter in
+                let book = state.book(of: quarter)
+                return [.text(quarter.description), .integer(book.reservedMinor), .integer(book.releasedMinor), .integer(book.revision)]
+            },
+            """
+            ON CONFLICT (quarter) DO UPDATE SET reserved_minor = excluded.reserved_minor,
+            released_minor = excluded.released_minor, revision = excluded.revision
+            """)
     }
 
     // MARK: Reports and reads
@@ -185,13 +198,18 @@ enum FinanceTables {
     /// The envelope state: every quarter with reservations, or the ones asked for.
     static func state(quarters: [Quarter]?, in session: any SQLSession) throws -> FinanceState {
         let rows =
-            try quarters.map { try session.query("SELECT quarter, reserved_minor FROM fin_quarters WHERE quarter {keys}", keys: $0.map(\.description)) }
-            ?? session.query("SELECT quarter, reserved_minor FROM fin_quarters ORDER BY quarter")
-        var reserved: [Quarter: Int64] = [:]
+            try quarters.map { try session.query("SELECT \(quarterColumns) FROM fin_quarters WHERE quarter {keys}", keys: $0.map(\.description)) }
+            ?? session.query("SELECT \(quarterColumns) FROM fin_quarters ORDER BY quarter")
+        return FinanceState(accounts: [], quarters: books(rows), countedOrders: [])
+    }
+
+    private static func books(_ rows: [SQLRow]) -> [Quarter: QuarterBook] {
+        var books: [Quarter: QuarterBook] = [:]
         for row in rows {
-            if let text = row[0].text, let quarter = Quarter(text) { reserved[quarter] = row[1].integer ?? 0 }
+            guard let text = row[0].text, let quarter = Quarter(text) else { continue }
+            books[quarter] = QuarterBook(reservedMinor: row[1].integer ?? 0, releasedMinor: row[2].integer ?? 0, revision: row[3].integer ?? 0)
         }
-        return FinanceState(accounts: [], reserved: reserved, countedOrders: [])
+        return books
     }
 
     // MARK: Rows

@@ -44,6 +44,26 @@ public struct Briefing: Sendable, Equatable, Codable {
         /// nil while ROI is not known yet (no spend).
         public let meetsTarget: Bool?
         public let performance: Performance
+        /// The latest ROI reports, oldest first: the page draws them as a trend line.
+        public let roiTrend: [RoiPoint]
+    }
+
+    /// A quarter's envelope as finance last reported it.
+    public struct Envelope: Sendable, Equatable, Codable {
+        public let quarter: Quarter
+        public let envelope: Money
+        public let reserved: Money
+        public let released: Money
+        /// Negative when the envelope was configured below what is reserved.
+        public let remaining: Money
+
+        public init(_ changed: EnvelopeChanged) {
+            quarter = changed.quarter
+            envelope = changed.envelope
+            reserved = changed.reserved
+            released = changed.released
+            remaining = Money(amountMinor: changed.remainingMinor, currency: changed.envelope.currency)
+        }
     }
 
     public struct Totals: Sendable, Equatable, Codable {
@@ -74,6 +94,8 @@ public struct Briefing: Sendable, Equatable, Codable {
     public let churnRiskBySegment: [String: Int64]
     /// Episodes flagged and recovered in the reporting period, by segment.
     public let churnRiskPeriod: ChurnRiskPeriod?
+    /// Every quarter finance reported an envelope for, oldest first.
+    public let envelopes: [Envelope]
     public let recommendations: [Recommendation]
 
     /// The reporting period is the newest quarter (of event time) in which an episode began or ended.
@@ -87,15 +109,17 @@ extension Briefing {
     /// Builds the briefing from marketing's state.
     public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) throws(BriefingError) -> Briefing {
         try make(
-            campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance,
-            churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows, policy: policy, currency: currency)
+            campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance, roiTrend: state.roiTrend,
+            churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows, envelopes: state.allEnvelopes(),
+            policy: policy, currency: currency)
     }
 
     /// Builds the briefing from the campaigns, the latest reports about them and the churn-risk
     /// counts. Comparisons are exact integer arithmetic.
     public static func make(
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
-        churnRiskBySegment churn: [String: Int64], churnFlows: [ChurnFlowKey: ChurnFlow] = [:], policy: BriefingPolicy,
+        roiTrend: (String) -> [RoiPoint] = { _ in [] }, churnRiskBySegment churn: [String: Int64],
+        churnFlows: [ChurnFlowKey: ChurnFlow] = [:], envelopes: [EnvelopeChanged] = [], policy: BriefingPolicy,
         currency: String
     ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
@@ -118,7 +142,8 @@ extension Briefing {
                 performance: Performance(
                     impressions: performance?.impressions ?? 0, clicks: performance?.clicks ?? 0,
                     visits: performance?.visits ?? 0, signups: performance?.signups ?? 0,
-                    purchases: performance?.purchases ?? 0))
+                    purchases: performance?.purchases ?? 0),
+                roiTrend: roiTrend(campaign.id))
             lines.append(line)
             totalApproved += Int128(approved.amountMinor)
             totalSpend += Int128(spend.amountMinor)
@@ -167,7 +192,7 @@ extension Briefing {
                 revenue: Money(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
                 roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
             churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
-            recommendations: recommendations)
+            envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init), recommendations: recommendations)
     }
 
     private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {

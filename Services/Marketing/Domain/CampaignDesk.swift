@@ -45,9 +45,10 @@ public struct CampaignDesk: Sendable {
 
     // MARK: Events
 
-    /// Applies an event marketing consumes. A budget decision about a campaign marketing does not
-    /// know breaks a rule and is refused (it goes to the dead-letter topic).
-    public func apply(_ event: DomainEvent, to store: inout MarketingState) throws(EventRejection)
+    /// Applies an event marketing consumes; `time` is when it was emitted (a report's point in its
+    /// trend). A budget decision about a campaign marketing does not know breaks a rule and is
+    /// refused (it goes to the dead-letter topic).
+    public func apply(_ event: DomainEvent, at time: Timestamp? = nil, to store: inout MarketingState) throws(EventRejection)
         -> [DomainEvent]
     {
         switch event {
@@ -76,8 +77,11 @@ public struct CampaignDesk: Sendable {
             campaign.pauseReason = Self.budgetExceededReason
             store.save(campaign)
             return [.campaignPaused(CampaignPaused(campaignId: campaign.id, reason: Self.budgetExceededReason))]
+        case .envelopeChanged(let envelope):
+            store.save(envelope)
+            return []
         case .roiReported(let roi):
-            store.save(roi)
+            store.save(roi, at: time)
             return []
         case .campaignPerformanceReported(let performance):
             store.save(performance)

@@ -1,11 +1,15 @@
 import TriadEvents
 
-/// The board briefing as one HTML page (`GET /` on marketing): the totals, one row per campaign
-/// with a budget bar and its ROI against target, churn risk by segment as a bar chart, and the
-/// recommendations with their reasons. Everything is in the page — styles and SVG charts, no
+/// The board briefing as one HTML page (`GET /` on marketing): the totals, the quarter's envelope,
+/// one row per campaign with a budget bar, its ROI against target and its ROI trend, churn risk by
+/// segment as a bar chart, and the recommendations with their reasons. Figures carry `data-figure`
+/// (and rows `data-campaign`) so a reader or a test can find each one. Everything is in the page — styles and SVG charts, no
 /// script, no external asset; it reloads itself every `refreshSeconds` (plain HTML, no
 /// JavaScript) and prints on one A4 page. Every text a user or an event supplied is escaped.
 public enum DashboardPage {
+    /// How many quarters' envelopes the page shows (the newest).
+    static let envelopeQuarters = 4
+
     public static func html(_ briefing: Briefing, generatedAt: Timestamp, refreshSeconds: Int = 10) -> String {
         let currency = briefing.currency
         let totals = briefing.totals
@@ -18,25 +22,29 @@ public enum DashboardPage {
             <style>\(style)</style></head><body>
             <header><h1>Board briefing</h1><p>Figures in \(escape(currency)) as of \(escape(generatedAt.iso8601)); this page refreshes every \(refreshSeconds) s.</p></header>
             <section class="totals">
-            \(tile("Spend", money(totals.spend.amountMinor, currency) + " of " + money(totals.approvedBudget.amountMinor, currency)))
-            \(tile("Revenue", money(totals.revenue.amountMinor, currency)))
-            \(tile("Blended ROI", ratio(totals.roiBps)))
-            \(tile("ROAS", ratio(Ratios.roasBps(revenueMinor: totals.revenue.amountMinor, spendMinor: totals.spend.amountMinor))))
-            \(tile("CAC", Ratios.cacMinor(spendMinor: totals.spend.amountMinor, conversions: totals.conversions).map { money($0, currency) } ?? "–"))
-            \(tile("Conversions", grouped(totals.conversions)))
+            \(tile("Spend", "spend", money(totals.spend.amountMinor, currency)))
+            \(tile("Approved budget", "approved", money(totals.approvedBudget.amountMinor, currency)))
+            \(tile("Revenue", "revenue", money(totals.revenue.amountMinor, currency)))
+            \(tile("Blended ROI", "roi", ratio(totals.roiBps)))
+            \(tile("ROAS", "roas", ratio(Ratios.roasBps(revenueMinor: totals.revenue.amountMinor, spendMinor: totals.spend.amountMinor))))
+            \(tile("CAC", "cac", Ratios.cacMinor(spendMinor: totals.spend.amountMinor, conversions: totals.conversions).map { money($0, currency) } ?? "–"))
+            \(tile("Conversions", "conversions", grouped(totals.conversions)))
             </section>
+            \(envelopes(briefing.envelopes.suffix(envelopeQuarters)))
             <section><h2>Campaigns</h2><table>
-            <thead><tr><th>Campaign</th><th>Status</th><th>Spend of budget</th><th>ROI</th><th>Target</th><th>Revenue</th><th>Conversions</th></tr></thead><tbody>
+            <thead><tr><th>Campaign</th><th>Status</th><th>Spend of budget</th><th>ROI</th><th>Target</th><th>ROI trend</th><th>Revenue</th><th>Conversions</th></tr></thead><tbody>
 
             """
         for line in briefing.campaigns {
-            let status = escape(line.status.rawValue) + (line.pauseReason.map { " <small>(\(escape($0)))</small>" } ?? "")
+            let status = "<span data-figure=\"status\">\(escape(line.status.rawValue))</span>"
+                + (line.pauseReason.map { " <small data-figure=\"pause-reason\">(\(escape($0)))</small>" } ?? "")
             page += """
-                <tr><td><strong>\(escape(line.campaignId))</strong><br><small>\(escape(line.name)) · \(escape(line.channel.rawValue)) · \(escape(line.segment))</small></td>
+                <tr data-campaign="\(escape(line.campaignId))"><td><strong>\(escape(line.campaignId))</strong><br><small>\(escape(line.name)) · \(escape(line.channel.rawValue)) · \(escape(line.segment))</small></td>
                 <td class="status-\(escape(line.status.rawValue))">\(status)</td>
-                <td>\(budgetBar(spend: line.spend.amountMinor, approved: line.approvedBudget.amountMinor))<br><small>\(money(line.spend.amountMinor, currency)) of \(money(line.approvedBudget.amountMinor, currency))</small></td>
-                <td class="\(line.meetsTarget == false ? "below" : "")">\(ratio(line.roiBps))</td><td>\(ratio(line.targetRoiBps))</td>
-                <td>\(money(line.revenue.amountMinor, currency))</td><td>\(grouped(line.conversions))</td></tr>
+                <td>\(budgetBar(spend: line.spend.amountMinor, approved: line.approvedBudget.amountMinor))<br><small><span data-figure="spend">\(money(line.spend.amountMinor, currency))</span> of <span data-figure="approved">\(money(line.approvedBudget.amountMinor, currency))</span></small></td>
+                <td class="\(line.meetsTarget == false ? "below" : "")" data-figure="roi">\(ratio(line.roiBps))</td><td data-figure="target">\(ratio(line.targetRoiBps))</td>
+                <td>\(trendLine(line.roiTrend, target: line.targetRoiBps))</td>
+                <td data-figure="revenue">\(money(line.revenue.amountMinor, currency))</td><td data-figure="conversions">\(grouped(line.conversions))</td></tr>
 
                 """
         }
@@ -54,7 +62,7 @@ public enum DashboardPage {
             page += "<ul>\n"
             for recommendation in briefing.recommendations {
                 let target = recommendation.campaignId ?? recommendation.segment ?? ""
-                page += "<li><strong>\(escape(recommendation.action.rawValue)) \(escape(target))</strong>: \(escape(recommendation.reason))</li>\n"
+                page += "<li data-recommendation=\"\(escape(recommendation.action.rawValue))\"><strong>\(escape(recommendation.action.rawValue)) \(escape(target))</strong>: \(escape(recommendation.reason))</li>\n"
             }
             page += "</ul>\n"
         }
@@ -64,17 +72,51 @@ public enum DashboardPage {
 
     // MARK: Parts
 
-    private static func tile(_ label: String, _ value: String) -> String {
-        "<div class=\"tile\"><span>\(escape(label))</span><strong>\(value)</strong></div>"
+    private static func tile(_ label: String, _ figure: String, _ value: String) -> String {
+        "<div class=\"tile\"><span>\(escape(label))</span><strong data-figure=\"total-\(figure)\">\(value)</strong></div>"
+    }
+
+    /// Each quarter's envelope: a bar of what is reserved against the whole, and the figures.
+    static func envelopes(_ quarters: some Collection<Briefing.Envelope>) -> String {
+        guard !quarters.isEmpty else { return "" }
+        var html = "<section><h2>Quarterly envelope</h2><table class=\"envelopes\"><thead><tr><th>Quarter</th><th>Reserved of envelope</th><th>Envelope</th><th>Reserved</th><th>Released</th><th>Left</th></tr></thead><tbody>\n"
+        for quarter in quarters {
+            let currency = quarter.envelope.currency
+            html += """
+                <tr data-quarter="\(escape(quarter.quarter.description))"><td>\(escape(quarter.quarter.description))</td>
+                <td>\(budgetBar(spend: quarter.reserved.amountMinor, approved: quarter.envelope.amountMinor, label: "reserved of the envelope"))</td>
+                <td data-figure="envelope">\(money(quarter.envelope.amountMinor, currency))</td><td data-figure="reserved">\(money(quarter.reserved.amountMinor, currency))</td>
+                <td data-figure="released">\(money(quarter.released.amountMinor, currency))</td><td data-figure="left">\(money(quarter.remaining.amountMinor, currency))</td></tr>
+
+                """
+        }
+        return html + "</tbody></table></section>"
+    }
+
+    /// The campaign's ROI reports as a line, oldest left; the dashed line is its target, and the
+    /// scale always shows 0 so a loss sits visibly below it.
+    static func trendLine(_ points: [RoiPoint], target: Int64) -> String {
+        guard points.count >= 2 else { return "<small>–</small>" }
+        let width = 120, height = 28
+        let values = points.map(\.roiBps) + [target, 0]
+        let low = Int128(values.min()!), high = Int128(values.max()!)
+        let span = max(high - low, 1)
+        func y(_ value: Int64) -> Int128 { 2 + (high - Int128(value)) * Int128(height - 4) / span }
+        let step = Int128(width - 4) / Int128(points.count - 1)
+        let line = points.enumerated().map { index, point in "\(2 + Int128(index) * step),\(y(point.roiBps))" }.joined(separator: " ")
+        let last = points.last!.roiBps
+        return """
+            <svg class="trend" width="\(width)" height="\(height)" role="img" aria-label="ROI of the last \(points.count) reports"><line x1="0" x2="\(width)" y1="\(y(target))" y2="\(y(target))" class="target"/><line x1="0" x2="\(width)" y1="\(y(0))" y2="\(y(0))" class="zero"/><polyline points="\(line)" class="\(last < 0 ? "loss" : "gain")"/></svg>
+            """
     }
 
     /// Spend against the approved budget: filled to the share spent, red past the budget.
-    static func budgetBar(spend: Int64, approved: Int64) -> String {
+    static func budgetBar(spend: Int64, approved: Int64, label: String = "spend against budget") -> String {
         let width = 120
         let filled = approved > 0 ? Int(min(Int128(spend) * Int128(width) / Int128(approved), Int128(width))) : (spend > 0 ? width : 0)
         let over = spend > approved
         return """
-            <svg class="bar" width="\(width)" height="10" role="img" aria-label="spend against budget"><rect width="\(width)" height="10" class="track"/><rect width="\(max(filled, 0))" height="10" class="\(over ? "over" : "fill")"/></svg>
+            <svg class="bar" width="\(width)" height="10" role="img" aria-label="\(label)"><rect width="\(width)" height="10" class="track"/><rect width="\(max(filled, 0))" height="10" class="\(over ? "over" : "fill")"/></svg>
             """
     }
 
@@ -89,7 +131,7 @@ public enum DashboardPage {
             let width = max(row.value * barWidth / most, 1)
             svg += "<text x=\"0\" y=\"\(y + 15)\">\(escape(String(row.key.prefix(24))))</text>"
             svg += "<rect x=\"110\" y=\"\(y + 4)\" width=\"\(width)\" height=\"14\" class=\"fill\"/>"
-            svg += "<text x=\"\(110 + width + 6)\" y=\"\(y + 15)\">\(grouped(row.value))</text>\n"
+            svg += "<text x=\"\(110 + width + 6)\" y=\"\(y + 15)\" data-segment=\"\(escape(row.key))\">\(grouped(row.value))</text>\n"
         }
         return svg + "</svg>\n"
     }
@@ -158,8 +200,10 @@ public enum DashboardPage {
         header p{color:#5b6472;margin:0}.totals{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
         .tile{border:1px solid #d8dde5;border-radius:6px;padding:8px 12px;min-width:140px}.tile>span{display:block;color:#5b6472;font-size:12px}
         table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e6e9ef;vertical-align:top}
-        th{font-size:12px;color:#5b6472}.negative{color:#b42318;font-weight:600}.below{background:#fff4f2}
+        th{font-size:12px;color:#5b6472}td[data-figure],[data-figure] .negative{white-space:nowrap}.negative{color:#b42318;font-weight:600}.below{background:#fff4f2}
         .track{fill:#e6e9ef}.fill{fill:#2f6fde}.over{fill:#b42318}.chart text{font-size:12px;fill:#1d2430}
+        .trend polyline{fill:none;stroke-width:1.5}.trend .gain{stroke:#2f6fde}.trend .loss{stroke:#b42318}
+        .trend .target{stroke:#8a94a3;stroke-dasharray:3 2}.trend .zero{stroke:#d8dde5}
         .split{display:flex;gap:32px;flex-wrap:wrap}.split>div{flex:1;min-width:300px}small{color:#5b6472}
         @media print{@page{size:A4;margin:12mm}body{margin:0;font-size:10px}.totals{gap:6px}.tile{min-width:0;padding:4px 6px}
         th,td{padding:3px 4px}section,tr{break-inside:avoid}}

@@ -8,11 +8,16 @@ public struct MarketingState: Sendable {
     private var rois: [String: RoiReported] = [:]
     private var performances: [String: CampaignPerformanceReported] = [:]
     private var churn: [String: ChurnRecord] = [:]
+    private var envelopes: [Quarter: EnvelopeChanged] = [:]
+    private var roiTrends: [String: [RoiPoint]] = [:]
 
     public private(set) var changedCampaigns: Set<String> = []
     public private(set) var changedRois: Set<String> = []
     public private(set) var changedPerformances: Set<String> = []
     public private(set) var changedChurnRisks: Set<String> = []
+    public private(set) var changedEnvelopes: Set<Quarter> = []
+    /// ROI points this state's reports added, in arrival order.
+    public private(set) var newRoiPoints: [(campaignId: String, point: RoiPoint)] = []
     /// Episodes flagged and recovered by this state's events, by quarter and segment (increments
     /// over what the tables hold; everything, for a state that started empty).
     public private(set) var churnFlows: [ChurnFlowKey: ChurnFlow] = [:]
@@ -39,10 +44,33 @@ public struct MarketingState: Sendable {
     /// The latest ROI report from finance, by campaign (kept even before the campaign is known).
     public func roi(_ campaignId: String) -> RoiReported? { rois[campaignId] }
 
-    mutating func save(_ roi: RoiReported) {
+    /// Keeps the report as the latest, and its ROI (when known) as a point of the campaign's trend
+    /// at the time finance reported it.
+    mutating func save(_ roi: RoiReported, at time: Timestamp?) {
         rois[roi.campaignId] = roi
         changedRois.insert(roi.campaignId)
+        guard let time, let roiBps = roi.roiBps else { return }
+        let point = RoiPoint(at: time, roiBps: roiBps)
+        roiTrends[roi.campaignId, default: []].append(point)
+        roiTrends[roi.campaignId] = Array(roiTrends[roi.campaignId, default: []].suffix(RoiPoint.historyLimit))
+        newRoiPoints.append((roi.campaignId, point))
     }
+
+    /// The campaign's latest ROI reports, oldest first (at most `RoiPoint.historyLimit`).
+    public func roiTrend(_ campaignId: String) -> [RoiPoint] { roiTrends[campaignId] ?? [] }
+
+    // MARK: Envelopes
+
+    /// Keeps finance's report of a quarter's envelope unless a later revision is known.
+    mutating func save(_ envelope: EnvelopeChanged) {
+        if let known = envelopes[envelope.quarter], known.revision >= envelope.revision { return }
+        envelopes[envelope.quarter] = envelope
+        changedEnvelopes.insert(envelope.quarter)
+    }
+
+    public func envelope(_ quarter: Quarter) -> EnvelopeChanged? { envelopes[quarter] }
+
+    public func allEnvelopes() -> [EnvelopeChanged] { envelopes.values.sorted { $0.quarter < $1.quarter } }
 
     public func changedRoiRecords() -> [RoiReported] { changedRois.sorted().compactMap { rois[$0] } }
 
@@ -134,5 +162,19 @@ public struct ChurnFlow: Sendable, Equatable, Codable {
     public init(flagged: Int64 = 0, recovered: Int64 = 0) {
         self.flagged = flagged
         self.recovered = recovered
+    }
+}
+
+/// One ROI report of a campaign's trend: when finance reported it and the ROI it gave.
+public struct RoiPoint: Sendable, Equatable, Codable {
+    /// How many reports a campaign's trend keeps (the newest).
+    public static let historyLimit = 24
+
+    public let at: Timestamp
+    public let roiBps: Int64
+
+    public init(at: Timestamp, roiBps: Int64) {
+        self.at = at
+        self.roiBps = roiBps
     }
 }

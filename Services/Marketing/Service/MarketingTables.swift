@@ -10,6 +10,9 @@ import TriadStorage
 /// - `mkt_churn_risk`: customers IT flagged at churn risk, with their current segment and whether
 ///   the episode is still open (the briefing counts the open ones by segment).
 /// - `mkt_churn_flow`: episodes flagged and recovered per quarter and segment, written as increments.
+/// - `mkt_roi_history`: each campaign's latest ROI reports (`RoiPoint.historyLimit`), for the trend line.
+/// - `mkt_envelopes`: each quarter's envelope as finance last reported it; a report replaces the row
+///   only with a higher revision, so copies arriving late or out of order change nothing.
 enum MarketingTables {
     static let migrations: [Migrations.Migration] = [
         Migrations.Migration(version: 300) { _ in
@@ -25,6 +28,12 @@ enum MarketingTables {
             [
                 "ALTER TABLE mkt_churn_risk ADD COLUMN at_risk BIGINT NOT NULL DEFAULT 1",
                 "CREATE TABLE mkt_churn_flow (quarter TEXT NOT NULL, segment TEXT NOT NULL, flagged BIGINT NOT NULL, recovered BIGINT NOT NULL, PRIMARY KEY (quarter, segment))",
+            ]
+        },
+        Migrations.Migration(version: 302) { _ in
+            [
+                "CREATE TABLE mkt_roi_history (campaign_id TEXT NOT NULL, reported_at BIGINT NOT NULL, roi_bps BIGINT NOT NULL, PRIMARY KEY (campaign_id, reported_at))",
+                "CREATE TABLE mkt_envelopes (quarter TEXT PRIMARY KEY, envelope_minor BIGINT NOT NULL, reserved_minor BIGINT NOT NULL, released_minor BIGINT NOT NULL, currency TEXT NOT NULL, revision BIGINT NOT NULL)",
             ]
         },
     ]
@@ -65,7 +74,7 @@ enum MarketingTables {
                     throw EventRejection(
                         .unreadableState, field: "campaignId", "marketing's stored campaign \(id) cannot be read: \(problem)")
                 }
-                return try desk.apply(event.event, to: &state)
+                return try desk.apply(event.event, at: event.received.envelope.time, to: &state)
             }
         }
         try save(state, in: session)
@@ -143,6 +152,56 @@ enum MarketingTables {
             ON CONFLICT (quarter, segment) DO UPDATE SET flagged = mkt_churn_flow.flagged + excluded.flagged,
             recovered = mkt_churn_flow.recovered + excluded.recovered
             """)
+        try saveTrendsAndEnvelopes(state, in: session)
+    }
+
+    // MARK: Trends and envelopes
+
+    private static func saveTrendsAndEnvelopes(_ state: MarketingState, in session: any SQLSession) throws {
+        try session.insert(
+            into: "mkt_roi_history", [.text("campaign_id"), .integer("reported_at"), .integer("roi_bps")],
+            rows: state.newRoiPoints.map { [.text($0.campaignId), .integer($0.point.at.millisecondsSinceEpoch), .integer($0.point.roiBps)] },
+            "ON CONFLICT (campaign_id, reported_at) DO UPDATE SET roi_bps = excluded.roi_bps")
+        // Only the newest points of each campaign stay.
+        for campaignId in Set(state.newRoiPoints.map(\.campaignId)).sorted() {
+            _ = try session.query(
+                """
+                DELETE FROM mkt_roi_history WHERE campaign_id = ? AND reported_at < (SELECT MIN(reported_at) FROM
+                (SELECT reported_at FROM mkt_roi_history WHERE campaign_id = ? ORDER BY reported_at DESC LIMIT ?) AS newest)
+                """, [.text(campaignId), .text(campaignId), .integer(Int64(RoiPoint.historyLimit))])
+        }
+        try session.insert(
+            into: "mkt_envelopes",
+            [.text("quarter"), .integer("envelope_minor"), .integer("reserved_minor"), .integer("released_minor"), .text("currency"), .integer("revision")],
+            rows: state.changedEnvelopes.sorted().compactMap(state.envelope).map { e in
+                [.text(e.quarter.description), .integer(e.envelope.amountMinor), .integer(e.reserved.amountMinor),
+                 .integer(e.released.amountMinor), .text(e.envelope.currency), .integer(e.revision)]
+            },
+            """
+            ON CONFLICT (quarter) DO UPDATE SET envelope_minor = excluded.envelope_minor, reserved_minor = excluded.reserved_minor,
+            released_minor = excluded.released_minor, currency = excluded.currency, revision = excluded.revision
+            WHERE excluded.revision > mkt_envelopes.revision
+            """)
+    }
+
+    private static func roiTrends(in session: any SQLSession) throws -> [String: [RoiPoint]] {
+        var trends: [String: [RoiPoint]] = [:]
+        for row in try session.query("SELECT campaign_id, reported_at, roi_bps FROM mkt_roi_history ORDER BY campaign_id, reported_at") {
+            guard let id = row[0].text, let at = row[1].integer, let roi = row[2].integer else { continue }
+            trends[id, default: []].append(RoiPoint(at: Timestamp(millisecondsSinceEpoch: at), roiBps: roi))
+        }
+        return trends
+    }
+
+    private static func envelopes(in session: any SQLSession) throws -> [EnvelopeChanged] {
+        try session.query(
+            "SELECT quarter, envelope_minor, reserved_minor, released_minor, currency, revision FROM mkt_envelopes ORDER BY quarter"
+        ).compactMap { row in
+            guard let quarter = row[0].text.flatMap(Quarter.init), let currency = row[4].text else { return nil }
+            let money = { (value: SQLValue) in Money(amountMinor: value.integer ?? 0, currency: currency) }
+            return EnvelopeChanged(
+                quarter: quarter, envelope: money(row[1]), reserved: money(row[2]), released: money(row[3]), revision: row[5].integer ?? 0)
+        }
     }
 
     // MARK: Reads
@@ -189,9 +248,11 @@ enum MarketingTables {
             guard let quarter = row[0].text.flatMap(Quarter.init), let segment = row[1].text else { continue }
             flows[ChurnFlowKey(quarter: quarter, segment: segment)] = ChurnFlow(flagged: row[2].integer ?? 0, recovered: row[3].integer ?? 0)
         }
+        let trends = try roiTrends(in: session)
         return try Briefing.make(
             campaigns: try allCampaigns(in: session), roi: { rois[$0] }, performance: { performances[$0] },
-            churnRiskBySegment: churn, churnFlows: flows, policy: policy, currency: currency)
+            roiTrend: { trends[$0] ?? [] }, churnRiskBySegment: churn, churnFlows: flows, envelopes: try envelopes(in: session),
+            policy: policy, currency: currency)
     }
 
     // MARK: Rows

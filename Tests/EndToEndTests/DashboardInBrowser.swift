@@ -1,0 +1,158 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Marketing's page as a browser renders it: headless Chromium loads `GET /`, and every figure in
+/// the rendered DOM is checked against the JSON briefing, formatted here independently of the page's
+/// own code. A screenshot and a print-to-PDF are kept beside the test's logs; the PDF must be one A4 page.
+struct DashboardInBrowser {
+    let url: String
+    let output: URL
+
+    /// What the check left behind, for a person to look at.
+    struct Artifacts {
+        let screenshot: URL
+        let pdf: URL
+    }
+
+    func check(against briefing: [String: Any]) throws -> Artifacts {
+        let dom = try chromium(["--dump-dom", url])
+        #expect(dom.contains("<h1>Board briefing</h1>"), "the page rendered: \(dom.prefix(300))")
+        #expect(!dom.contains(" src=") && !dom.contains("http://") && !dom.contains("https://"), "the page needs no asset")
+
+        let campaigns = briefing["campaigns"] as? [[String: Any]] ?? []
+        #expect(!campaigns.isEmpty)
+        for line in campaigns {
+            let id = try #require(line["campaignId"] as? String)
+            let row = try #require(Self.element(in: dom, opening: "<tr data-campaign=\"\(id)\">", closing: "</tr>"), "row of \(id)")
+            let figures = Self.figures(in: row)
+            #expect(figures["status"] == line["status"] as? String, "\(id) status")
+            #expect(figures["spend"] == Self.money(line["spend"]), "\(id) spend")
+            #expect(figures["approved"] == Self.money(line["approvedBudget"]), "\(id) approved")
+            #expect(figures["revenue"] == Self.money(line["revenue"]), "\(id) revenue")
+            #expect(figures["roi"] == Self.ratio(line["roiBps"] as? Int), "\(id) ROI")
+            #expect(figures["target"] == Self.ratio(line["targetRoiBps"] as? Int), "\(id) target")
+            #expect(figures["conversions"] == Self.grouped(line["conversions"] as? Int ?? -1), "\(id) conversions")
+            #expect(figures["pause-reason"] == (line["pauseReason"] as? String).map { "(\($0))" }, "\(id) pause reason")
+            if let roi = line["roiBps"] as? Int, roi < 0 {
+                #expect(row.contains("<span class=\"negative\">"), "\(id)'s negative ROI is marked")
+            }
+            let trend = line["roiTrend"] as? [Any] ?? []
+            #expect(row.contains("aria-label=\"ROI of the last \(trend.count) reports\"") == (trend.count >= 2), "\(id) trend line")
+            #expect(row.contains("aria-label=\"spend against budget\""), "\(id) budget bar")
+        }
+
+        let totals = try #require(briefing["totals"] as? [String: Any])
+        let page = Self.figures(in: dom)
+        #expect(page["total-spend"] == Self.money(totals["spend"]))
+        #expect(page["total-approved"] == Self.money(totals["approvedBudget"]))
+        #expect(page["total-revenue"] == Self.money(totals["revenue"]))
+        #expect(page["total-roi"] == Self.ratio(totals["roiBps"] as? Int))
+        #expect(page["total-conversions"] == Self.grouped(totals["conversions"] as? Int ?? -1))
+        let spend = Self.minor(totals["spend"]), revenue = Self.minor(totals["revenue"]), conversions = totals["conversions"] as? Int ?? 0
+        #expect(page["total-roas"] == Self.ratio(spend > 0 ? Self.floorDiv(revenue * 10_000, spend) : nil))
+        #expect(page["total-cac"] == (conversions > 0 ? Self.money(["amountMinor": spend / conversions]) : "–"))
+
+        let envelopes = briefing["envelopes"] as? [[String: Any]] ?? []
+        #expect(!envelopes.isEmpty, "finance reported the envelope")
+        for envelope in envelopes {
+            let quarter = try #require(envelope["quarter"] as? String)
+            let row = try #require(Self.element(in: dom, opening: "<tr data-quarter=\"\(quarter)\">", closing: "</tr>"), "\(quarter)")
+            let figures = Self.figures(in: row)
+            for (figure, field) in [("envelope", "envelope"), ("reserved", "reserved"), ("released", "released"), ("left", "remaining")] {
+                #expect(figures[figure] == Self.money(envelope[field]), "\(quarter) \(figure)")
+            }
+        }
+
+        for (segment, count) in briefing["churnRiskBySegment"] as? [String: Int] ?? [:] {
+            #expect(dom.contains("data-segment=\"\(segment)\">\(Self.grouped(count))</text>"), "churn risk in \(segment)")
+        }
+        for recommendation in briefing["recommendations"] as? [[String: Any]] ?? [] {
+            let action = recommendation["action"] as? String ?? "?"
+            let target = recommendation["campaignId"] as? String ?? recommendation["segment"] as? String ?? ""
+            #expect(dom.contains("<strong>\(action) \(target)</strong>: \(recommendation["reason"] as? String ?? "?")"), "\(action) \(target)")
+        }
+
+        let artifacts = Artifacts(
+            screenshot: output.appendingPathComponent("dashboard.png"), pdf: output.appendingPathComponent("dashboard.pdf"))
+        _ = try chromium(["--screenshot=\(artifacts.screenshot.path)", "--window-size=1280,1400", url])
+        _ = try chromium(["--print-to-pdf=\(artifacts.pdf.path)", "--no-pdf-header-footer", url])
+        #expect(((try? FileManager.default.attributesOfItem(atPath: artifacts.screenshot.path)[.size] as? Int) ?? 0) > 10_000)
+        let info = try Self.run(URL(fileURLWithPath: "/usr/bin/pdfinfo"), [artifacts.pdf.path])
+        #expect(info.contains { $0.hasPrefix("Pages:") && $0.hasSuffix(" 1") }, "one page: \(info)")
+        #expect(info.contains { $0.hasPrefix("Page size:") && $0.contains("(A4)") }, "A4: \(info)")
+        return artifacts
+    }
+
+    // MARK: Chromium
+
+    /// Headless Chromium with a throwaway profile; stdout only (its own logs go to stderr).
+    private func chromium(_ arguments: [String]) throws -> String {
+        let profile = output.appendingPathComponent("chromium-profile-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let lines = try Self.run(
+            URL(fileURLWithPath: "/usr/bin/chromium"),
+            ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000"] + arguments)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func run(_ executable: URL, _ arguments: [String]) throws -> [String] {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(executable.lastPathComponent) \(arguments) exited \(process.terminationStatus)")
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    // MARK: Reading the DOM
+
+    static func element(in html: String, opening: String, closing: String) -> String? {
+        guard let start = html.range(of: opening), let end = html.range(of: closing, range: start.upperBound..<html.endIndex) else { return nil }
+        return String(html[start.lowerBound..<end.upperBound])
+    }
+
+    /// `data-figure` name → its text, tags inside stripped.
+    static func figures(in html: String) -> [String: String] {
+        var figures: [String: String] = [:]
+        let pattern = try! NSRegularExpression(pattern: #"data-figure="([^"]+)"[^>]*>(.*?)</(td|span|strong|small)>"#, options: [.dotMatchesLineSeparators])
+        let text = html as NSString
+        for match in pattern.matches(in: html, range: NSRange(location: 0, length: text.length)) {
+            let name = text.substring(with: match.range(at: 1))
+            let value = text.substring(with: match.range(at: 2)).replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+            figures[name] = value.replacingOccurrences(of: "&amp;", with: "&")
+        }
+        return figures
+    }
+
+    // MARK: Formatting, written here from the README's rules (EUR: two decimals, thousands separated)
+
+    static func minor(_ money: Any?) -> Int { (money as? [String: Any])?["amountMinor"] as? Int ?? 0 }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int { Int((Double(a) / Double(b)).rounded(.down)) }
+
+    static func grouped(_ value: Int) -> String {
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.groupingSeparator = ","
+        formatter.usesGroupingSeparator = true
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        let text = formatter.string(from: NSNumber(value: abs(value))) ?? "?"
+        return (value < 0 ? "−" : "") + text
+    }
+
+    static func money(_ money: Any?) -> String {
+        let amount = minor(money)
+        return (amount < 0 ? "−" : "") + grouped(abs(amount) / 100) + String(format: ".%02d", abs(amount) % 100) + " EUR"
+    }
+
+    static func ratio(_ bps: Int?) -> String {
+        guard let bps else { return "–" }
+        return (bps < 0 ? "−" : "") + grouped(abs(bps) / 100) + String(format: ".%02d", abs(bps) % 100) + " %"
+    }
+}
