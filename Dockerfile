@@ -1,7 +1,9 @@
 # One image for every Triad service; the executable is chosen by the SERVICE build argument
 # (marketing, finance or it) or by overriding the command.
 
-FROM swift:6.3-noble AS build
+# The build stage is the official Debian 12 Swift image: the same toolchain and distribution as the
+# machines the suite is developed and tested on.
+FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends librdkafka-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
@@ -21,8 +23,9 @@ RUN for product in marketing-service finance-service it-service triad; do \
     && cp .build/release/marketing-service .build/release/finance-service .build/release/it-service \
           .build/release/triad /out/
 
-FROM ubuntu:noble
-# Ubuntu 24.04's librdkafka1 is 2.3: new enough for current brokers (Triad refuses anything older than 2.2).
+# Debian 13's librdkafka1 is 2.8.0 (Debian 12's is 2.0.2, which Triad refuses: it needs 2.2 or newer).
+# The binaries link the Swift runtime statically, so only librdkafka and libc come from this image.
+FROM debian:trixie-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends librdkafka1 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
