@@ -120,9 +120,8 @@ public struct ChurnRiskCleared: EventPayload {
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireIdentifier(customerId, "customerId")
         try rules.requireIdentifier(segment, "segment")
-        guard [.click, .visit, .signup, .purchase].contains(activity) else {
-            throw EventRejection(.invalidData, field: "activity", "\(activity.rawValue) does not end a churn-risk episode")
-        }
+        try rules.requireOneOf(
+            activity, [.click, .visit, .signup, .purchase], "activity", "\(activity.rawValue) does not end a churn-risk episode")
     }
 }
 

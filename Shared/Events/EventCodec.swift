@@ -143,7 +143,7 @@ private struct StructuredEvent<P: Encodable>: Encodable {
 /// `type` attribute names (when it names one; otherwise the envelope check refuses the event).
 private struct StructuredMessage: Decodable {
     let attributes: Attributes
-    let payload: Result<DomainEvent, EventRejection>
+    private(set) var payload: Result<DomainEvent, EventRejection>
 
     private enum Keys: String, CodingKey { case data }
 
@@ -151,7 +151,14 @@ private struct StructuredMessage: Decodable {
 
     static func decode(_ value: [UInt8]) throws(EventRejection) -> StructuredMessage {
         do {
-            return try decoder.decode(StructuredMessage.self, from: Data(value))
+            var message = try decoder.decode(StructuredMessage.self, from: Data(value))
+            // A number in `data` that does not fit its integer field fails the parse without a path.
+            if case .failure(let rejection) = message.payload, rejection.code == .malformedEvent, rejection.field == nil,
+                let misfit = EventRejection.misfitNumber(in: value)
+            {
+                message.payload = .failure(misfit)
+            }
+            return message
         } catch let rejection as EventRejection {
             throw rejection
         } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
@@ -226,7 +233,7 @@ struct Attributes: Decodable {
     var traceparent: String?
     var binary = false
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case specversion, id, source, type, time, subject, schemaversion, correlationid, causationid, traceparent
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Why an incoming event was refused. Every refusal names the offending field (where there is one)
 /// and says what is wrong with it; services put `description` into the dead-letter reason header.
@@ -38,36 +39,76 @@ public struct EventRejection: Error, Equatable, Sendable, CustomStringConvertibl
 /// The rules every payload is checked against besides its own shape.
 public struct ValidationRules: Sendable {
     public let currency: Currency
+    /// When set, every check writes down the rule it stands for and lets the value through: the
+    /// contracts (`EventContracts`) learn the rules from the payloads' own `validate(_:)` this way.
+    let recorder: RuleRecorder?
 
-    public init(currency: Currency) { self.currency = currency }
+    public init(currency: Currency) {
+        self.currency = currency
+        recorder = nil
+    }
+
+    init(recordingInto recorder: RuleRecorder) {
+        currency = .euro
+        self.recorder = recorder
+    }
+}
+
+/// A rule a payload's `validate(_:)` applied to one of its fields, as the contracts describe it.
+public enum FieldRule: Equatable, Sendable {
+    case identifier(field: String)
+    case money(field: String, positive: Bool)
+    case atLeast(field: String, minimum: Int64)
+    case oneOf(field: String, values: [String])
+    /// `field` must be present when `condition` holds `value`.
+    case requiredWhen(field: String, condition: String, value: String)
+}
+
+/// Collects the rules `validate(_:)` applies while it runs in recording mode.
+final class RuleRecorder: Sendable {
+    private let recorded = Mutex<[FieldRule]>([])
+    func record(_ rule: FieldRule) { recorded.withLock { $0.append(rule) } }
+    var rules: [FieldRule] { recorded.withLock { $0 } }
 }
 
 /// Small checks that payloads compose in their `validate(_:)`.
 extension ValidationRules {
+    /// Code points an identifier may not hold: the C0 and C1 control characters.
+    public static let controlCharacters: [ClosedRange<UInt32>] = [0x00...0x1F, 0x7F...0x9F]
+    /// White space that does not make an identifier visible (besides the control characters).
+    public static let blankCharacters: [ClosedRange<UInt32>] = [
+        0x20...0x20, 0xA0...0xA0, 0x1680...0x1680, 0x2000...0x200A, 0x2028...0x2029, 0x202F...0x202F,
+        0x205F...0x205F, 0x3000...0x3000,
+    ]
+    public static let identifierMaxBytes = 200
+
     /// An identifier: 1 to 200 bytes of UTF-8, not only white space, and no control characters
     /// (U+0000–U+001F, U+007F–U+009F), which databases, logs and headers treat specially.
     public func requireIdentifier(_ value: String, _ field: String) throws(EventRejection) {
+        if let recorder { return recorder.record(.identifier(field: field)) }
         var bytes = 0
         var visible = false
         for scalar in value.unicodeScalars {
             bytes += UTF8.width(scalar)
-            switch scalar.value {
-            case 0x00...0x1F, 0x7F...0x9F:
+            if (0x21...0x7E).contains(scalar.value) {
+                visible = true
+            } else if Self.controlCharacters.contains(where: { $0.contains(scalar.value) }) {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 throw EventRejection(
                     .invalidData, field: field,
                     "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))")
-            case 0x20, 0xA0, 0x1680, 0x2000...0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000:
-                break
-            default:
+            } else if !Self.blankCharacters.contains(where: { $0.contains(scalar.value) }) {
                 visible = true
             }
         }
         guard visible else { throw EventRejection(.invalidData, field: field, "must not be empty") }
-        guard bytes <= 200 else { throw EventRejection(.invalidData, field: field, "must be at most 200 bytes") }
+        guard bytes <= Self.identifierMaxBytes else {
+            throw EventRejection(.invalidData, field: field, "must be at most \(Self.identifierMaxBytes) bytes")
+        }
     }
 
     public func requireMoney(_ money: Money, _ field: String, positive: Bool = false) throws(EventRejection) {
+        if let recorder { return recorder.record(.money(field: field, positive: positive)) }
         guard money.amountMinor <= Money.maximumMinor else {
             throw EventRejection(
                 .invalidData, field: "\(field).amountMinor", "must be at most \(Money.maximumMinor) (one amount's upper bound)")
@@ -89,7 +130,37 @@ extension ValidationRules {
     }
 
     public func requireNonNegative(_ value: Int64, _ field: String) throws(EventRejection) {
-        guard value >= 0 else { throw EventRejection(.invalidData, field: field, "must not be negative") }
+        try requireAtLeast(value, 0, field)
+    }
+
+    public func requireAtLeast(_ value: Int64, _ minimum: Int64, _ field: String) throws(EventRejection) {
+        if let recorder { return recorder.record(.atLeast(field: field, minimum: minimum)) }
+        guard value >= minimum else {
+            throw EventRejection(
+                .invalidData, field: field, minimum == 0 ? "must not be negative" : "must be \(minimum) or more, got \(value)")
+        }
+    }
+
+    /// A value of an enumeration that this field narrows to `allowed`.
+    public func requireOneOf<Value: RawRepresentable & Equatable>(
+        _ value: Value, _ allowed: [Value], _ field: String, _ reason: @autoclosure () -> String
+    ) throws(EventRejection) where Value.RawValue == String {
+        if let recorder { return recorder.record(.oneOf(field: field, values: allowed.map(\.rawValue))) }
+        guard allowed.contains(value) else { throw EventRejection(.invalidData, field: field, reason()) }
+    }
+
+    /// A field that one value of another field makes required (an order id for a purchase).
+    /// Returns the value to check further when present.
+    public func require<Value, Kind: RawRepresentable & Equatable>(
+        _ value: Value?, _ field: String, when condition: String, is expected: Kind, given actual: Kind
+    ) throws(EventRejection) -> Value? where Kind.RawValue == String {
+        if let recorder {
+            recorder.record(.requiredWhen(field: field, condition: condition, value: expected.rawValue))
+            return value
+        }
+        if actual == expected, value == nil {
+            throw EventRejection(.invalidData, field: field, "is required for a \(expected.rawValue)")
+        }
+        return value
     }
 }
-

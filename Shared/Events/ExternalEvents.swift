@@ -62,12 +62,10 @@ public struct CustomerInteraction: EventPayload {
         try rules.requireIdentifier(customerId, "customerId")
         if let campaignId { try rules.requireIdentifier(campaignId, "campaignId") }
         if let segment { try rules.requireIdentifier(segment, "segment") }
-        if kind == .purchase {
-            guard let orderId else { throw EventRejection(.invalidData, field: "orderId", "is required for a purchase") }
+        if let orderId = try rules.require(orderId, "orderId", when: "kind", is: InteractionKind.purchase, given: kind) {
             try rules.requireIdentifier(orderId, "orderId")
-            guard let revenue else { throw EventRejection(.invalidData, field: "revenue", "is required for a purchase") }
-            try rules.requireMoney(revenue, "revenue")
-        } else if let revenue {
+        }
+        if let revenue = try rules.require(revenue, "revenue", when: "kind", is: InteractionKind.purchase, given: kind) {
             try rules.requireMoney(revenue, "revenue")
         }
     }

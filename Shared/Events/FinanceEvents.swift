@@ -100,9 +100,7 @@ public struct EnvelopeChanged: EventPayload {
         try rules.requireMoney(envelope, "envelope")
         try rules.requireMoney(reserved, "reserved")
         try rules.requireMoney(released, "released")
-        guard revision >= 1 else {
-            throw EventRejection(.invalidData, field: "revision", "must be 1 or more, got \(revision)")
-        }
+        try rules.requireAtLeast(revision, 1, "revision")
     }
 }
 

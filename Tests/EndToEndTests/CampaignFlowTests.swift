@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TestSupport
 import Testing
+import TriadEvents
 import TriadKafka
 
 /// The whole suite over the real local broker: three service processes, HTTP, and a Python
@@ -316,6 +317,29 @@ import TriadKafka
                 "young": ["flagged": 12, "recovered": 3], "loyal": ["flagged": 1, "recovered": 0],
             ])
         #expect(try await it.get("/customers/cust-u1").object["atRisk"] as? Bool == false)
+
+        // Every event the services emitted during the scenario meets the published contract, as
+        // Python's jsonschema reads contracts/cloudevent.schema.json.
+        let emitted = logs.appendingPathComponent("emitted.jsonl")
+        var values: [String] = []
+        for topic in Topic.allCases where !topic.producers.contains(.otherSystems) {
+            let messages = try await TopicSnapshot.read(
+                topic: topic.name, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
+            values += messages.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        try values.joined(separator: "\n").write(to: emitted, atomically: true, encoding: .utf8)
+        let check = try runToEnd(
+            URL(fileURLWithPath: Paths.python),
+            [Paths.root.appendingPathComponent("scripts/check-contracts.py").path, "events", emitted.path])
+        print("contract check of \(values.count) emitted events: \(check.output)")
+        #expect(check.status == 0, "\(check.output)")
+        for type in [
+            EventType.campaignPlanned, .campaignLaunched, .campaignPaused, .budgetApproved, .budgetRejected, .budgetExceeded,
+            .envelopeChanged, .roiReported, .conversionAttributed, .campaignPerformanceReported, .churnRiskDetected,
+            .churnRiskCleared, .churnRiskSegmentChanged,
+        ] {
+            #expect(check.output.contains(type.rawValue + " "), "no \(type.rawValue) among the emitted events")
+        }
     }
 
     func status(of id: String, _ marketing: HTTPJSON) async throws -> String? {

@@ -12,6 +12,7 @@ struct Publish: AsyncParsableCommand {
         discussion: """
             Each line must be a structured-mode CloudEvent whose type belongs on the topic. Invalid lines
             are reported on stderr by line number and skipped; the exit status is 1 if any line was invalid.
+            With --dry-run the lines are checked exactly as a service would check them and nothing is sent.
             """)
 
     @OptionGroup var broker: BrokerOptions
@@ -24,6 +25,9 @@ struct Publish: AsyncParsableCommand {
 
     @Option(help: "The deployment's currency; events in another currency are refused.")
     var currency: String = "EUR"
+
+    @Flag(help: "Only validate: report each line's problems and publish nothing (no broker needed).")
+    var dryRun = false
 
     func run() async throws {
         guard let target = Topic.named(topic) else {
@@ -62,6 +66,11 @@ struct Publish: AsyncParsableCommand {
             }
         }
 
+        if dryRun {
+            print("\(messages.count) valid event(s) for \(target.name); \(invalid) invalid line(s); nothing published (--dry-run)")
+            if invalid > 0 { throw ExitCode(1) }
+            return
+        }
         if !messages.isEmpty {
             var logger = Logger(label: "triad.publish")
             logger.logLevel = .warning

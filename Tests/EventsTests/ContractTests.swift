@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import TestSupport
+import TriadEvents
+
+/// The committed contracts (contracts/) are what the catalog generates, and an independent JSON
+/// Schema implementation (Python's jsonschema) and the codec agree on every example.
+@Suite struct ContractTests {
+    let contracts = Paths.root.appendingPathComponent("contracts")
+
+    @Test func theCommittedContractsAreWhatTheCatalogGenerates() throws {
+        let generated = try EventContracts.files()
+        for file in generated {
+            let committed = FileManager.default.contents(atPath: contracts.appendingPathComponent(file.path).path)
+                .map { String(decoding: $0, as: UTF8.self) }
+            #expect(committed == file.contents, "contracts/\(file.path) is out of date: run `triad schema`")
+        }
+        let data = try FileManager.default.contentsOfDirectory(atPath: contracts.appendingPathComponent("data").path)
+        #expect(Set(data.map { "data/" + $0 }) == Set(generated.map(\.path).filter { $0.hasPrefix("data/") }))
+    }
+
+    @Test func everyTypeHasValidAndInvalidExamples() throws {
+        for type in EventType.allCases {
+            let url = contracts.appendingPathComponent("examples/\(type.rawValue).json")
+            let examples = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            #expect(examples?["type"] as? String == type.rawValue)
+            #expect(((examples?["valid"] as? [Any]) ?? []).count >= 1, "\(type.rawValue): no valid example")
+            #expect(((examples?["invalid"] as? [Any]) ?? []).count >= 1, "\(type.rawValue): no invalid example")
+        }
+    }
+
+    /// jsonschema accepts every valid example and refuses every invalid one naming the field it
+    /// breaks; the codec, on both of its read paths, does exactly the same.
+    @Test func theSchemaAndTheCodecAgreeOnEveryExample() throws {
+        let cases = Paths.scratch("contracts").appendingPathComponent("cases.jsonl")
+        let python = try checkContracts(["fixtures", "--cases", cases.path])
+        #expect(python.status == 0, "\(python.output)")
+
+        let lines = String(decoding: try Data(contentsOf: cases), as: UTF8.self).split(separator: "\n")
+        #expect(lines.count >= 2 * EventType.allCases.count)
+        for (fastPath, binary) in [(true, false), (false, false), (true, true), (false, true)] {
+            let codec = EventCodec(rules: ValidationRules(currency: .euro), fastPath: fastPath)
+            for line in lines {
+                let example = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                let name = "\(example["name"] as! String) (\(binary ? "binary" : "structured") mode, fast path \(fastPath))"
+                let event = example["event"] as! [String: Any]
+                var breaks = example["breaks"] as? String
+                let message: (value: [UInt8], headers: [(String, [UInt8])])
+                if binary {
+                    // The same event with its attributes in ce_ headers and its data as the value.
+                    guard breaks != "data" else { continue }
+                    message = try Self.binaryMode(event)
+                    breaks = breaks.map { $0.hasPrefix("data.") ? String($0.dropFirst(5)) : "header ce_" + $0 }
+                } else {
+                    message = (Array(try JSONSerialization.data(withJSONObject: event)), [])
+                }
+                let topic = (event["type"] as? String).flatMap(EventType.init(rawValue:))?.topic.name
+                let outcome = Result { () throws(EventRejection) in
+                    try codec.decode(value: message.value, headers: message.headers, topic: topic)
+                }
+                switch (outcome, breaks) {
+                case (.success, nil): break
+                case (.failure(let rejection), nil): Issue.record("\(name): the codec refuses it: \(rejection)")
+                case (.success, .some): Issue.record("\(name): the codec accepts it")
+                case (.failure(let rejection), .some(let field)):
+                    #expect(rejection.field == field, "\(name): the codec says \(rejection)")
+                }
+            }
+        }
+    }
+
+    private static func binaryMode(_ event: [String: Any]) throws -> (value: [UInt8], headers: [(String, [UInt8])]) {
+        var headers: [(String, [UInt8])] = [(CloudEventHeaders.contentType, Array(CloudEventHeaders.jsonContentType.utf8))]
+        for (name, value) in event.sorted(by: { $0.key < $1.key }) where name != "data" && name != "datacontenttype" {
+            headers.append((CloudEventHeaders.prefix + name, Array("\(value)".utf8)))
+        }
+        let data = try JSONSerialization.data(withJSONObject: event["data"]!, options: [.fragmentsAllowed])
+        return (Array(data), headers)
+    }
+
+    @Test func theDemoEventsAndTheAsyncAPIDocumentValidate() throws {
+        let demo = try FileManager.default.contentsOfDirectory(atPath: Paths.root.appendingPathComponent("demo").path)
+            .filter { $0.hasSuffix(".jsonl") }.sorted().map { Paths.root.appendingPathComponent("demo/\($0)").path }
+        #expect(demo.count == 2)
+        let events = try checkContracts(["events"] + demo)
+        #expect(events.status == 0, "\(events.output)")
+        #expect(events.output.contains("triad.customer.interaction 26"), "\(events.output)")
+        let asyncapi = try checkContracts(["asyncapi"])
+        #expect(asyncapi.status == 0, "\(asyncapi.output)")
+        #expect(asyncapi.output.contains("10 channels"), "\(asyncapi.output)")
+    }
+
+    /// Rules a payload's `validate(_:)` applies reach the schema; a shape the reader cannot
+    /// describe fails loudly instead of producing a partial schema.
+    @Test func rulesComeFromValidateAndUnknownShapesFail() throws {
+        let interaction = try EventContracts.dataSchema(of: .customerInteraction)
+        #expect(interaction["properties"]?["customerId"] == ["$ref": "#/$defs/identifier"])
+        #expect(interaction["properties"]?["revenue"] == ["$ref": "#/$defs/money"])
+        #expect(interaction["required"] == ["customerId", "kind", "occurredAt"])
+        let cleared = try EventContracts.dataSchema(of: .churnRiskCleared)
+        #expect(cleared["properties"]?["activity"]?["enum"] == ["click", "visit", "signup", "purchase"])
+        let planned = try EventContracts.dataSchema(of: .campaignPlanned)
+        #expect(planned["properties"]?["requestedBudget"] == ["$ref": "#/$defs/positive-money"])
+        #expect(planned["properties"]?["targetRoiBps"]?["minimum"] == .integer(Int64.min))
+
+        struct Measured: Decodable { var ratio: Double }
+        #expect(throws: WireShapeError.self) { try WireShape.of(Measured.self) }
+    }
+
+    private func checkContracts(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try runToEnd(
+            URL(fileURLWithPath: Paths.python),
+            [Paths.root.appendingPathComponent("scripts/check-contracts.py").path] + arguments)
+    }
+}
