@@ -7,6 +7,7 @@ would send them. Every wait is a poll with a deadline.
 """
 import argparse
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -18,9 +19,15 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
 
 
+TOKEN = None  # marketing's bearer token, when it asks for one (--token)
+
+
 def http(method, url, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if TOKEN:
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -49,8 +56,12 @@ def main():
     parser.add_argument("--marketing", default="http://127.0.0.1:8081")
     parser.add_argument("--brokers", default="127.0.0.1:9092")
     parser.add_argument("--triad", default=str(ROOT / ".build" / "debug" / "triad"))
+    parser.add_argument("--token", default=os.environ.get("TRIAD_API_TOKEN"),
+                        help="bearer token for marketing's API (default: TRIAD_API_TOKEN)")
     args = parser.parse_args()
     marketing = args.marketing
+    global TOKEN
+    TOKEN = args.token
 
     campaigns = json.loads((DEMO / "campaigns.json").read_text())
     first, last = campaigns[:-1], campaigns[-1]

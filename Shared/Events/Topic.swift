@@ -132,7 +132,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         }
     }
 
-    /// The newest schema version this build knows. Consumers accept 1...currentVersion
-    /// (upcasting older ones) and dead-letter anything newer.
+    /// The newest schema version this build knows: consumers dead-letter anything newer. Every type
+    /// is at version 1, so nothing is upgraded; a type that gets version n+1 must read version n
+    /// too, upgraded before the handler, as docs/producers.md ("Versions and compatibility") says.
     public var currentVersion: Int { 1 }
 }

@@ -98,16 +98,8 @@ struct DashboardInBrowser {
     }
 
     private static func run(_ executable: URL, _ arguments: [String]) throws -> [String] {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(executable.lastPathComponent) \(arguments) exited \(process.terminationStatus)")
+        let (status, text) = try runToEnd(executable, arguments, discardingStandardError: true)
+        #expect(status == 0, "\(executable.lastPathComponent) \(arguments) exited \(status)")
         return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 

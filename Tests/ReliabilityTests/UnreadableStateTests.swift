@@ -39,16 +39,14 @@ import TriadKafka
 
             // The stored quarter of one account no longer reads back.
             let database = logs.appendingPathComponent("finance.sqlite").path
-            let edit = Process()
-            edit.executableURL = URL(fileURLWithPath: Paths.python)
-            edit.arguments = [
-                "-c",
-                "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE fin_accounts SET quarter='999-Q4' WHERE campaign_id='bad'\"); db.commit()",
-                database,
-            ]
-            try edit.run()
-            edit.waitUntilExit()
-            #expect(edit.terminationStatus == 0)
+            let edit = try runToEnd(
+                URL(fileURLWithPath: Paths.python),
+                [
+                    "-c",
+                    "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE fin_accounts SET quarter='999-Q4' WHERE campaign_id='bad'\"); db.commit()",
+                    database,
+                ])
+            #expect(edit.status == 0, "\(edit.output)")
 
             try services.start(.finance)
             try await services.waitUntilReady()

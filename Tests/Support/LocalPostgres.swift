@@ -27,24 +27,17 @@ public enum LocalPostgres {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": "triad"]) { _, new in new }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PostgresUnavailable(command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus)
+        let (status, output) = try runToEnd(URL(fileURLWithPath: executable), arguments, environment: ["PGPASSWORD": "triad"])
+        guard status == 0 else {
+            throw PostgresUnavailable(command: ([executable] + arguments).joined(separator: " "), status: status, output: output)
         }
-        return String(decoding: data, as: UTF8.self)
+        return output
     }
 }
 
 public struct PostgresUnavailable: Error, CustomStringConvertible {
     public let command: String
     public let status: Int32
-    public var description: String { "\(command) failed with status \(status)" }
+    public let output: String
+    public var description: String { "\(command) failed with status \(status): \(output)" }
 }

@@ -68,17 +68,14 @@ public struct ServiceExited: Error, CustomStringConvertible {
 
 /// Runs `scripts/publish_events.py` (Python confluent-kafka): events from outside Triad.
 public func publishWithPython(brokers: String, topic: String, file: URL, mode: String = "structured") throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Paths.python)
-    process.arguments = [
-        Paths.root.appendingPathComponent("scripts/publish_events.py").path, "--brokers", brokers, "--topic", topic,
-        "--file", file.path, "--mode", mode,
-    ]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw PublishFailed(topic: topic, status: process.terminationStatus)
-    }
+    let (status, output) = try runToEnd(
+        URL(fileURLWithPath: Paths.python),
+        [
+            Paths.root.appendingPathComponent("scripts/publish_events.py").path, "--brokers", brokers, "--topic", topic,
+            "--file", file.path, "--mode", mode,
+        ])
+    print(output, terminator: "")
+    guard status == 0 else { throw PublishFailed(topic: topic, status: status) }
 }
 
 public struct PublishFailed: Error {

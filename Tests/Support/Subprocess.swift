@@ -1,0 +1,77 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command to its end with `posix_spawn` and `waitpid` on its own process id, and returns its
+/// exit status (128 + the signal when a signal ended it) and everything it printed on standard output
+/// and standard error (standard output only with `discardingStandardError`). Foundation's `Process.waitUntilExit` can miss a child's exit when processes are
+/// started from several threads at once, as parallel tests do, and then waits forever.
+public func runToEnd(
+    _ executable: URL, _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil,
+    discardingStandardError: Bool = false
+) throws -> (status: Int32, output: String) {
+    var program = executable.path
+    var argv = [program] + arguments
+    if let currentDirectory {
+        argv = ["/bin/sh", "-c", #"cd "$0" && exec "$@""#, currentDirectory.path] + argv
+        program = "/bin/sh"
+    }
+    let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw SpawnFailed(command: program, errno: errno) }
+    // Neither end may leak into children other tests start meanwhile (a reader would wait for them).
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    if discardingStandardError {
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    } else {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+    }
+
+    // Signals the test process blocks or handles must not carry over to the child.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    let cArguments = argv.map { strdup($0) } + [nil]
+    let cEnvironment = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        cArguments.forEach { free($0) }
+        cEnvironment.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+    close(fds[1])
+    guard spawned == 0 else {
+        close(fds[0])
+        throw SpawnFailed(command: program, errno: spawned)
+    }
+    let output = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+        guard errno == EINTR else { throw SpawnFailed(command: program, errno: errno) }
+    }
+    let signal = status & 0x7F
+    return (signal == 0 ? (status >> 8) & 0xFF : 128 + signal, String(decoding: output, as: UTF8.self))
+}
+
+public struct SpawnFailed: Error, CustomStringConvertible {
+    public let command: String
+    public let errno: Int32
+    public var description: String { "could not run \(command): \(String(cString: strerror(errno)))" }
+}
