@@ -4,8 +4,10 @@
 # The build stage is the official Debian 12 Swift image: the same toolchain and distribution as the
 # machines the suite is developed and tested on.
 FROM swift:6.3-bookworm AS build
+# librdkafka for the Kafka client; libcurl's development files because `triad` links Foundation's
+# URLSession statically (the Swift image usually carries them; the stage does not rely on it).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka-dev pkg-config \
+    && apt-get install -y --no-install-recommends librdkafka-dev pkg-config libcurl4-openssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies resolve in their own layer, so source edits do not fetch them again.
@@ -24,10 +26,11 @@ RUN for product in marketing-service finance-service it-service triad; do \
           .build/release/triad /out/
 
 # Debian 13's librdkafka1 is 2.8.0 (Debian 12's is 2.0.2, which Triad refuses: it needs 2.2 or newer).
-# The binaries link the Swift runtime statically, so only librdkafka and libc come from this image.
+# The binaries link the Swift runtime statically, so only librdkafka, libcurl (triad's URLSession) and
+# libc come from this image; curl is the compose healthcheck's client.
 FROM debian:trixie-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends librdkafka1 ca-certificates curl \
+    && apt-get install -y --no-install-recommends librdkafka1 libcurl4t64 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home triad \
     && mkdir /data && chown triad /data

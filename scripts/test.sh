@@ -12,6 +12,9 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v pdfinfo >/dev/null || missing+=(poppler-utils)
 command -v kcat >/dev/null || missing+=(kcat)
+# The image test builds the runtime root filesystem with debootstrap and forwards ports with socat.
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v socat >/dev/null || missing+=(socat)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test: installing ${missing[*]} from apt"
     if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
@@ -21,3 +24,8 @@ fi
 source scripts/env.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# The image test (docker compose's image and environment without an engine) runs with the whole
+# suite; a filtered run (scripts/test.sh --filter X) is only that.
+if [ $# -eq 0 ]; then
+    if [ "$(id -u)" = 0 ]; then "$TRIAD_PYTHON" scripts/image-test.py; else sudo -E "$TRIAD_PYTHON" scripts/image-test.py; fi
+fi

@@ -18,21 +18,37 @@ public func runToEnd(
         argv = ["/bin/sh", "-c", #"cd "$0" && exec "$@""#, currentDirectory.path] + argv
         program = "/bin/sh"
     }
-    let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { throw SpawnFailed(command: program, errno: errno) }
     // Neither end may leak into children other tests start meanwhile (a reader would wait for them).
     for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    let pid: pid_t
+    do {
+        pid = try spawn(program, argv, environment: environment, output: fds[1], errors: discardingStandardError ? nil : fds[1])
+    } catch {
+        close(fds[0])
+        close(fds[1])
+        throw error
+    }
+    close(fds[1])
+    let output = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+    return (try waitForExit(pid, program), String(decoding: output, as: UTF8.self))
+}
 
+/// Starts `argv` (`argv[0]` is the program's path) with the test's environment plus `environment`,
+/// standard input from /dev/null, standard output to `output` and standard error to `errors`
+/// (/dev/null when nil), and every signal at its default, unblocked.
+func spawn(_ program: String, _ argv: [String], environment: [String: String], output: Int32, errors: Int32?) throws -> pid_t {
+    let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    if discardingStandardError {
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
+    if let errors {
+        posix_spawn_file_actions_adddup2(&actions, errors, 2)
     } else {
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
     }
 
     // Signals the test process blocks or handles must not carry over to the child.
@@ -56,18 +72,23 @@ public func runToEnd(
     }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment)
-    close(fds[1])
-    guard spawned == 0 else {
-        close(fds[0])
-        throw SpawnFailed(command: program, errno: spawned)
-    }
-    let output = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile()
+    guard spawned == 0 else { throw SpawnFailed(command: program, errno: spawned) }
+    return pid
+}
+
+/// Waits for the child to end; its exit status, or 128 + the signal that ended it.
+func waitForExit(_ pid: pid_t, _ program: String) throws -> Int32 {
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 {
         guard errno == EINTR else { throw SpawnFailed(command: program, errno: errno) }
     }
+    return exitStatus(status)
+}
+
+/// `waitpid`'s status word as an exit status (128 + the signal when a signal ended the process).
+func exitStatus(_ status: Int32) -> Int32 {
     let signal = status & 0x7F
-    return (signal == 0 ? (status >> 8) & 0xFF : 128 + signal, String(decoding: output, as: UTF8.self))
+    return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
 }
 
 public struct SpawnFailed: Error, CustomStringConvertible {
