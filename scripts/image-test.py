@@ -31,6 +31,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -42,6 +43,7 @@ WORK = ROOT / ".build" / "image-test"
 SUITE = "trixie"
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 timings = []
+cleanups = []
 
 
 def log(message):
@@ -295,11 +297,16 @@ def start_postgres(compose, processes):
     environment = {k: interpolate(v) for k, v in compose["services"]["postgres"]["environment"].items()}
     user, password, database = environment["POSTGRES_USER"], environment["POSTGRES_PASSWORD"], environment["POSTGRES_DB"]
     binaries = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-    data, sockets = WORK / "postgres", WORK / "postgres-sockets"
+    # The server runs as the postgres user, who may not be able to enter the checkout (a clone in a
+    # private temporary folder): its files live in a folder of their own under /tmp.
+    home = pathlib.Path(tempfile.mkdtemp(prefix="triad-image-test-postgres-"))
+    home.chmod(0o755)
+    cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
+    data, sockets = home / "data", home / "sockets"
     for folder in (data, sockets):
         folder.mkdir()
         shutil.chown(folder, "postgres")
-    secret = WORK / "postgres-password"
+    secret = home / "password"
     secret.write_text(password + "\n")
     shutil.chown(secret, "postgres")
     as_postgres = ["runuser", "-u", "postgres", "--"]
@@ -462,7 +469,7 @@ def check_image(rootfs, containers, image):
         if not entry.name.isdigit():
             continue
         try:
-            if os.readlink(entry / "root") != str(rootfs):
+            if os.readlink(entry / "root") != os.path.realpath(rootfs):
                 continue
             uids = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("Uid:"))
             program = os.path.basename(os.readlink(entry / "exe"))
@@ -556,6 +563,8 @@ def main():
                 pass
         for path in mounted:
             subprocess.run(["umount", "-l", str(path)], stderr=subprocess.DEVNULL)
+        for cleanup in cleanups:
+            cleanup()
         for name, seconds in timings:
             print(f"image-test: {seconds:6.0f} s  {name}")
     log(f"passed in {time.monotonic() - started:.0f} s (logs in {WORK / 'logs'})")
