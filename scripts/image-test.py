@@ -4,7 +4,8 @@
 Build stage: the Dockerfile's own RUN lines, read from the file, run in order in a fresh root that
 holds this machine's system (Debian 12 and its Swift 6.3 toolchain, as swift:6.3-bookworm does) and
 exactly what the stage's COPY lines copy from the build context (.dockerignore applied); /src and
-/out are new folders of that root, and apt's lists are a copy, so nothing of the machine changes.
+/out are new folders of that root and apt's lists are a copy, but what the stage installs with apt is
+installed on this machine (its system is the stage's base).
 
 Runtime stage: a Debian 13 (trixie) root filesystem made by debootstrap (cached in
 $TRIAD_IMAGE_CACHE, default .cache/image), the stage's RUN lines run in it by chroot, the build's
@@ -299,7 +300,7 @@ def start_postgres(compose, processes):
     binaries = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     # The server runs as the postgres user, who may not be able to enter the checkout (a clone in a
     # private temporary folder): its files live in a folder of their own under /tmp.
-    home = pathlib.Path(tempfile.mkdtemp(prefix="triad-image-test-postgres-"))
+    home = pathlib.Path(tempfile.mkdtemp(prefix="triad-image-test-postgres-", dir="/tmp"))
     home.chmod(0o755)
     cleanups.append(lambda: shutil.rmtree(home, ignore_errors=True))
     data, sockets = home / "data", home / "sockets"
@@ -383,7 +384,8 @@ def start_container(name, service, compose, image, rootfs, listeners, processes)
     for port, path in listeners:
         lines.append(f"socat TCP-LISTEN:{port},bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:{path} &")
     for port, _ in listeners:
-        lines.append(f"until ss -ltn | grep -q '127.0.0.1:{port} '; do sleep 0.1; done")
+        lines.append(f"tries=0; until ss -ltn | grep -q '127.0.0.1:{port} '; do "
+                     f"tries=$((tries + 1)); [ $tries -lt 100 ] || exit 97; sleep 0.1; done")
     lines.append("exec " + shlex.join(entry + ["chroot", f"--userspec={userspec(rootfs, image['user'])}", str(rootfs)] + inner))
     process = subprocess.Popen(
         ["unshare", "--net", "--fork", "/bin/sh", "-c", "\n".join(lines)],
@@ -411,10 +413,13 @@ def healthcheck(name, container, compose, service, rootfs, image):
     def healthy():
         if container.poll() is not None:
             fail(f"{name} exited with {container.returncode}:\n{(WORK / 'logs' / f'{name}.log').read_text()[-3000:]}")
-        probe = subprocess.run(
-            ["nsenter", f"--net=/proc/{container.pid}/ns/net", "chroot", f"--userspec={userspec(rootfs, image['user'])}",
-             str(rootfs), "/usr/bin/env", "-i", f"PATH={DEFAULT_PATH}"] + argv,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds(check.get("timeout", "3s")) + 5)
+        try:
+            probe = subprocess.run(
+                ["nsenter", f"--net=/proc/{container.pid}/ns/net", "chroot", f"--userspec={userspec(rootfs, image['user'])}",
+                 str(rootfs), "/usr/bin/env", "-i", f"PATH={DEFAULT_PATH}"] + argv,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=seconds(check.get("timeout", "3s")))
+        except subprocess.TimeoutExpired:
+            return False
         return probe.returncode == 0
 
     wait_for(f"{name} to be healthy ({shlex.join(argv)})", healthy, budget)
@@ -498,6 +503,12 @@ def main():
     # --keep-build (for working on this script): the build stage's RUN lines run again over the last
     # run's /src/.build, so SwiftPM rebuilds only what changed.
     keep_build = "--keep-build" in sys.argv[1:]
+    # A run killed before its cleanup leaves /proc mounted in the root filesystem: unmount first.
+    for line in reversed(pathlib.Path("/proc/self/mountinfo").read_text().splitlines()):
+        mountpoint = line.split()[4]
+        if mountpoint.startswith(str(WORK) + "/"):
+            subprocess.run(["umount", "-l", mountpoint], stderr=subprocess.DEVNULL)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("image-test: stopped by SIGTERM"))
     if WORK.exists():
         for entry in WORK.iterdir():
             if not (keep_build and entry.name == "build-root"):
@@ -548,6 +559,8 @@ def main():
             # As `docker stop` does: SIGTERM to the container's main process, the service.
             for name, container in containers.items():
                 children = pathlib.Path(f"/proc/{container.pid}/task/{container.pid}/children").read_text().split()
+                if container.poll() is not None or not children:
+                    fail(f"{name} was no longer running:\n{(WORK / 'logs' / f'{name}.log').read_text()[-2000:]}")
                 os.kill(int(children[0]), signal.SIGTERM)
             for name, container in containers.items():
                 status = container.wait(60)
@@ -555,16 +568,25 @@ def main():
                     fail(f"{name} exited with {status} on SIGTERM:\n{(WORK / 'logs' / f'{name}.log').read_text()[-2000:]}")
             log("every container stopped cleanly on SIGTERM")
     finally:
-        # Whole process groups: a container's forwarders outlive its service when that exits first.
-        for process in processes:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        # Whole process groups (a container's forwarders outlive its service when that exits first):
+        # SIGTERM, so PostgreSQL shuts down cleanly, then SIGKILL for what is left after 10 s.
+        for stop in (signal.SIGTERM, signal.SIGKILL):
+            for process in processes:
+                try:
+                    os.killpg(process.pid, stop)
+                except ProcessLookupError:
+                    pass
+            deadline = time.monotonic() + 10
+            while stop == signal.SIGTERM and time.monotonic() < deadline and any(p.poll() is None for p in processes):
+                time.sleep(0.2)
         for path in mounted:
             subprocess.run(["umount", "-l", str(path)], stderr=subprocess.DEVNULL)
         for cleanup in cleanups:
             cleanup()
+        if os.environ.get("SUDO_UID"):
+            owner = f"{os.environ['SUDO_UID']}:{os.environ.get('SUDO_GID', os.environ['SUDO_UID'])}"
+            for folder in (WORK, CACHE):
+                subprocess.run(["chown", "-R", owner, str(folder)], stderr=subprocess.DEVNULL)
         for name, seconds in timings:
             print(f"image-test: {seconds:6.0f} s  {name}")
     log(f"passed in {time.monotonic() - started:.0f} s (logs in {WORK / 'logs'})")

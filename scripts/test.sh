@@ -15,6 +15,8 @@ command -v kcat >/dev/null || missing+=(kcat)
 # The image test builds the runtime root filesystem with debootstrap and forwards ports with socat.
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v socat >/dev/null || missing+=(socat)
+command -v ss >/dev/null || missing+=(iproute2)
+command -v curl >/dev/null || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "test: installing ${missing[*]} from apt"
     if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
@@ -27,5 +29,10 @@ swift test --skip-build "$@"
 # The image test (docker compose's image and environment without an engine) runs with the whole
 # suite; a filtered run (scripts/test.sh --filter X) is only that.
 if [ $# -eq 0 ]; then
-    if [ "$(id -u)" = 0 ]; then "$TRIAD_PYTHON" scripts/image-test.py; else sudo -E "$TRIAD_PYTHON" scripts/image-test.py; fi
+    if [ "$(id -u)" = 0 ]; then
+        "$TRIAD_PYTHON" scripts/image-test.py
+    else
+        # sudo resets PATH; the build stage needs this one (it finds swift).
+        sudo -E env PATH="$PATH" "$TRIAD_PYTHON" scripts/image-test.py
+    fi
 fi

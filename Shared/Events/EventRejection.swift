@@ -150,7 +150,7 @@ extension ValidationRules {
     }
 
     /// A field that one value of another field makes required (an order id for a purchase).
-    /// Returns the value to check further when present.
+    /// Returns the value when the condition holds (always while recording), for further checks.
     public func require<Value, Kind: RawRepresentable & Equatable>(
         _ value: Value?, _ field: String, when condition: String, is expected: Kind, given actual: Kind
     ) throws(EventRejection) -> Value? where Kind.RawValue == String {
@@ -158,9 +158,8 @@ extension ValidationRules {
             recorder.record(.requiredWhen(field: field, condition: condition, value: expected.rawValue))
             return value
         }
-        if actual == expected, value == nil {
-            throw EventRejection(.invalidData, field: field, "is required for a \(expected.rawValue)")
-        }
+        guard actual == expected else { return nil }
+        guard let value else { throw EventRejection(.invalidData, field: field, "is required for a \(expected.rawValue)") }
         return value
     }
 }

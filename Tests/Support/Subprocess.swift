@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -19,9 +20,14 @@ public func runToEnd(
         program = "/bin/sh"
     }
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw SpawnFailed(command: program, errno: errno) }
-    // Neither end may leak into children other tests start meanwhile (a reader would wait for them).
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    // Neither end may leak into children other tests start meanwhile (a reader would wait for them):
+    // no spawn runs between pipe() and marking both ends close-on-exec.
+    let piped = spawning.withLock { _ in
+        guard pipe(&fds) == 0 else { return false }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+    guard piped else { throw SpawnFailed(command: program, errno: errno) }
     let pid: pid_t
     do {
         pid = try spawn(program, argv, environment: environment, output: fds[1], errors: discardingStandardError ? nil : fds[1])
@@ -71,10 +77,13 @@ func spawn(_ program: String, _ argv: [String], environment: [String: String], o
         cEnvironment.forEach { free($0) }
     }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment)
+    let spawned = spawning.withLock { _ in posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment) }
     guard spawned == 0 else { throw SpawnFailed(command: program, errno: spawned) }
     return pid
 }
+
+/// Held while a pipe is made close-on-exec and while a child is spawned.
+private let spawning = Mutex<Void>(())
 
 /// Waits for the child to end; its exit status, or 128 + the signal that ended it.
 func waitForExit(_ pid: pid_t, _ program: String) throws -> Int32 {

@@ -50,7 +50,7 @@ struct Publish: AsyncParsableCommand {
 
         var messages: [OutgoingMessage] = []
         var invalid = 0
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             let bytes = Array(trimmed.utf8)

@@ -60,7 +60,9 @@ public enum AsyncAPIDocument {
                     "address": .string(topic.name),
                     "description": .string(
                         "Key: \(topic.key). Produced by \(topic.producers.map(\.displayName).joined(separator: ", ")); "
-                            + "consumed by \(topic.consumers.map(\.displayName).joined(separator: ", "))."),
+                            + "consumed by \(topic.consumers.map(\.displayName).joined(separator: ", ")). "
+                            + "Partitions: what the services create when they create the topic (TRIAD_CREATE_TOPICS); "
+                            + "docker-compose.yml creates 6."),
                     "messages": .object(messages),
                     "bindings": [
                         "kafka": [
@@ -81,7 +83,7 @@ public enum AsyncAPIDocument {
                         "description": .string(
                             "Messages \(service.displayName) could not read or that broke a rule: the original key, value "
                                 + "and headers, with the reason in dead-letter-* headers. `triad dlq list` and "
-                                + "`triad dlq replay` read them."),
+                                + "`triad dlq replay` read them. Partitions: what the service creates; docker-compose.yml creates 3."),
                         "messages": ["dead-letter": reference("#/components/messages/dead-letter")],
                         "bindings": ["kafka": ["topic": .string(name), "partitions": 1, "bindingVersion": .string(kafkaBinding)]],
                     ]

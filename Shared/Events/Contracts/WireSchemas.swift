@@ -6,8 +6,8 @@ extension Timestamp: WireSchemaDescribed {
     public static var wireSchema: JSONValue {
         [
             "type": "string", "format": "date-time",
-            "pattern": #"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"#,
-            "description": "An RFC 3339 date-time, read to the millisecond (further digits are dropped).",
+            "pattern": #"^(?!0000)[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$"#,
+            "description": "An RFC 3339 date-time from year 0001, read to the millisecond (further digits are dropped).",
         ]
     }
     public static var wirePlaceholder: Timestamp { Timestamp(millisecondsSinceEpoch: 0) }
