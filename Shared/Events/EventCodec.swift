@@ -154,7 +154,7 @@ private struct StructuredMessage: Decodable {
             var message = try decoder.decode(StructuredMessage.self, from: Data(value))
             // A number in `data` that does not fit its integer field fails the parse without a path.
             if case .failure(let rejection) = message.payload, rejection.code == .malformedEvent, rejection.field == nil,
-                let misfit = EventRejection.misfitNumber(in: value)
+                let misfit = EventRejection.misfitNumber(in: value, member: "data")
             {
                 message.payload = .failure(misfit)
             }
@@ -369,8 +369,13 @@ extension EventRejection {
     /// 64 bits) as invalid JSON as a whole, without a path. Every number in the catalog and the HTTP
     /// bodies is a whole number, so the first number in `bytes` that is not one that fits 64 bits
     /// (keys in order) is the field to name; nil when there is none, or the bytes are not JSON.
-    public static func misfitNumber(in bytes: [UInt8]) -> EventRejection? {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+    /// `member` limits the search to one member of the top-level object (a structured event's `data`).
+    public static func misfitNumber(in bytes: [UInt8], member: String? = nil) -> EventRejection? {
+        guard var root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
+        if let member {
+            guard let inner = (root as? [String: Any])?[member] else { return nil }
+            root = inner
+        }
         func find(_ value: Any, _ path: String) -> EventRejection? {
             switch value {
             case let object as [String: Any]:
@@ -390,7 +395,7 @@ extension EventRejection {
             }
             return nil
         }
-        return find(root, "")
+        return find(root, member ?? "")
     }
 
     func prefixed(_ prefix: String?) -> EventRejection {

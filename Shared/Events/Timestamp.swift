@@ -150,6 +150,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { return nil }
         self.init(year: y, month: m, day: d)
@@ -224,13 +225,13 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
         self.number = number
     }
 
-    /// Parses `2026-Q4`.
+    /// Parses `2026-Q4`: four digits, `-Q`, one digit from 1 to 4.
     public init?(_ text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]), parts[1].first == "Q",
-            let n = Int(parts[1].dropFirst()), (1...4).contains(n)
+        let bytes = Array(text.utf8)
+        guard bytes.count == 7, bytes[0..<4].allSatisfy({ (48...57).contains($0) }), bytes[4] == 45, bytes[5] == 81,
+            (49...52).contains(bytes[6])
         else { return nil }
-        self.init(year: y, number: n)
+        self.init(year: Int(text.prefix(4))!, number: Int(bytes[6]) - 48)
     }
 
     /// Always four year digits, so every quarter reads back (`0999-Q4`).
