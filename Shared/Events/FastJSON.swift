@@ -124,13 +124,18 @@ struct JSONScanner {
     mutating func string() -> String? {
         guard take(0x22) else { return nil }  // "
         let start = index
+        var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x22 {
                 defer { index += 1 }
-                return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                // ASCII is valid UTF-8 as it is; anything else is validated (the generic validation
+                // costs more than the scan).
+                return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
             }
             if byte == 0x5C || byte < 0x20 { return nil }  // an escape: left to JSONDecoder
+            if byte >= 0x80 { ascii = false }
             index += 1
         }
         return nil
@@ -156,7 +161,7 @@ struct JSONScanner {
         }
         let digits = index - start
         guard digits > 0, !(digits > 1 && bytes[start] == 0x30) else { return nil }
-        if index < bytes.count, [0x2E, 0x65, 0x45].contains(bytes[index]) { return nil }  // . e E
+        if index < bytes.count, bytes[index] == 0x2E || bytes[index] == 0x65 || bytes[index] == 0x45 { return nil }  // . e E
         return value
     }
 
@@ -224,8 +229,11 @@ struct JSONScanner {
         default:
             // A number: JSON's grammar, checked loosely; JSONDecoder does not see unknown members either.
             let start = index
-            while index < bytes.count, (0x30...0x39).contains(bytes[index]) || [0x2D, 0x2B, 0x2E, 0x65, 0x45].contains(bytes[index]) {
-                index += 1
+            scan: while index < bytes.count {
+                switch bytes[index] {
+                case 0x30...0x39, 0x2D, 0x2B, 0x2E, 0x65, 0x45: index += 1
+                default: break scan
+                }
             }
             return index > start
         }

@@ -139,48 +139,62 @@ public struct EventPipeline: Sendable {
     private func apply(_ decoded: [Decoded], in session: any SQLSession) throws -> Outcome {
         var outcome = Outcome()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var failures: [(ConsumedMessage, EventRejection)] = []
-        var readable: [(message: ConsumedMessage, received: ReceivedEvent, key: AppliedEvents.Key)] = []
-        for (message, result) in decoded {
-            switch result {
+        // The batch is referred to by position, so its messages are not copied around.
+        var failures: [(index: Int, rejection: EventRejection)] = []
+        var readable: [(index: Int, key: AppliedEvents.Key)] = []
+        readable.reserveCapacity(decoded.count)
+        for index in decoded.indices {
+            switch decoded[index].result {
             case .success(let received):
-                readable.append((message, received, AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id)))
+                readable.append((index, AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id)))
             case .failure(let rejection):
-                failures.append((message, rejection))
+                failures.append((index, rejection))
             }
         }
 
         // One statement records the batch's ids; what was recorded before is a redelivery.
-        var fresh = try AppliedEvents.record(readable.map(\.key), at: now, in: session)
-        var toApply: [(message: ConsumedMessage, received: ReceivedEvent, key: AppliedEvents.Key)] = []
-        for item in readable {
-            if fresh.remove(item.key) != nil { toApply.append(item) } else { outcome.redeliveries += 1 }
+        let new = try AppliedEvents.record(readable.map(\.key), at: now, in: session)
+        var toApply: [(index: Int, key: AppliedEvents.Key)] = []
+        var incoming: [IncomingEvent] = []
+        toApply.reserveCapacity(readable.count)
+        incoming.reserveCapacity(readable.count)
+        for (item, isNew) in zip(readable, new) {
+            guard isNew, case .success(let received) = decoded[item.index].result else {
+                outcome.redeliveries += 1
+                continue
+            }
+            toApply.append(item)
+            let message = decoded[item.index].message
+            incoming.append(IncomingEvent(received: received, topic: message.topic, partition: message.partition))
         }
 
-        let results = try handler(
-            toApply.map { IncomingEvent(received: $0.received, topic: $0.message.topic, partition: $0.message.partition) }, session)
+        let results = try handler(incoming, session)
         guard results.count == toApply.count else {
             throw StorageError("the handler answered \(results.count) results for \(toApply.count) events")
         }
         var rows: [OutboxMessage] = []
         var refused: [AppliedEvents.Key] = []
-        for (item, result) in zip(toApply, results) {
+        for (position, result) in results.enumerated() {
+            let item = toApply[position], received = incoming[position].received
             do throws(EventRejection) {
                 let events = try result.get()
-                let emitted = events.isEmpty ? [] : publisher.outgoing(events, cause: Cause(item.received.envelope))
-                rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
-                outcome.applied.append((item.message.topic, item.received.envelope.type.rawValue, item.received.envelope.time))
-                outcome.emitted += emitted
+                if !events.isEmpty {
+                    let emitted = publisher.outgoing(events, cause: Cause(received.envelope))
+                    for event in emitted { rows.append(try publisher.outboxMessage(for: event)) }
+                    outcome.emitted += emitted
+                }
+                outcome.applied.append((incoming[position].topic, received.envelope.type.rawValue, received.envelope.time))
             } catch {
                 refused.append(item.key)
-                failures.append((item.message, error))
+                failures.append((item.index, error))
             }
         }
         // A refused event is not recorded as applied, so it can be replayed once fixed.
         try AppliedEvents.forget(refused, in: session)
 
         // Once per source position: a redelivered bad message is not dead-lettered again.
-        for (message, rejection) in failures.sorted(by: { $0.0.offset < $1.0.offset }) {
+        for (index, rejection) in failures.sorted(by: { decoded[$0.index].message.offset < decoded[$1.index].message.offset }) {
+            let message = decoded[index].message
             if try DeadLetterMemo.firstTime(
                 topic: message.topic, partition: message.partition, offset: message.offset, value: message.value, at: now,
                 in: session)

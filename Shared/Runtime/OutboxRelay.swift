@@ -105,11 +105,18 @@ public final class OutboxRelay: Service, Sendable {
         OutgoingMessage(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader($0.name, $0.value) })
     }
 
+    private struct Pair: Hashable {
+        let topic: String
+        let type: String
+    }
+
     private func remove(_ rows: [OutboxMessage]) async throws {
         let sequences = rows.map(\.sequence)
         try await database.transaction { try Outbox.remove(sequences, in: $0) }
-        for row in rows {
-            metrics.increment("triad_events_produced_total", [("topic", row.topic), ("type", row.eventType)])
+        var produced: [Pair: Int64] = [:]
+        for row in rows { produced[Pair(topic: row.topic, type: row.eventType), default: 0] += 1 }
+        for (pair, count) in produced {
+            metrics.increment("triad_events_produced_total", [("topic", pair.topic), ("type", pair.type)], by: count)
         }
     }
 

@@ -13,17 +13,24 @@ public enum AppliedEvents {
 
     private static let columns: [Column] = [.text("source"), .text("id"), .integer("applied_at")]
 
-    /// Records the events as applied and returns those that were not recorded before, with one
-    /// statement on PostgreSQL. Concurrent transactions recording the same id wait for each other,
-    /// so exactly one of them sees it as new.
-    public static func record(_ keys: [Key], at milliseconds: Int64, in session: any SQLSession) throws -> Set<Key> {
-        var unique: [Key] = []
+    /// Records the events as applied and tells, for each key in order, whether it is new: not
+    /// recorded before and not earlier in `keys`. One statement on PostgreSQL, where concurrent
+    /// transactions recording the same id wait for each other, so exactly one of them sees it as new.
+    public static func record(_ keys: [Key], at milliseconds: Int64, in session: any SQLSession) throws -> [Bool] {
         var seen: Set<Key> = []
-        for key in keys where seen.insert(key).inserted { unique.append(key) }
-        unique.sort { ($0.source, $0.id) < ($1.source, $1.id) }  // one lock order for every instance
+        seen.reserveCapacity(keys.count)
+        var unique: [Int] = []  // positions of first occurrences
+        unique.reserveCapacity(keys.count)
+        for (position, key) in keys.enumerated() where seen.insert(key).inserted { unique.append(position) }
+        if session.dialect == .postgres {  // one lock order for every instance
+            unique.sort { (keys[$0].source, keys[$0].id) < (keys[$1].source, keys[$1].id) }
+        }
         let inserted = try session.insertNew(
-            into: "applied_events", columns, rows: unique.map { [.text($0.source), .text($0.id), .integer(milliseconds)] }, key: 2)
-        return Set(zip(unique, inserted).compactMap { $1 ? $0 : nil })
+            into: "applied_events", columns,
+            rows: unique.map { [.text(keys[$0].source), .text(keys[$0].id), .integer(milliseconds)] }, key: 2)
+        var new = [Bool](repeating: false, count: keys.count)
+        for (position, wasInserted) in zip(unique, inserted) { new[position] = wasInserted }
+        return new
     }
 
     /// Takes back events recorded in this transaction that were then refused (so a fixed one can be replayed).

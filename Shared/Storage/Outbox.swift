@@ -27,9 +27,34 @@ public struct OutboxMessage: Sendable, Equatable {
             && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
     }
 
+    /// The headers as a JSON array of `[name, base64 value]` pairs, written directly (this runs
+    /// for every outbox row inside the writing transaction).
     var encodedHeaders: String {
-        let pairs = headers.map { [$0.name, Data($0.value).base64EncodedString()] }
-        return String(decoding: (try? JSONEncoder().encode(pairs)) ?? Data("[]".utf8), as: UTF8.self)
+        var text = "["
+        for (index, header) in headers.enumerated() {
+            if index > 0 { text += "," }
+            text += "["
+            Self.appendJSONString(header.name, to: &text)
+            text += ",\""
+            text += Data(header.value).base64EncodedString()
+            text += "\"]"
+        }
+        return text + "]"
+    }
+
+    private static func appendJSONString(_ value: String, to text: inout String) {
+        text += "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
     }
 
     static func decodeHeaders(_ text: String) -> [(name: String, value: [UInt8])] {

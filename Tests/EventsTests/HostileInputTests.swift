@@ -17,6 +17,35 @@ import TriadEvents
         #expect(event.envelope.id == "e-1")
     }
 
+    /// Which content types make a message structured: the name and the value in any case, the
+    /// value's leading white space ignored (a non-breaking space too: the Unicode rules, off the
+    /// byte-wise path for ASCII).
+    @Test(arguments: [
+        ("content-type", "application/cloudevents+json", true), ("CONTENT-TYPE", "Application/CloudEvents+JSON", true),
+        ("Content-Type", " \tapplication/cloudevents+json;charset=utf-8", true),
+        ("Content-Type", "\u{A0}application/cloudevents+json", true), ("content-type", "application/cloudevents", false),
+        ("content-type", "application/json", false), ("content-typ", "application/cloudevents+json", false),
+        ("content-type", "xapplication/cloudevents+json", false), ("content-type", "", false),
+        ("content_type", "application/cloudevents+json", false),
+    ])
+    func theContentTypeNamesStructuredMode(_ name: String, _ value: String, _ structured: Bool) throws {
+        let body = Array(
+            #"{"specversion":"1.0","id":"e-1","source":"/shop","type":"triad.ad-spend.reported","subject":"c","schemaversion":1,"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
+                .utf8)
+        // Binary-mode attributes that name another id: the one read tells the mode.
+        let headers: [(String, [UInt8])] = [
+            (name, Array(value.utf8)), ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("binary-1".utf8)),
+            ("ce_source", Array("/shop".utf8)), ("ce_type", Array("triad.ad-spend.reported".utf8)),
+            ("ce_schemaversion", Array("1".utf8)),
+        ]
+        if structured {
+            #expect(try codec.decode(value: body, headers: headers, topic: "ads.spend").envelope.id == "e-1")
+        } else {
+            // Read as binary: the whole CloudEvent is then not an ad-spend payload.
+            #expect(throws: EventRejection.self) { try codec.decode(value: body, headers: headers, topic: "ads.spend") }
+        }
+    }
+
     @Test func identifiersRefuseControlCharacters() {
         let rules = ValidationRules(currency: .euro)
         #expect(throws: EventRejection.self) { try rules.requireIdentifier("s-1\u{0}a", "id") }
