@@ -1,4 +1,5 @@
 import Foundation
+import TriadEvents
 
 /// A message waiting in the outbox.
 public struct OutboxMessage: Sendable, Equatable {
@@ -34,27 +35,12 @@ public struct OutboxMessage: Sendable, Equatable {
         for (index, header) in headers.enumerated() {
             if index > 0 { text += "," }
             text += "["
-            Self.appendJSONString(header.name, to: &text)
+            JSONValue.quote(header.name, into: &text)
             text += ",\""
             text += Data(header.value).base64EncodedString()
             text += "\"]"
         }
         return text + "]"
-    }
-
-    private static func appendJSONString(_ value: String, to text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 
     static func decodeHeaders(_ text: String) -> [(name: String, value: [UInt8])] {

@@ -104,7 +104,8 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
         }
     }
 
-    private static func quote(_ text: String, into out: inout String) {
+    /// Appends `text` as a JSON string (quotes, escapes) to `out`.
+    public static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
