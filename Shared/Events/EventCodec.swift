@@ -36,7 +36,8 @@ public struct EventCodec: Sendable {
     /// Values larger than this are refused before any parsing.
     public let maxValueBytes: Int
 
-    /// Reads the high-volume event types with `FastJSON` first (off only to compare the two paths).
+    /// Reads the high-volume event types with `FastJSON` first, and writes them with
+    /// `FastJSONWriter` (off only to compare the two paths).
     public let fastPath: Bool
 
     public init(rules: ValidationRules, maxValueBytes: Int = 1_048_576, fastPath: Bool = true) {
@@ -49,7 +50,7 @@ public struct EventCodec: Sendable {
 
     /// The structured-mode value of an event, and the headers that go with it.
     public func encode(_ event: OutgoingEvent) throws -> (value: [UInt8], headers: [(String, [UInt8])]) {
-        let value = try Self.encodeStructured(event.event.payload, event: event)
+        let value = try (fastPath ? FastJSONWriter.structured(event) : nil) ?? Self.encodeStructured(event.event.payload, event: event)
         return (value, [(CloudEventHeaders.contentType, Array(CloudEventHeaders.structuredContentType.utf8))])
     }
 

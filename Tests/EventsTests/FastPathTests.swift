@@ -63,6 +63,29 @@ import Testing
         expectSame(Self.interaction, topic: "ads.spend")
     }
 
+    /// The writer's fast path writes what JSONEncoder writes, byte for byte: strings with quotes,
+    /// backslashes, slashes, control characters and non-ASCII text, optional attributes present or
+    /// not, times across the years, amounts of any sign and size.
+    @Test func emittedEventsEncodeTheSameBothWays() throws {
+        var random = SystemRandomNumberGenerator()
+        let pieces = ["c-1", "o/2", "\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", "\u{8}", "\u{C}", "\r", "é", "☃", "😀", " ", "\u{7F}", "x"]
+        func text() -> String { (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        func maybe() -> String? { Bool.random(using: &random) ? text() : nil }
+        for _ in 0..<2_000 {
+            let conversion = ConversionAttributed(
+                campaignId: text(), orderId: text(), customerId: text(),
+                revenue: Money(amountMinor: Int64.random(in: Int64.min...Int64.max, using: &random), currency: text()),
+                occurredAt: Timestamp(millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random)))
+            let event = OutgoingEvent(
+                id: text(), source: text(), time: Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random)),
+                event: .conversionAttributed(conversion), correlationId: maybe(), causationId: maybe(), traceparent: maybe())
+            let written = try fast.encode(event), encoded = try slow.encode(event)
+            #expect(written.value == encoded.value, "\(String(decoding: written.value, as: UTF8.self)) vs \(String(decoding: encoded.value, as: UTF8.self))")
+            #expect(written.headers.map(\.0) == encoded.headers.map(\.0))
+            #expect(FastJSONWriter.structured(event) != nil, "the fast path writes it")
+        }
+    }
+
     @Test func randomMutationsDecodeTheSameBothWays() {
         var random = SeededRandom(seed: 20_261_130)
         for _ in 0..<100_000 {
