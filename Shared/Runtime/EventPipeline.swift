@@ -180,7 +180,8 @@ public struct EventPipeline: Sendable {
                 let events = try result.get()
                 if !events.isEmpty {
                     let emitted = publisher.outgoing(events, cause: Cause(received.envelope))
-                    for event in emitted { rows.append(try publisher.outboxMessage(for: event)) }
+                    // All of an event's rows or none: a refused event leaves nothing in the outbox.
+                    rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                     outcome.emitted += emitted
                 }
                 outcome.applied.append((incoming[position].topic, received.envelope.type.rawValue, received.envelope.time))

@@ -67,6 +67,11 @@ import Testing
     /// backslashes, slashes, control characters and non-ASCII text, optional attributes present or
     /// not, times across the years, amounts of any sign and size.
     @Test func emittedEventsEncodeTheSameBothWays() throws {
+        // The writer lists the fields by hand: a field added to the type must be added there too.
+        let sample = ConversionAttributed(
+            campaignId: "c", orderId: "o", customerId: "u", revenue: Money(amountMinor: 1, currency: "EUR"),
+            occurredAt: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(Mirror(reflecting: sample).children.map(\.label) == ["campaignId", "orderId", "customerId", "revenue", "occurredAt"])
         var random = SystemRandomNumberGenerator()
         let pieces = ["c-1", "o/2", "\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", "\u{8}", "\u{C}", "\r", "é", "☃", "😀", " ", "\u{7F}", "x"]
         func text() -> String { (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
