@@ -35,14 +35,16 @@ def http(method, url, body=None):
         return error.code, json.loads(error.read() or b"null")
 
 
-def wait_for(what, check, timeout=60.0):
+def wait_for(what, check, timeout=60.0, last_seen=None):
+    """Polls `check` until it returns something truthy; on giving up, prints `last_seen()` if given."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            sys.exit(f"demo: gave up waiting for {what} after {timeout:.0f} s")
+            seen = f"; last seen: {last_seen()}" if last_seen else ""
+            sys.exit(f"demo: gave up waiting for {what} after {timeout:.0f} s{seen}")
         time.sleep(0.2)
 
 
@@ -93,19 +95,37 @@ def main():
         subprocess.run([args.triad, "publish", "--brokers", args.brokers, "--topic", topic,
                         "--file", str(DEMO / name)], check=True)
 
+    # Figures arrive at different times: spend and ROI from finance, counters from IT's coalesced
+    # performance reports (one per report interval). The board is printed once all of them are in.
+    expected = {
+        "c-search": {"status": "live", "spend": 300000, "revenue": 900000, "conversions": 2,
+                     "impressions": 3, "clicks": 1},
+        "c-social": {"status": "live", "spend": 1200000, "revenue": 450001, "conversions": 1,
+                     "impressions": 0, "clicks": 1},
+        "c-email": {"status": "paused", "spend": 47000100, "revenue": 0, "conversions": 0,
+                    "impressions": 0, "clicks": 0},
+    }
+    last_seen = {}
+
+    def figures(line):
+        performance = line.get("performance", {})
+        return {"status": line.get("status"), "spend": line.get("spend", {}).get("amountMinor"),
+                "revenue": line.get("revenue", {}).get("amountMinor"), "conversions": line.get("conversions"),
+                "impressions": performance.get("impressions"), "clicks": performance.get("clicks")}
+
     def settled():
         status, briefing = http("GET", f"{marketing}/briefing")
         if status != 200:
             return None
-        lines = {line["campaignId"]: line for line in briefing["campaigns"]}
-        ready = (lines.get("c-search", {}).get("conversions") == 2
-                 and lines.get("c-search", {}).get("spend", {}).get("amountMinor") == 300000
-                 and lines.get("c-social", {}).get("spend", {}).get("amountMinor") == 1200000
-                 and lines.get("c-email", {}).get("status") == "paused"
-                 and sum(briefing["churnRiskBySegment"].values()) == 13)
+        seen = {line["campaignId"]: figures(line) for line in briefing["campaigns"]}
+        seen["churn risk"] = sum(briefing["churnRiskBySegment"].values())
+        last_seen.clear()
+        last_seen.update(seen)
+        ready = all(seen.get(campaign) == want for campaign, want in expected.items()) and seen["churn risk"] == 13
         return briefing if ready else None
 
-    wait_for("the briefing to reflect every event", settled)
+    wait_for("the briefing to reflect every event", settled,
+             last_seen=lambda: json.dumps(last_seen, sort_keys=True))
     # The board table comes from the CLI, which reads the same GET /briefing.
     subprocess.run([args.triad, "briefing", "--marketing", marketing], check=True)
 

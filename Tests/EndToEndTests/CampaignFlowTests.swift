@@ -113,15 +113,20 @@ import TriadKafka
         ].joined(separator: "\n").write(to: poison, atomically: true, encoding: .utf8)
         try publishWithPython(brokers: brokers, topic: "customer.interactions", file: poison)
 
+        // Figures arrive at different times (finance's ROI reports, IT's coalesced performance
+        // reports, one per report interval): wait until each source has caught up, then check them all.
         let briefing = try await eventually("the briefing to reflect every event", timeout: .seconds(60)) { () -> [String: Any]? in
             let briefing = try await marketing.get("/briefing").object
             let lines = lines(briefing)
+            func performance(_ id: String) -> [String: Int]? { lines[id]?["performance"] as? [String: Int] }
             let settled = lines["c-search"]?["conversions"] as? Int == 2
                 && lines["c-search"]?["spend"].flatMap(minor) == 300_000
                 && lines["c-social"]?["spend"].flatMap(minor) == 1_200_000
                 && lines["c-social"]?["conversions"] as? Int == 1
                 && lines["c-email"]?["status"] as? String == "paused"
-                && (lines["c-search"]?["performance"] as? [String: Any])?["signups"] as? Int == 1
+                && lines["c-affiliate"]?["spend"].flatMap(minor) == 150_000
+                && performance("c-search")?.values.reduce(0, +) == 8
+                && performance("c-social")?.values.reduce(0, +) == 2
                 && (briefing["churnRiskBySegment"] as? [String: Int]).map { $0.values.reduce(0, +) } == 13
             return settled ? briefing : nil
         }
@@ -143,6 +148,7 @@ import TriadKafka
         #expect(social["roiBps"] as? Int == -6250)
         #expect(social["roasBps"] as? Int == 3750)
         #expect(social["cacMinor"] as? Int == 1_200_000)
+        #expect(social["performance"] as? [String: Int] == ["impressions": 0, "clicks": 1, "visits": 0, "signups": 0, "purchases": 1])
 
         let email = try #require(byId["c-email"])
         #expect(email["pauseReason"] as? String == "budget-exceeded")
