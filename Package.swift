@@ -122,7 +122,8 @@ let package = Package(
             name: "RouterTests",
             dependencies: [
                 "marketing-service", "finance-service", "it-service", "Marketing", "Finance", "Analytics", "TriadRuntime",
-                "TriadStorage", "TriadEvents", hummingbird, logging, .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "TriadStorage", "TriadEvents", "TestSupport", hummingbird, logging,
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -95,8 +95,9 @@ def main():
         subprocess.run([args.triad, "publish", "--brokers", args.brokers, "--topic", topic,
                         "--file", str(DEMO / name)], check=True)
 
-    # Figures arrive at different times: spend and ROI from finance, counters from IT's coalesced
-    # performance reports (one per report interval). The board is printed once all of them are in.
+    # Figures arrive at different times: spend and ROI from finance's coalesced reports, envelope
+    # revisions on their quarter's partition, counters from IT's coalesced performance reports (one
+    # per report interval). The board is printed once all of them are in.
     expected = {
         "c-search": {"status": "live", "spend": 300000, "revenue": 900000, "conversions": 2,
                      "impressions": 3, "clicks": 1},
@@ -119,9 +120,12 @@ def main():
             return None
         seen = {line["campaignId"]: figures(line) for line in briefing["campaigns"]}
         seen["churn risk"] = sum(briefing["churnRiskBySegment"].values())
+        seen["envelopes"] = [[e["quarter"], e["reserved"]["amountMinor"], e["remaining"]["amountMinor"]]
+                             for e in briefing.get("envelopes", [])]
         last_seen.clear()
         last_seen.update(seen)
-        ready = all(seen.get(campaign) == want for campaign, want in expected.items()) and seen["churn risk"] == 13
+        ready = (all(seen.get(campaign) == want for campaign, want in expected.items()) and seen["churn risk"] == 13
+                 and seen["envelopes"] == [["2026-Q4", 50000000, 0]])
         return briefing if ready else None
 
     wait_for("the briefing to reflect every event", settled,

@@ -548,8 +548,10 @@ def main():
                 containers[name] = start_container(name, service, compose, image, rootfs, listeners, processes)
             for name, service in [("marketing", "marketing"), ("finance", "finance"), ("it-1", "it"), ("it-2", "it")]:
                 healthcheck(name, containers[name], compose, service, rootfs, image)
-            if not (ready_partitions(containers["it-1"]) and ready_partitions(containers["it-2"])):
-                fail("both IT instances must hold partitions")
+            # The group rebalances when the second instance joins: the first takes its new
+            # assignment on its next poll, a moment after both answer their healthchecks.
+            wait_for("both IT instances to hold partitions",
+                     lambda: ready_partitions(containers["it-1"]) and ready_partitions(containers["it-2"]), 60)
             log("both IT instances hold partitions")
         with Phase("the demo through the image"):
             token = interpolate(compose["services"]["marketing"]["environment"].get("TRIAD_API_TOKEN", ""))

@@ -76,8 +76,31 @@ public enum Migrations {
                     [.integer(Int64(migration.version)), .integer(Int64(Date().timeIntervalSince1970))])
                 applied.append(migration.version)
             }
+            if session.dialect == .postgres { try byteOrderedText(in: session) }
             return applied
         }
+    }
+
+    /// Gives every text column of the schema the "C" collation on PostgreSQL, as SQLite's text
+    /// already is: keys compare as bytes, so lists in key order (and `after=` cursors) page the same
+    /// on both stores whatever locale the database was created with, and key lookups skip the
+    /// locale's collation rules. Runs at every start; changes only columns not converted yet
+    /// (indexes on them are rebuilt, rows are not rewritten).
+    static func byteOrderedText(in session: any SQLSession) throws {
+        let columns = try session.query(
+            """
+            SELECT table_name::text, column_name::text FROM information_schema.columns
+            WHERE table_schema = current_schema() AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'
+            ORDER BY table_name, column_name
+            """)
+        for column in columns {
+            guard let table = column[0].text, let name = column[1].text else { continue }
+            try session.query("ALTER TABLE \(quoted(table)) ALTER COLUMN \(quoted(name)) TYPE text COLLATE \"C\"")
+        }
+    }
+
+    private static func quoted(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

@@ -28,19 +28,22 @@ public struct Column: Sendable {
 extension SQLSession {
     /// Inserts `rows` into `table`: on PostgreSQL with one statement whatever the count (each column
     /// bound as an array and unnested, in row order); on SQLite with one cached statement run per row.
-    /// `suffix` follows the rows: `ON CONFLICT …`, `RETURNING …` (rows returned are concatenated).
-    /// Rows must be unique on a conflict target that updates.
+    /// `suffix` follows the rows: `ON CONFLICT …`, `RETURNING …` (rows returned are concatenated);
+    /// `suffixArguments` bind its placeholders. Rows must be unique on a conflict target that updates.
     @discardableResult
-    public func insert(into table: String, _ columns: [Column], rows: [[SQLValue]], _ suffix: String = "") throws -> [SQLRow] {
+    public func insert(
+        into table: String, _ columns: [Column], rows: [[SQLValue]], _ suffix: String = "", suffixArguments: [SQLValue] = []
+    ) throws -> [SQLRow] {
         guard !rows.isEmpty else { return [] }
         let names = columns.map(\.name).joined(separator: ", ")
         switch dialect {
         case .sqlite:
             let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
             let sql = "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) \(suffix)"
-            if let repeated = self as? any RepeatedStatement { return try repeated.query(sql, repeatingFor: rows) }
+            let bound = suffixArguments.isEmpty ? rows : rows.map { $0 + suffixArguments }
+            if let repeated = self as? any RepeatedStatement { return try repeated.query(sql, repeatingFor: bound) }
             var returned: [SQLRow] = []
-            for row in rows { returned += try query(sql, row) }
+            for row in bound { returned += try query(sql, row) }
             return returned
         case .postgres:
             var arrays: [String] = []
@@ -65,7 +68,7 @@ extension SQLSession {
                 INSERT INTO \(table) (\(names)) SELECT \(selected.joined(separator: ", ")) \
                 FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(aliases.joined(separator: ", "))) \(suffix)
                 """
-            return try query(sql, arguments)
+            return try query(sql, arguments + suffixArguments)
         }
     }
 

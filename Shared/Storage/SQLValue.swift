@@ -81,6 +81,14 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
     public var description: String { "storage error: \(message)" }
 }
 
+/// Another transaction wrote a row this one took as absent (two instances creating the same new
+/// key at once). Nothing of the transaction stays; running it again reads the row and waits on it.
+public struct WriteConflict: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "write conflict: \(message)" }
+}
+
 /// A service's database: SQLite (embedded, one file per instance) or PostgreSQL (shared by the
 /// instances of a service).
 public protocol Database: Sendable {

@@ -124,6 +124,7 @@ import TriadKafka
                 && lines["c-social"]?["spend"].flatMap(minor) == 1_200_000
                 && lines["c-social"]?["conversions"] as? Int == 1
                 && lines["c-email"]?["status"] as? String == "paused"
+                && lines["c-email"]?["spend"].flatMap(minor) == 47_000_100
                 && lines["c-affiliate"]?["spend"].flatMap(minor) == 150_000
                 && performance("c-search")?.values.reduce(0, +) == 8
                 && performance("c-social")?.values.reduce(0, +) == 2
@@ -206,9 +207,10 @@ import TriadKafka
         #expect(itCampaigns.first { $0["campaignId"] as? String == "c-search" }?["purchases"] as? Int == 2)
 
         // Marketing learned the envelopes from finance: 2026-Q4 all reserved, c-affiliate's 2027-Q1 part.
+        // Each quarter's revisions arrive on their own partition: wait for the last of both.
         let envelopes = try await eventually("the briefing to show both quarters' envelopes") { () -> [[String: Any]]? in
             let envelopes = try await marketing.get("/briefing").object["envelopes"] as? [[String: Any]] ?? []
-            return envelopes.count == 2 ? envelopes : nil
+            return envelopes.map { $0["reserved"].flatMap(minor) } == [50_000_000, 100_000] ? envelopes : nil
         }
         #expect(envelopes.compactMap { $0["quarter"] as? String } == ["2026-Q4", "2027-Q1"])
         #expect(envelopes.map { $0["reserved"].flatMap(minor) } == [50_000_000, 100_000])
@@ -263,7 +265,12 @@ import TriadKafka
         #expect(tailLines.allSatisfy { $0.hasPrefix("it.dead-letter[0]@") && $0.contains("dead letter ") && $0.contains(" from customer.interactions[") })
         #expect(tailLines.contains { $0.contains("dead letter wrong-currency") })
         #expect(tailLines.contains { $0.contains("teleported\\nFORGED") })
-        let metrics = try await it.get("/metrics").text
+        // The relay counts a dead letter once the broker acknowledged it and its outbox row is gone,
+        // a moment after the letter is readable on the topic.
+        let metrics = try await eventually("IT's outbox to be relayed") { () -> String? in
+            let text = try await it.get("/metrics").text
+            return text.contains("triad_outbox_backlog 0") ? text : nil
+        }
         #expect(metrics.contains("triad_dead_letters_total{topic=\"customer.interactions\",code=\"wrong-currency\"} 1"))
         #expect(metrics.contains("triad_event_latency_seconds_bucket{topic=\"customer.interactions\",le=\"+Inf\"} 26"))
         #expect(metrics.contains("triad_handler_batch_seconds_count"))

@@ -11,11 +11,15 @@ public enum LocalPostgres {
         }
     }()
 
-    /// A fresh, empty database; returns its URL.
-    public static func createDatabase(_ prefix: String) throws -> String {
+    /// A locale whose text order is not byte order ("_x a B é z" where bytes give "B _x a z é"),
+    /// for tests that order must not depend on how the database was created.
+    public static let dictionaryOrder = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+
+    /// A fresh, empty database (`options` follow `CREATE DATABASE name`); returns its URL.
+    public static func createDatabase(_ prefix: String, options: String = "") throws -> String {
         try ready.get()
         let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-        try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
+        try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name) \(options)"])
         return "postgres://triad:triad@127.0.0.1:5432/\(name)"
     }
 

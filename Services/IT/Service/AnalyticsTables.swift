@@ -57,21 +57,22 @@ enum AnalyticsTables {
         for event in events {
             if case .customerInteraction(let interaction) = event.event { interactions.append((interaction, event.partition)) }
         }
-        var state = try load(interactions, analytics: analytics, in: session)
+        var (state, stored) = try load(interactions, analytics: analytics, in: session)
         let now = Timestamp.now()
         let results = events.map { event in
             Result { () throws(EventRejection) in
                 try analytics.apply(event.event, partition: event.partition, now: now, to: &state)
             }
         }
-        try save(state, in: session)
+        try save(state, stored: stored, in: session)
         return results
     }
 
     private static let customerColumns = "customer_id, segment, last_activity_at, purchases, at_risk, partition_id, risk_reason"
 
+    /// The state a batch needs, and the customers that were stored (the others are new).
     private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
-        throws -> AnalyticsState
+        throws -> (AnalyticsState, stored: [String])
     {
         let customerIds = Set(interactions.map(\.0.customerId)).sorted()
         var customers: [CustomerRecord]
@@ -80,10 +81,9 @@ enum AnalyticsTables {
             customers = try session.query("SELECT \(customerColumns) FROM it_customers WHERE customer_id {keys}", keys: customerIds)
                 .map(customer)
         case .postgres:
-            // Locks every customer of the batch, creating the missing ones first, in one lock order,
-            // so an instance given the same customer by another partition waits instead of overwriting.
-            try session.insert(
-                into: "it_customers", [.text("customer_id")], rows: customerIds.map { [.text($0)] }, "ON CONFLICT DO NOTHING")
+            // Locks the batch's stored customers in one lock order, so an instance given the same
+            // customer by another partition waits instead of overwriting; `save` catches a new
+            // customer another instance created meanwhile.
             customers = try session.query(
                 "SELECT \(customerColumns) FROM it_customers WHERE customer_id {keys} ORDER BY customer_id FOR UPDATE",
                 keys: customerIds
@@ -139,9 +139,10 @@ enum AnalyticsTables {
             storedOrganic[Int32(truncatingIfNeeded: row[0].integer ?? 0)] = OrganicTotals(
                 purchases: row[1].integer ?? 0, revenueMinor: row[2].integer ?? 0)
         }
-        return AnalyticsState(
+        let state = AnalyticsState(
             customers: customers, touches: touches, recordedOrders: Set(orderIds).subtracting(fresh), clocks: clocks,
             storedCounters: storedCounters, storedOrganic: storedOrganic)
+        return (state, customers.map(\.customerId))
     }
 
     private static func dueCustomers(_ cutoffs: [(partition: Int32, cutoff: Int64)], in session: any SQLSession) throws
@@ -208,15 +209,19 @@ enum AnalyticsTables {
         return found
     }
 
-    private static func save(_ state: AnalyticsState, in session: any SQLSession) throws {
-        try session.insert(
+    private static func save(_ state: AnalyticsState, stored: [String], in session: any SQLSession) throws {
+        let customers = state.changedCustomerRecords()
+        // On PostgreSQL a stored customer is updated (its row is locked), a new one inserted; a
+        // customer another instance created since `load` is neither, and the batch runs again.
+        let onlyStored = session.dialect == .postgres ? " WHERE it_customers.customer_id = ANY(?::text[]) RETURNING 1" : ""
+        let written = try session.insert(
             into: "it_customers",
             [
                 .text("customer_id"), .text("segment"), .integer("last_activity_at", nullable: true), .integer("purchases"),
                 .integer("at_risk"), .integer("partition_id"), .integer("due_since", nullable: true),
                 .text("risk_reason", nullable: true),
             ],
-            rows: state.changedCustomerRecords().map { c in
+            rows: customers.map { c in
                 [
                     .text(c.customerId), .text(c.segment), SQLValue(c.lastActivityAt?.millisecondsSinceEpoch),
                     .integer(c.purchases), .integer(c.atRisk ? 1 : 0), .integer(Int64(c.partition)),
@@ -227,7 +232,10 @@ enum AnalyticsTables {
             ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, last_activity_at = excluded.last_activity_at,
             purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since,
             risk_reason = excluded.risk_reason
-            """)
+            """ + onlyStored, suffixArguments: session.dialect == .postgres ? [.texts(stored)] : [])
+        if session.dialect == .postgres, written.count != customers.count {
+            throw WriteConflict("\(customers.count - written.count) new customer(s) of this batch were created by another instance")
+        }
         let base = touchSequence(reserving: state.newTouches.count)
         try session.insert(
             into: "it_touches", [.text("customer_id"), .integer("at"), .integer("seq"), .text("campaign_id")],
