@@ -121,7 +121,7 @@ public enum ServiceHost {
             metrics: metrics, logger: logger, handler: definition.handler)
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,
-            maxBatchSize: config.maxBatchSize, stagedHandler: pipeline.prepare)
+            maxBatchSize: config.maxBatchSize, maxBatchBytes: config.maxBatchBytes, stagedHandler: pipeline.prepare)
 
         metrics.gauge("triad_consumer_lag", help: "Messages not yet handled, by assigned partition.") {
             consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }

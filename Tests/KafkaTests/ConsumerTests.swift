@@ -19,13 +19,14 @@ struct HandlerFailed: Error {}
     let logger = Logger(label: "test.consumer")
 
     func consumer(
-        _ servers: String, group: String, topics: [String], handler: @escaping KafkaConsumer.Handler
+        _ servers: String, group: String, topics: [String], maxBatchBytes: Int = 16 << 20,
+        handler: @escaping KafkaConsumer.Handler
     ) throws -> KafkaConsumer {
         try KafkaConsumer(
             configuration: KafkaConfiguration(
                 bootstrapServers: servers,
                 properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
-            topics: topics, logger: logger, maxBatchSize: 50, handler: handler)
+            topics: topics, logger: logger, maxBatchSize: 50, maxBatchBytes: maxBatchBytes, handler: handler)
     }
 
     func publish(_ servers: String, topic: String, range: Range<Int>) async throws {
@@ -57,6 +58,31 @@ struct HandlerFailed: Error {}
             #expect(numbers == numbers.sorted())
         }
         #expect(received.messages.withLock { $0.first?.header("n") != nil })
+    }
+
+    /// Large messages make small batches: a batch closes once it holds the byte budget.
+    @Test func batchesCloseAtTheirByteBudget() async throws {
+        let mock = MockCluster()
+        mock.createTopic("t", partitions: 1)
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: mock.bootstrapServers), logger: logger)
+        try await producer.send(
+            all: (0..<40).map { _ in OutgoingMessage(topic: "t", key: nil, value: Array(repeating: UInt8(ascii: "x"), count: 30_000), headers: []) })
+        await producer.shutdown()
+        let sizes = Mutex<[Int]>([])
+        let consumer = try consumer(mock.bootstrapServers, group: "g3", topics: ["t"], maxBatchBytes: 100_000) { batch in
+            sizes.withLock { $0.append(batch.count) }
+        }
+        let group = ServiceGroup(services: [consumer], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            _ = try await eventually("40 messages", timeout: .seconds(30)) { sizes.withLock { $0.reduce(0, +) } >= 40 ? true : nil }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let seen = sizes.withLock { $0 }
+        #expect(seen.reduce(0, +) == 40)
+        #expect(seen.allSatisfy { $0 <= 4 }, "batches of at most 4 × 30,000 bytes (the 4th reaches 100,000): \(seen)")
+        #expect(seen.contains(4), "the budget, not the poll, closed some batches: \(seen)")
     }
 
     @Test func aFailingHandlerStopsTheConsumerAndItsBatchIsReadAgain() async throws {

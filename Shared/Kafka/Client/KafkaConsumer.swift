@@ -30,22 +30,25 @@ public final class KafkaConsumer: Service, Sendable {
     private let topics: [String]
     private let logger: Logger
     public let maxBatchSize: Int
+    /// A batch closes once its messages (keys, values and headers) reach this many bytes, so large
+    /// messages make smaller batches.
+    public let maxBatchBytes: Int
     /// How long shutdown waits for the final commit and group leave.
     public let closeTimeout: Duration
 
     /// A consumer whose handler does all of a batch's work in order.
     public convenience init(
         configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
-        closeTimeout: Duration = .seconds(10), handler: @escaping Handler
+        maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10), handler: @escaping Handler
     ) throws(KafkaError) {
         try self.init(
             configuration: configuration, topics: topics, logger: logger, maxBatchSize: maxBatchSize,
-            closeTimeout: closeTimeout, stagedHandler: { batch in { try await handler(batch) } })
+            maxBatchBytes: maxBatchBytes, closeTimeout: closeTimeout, stagedHandler: { batch in { try await handler(batch) } })
     }
 
     public init(
         configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
-        closeTimeout: Duration = .seconds(10), stagedHandler handler: @escaping StagedHandler
+        maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10), stagedHandler handler: @escaping StagedHandler
     ) throws(KafkaError) {
         precondition(!topics.isEmpty, "a consumer needs at least one topic")
         var configuration = configuration
@@ -78,6 +81,7 @@ public final class KafkaConsumer: Service, Sendable {
         self.topics = topics
         self.logger = logger
         self.maxBatchSize = maxBatchSize
+        self.maxBatchBytes = maxBatchBytes
         self.closeTimeout = closeTimeout
 
         let redirected = rd_kafka_poll_set_consumer(handle.pointer)
@@ -178,13 +182,15 @@ public final class KafkaConsumer: Service, Sendable {
         let handle = self.handle
         let context = self.context
         let maxBatchSize = self.maxBatchSize
+        let maxBatchBytes = self.maxBatchBytes
         BlockingThread.start(name: "triad-consumer-poll") {
             var topicNames: [OpaquePointer: String] = [:]
             polling: while !context.stop.hasFired {
                 var messages: [ConsumedMessage] = []
+                var bytes = 0
                 var timeout: Int32 = 100
                 var generation = context.rebalances.load(ordering: .acquiring)
-                while messages.count < maxBatchSize, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
+                while messages.count < maxBatchSize, bytes < maxBatchBytes, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
                     timeout = 0
                     defer { rd_kafka_message_destroy(raw) }
                     // A rebalance ran inside this poll: what was collected before it may belong to
@@ -193,6 +199,7 @@ public final class KafkaConsumer: Service, Sendable {
                     let now = context.rebalances.load(ordering: .acquiring)
                     if now != generation {
                         messages.removeAll()
+                        bytes = 0
                         generation = now
                     }
                     let error = raw.pointee.err
@@ -208,7 +215,9 @@ public final class KafkaConsumer: Service, Sendable {
                             metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
                         continue
                     }
-                    messages.append(ConsumedMessage(copying: raw, topicNames: &topicNames))
+                    let message = ConsumedMessage(copying: raw, topicNames: &topicNames)
+                    bytes += message.sizeInBytes
+                    messages.append(message)
                 }
                 if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
                 guard !messages.isEmpty else { continue }

@@ -48,6 +48,11 @@ public struct ConsumedMessage: Sendable, Equatable {
     /// Milliseconds since the epoch, when the broker or producer set one.
     public let timestampMilliseconds: Int64?
 
+    /// What the message holds: key, value and headers.
+    public var sizeInBytes: Int {
+        (key?.count ?? 0) + value.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count }
+    }
+
     public init(
         topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
         timestampMilliseconds: Int64?
