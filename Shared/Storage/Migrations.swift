@@ -88,27 +88,42 @@ public enum Migrations {
                     [.integer(Int64(migration.version)), .integer(Int64(Date().timeIntervalSince1970))])
                 applied.append(migration.version)
             }
-            if session.dialect == .postgres { try byteOrderedText(in: session) }
+            if session.dialect == .postgres {
+                try byteOrderedText(tables: createdTables(by: migrations, dialect: session.dialect), in: session)
+            }
             return applied
         }
     }
 
-    /// Gives every text column of the schema the "C" collation on PostgreSQL, as SQLite's text
+    /// Gives the text columns of these tables the "C" collation on PostgreSQL, as SQLite's text
     /// already is: keys compare as bytes, so lists in key order (and `after=` cursors) page the same
     /// on both stores whatever locale the database was created with, and key lookups skip the
     /// locale's collation rules. Runs at every start; changes only columns not converted yet
-    /// (indexes on them are rebuilt, rows are not rewritten).
-    static func byteOrderedText(in session: any SQLSession) throws {
+    /// (indexes on them are rebuilt, rows are not rewritten). Tables of others in the same schema
+    /// are left alone.
+    static func byteOrderedText(tables: [String], in session: any SQLSession) throws {
         let columns = try session.query(
             """
             SELECT table_name::text, column_name::text FROM information_schema.columns
-            WHERE table_schema = current_schema() AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'
-            ORDER BY table_name, column_name
-            """)
+            WHERE table_schema = current_schema() AND table_name::text = ANY(?::text[]) AND data_type = 'text'
+            AND collation_name IS DISTINCT FROM 'C' ORDER BY table_name, column_name
+            """, [.texts(tables)])
         for column in columns {
             guard let table = column[0].text, let name = column[1].text else { continue }
             try session.query("ALTER TABLE \(quoted(table)) ALTER COLUMN \(quoted(name)) TYPE text COLLATE \"C\"")
         }
+    }
+
+    /// The tables the migrations create, and the migrations' own.
+    static func createdTables(by migrations: [Migration], dialect: SQLDialect) -> [String] {
+        var tables: Set<String> = ["schema_migrations"]
+        for statement in migrations.flatMap({ $0.statements(dialect) }) {
+            let words = statement.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" }).map(String.init)
+            guard words.count > 2, words[0].uppercased() == "CREATE", words[1].uppercased() == "TABLE" else { continue }
+            let hasCondition = words.count > 5 && words[2...4].map { $0.uppercased() } == ["IF", "NOT", "EXISTS"]
+            tables.insert(words[hasCondition ? 5 : 2])
+        }
+        return tables.sorted()
     }
 
     private static func quoted(_ identifier: String) -> String {

@@ -85,6 +85,24 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
+    /// Only Triad's tables get byte order: a table of someone else's in the same schema keeps its collation.
+    @Test func othersTablesInTheSchemaAreLeftAlone() async throws {
+        let database = try await Backend.postgres.open()
+        _ = try await database.transaction { try $0.query("CREATE TABLE theirs (name TEXT PRIMARY KEY)") }
+        try await Migrations.apply(to: database, migrations: Migrations.shared + [Backend.things])
+        let collations = try await database.read { session in
+            try session.query(
+                """
+                SELECT table_name::text, column_name::text, COALESCE(collation_name::text, 'default') FROM information_schema.columns
+                WHERE table_schema = current_schema() AND data_type = 'text' AND table_name::text IN ('theirs', 'things', 'applied_events')
+                ORDER BY 1, 2
+                """
+            ).map { $0.compactMap(\.text).joined(separator: ".") }
+        }
+        #expect(collations == ["applied_events.id.C", "applied_events.source.C", "theirs.name.default", "things.name.C", "things.note.C"])
+        await database.close()
+    }
+
     @Test(arguments: Backend.allCases)
     func aFailedTransactionLeavesNothingBehind(_ backend: Backend) async throws {
         let database = try await backend.open()

@@ -1,10 +1,21 @@
 import Foundation
 
 /// The local PostgreSQL, made available through `scripts/postgres.sh`; each caller gets a new database.
+/// Their names start with `triadtest_`; the first use in a test process drops those an earlier run
+/// left behind (a database still in use is not dropped).
 public enum LocalPostgres {
+    private static let marker = "triadtest_"
+
     private static let ready: Result<Void, any Error> = {
         do {
             try run(Paths.root.appendingPathComponent("scripts/postgres.sh").path, [])
+            let leftovers = try run(
+                "/usr/bin/env",
+                ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qtAc",
+                 "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'"])
+            for name in leftovers.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+                _ = try? run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "DROP DATABASE IF EXISTS \(name)"])
+            }
             return .success(())
         } catch {
             return .failure(error)
@@ -18,7 +29,7 @@ public enum LocalPostgres {
     /// A fresh, empty database (`options` follow `CREATE DATABASE name`); returns its URL.
     public static func createDatabase(_ prefix: String, options: String = "") throws -> String {
         try ready.get()
-        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let name = "\(marker)\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name) \(options)"])
         return "postgres://triad:triad@127.0.0.1:5432/\(name)"
     }
