@@ -84,7 +84,7 @@ import Testing
             ("TRIAD_DATABASE_URL", "mysql://x"), ("TRIAD_LOG_FORMAT", "xml"), ("TRIAD_KAFKA_BROKERS", "nohost"),
             ("TRIAD_KAFKA_BROKERS", "localhost:abc"), ("TRIAD_KAFKA_BROKERS", "a:9092,b:70000"),
             ("TRIAD_DATABASE_URL", "postgres:///nohost"), ("TRIAD_DATABASE_URL", "postgres://u@h:5432/db?sslmode=sometimes"),
-            ("TRIAD_DEDUPE_WINDOW_SECONDS", "0"),
+            ("TRIAD_DEDUPE_WINDOW_SECONDS", "0"), ("TRIAD_MAX_BATCH", "0"), ("TRIAD_MAX_BATCH_BYTES", "1024"),
         ] {
             let process = try ManagedProcess(
                 name: "config-\(variable)", executable: Paths.executable("it-service"), environment: [variable: value],
