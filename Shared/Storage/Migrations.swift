@@ -52,19 +52,7 @@ public enum Migrations {
                 "CREATE TABLE dead_lettered (topic TEXT NOT NULL, partition_id BIGINT NOT NULL, message_offset BIGINT NOT NULL, digest BIGINT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (topic, partition_id, message_offset))",
             ]
         },
-        Migration(version: 4) { dialect in
-            // Ids are recorded in the order they are applied, so on PostgreSQL a block-range index
-            // finds the ones past the window for pruning at a fraction of a b-tree's cost per insert.
-            dialect == .postgres ? Migrations.blockRangeIndex("applied_events_age", on: "applied_events", "applied_at") : []
-        },
     ]
-
-    /// Replaces an index on a column that grows with insertion order (a time) by a PostgreSQL BRIN
-    /// index: a summary per range of table pages, updated cheaply on insert, enough for the range
-    /// deletes of pruning.
-    public static func blockRangeIndex(_ name: String, on table: String, _ column: String) -> [String] {
-        ["DROP INDEX IF EXISTS \(name)", "CREATE INDEX \(name) ON \(table) USING brin (\(column))"]
-    }
 
     /// SQLite's clause for a table stored as its primary key's b-tree (none on PostgreSQL).
     public static func withoutRowID(_ dialect: SQLDialect) -> String { dialect == .sqlite ? " WITHOUT ROWID" : "" }
@@ -89,7 +77,7 @@ public enum Migrations {
                 applied.append(migration.version)
             }
             if session.dialect == .postgres {
-                try byteOrderedText(tables: createdTables(by: migrations, dialect: session.dialect), in: session)
+                try byteOrderedText(tables: tables(of: migrations, dialect: session.dialect), in: session)
             }
             return applied
         }
@@ -98,9 +86,10 @@ public enum Migrations {
     /// Gives the text columns of these tables the "C" collation on PostgreSQL, as SQLite's text
     /// already is: keys compare as bytes, so lists in key order (and `after=` cursors) page the same
     /// on both stores whatever locale the database was created with, and key lookups skip the
-    /// locale's collation rules. Runs at every start; changes only columns not converted yet
-    /// (indexes on them are rebuilt, rows are not rewritten). Tables of others in the same schema
-    /// are left alone.
+    /// locale's collation rules. Runs at every start; changes only columns not converted yet, one
+    /// statement per table (its indexes are rebuilt once, rows are not rewritten), with no statement
+    /// timeout, since on a large existing database the rebuild takes what it takes. Tables of others
+    /// in the same schema are left alone.
     static func byteOrderedText(tables: [String], in session: any SQLSession) throws {
         let columns = try session.query(
             """
@@ -108,22 +97,45 @@ public enum Migrations {
             WHERE table_schema = current_schema() AND table_name::text = ANY(?::text[]) AND data_type = 'text'
             AND collation_name IS DISTINCT FROM 'C' ORDER BY table_name, column_name
             """, [.texts(tables)])
+        guard !columns.isEmpty else { return }
+        try session.query("SET LOCAL statement_timeout = 0")
+        var byTable: [String: [String]] = [:]
         for column in columns {
             guard let table = column[0].text, let name = column[1].text else { continue }
-            try session.query("ALTER TABLE \(quoted(table)) ALTER COLUMN \(quoted(name)) TYPE text COLLATE \"C\"")
+            byTable[table, default: []].append(name)
+        }
+        for (table, names) in byTable.sorted(by: { $0.key < $1.key }) {
+            let changes = names.map { "ALTER COLUMN \(quoted($0)) TYPE text COLLATE \"C\"" }.joined(separator: ", ")
+            try session.query("ALTER TABLE \(quoted(table)) \(changes)")
         }
     }
 
-    /// The tables the migrations create, and the migrations' own.
-    static func createdTables(by migrations: [Migration], dialect: SQLDialect) -> [String] {
+    /// The tables the migrations leave (created and not dropped by a later one), and the
+    /// migrations' own; names as PostgreSQL stores them (unquoted ones in lower case).
+    static func tables(of migrations: [Migration], dialect: SQLDialect) -> [String] {
         var tables: Set<String> = ["schema_migrations"]
-        for statement in migrations.flatMap({ $0.statements(dialect) }) {
-            let words = statement.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "(" }).map(String.init)
-            guard words.count > 2, words[0].uppercased() == "CREATE", words[1].uppercased() == "TABLE" else { continue }
-            let hasCondition = words.count > 5 && words[2...4].map { $0.uppercased() } == ["IF", "NOT", "EXISTS"]
-            tables.insert(words[hasCondition ? 5 : 2])
+        for migration in migrations.sorted(by: { $0.version < $1.version }) {
+            for statement in migration.statements(dialect) {
+                let words = statement.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ";" }).map(String.init)
+                guard words.count > 2, words[1].uppercased() == "TABLE" else { continue }
+                let conditional = words.count > 4 && words[2].uppercased() == "IF"
+                    && (words[3].uppercased() == "NOT" ? words[4].uppercased() == "EXISTS" : words[3].uppercased() == "EXISTS")
+                let nameAt = conditional ? (words[3].uppercased() == "NOT" ? 5 : 4) : 2
+                guard words.count > nameAt else { continue }
+                let name = tableName(words[nameAt])
+                switch words[0].uppercased() {
+                case "CREATE": tables.insert(name)
+                case "DROP": tables.remove(name)
+                default: continue
+                }
+            }
         }
         return tables.sorted()
+    }
+
+    private static func tableName(_ word: String) -> String {
+        word.hasPrefix("\"") && word.hasSuffix("\"") && word.count > 1
+            ? String(word.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"") : word.lowercased()
     }
 
     private static func quoted(_ identifier: String) -> String {

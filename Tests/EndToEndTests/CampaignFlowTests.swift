@@ -265,8 +265,8 @@ import TriadKafka
         #expect(tailLines.allSatisfy { $0.hasPrefix("it.dead-letter[0]@") && $0.contains("dead letter ") && $0.contains(" from customer.interactions[") })
         #expect(tailLines.contains { $0.contains("dead letter wrong-currency") })
         #expect(tailLines.contains { $0.contains("teleported\\nFORGED") })
-        // The relay counts a dead letter once the broker acknowledged it and its outbox row is gone,
-        // a moment after the letter is readable on the topic.
+        // The relay empties the outbox and counts what it produced once the broker acknowledged it,
+        // a moment after the letters are readable on the topic.
         let metrics = try await eventually("IT's outbox to be relayed") { () -> String? in
             let text = try await it.get("/metrics").text
             return text.contains("triad_outbox_backlog 0") ? text : nil

@@ -1,8 +1,9 @@
 import Foundation
 
 /// The local PostgreSQL, made available through `scripts/postgres.sh`; each caller gets a new database.
-/// Their names start with `triadtest_`; the first use in a test process drops those an earlier run
-/// left behind (a database still in use is not dropped).
+/// Their names are `triadtest_<unix seconds>_<prefix>_<random>`; the first use in a test process
+/// drops those created more than a day ago, which no run still uses (another run on the same server
+/// keeps its own).
 public enum LocalPostgres {
     private static let marker = "triadtest_"
 
@@ -13,7 +14,9 @@ public enum LocalPostgres {
                 "/usr/bin/env",
                 ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qtAc",
                  "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'"])
-            for name in leftovers.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            let dayAgo = Int(Date().timeIntervalSince1970) - 86_400
+            for name in leftovers.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) })
+            where (name.dropFirst(marker.count).split(separator: "_").first.flatMap { Int($0) } ?? Int.max) < dayAgo {
                 _ = try? run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "DROP DATABASE IF EXISTS \(name)"])
             }
             return .success(())
@@ -24,12 +27,12 @@ public enum LocalPostgres {
 
     /// A locale whose text order is not byte order ("_x a B é z" where bytes give "B _x a z é"),
     /// for tests that order must not depend on how the database was created.
-    public static let dictionaryOrder = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    public static let dictionaryOrder = "TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
 
     /// A fresh, empty database (`options` follow `CREATE DATABASE name`); returns its URL.
     public static func createDatabase(_ prefix: String, options: String = "") throws -> String {
         try ready.get()
-        let name = "\(marker)\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let name = "\(marker)\(Int(Date().timeIntervalSince1970))_\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
         try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name) \(options)"])
         return "postgres://triad:triad@127.0.0.1:5432/\(name)"
     }

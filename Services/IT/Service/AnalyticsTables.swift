@@ -45,10 +45,6 @@ enum AnalyticsTables {
                 "CREATE INDEX it_orders_campaign ON it_orders (campaign_id, order_id)",
             ]
         },
-        // Touches arrive roughly in time order: pruning finds the old ones through a block-range index.
-        Migrations.Migration(version: 102) { dialect in
-            dialect == .postgres ? Migrations.blockRangeIndex("it_touches_age", on: "it_touches", "at") : []
-        },
     ]
 
     // MARK: A batch
