@@ -38,6 +38,8 @@ import TriadStorage
 
         // Instance B creates cust-n (one purchase) and holds its transaction open…
         let written = Mutex(false), release = Mutex(false)
+        // B's transaction ends on every way out of this test, a failed expectation included.
+        defer { release.withLock { $0 = true } }
         let holding = Task {
             try await b.transaction { session in
                 _ = try AnalyticsTables.apply([purchase("cust-n", order: "o-b", id: "e-b")], analytics: analytics, in: session)

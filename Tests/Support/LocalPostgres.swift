@@ -10,14 +10,11 @@ public enum LocalPostgres {
     private static let ready: Result<Void, any Error> = {
         do {
             try run(Paths.root.appendingPathComponent("scripts/postgres.sh").path, [])
-            let leftovers = try run(
-                "/usr/bin/env",
-                ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qtAc",
-                 "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'"])
+            let leftovers = try psql("postgres", "-qtAc", "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'")
             let dayAgo = Int(Date().timeIntervalSince1970) - 86_400
             for name in leftovers.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) })
             where (name.dropFirst(marker.count).split(separator: "_").first.flatMap { Int($0) } ?? Int.max) < dayAgo {
-                _ = try? run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "DROP DATABASE IF EXISTS \(name)"])
+                _ = try? psql("postgres", "-qc", "DROP DATABASE IF EXISTS \(name)")
             }
             return .success(())
         } catch {
@@ -33,14 +30,20 @@ public enum LocalPostgres {
     public static func createDatabase(_ prefix: String, options: String = "") throws -> String {
         try ready.get()
         let name = "\(marker)\(Int(Date().timeIntervalSince1970))_\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-        try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name) \(options)"])
+        try psql("postgres", "-qc", "CREATE DATABASE \(name) \(options)")
         return "postgres://triad:triad@127.0.0.1:5432/\(name)"
     }
 
     /// Runs a query against a database of the local server and returns its unaligned output.
     public static func query(_ url: String, _ sql: String) throws -> String {
         let database = String(url.split(separator: "/").last ?? "postgres")
-        return try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", database, "-qtAc", sql])
+        return try psql(database, "-qtAc", sql)
+    }
+
+    /// psql as the `triad` role against a database of the local server.
+    @discardableResult
+    private static func psql(_ database: String, _ flags: String, _ sql: String) throws -> String {
+        try run("/usr/bin/env", ["psql", "-h", "127.0.0.1", "-U", "triad", "-d", database, flags, sql])
     }
 
     @discardableResult
