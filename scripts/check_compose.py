@@ -5,7 +5,9 @@
    --schema);
 2. every environment variable compose sets for a service is one that service reads, and every
    variable the service needs in a deployment is set — asked of the built executables themselves
-   (`<service>-service --list-environment`), so compose and code cannot drift apart.
+   (`<service>-service --list-environment`), so compose and code cannot drift apart;
+3. the observability profile: an OpenTelemetry collector that receives OTLP/HTTP only (the
+   services are gRPC-free) and hands the traces to Jaeger, and services that can be pointed at it.
 """
 import argparse
 import json
@@ -62,11 +64,36 @@ def main():
         if name != "marketing" and service.get("ports"):
             problems.append(f"{name}: fixed host ports stop `--scale {name}=N`")
 
+    problems += observability_problems(compose)
+
     for problem in problems:
         print(f"check_compose: {problem}", file=sys.stderr)
     if problems:
         sys.exit(1)
     print(f"check_compose: {args.compose} is valid and matches what the services read")
+
+
+def observability_problems(compose):
+    services = compose.get("services", {})
+    problems = []
+    for name in ("otel-collector", "jaeger"):
+        if "observability" not in services.get(name, {}).get("profiles", []):
+            problems.append(f"{name}: not in the observability profile")
+    collector = services.get("otel-collector", {})
+    mounts = [volume.split(":")[0] for volume in collector.get("volumes", []) if isinstance(volume, str)]
+    if not mounts:
+        return problems + ["otel-collector: mounts no configuration"]
+    config = yaml.safe_load((ROOT / mounts[0]).read_text())
+    protocols = config.get("receivers", {}).get("otlp", {}).get("protocols", {})
+    if set(protocols) != {"http"}:
+        problems.append(f"otel-collector: receives OTLP over {sorted(protocols)}; the services send OTLP/HTTP only")
+    pipeline = config.get("service", {}).get("pipelines", {}).get("traces", {})
+    if not any("jaeger" in str(config.get("exporters", {}).get(name, {}).get("endpoint", "")) for name in pipeline.get("exporters", [])):
+        problems.append("otel-collector: its traces pipeline does not export to jaeger")
+    for name in SERVICES:
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" not in (services.get(name, {}).get("environment") or {}):
+            problems.append(f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT is not passed through, so it cannot export traces")
+    return problems
 
 
 if __name__ == "__main__":

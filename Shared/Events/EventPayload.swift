@@ -49,4 +49,25 @@ public enum DomainEvent: Sendable, Equatable {
     }
 
     public var type: EventType { Swift.type(of: payload).eventType }
+
+    /// The campaign the event is about, if any: a coalesced report about that campaign (ROI,
+    /// performance) summarises it.
+    public var campaignId: String? {
+        switch self {
+        case .campaignPlanned(let p): p.campaignId
+        case .campaignLaunched(let p): p.campaignId
+        case .campaignPaused(let p): p.campaignId
+        case .campaignResumed(let p): p.campaignId
+        case .campaignCompleted(let p): p.campaignId
+        case .budgetApproved(let p): p.campaignId
+        case .budgetRejected(let p): p.campaignId
+        case .budgetExceeded(let p): p.campaignId
+        case .roiReported(let p): p.campaignId
+        case .adSpendReported(let p): p.campaignId
+        case .customerInteraction(let p): p.campaignId
+        case .conversionAttributed(let p): p.campaignId
+        case .campaignPerformanceReported(let p): p.campaignId
+        case .envelopeChanged, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: nil
+        }
+    }
 }

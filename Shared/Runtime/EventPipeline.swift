@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import ServiceContextModule
+import Tracing
 import TriadEvents
 import TriadKafka
 import TriadStorage
@@ -39,10 +41,14 @@ public struct EventPipeline: Sendable {
     public let metrics: ServiceMetrics
     public let logger: Logger
     public let handler: Handler
+    /// Whether the service writes coalesced reports, so that, while tracing, the events they will
+    /// summarise leave their trace for them (`ReportLinks`).
+    public let recordsReportLinks: Bool
 
     public init(
         codec: EventCodec, publisher: EventPublisher, deadLetters: DeadLetters, database: any Database,
-        relay: OutboxRelay, metrics: ServiceMetrics, logger: Logger, handler: @escaping Handler
+        relay: OutboxRelay, metrics: ServiceMetrics, logger: Logger, recordsReportLinks: Bool = false,
+        handler: @escaping Handler
     ) {
         self.codec = codec
         self.publisher = publisher
@@ -51,6 +57,7 @@ public struct EventPipeline: Sendable {
         self.relay = relay
         self.metrics = metrics
         self.logger = logger
+        self.recordsReportLinks = recordsReportLinks
         self.handler = handler
     }
 
@@ -58,8 +65,11 @@ public struct EventPipeline: Sendable {
     struct Outcome: Sendable {
         var applied: [(topic: String, type: String, time: Timestamp?)] = []
         var redeliveries = 0
-        var rejected: [(message: ConsumedMessage, rejection: EventRejection)] = []
+        var rejected: [(index: Int, message: ConsumedMessage, rejection: EventRejection)] = []
         var emitted: [OutgoingEvent] = []
+        /// While tracing: the batch positions of events refused or skipped as redeliveries.
+        var refusedAt: [Int: EventRejection] = [:]
+        var redeliveredAt: Set<Int> = []
     }
 
     typealias Decoded = (message: ConsumedMessage, result: Result<ReceivedEvent, EventRejection>)
@@ -75,9 +85,20 @@ public struct EventPipeline: Sendable {
 
     private func commit(_ decoded: [Decoded], decoding: Duration) async throws {
         let started = ContinuousClock.now
-        let outcome = try await withRetries {
-            try await database.transaction { session in try self.apply(decoded, in: session) }
+        let trace = BatchTrace(decoded)
+        let outcome: Outcome
+        do {
+            outcome = try await withRetries {
+                try await withSpan("triad.transaction", context: trace.context) { span in
+                    span.attributes["db.system"] = database.dialect == .postgres ? "postgresql" : "sqlite"
+                    return try await database.transaction { session in try self.apply(decoded, trace: trace, in: session) }
+                }
+            }
+        } catch {
+            trace.end(failure: error)
+            throw error
         }
+        trace.end(outcome)
         relay.nudge()
         metrics.observe("triad_handler_batch_seconds", seconds: Self.seconds(decoding + (ContinuousClock.now - started)))
         let now = Timestamp.now()
@@ -100,7 +121,12 @@ public struct EventPipeline: Sendable {
             metrics.increment("triad_redeliveries_absorbed_total", [], by: Int64(outcome.redeliveries))
             logger.info("skipped events applied before", metadata: ["count": "\(outcome.redeliveries)"])
         }
-        for (message, rejection) in outcome.rejected { deadLetters.record(message, rejection: rejection) }
+        for (index, message, rejection) in outcome.rejected {
+            // Within the message's span while tracing, so the log line carries its trace id.
+            ServiceContext.withValue(trace.events[index]?.context ?? .current ?? .topLevel) {
+                deadLetters.record(message, rejection: rejection)
+            }
+        }
         if logger.logLevel <= .debug {
             for event in outcome.emitted {
                 logger.debug(
@@ -108,7 +134,7 @@ public struct EventPipeline: Sendable {
                     metadata: [
                         "event-id": "\(event.id)", "causation-id": "\(event.causationId ?? "")",
                         "correlation-id": "\(event.correlationId ?? "")", "type": "\(event.event.type.rawValue)",
-                        "trace-id": "\(event.traceparent.flatMap(TraceContext.init(traceparent:))?.traceId ?? "")",
+                        "trace-id": "\(TracePropagation.traceId(of: event.traceparent))",
                     ])
             }
         }
@@ -136,7 +162,7 @@ public struct EventPipeline: Sendable {
         }
     }
 
-    private func apply(_ decoded: [Decoded], in session: any SQLSession) throws -> Outcome {
+    private func apply(_ decoded: [Decoded], trace: BatchTrace, in session: any SQLSession) throws -> Outcome {
         var outcome = Outcome()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         // The batch is referred to by position, so its messages are not copied around.
@@ -174,22 +200,30 @@ public struct EventPipeline: Sendable {
         }
         var rows: [OutboxMessage] = []
         var refused: [AppliedEvents.Key] = []
+        var links = ReportLinkCollector(enabled: recordsReportLinks && trace.isRecording)
         for (position, result) in results.enumerated() {
             let item = toApply[position], received = incoming[position].received
             do throws(EventRejection) {
                 let events = try result.get()
+                let span = trace.events[item.index]
                 if !events.isEmpty {
-                    let emitted = publisher.outgoing(events, cause: Cause(received.envelope))
+                    let message = decoded[item.index].message
+                    let cause = Cause(
+                        received.envelope, context: span?.context,
+                        incoming: TracePropagation.incoming(headers: message.headers, attribute: received.envelope.traceparent))
+                    let emitted = publisher.outgoing(events, cause: cause)
                     // All of an event's rows or none: a refused event leaves nothing in the outbox.
                     rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                     outcome.emitted += emitted
                 }
+                if let span { links.add(span, about: [received.event] + events) }
                 outcome.applied.append((incoming[position].topic, received.envelope.type.rawValue, received.envelope.time))
             } catch {
                 refused.append(item.key)
                 failures.append((item.index, error))
             }
         }
+        try ReportLinks.record(links.collected, at: now, in: session)
         // A refused event is not recorded as applied, so it can be replayed once fixed.
         try AppliedEvents.forget(refused, in: session)
 
@@ -201,13 +235,104 @@ public struct EventPipeline: Sendable {
                 in: session)
             {
                 rows.append(deadLetters.outboxMessage(for: message, rejection: rejection))
-                outcome.rejected.append((message, rejection))
+                outcome.rejected.append((index, message, rejection))
             } else {
                 outcome.redeliveries += 1
             }
         }
+        if trace.isRecording {
+            for (index, rejection) in failures { outcome.refusedAt[index] = rejection }
+            for (item, isNew) in zip(readable, new) where !isNew { outcome.redeliveredAt.insert(item.index) }
+        }
         try Outbox.append(rows, in: session)
         return outcome
+    }
+}
+
+/// The spans of one batch, while tracing: one for the batch, and one per message, a child of the
+/// trace context the message came with (so one trace follows an event across the services) and
+/// linked to the batch's. Events are applied a batch at a time, so an event's span lasts its batch.
+struct BatchTrace: Sendable {
+    let batch: (any Span)?
+    /// By position in the batch.
+    let events: [Int: any Span]
+
+    var isRecording: Bool { batch != nil }
+    var context: ServiceContext { batch?.context ?? .current ?? .topLevel }
+
+    init(_ decoded: [EventPipeline.Decoded]) {
+        guard TracePropagation.isTracing, !decoded.isEmpty else {
+            batch = nil
+            events = [:]
+            return
+        }
+        let batch = startSpan("triad.batch", context: .topLevel, ofKind: .consumer)
+        batch.attributes["messaging.system"] = "kafka"
+        batch.attributes["messaging.batch.message_count"] = Int64(decoded.count)
+        var events: [Int: any Span] = [:]
+        for (index, (message, result)) in decoded.enumerated() {
+            let envelope = try? result.get().envelope
+            let span = startSpan(
+                "process \(envelope?.type.rawValue ?? message.topic)",
+                context: TracePropagation.context(headers: message.headers, attribute: envelope?.traceparent), ofKind: .consumer)
+            span.updateAttributes {
+                $0.message(
+                    topic: message.topic, partition: message.partition, offset: message.offset, eventId: envelope?.id,
+                    type: envelope?.type.rawValue)
+            }
+            span.addLink(SpanLink(context: batch.context, attributes: [:]))
+            events[index] = span
+        }
+        self.batch = batch
+        self.events = events
+    }
+
+    func end(_ outcome: EventPipeline.Outcome) {
+        for (index, span) in events {
+            if let rejection = outcome.refusedAt[index] {
+                span.attributes["triad.rejection.code"] = rejection.code.rawValue
+                span.recordError(rejection)
+                span.setStatus(SpanStatus(code: .error, message: rejection.reason))
+            } else if outcome.redeliveredAt.contains(index) {
+                span.attributes["triad.redelivery"] = true
+            }
+            span.end()
+        }
+        batch?.end()
+    }
+
+    func end(failure error: any Error) {
+        for span in events.values + (batch.map { [$0] } ?? []) {
+            span.recordError(error)
+            span.setStatus(SpanStatus(code: .error))
+            span.end()
+        }
+    }
+}
+
+/// The campaigns an applied event counts towards, with the `traceparent` of its span: what the
+/// reports about those campaigns link to. A few per campaign and batch are enough to follow.
+struct ReportLinkCollector {
+    static let perCampaignAndBatch = 8
+    let enabled: Bool
+    private var byCampaign: [String: [String]] = [:]
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    mutating func add(_ span: any Span, about events: [DomainEvent]) {
+        guard enabled, let traceparent = TracePropagation.headers(of: span.context)[TracePropagation.header],
+            TracePropagation.isSampled(traceparent)
+        else { return }
+        for campaign in Set(events.compactMap(\.campaignId)) {
+            var list = byCampaign[campaign, default: []]
+            if list.count == Self.perCampaignAndBatch { list.removeFirst() }
+            list.append(traceparent)
+            byCampaign[campaign] = list
+        }
+    }
+
+    var collected: [(aggregate: String, traceparent: String)] {
+        byCampaign.sorted { $0.key < $1.key }.flatMap { campaign, list in list.map { (campaign, $0) } }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceContextModule
 import TriadEvents
 import TriadStorage
 
@@ -9,25 +10,31 @@ public struct Cause: Sendable {
     /// The CloudEvents source of the causing event: ids are unique per source only.
     public let eventSource: String?
     public let correlationId: String
-    public let trace: TraceContext
+    /// The W3C `traceparent` the emitted events carry (`TracePropagation.outgoing`).
+    public let traceparent: String
 
-    public init(eventId: String?, eventSource: String? = nil, correlationId: String, traceparent: String?) {
+    /// `context` holds the span that handles the cause, while tracing; `incoming` is the trace
+    /// context the cause came with, passed on when no span is recorded.
+    public init(
+        eventId: String?, eventSource: String? = nil, correlationId: String, context: ServiceContext?, incoming: String?
+    ) {
         self.eventId = eventId
         self.eventSource = eventSource
         self.correlationId = correlationId
-        self.trace = .continuing(traceparent)
+        self.traceparent = TracePropagation.outgoing(context: context, incoming: incoming)
     }
 
     /// An incoming event causes what the service emits in reaction to it.
-    public init(_ envelope: EventEnvelope) {
+    public init(_ envelope: EventEnvelope, context: ServiceContext? = nil, incoming: String?) {
         self.init(
             eventId: envelope.id, eventSource: envelope.source, correlationId: envelope.correlationId ?? envelope.id,
-            traceparent: envelope.traceparent)
+            context: context, incoming: incoming)
     }
 
-    /// Work the service starts on its own (coalesced reports): a new correlation and trace.
-    public static func internal_() -> Cause {
-        Cause(eventId: nil, correlationId: UUID().uuidString.lowercased(), traceparent: nil)
+    /// Work the service starts on its own (a coalesced report): a new correlation; the trace of
+    /// `context`'s span, else a new one.
+    public static func internal_(context: ServiceContext? = nil) -> Cause {
+        Cause(eventId: nil, correlationId: UUID().uuidString.lowercased(), context: context, incoming: nil)
     }
 }
 
@@ -51,17 +58,19 @@ public struct EventPublisher: Sendable {
             let id = cause.eventId.map { "\(cause.eventSource ?? "")#\($0):\(index)" } ?? UUID().uuidString.lowercased()
             return OutgoingEvent(
                 id: id, source: source, time: now, event: event, correlationId: cause.correlationId,
-                causationId: cause.eventId, traceparent: cause.trace.child().traceparent)
+                causationId: cause.eventId, traceparent: cause.traceparent)
         }
     }
 
-    /// The outbox row for an event: its structured-mode value, key and headers.
+    /// The outbox row for an event: its structured-mode value, key and headers, the W3C
+    /// `traceparent` among them (the relay replaces it with its publish span's while tracing).
     public func outboxMessage(for event: OutgoingEvent) throws(EventRejection) -> OutboxMessage {
         do {
             let (value, headers) = try codec.encode(event)
+            let trace = event.traceparent.map { [(name: TracePropagation.header, value: Array($0.utf8))] } ?? []
             return OutboxMessage(
                 topic: event.topic.name, eventType: event.event.type.rawValue, key: Array(event.key.utf8), value: value,
-                headers: headers.map { (name: $0.0, value: $0.1) })
+                headers: headers.map { (name: $0.0, value: $0.1) } + trace)
         } catch {
             throw EventRejection(.invalidData, "could not encode \(event.event.type.rawValue): \(error)")
         }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceContextModule
 import NIOCore
 import TriadEvents
 import TriadStorage
@@ -137,7 +138,11 @@ extension Request {
     /// W3C trace context from the request, if the caller sent one.
     public var traceparent: String? { headers[HTTPField.Name("traceparent")!] }
 
-    public var cause: Cause { Cause(eventId: nil, correlationId: correlationId, traceparent: traceparent) }
+    /// The request as the cause of what it emits: within the request's span while tracing
+    /// (`TracingMiddleware`), else continuing the caller's `traceparent`.
+    public var cause: Cause {
+        Cause(eventId: nil, correlationId: correlationId, context: ServiceContext.current, incoming: traceparent)
+    }
 }
 
 /// Decodes a JSON request body into `T`, naming the field that is wrong (or the body as a whole).

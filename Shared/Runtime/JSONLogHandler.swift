@@ -8,10 +8,13 @@ struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    /// While tracing: the trace and span ids of the span a line is written in.
+    var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String, logLevel: Logger.Level) {
+    init(label: String, logLevel: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.logLevel = logLevel
+        self.metadataProvider = metadataProvider
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -27,7 +30,9 @@ struct JSONLogHandler: LogHandler {
             "time": Date().formatted(Self.timeFormat), "level": event.level.rawValue, "label": label,
             "message": "\(event.message)", "source": event.source,
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
+        let provided = metadataProvider?.get() ?? [:]
+        let merged = provided.isEmpty ? metadata : metadata.merging(provided, uniquingKeysWith: { _, new in new })
+        for (key, value) in merged.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
             object[key] = "\(value)"
         }
         guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 import ServiceLifecycle
 import Synchronization
 import TriadKafka
@@ -63,12 +64,19 @@ public final class OutboxRelay: Service, Sendable {
             let limit = batchSize
             let batch = try await database.read { try Outbox.next(limit, in: $0) }
             guard !batch.isEmpty else { return 0 }
+            let spans = TracePropagation.isTracing ? batch.map(Self.publishSpan(for:)) : []
             do {
-                try await producer.send(all: batch.map(message(for:)))
+                try await producer.send(all: batch.enumerated().map { index, row in message(for: row, span: spans.isEmpty ? nil : spans[index]) })
+                for span in spans { span.end() }
                 try await remove(batch)
                 failures.withLock { $0 = 0 }
                 return batch.count
             } catch {
+                for span in spans {
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error))
+                    span.end()
+                }
                 // Something in the batch failed: go row by row, in order, to find it.
                 return try await relayOneByOne(batch)
             }
@@ -101,8 +109,24 @@ public final class OutboxRelay: Service, Sendable {
         return sent
     }
 
-    private func message(for row: OutboxMessage) -> OutgoingMessage {
-        OutgoingMessage(topic: row.topic, key: row.key, value: row.value, headers: row.headers.map { KafkaHeader($0.name, $0.value) })
+    /// The Kafka message for a row; with a publish span, its trace context replaces the one the row
+    /// was written with, so the consumer's span is the publish span's child.
+    private func message(for row: OutboxMessage, span: (any Span)? = nil) -> OutgoingMessage {
+        var headers = row.headers.map { KafkaHeader($0.name, $0.value) }
+        if let span {
+            let trace = TracePropagation.headers(of: span.context)
+            headers.removeAll { trace[$0.name.lowercased()] != nil }
+            headers += trace.sorted { $0.key < $1.key }.map { KafkaHeader($0.key, $0.value) }
+        }
+        return OutgoingMessage(topic: row.topic, key: row.key, value: row.value, headers: headers)
+    }
+
+    /// A producer span for one row, a child of the span that wrote it (its `traceparent` header).
+    static func publishSpan(for row: OutboxMessage) -> any Span {
+        let span = startSpan(
+            "send \(row.topic)", context: TracePropagation.context(headers: row.headers, attribute: nil), ofKind: .producer)
+        span.updateAttributes { $0.message(topic: row.topic, type: row.eventType) }
+        return span
     }
 
     private struct Pair: Hashable {

@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 import ServiceLifecycle
 import TriadEvents
 import TriadStorage
@@ -42,22 +43,50 @@ public struct PeriodicReporter: Service {
     }
 
     /// Writes whatever changed since the last round (reading the changes, recording them as
-    /// reported and writing the reports in one transaction, so a failure loses nothing).
+    /// reported and writing the reports in one transaction, so a failure loses nothing). While
+    /// tracing, each report has a span that continues the trace of the latest event it summarises
+    /// and links to the others (`ReportLinks`).
     public func flush() async {
         guard await relay.leads() else { return }
+        let tracing = TracePropagation.isTracing
         do {
-            let count = try await withRetries {
+            let (count, spans) = try await withRetries {
                 try await database.transaction { session in
-                    let rows = try publisher.outgoing(try collect(session), cause: .internal_()).map {
-                        event throws(EventRejection) in try publisher.outboxMessage(for: event)
+                    let reports = try collect(session)
+                    // Taken even when this instance does not trace, so that what a tracing
+                    // instance recorded never piles up.
+                    let links = try ReportLinks.take(in: session)
+                    var rows: [OutboxMessage] = []
+                    var spans: [any Span] = []
+                    for report in reports {
+                        let span = tracing ? Self.span(for: report, summarising: report.campaignId.flatMap { links[$0] } ?? []) : nil
+                        if let span { spans.append(span) }
+                        rows += try publisher.outgoing([report], cause: .internal_(context: span?.context)).map {
+                            event throws(EventRejection) in try publisher.outboxMessage(for: event)
+                        }
                     }
                     try Outbox.append(rows, in: session)
-                    return rows.count
+                    return (rows.count, spans)
                 }
             }
+            for span in spans { span.end() }
             if count > 0 { relay.nudge() }
         } catch {
             logger.error("could not write reports; they stay pending", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// At most this many links per report span (OpenTelemetry's default limit is 128).
+    static let maxLinks = 32
+
+    static func span(for report: DomainEvent, summarising traceparents: [String]) -> any Span {
+        let latest = traceparents.last.map { TracePropagation.context(headers: [(name: String, value: [UInt8])](), attribute: $0) }
+        let span = startSpan("report \(report.type.rawValue)", context: latest ?? .topLevel, ofKind: .producer)
+        span.attributes["triad.report.summarised_traces"] = Int64(traceparents.count)
+        var linked: Set<String> = []
+        for traceparent in traceparents.reversed() where linked.count < maxLinks && linked.insert(traceparent).inserted {
+            span.addLink(SpanLink(context: TracePropagation.context(headers: [(name: String, value: [UInt8])](), attribute: traceparent), attributes: [:]))
+        }
+        return span
     }
 }

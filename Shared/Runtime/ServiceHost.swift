@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import ServiceLifecycle
 import TriadEvents
 import TriadKafka
@@ -83,21 +84,27 @@ public struct RouteContext: Sendable {
 /// Builds and runs one service process: Kafka producer and consumer, the event pipeline,
 /// coalesced reports and the HTTP server, all in one `ServiceGroup` that handles SIGTERM/SIGINT.
 public enum ServiceHost {
-    public static func makeLogger(_ config: RuntimeConfig) -> Logger {
-        LoggingSystem.bootstrap { label in
-            switch config.logFormat {
-            case .json:
-                return JSONLogHandler(label: label, logLevel: config.logLevel.level)
-            case .text:
-                return TextLogHandler(label: label, logLevel: config.logLevel.level)
-            }
-        }
+    /// Bootstraps the process's logging; while tracing, lines carry `trace_id` and `span_id`.
+    public static func makeLogger(_ config: RuntimeConfig, tracing: TracingSettings) -> Logger {
+        let provider = tracing.isOn ? TracingSettings.loggingMetadataProvider() : nil
+        LoggingSystem.bootstrap(
+            { label, provider in
+                switch config.logFormat {
+                case .json:
+                    return JSONLogHandler(label: label, logLevel: config.logLevel.level, metadataProvider: provider)
+                case .text:
+                    return TextLogHandler(label: label, logLevel: config.logLevel.level, metadataProvider: provider)
+                }
+            }, metadataProvider: provider)
         return Logger(label: "triad.\(config.service.rawValue)")
     }
 
     /// Builds the whole process; tests call this too.
+    /// `metrics` is the registry `GET /metrics` renders; `telemetry` is the span exporter while
+    /// tracing (`TracingSettings.bootstrap`), run first so that it stops last.
     public static func buildServiceGroup(
-        config: RuntimeConfig, database: any Database, definition: ServiceDefinition, logger: Logger
+        config: RuntimeConfig, database: any Database, definition: ServiceDefinition, logger: Logger,
+        metrics: ServiceMetrics = ServiceMetrics(), telemetry: (any Service)? = nil
     ) async throws -> ServiceGroup {
         let version = LibrdkafkaVersion.loaded
         logger.info("librdkafka loaded", metadata: ["version": "\(version)"])
@@ -109,7 +116,6 @@ public enum ServiceHost {
             try await KafkaAdmin(configuration: config.kafka).createTopics(topics.sorted { $0.0 < $1.0 })
         }
 
-        let metrics = ServiceMetrics()
         let codec = EventCodec(rules: ValidationRules(currency: config.currency), maxValueBytes: config.maxEventBytes)
         let producer = try KafkaProducer(configuration: config.producerKafka, logger: logger)
         let publisher = EventPublisher(codec: codec, source: config.source, metrics: metrics)
@@ -118,29 +124,33 @@ public enum ServiceHost {
         let deadLetters = DeadLetters(service: config.service, metrics: metrics, logger: logger)
         let pipeline = EventPipeline(
             codec: codec, publisher: publisher, deadLetters: deadLetters, database: database, relay: relay,
-            metrics: metrics, logger: logger, handler: definition.handler)
+            metrics: metrics, logger: logger, recordsReportLinks: definition.reports != nil, handler: definition.handler)
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,
             maxBatchSize: config.maxBatchSize, maxBatchBytes: config.maxBatchBytes, stagedHandler: pipeline.prepare)
 
-        metrics.gauge("triad_consumer_lag", help: "Messages not yet handled, by assigned partition.") {
+        // Messages not yet handled, by assigned partition.
+        metrics.gauge("triad_consumer_lag") {
             consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }
         }
         // Gauges that query the database answer from a result at most a second old.
+        // Rows in the outbox not yet published.
         metrics.gauge(
-            "triad_outbox_backlog", help: "Rows in the outbox not yet published.",
+            "triad_outbox_backlog",
             ServiceMetrics.cached(for: .seconds(1)) {
                 guard let rows = try? await database.read({ try Outbox.backlog(in: $0) }) else { return [] }
                 return [(labels: [], value: Double(rows))]
             })
+        // Event ids kept to recognise redeliveries (the dedupe window).
         metrics.gauge(
-            "triad_applied_event_ids", help: "Event ids kept to recognise redeliveries (the dedupe window).",
+            "triad_applied_event_ids",
             ServiceMetrics.cached(for: .seconds(1)) {
                 guard let rows = try? await database.read({ try AppliedEvents.count(in: $0) }) else { return [] }
                 return [(labels: [], value: Double(rows))]
             })
+        // Bytes the service's database takes on disk.
         metrics.gauge(
-            "triad_database_bytes", help: "Bytes the service's database takes on disk.",
+            "triad_database_bytes",
             ServiceMetrics.cached(for: .seconds(1)) {
                 guard let bytes = try? await database.sizeInBytes() else { return [] }
                 return [(labels: [], value: Double(bytes))]
@@ -166,7 +176,8 @@ public enum ServiceHost {
         // Shutdown runs in reverse order, each step with its own deadline: HTTP stops, the consumer
         // finishes its batch, commits and leaves the group, the last reports are written, the relay
         // publishes what is left in the outbox, and the producer flushes.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
+        services += [
             .init(service: SignalEscalation()), .init(service: producer), .init(service: relay),
             .init(
                 service: Housekeeping(
@@ -196,7 +207,11 @@ public enum ServiceHost {
         readiness: @escaping @Sendable () -> Readiness
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        // Outermost, the counter sees every answer: refusals and errors are responses by then.
+        // A span per request (continuing the caller's `traceparent`) and Hummingbird's request
+        // metrics, both through the process-wide tracer and metrics factory.
+        router.add(middleware: TracingMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        // Outermost of ours, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
         if let token = context.config.apiToken {
@@ -233,11 +248,16 @@ public enum ServiceHost {
         let definition: ServiceDefinition
         let logger: Logger
         let databaseURL: String
+        let metrics = ServiceMetrics()
+        let telemetry: (any Service)?
         do {
             config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             databaseURL = try DatabaseConfig.url(service: service.rawValue, environment: environment)
-            logger = makeLogger(config)
+            let tracing = try TracingSettings(service: service, environment: environment)
+            logger = makeLogger(config, tracing: tracing)
             definition = try define(config, environment, logger)
+            MetricsSystem.bootstrap(metrics.factory)
+            telemetry = try tracing.bootstrap(logger: logger)
         } catch {
             FileHandle.standardError.write(Data("\(service.rawValue)-service: configuration error: \(error)\n".utf8))
             return 78
@@ -251,7 +271,8 @@ public enum ServiceHost {
                 ])
             let database = try await DatabaseConfig.open(
                 databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger)
-            let group = try await buildServiceGroup(config: config, database: database, definition: definition, logger: logger)
+            let group = try await buildServiceGroup(
+                config: config, database: database, definition: definition, logger: logger, metrics: metrics, telemetry: telemetry)
             try await group.run()
             await database.close()
             logger.info("stopped")
@@ -274,6 +295,7 @@ extension ServiceHost {
         do {
             let config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             _ = try DatabaseConfig.url(service: service.rawValue, environment: environment)
+            _ = try TracingSettings(service: service, environment: environment)
             _ = try define(config, environment, Logger(label: "list-environment", factory: { _ in SwiftLogNoOpLogHandler() }))
         } catch {
             FileHandle.standardError.write(Data("cannot list the environment: \(error)\n".utf8))
@@ -300,6 +322,10 @@ public struct Readiness: Encodable, Sendable {
     var isReady: Bool { status == "ready" }
 }
 
+/// The methods of RFC 9110 (and PATCH) name themselves in metrics; any other token a client sends
+/// counts as `other`, so a label value cannot be made up by the caller.
+private let knownHTTPMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
+
 /// Counts HTTP requests by route and status.
 struct RequestCounter<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
@@ -318,8 +344,8 @@ struct RequestCounter<Context: RequestContext>: RouterMiddleware {
     }
 
     private func count(_ request: Request, _ context: Context, _ status: Int) {
+        let method = knownHTTPMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
         metrics.increment(
-            "triad_http_requests_total",
-            [("method", request.method.rawValue), ("route", context.endpointPath ?? "unmatched"), ("status", String(status))])
+            "triad_http_requests_total", [("method", method), ("route", context.endpointPath ?? "unmatched"), ("status", String(status))])
     }
 }

@@ -1,76 +1,69 @@
-import Foundation
+import CoreMetrics
+import Metrics
+import Prometheus
 import Synchronization
 
-/// Counters, histograms and gauges a service exposes on `GET /metrics` in the Prometheus text format.
+/// A service's metrics, recorded through swift-metrics into its own Prometheus registry, which
+/// `GET /metrics` renders. The process also bootstraps `MetricsSystem` with `factory`, so what
+/// libraries record (Hummingbird's `MetricsMiddleware`) lands in the same registry; tests that run
+/// several services in one process give each its own.
+///
+/// What it records (the README lists them): `triad_events_consumed_total{topic,type}`,
+/// `triad_events_produced_total{topic,type}`, `triad_dead_letters_total{topic,code}`,
+/// `triad_redeliveries_absorbed_total`, `triad_outbox_failed_total{topic}`,
+/// `triad_http_requests_total{method,route,status}`, `triad_pruned_total{table}`, the histograms
+/// `triad_handler_batch_seconds` and `triad_event_latency_seconds{topic}`, and the gauges read at
+/// every scrape (`gauge(_:_:)`). Label values are bounded: topics and types of the catalog, reason
+/// codes, routes as registered, HTTP methods of RFC 9110.
 public final class ServiceMetrics: Sendable {
     public typealias Labels = [(String, String)]
     public typealias GaugeReader = @Sendable () async -> [(labels: Labels, value: Double)]
 
-    private struct Key: Hashable, Comparable {
+    /// Histogram buckets in seconds, from a millisecond to an hour.
+    public static let bucketBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
+
+    public let registry: PrometheusCollectorRegistry
+    public let factory: PrometheusMetricsFactory
+
+    private struct Series: Hashable {
         let name: String
         let labels: [String]
-        static func < (a: Key, b: Key) -> Bool {
-            (a.name, a.labels.joined(separator: ",")) < (b.name, b.labels.joined(separator: ","))
+        init(_ name: String, _ labels: Labels) {
+            self.name = name
+            self.labels = labels.flatMap { [$0.0, $0.1] }
         }
     }
 
-    private struct Histogram {
-        var buckets: [Int64]
-        var sum: Double = 0
-        var count: Int64 = 0
-    }
+    private let readers = Mutex<[(name: String, read: GaugeReader)]>([])
+    /// The gauge series the last scrape set, so that a series that is gone (a revoked partition's
+    /// lag) is removed rather than left at its last value.
+    private let liveGauges = Mutex<[Series: CoreMetrics.Gauge]>([:])
 
-    /// Seconds, from a millisecond to an hour.
-    public static let bucketBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
-
-    private let counters = Mutex<[Key: Int64]>([:])
-    private let histograms = Mutex<[Key: Histogram]>([:])
-    private let gauges = Mutex<[(name: String, help: String, read: GaugeReader)]>([])
-    private let help: [String: String] = [
-        "triad_events_consumed_total": "Events applied, by topic and type.",
-        "triad_events_produced_total": "Events published by the outbox relay, by topic and type (dead letters as dead-letter).",
-        "triad_dead_letters_total": "Messages sent to the dead-letter topic, by source topic and reason code.",
-        "triad_redeliveries_absorbed_total": "Events skipped because they had been applied before.",
-        "triad_http_requests_total": "HTTP requests, by method, route and status.",
-        "triad_handler_batch_seconds": "Time to decode, apply and commit one consumed batch.",
-        "triad_event_latency_seconds": "From an event's time to its being applied, by topic.",
-        "triad_database_bytes": "Bytes the service's database takes.",
-        "triad_pruned_total": "Rows dropped by housekeeping once past their retention, by table.",
-    ]
-
-    public init() {}
-
-    private func key(_ name: String, _ labels: Labels) -> Key {
-        Key(name: name, labels: labels.map { "\($0.0)=\"\(escape($0.1))\"" })
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.bucketBounds.map { .nanoseconds(Int64(($0 * 1e9).rounded())) }
+        self.factory = factory
     }
 
     public func increment(_ name: String, _ labels: Labels, by amount: Int64 = 1) {
-        let key = key(name, labels)
-        counters.withLock { $0[key, default: 0] += amount }
+        CoreMetrics.Counter(label: name, dimensions: labels, factory: factory).increment(by: amount)
     }
 
     public func observe(_ name: String, _ labels: Labels = [], seconds: Double) {
         observe(name, labels, samples: [seconds])
     }
 
-    /// Several observations of one series under one lock (a batch's event latencies).
+    /// Several observations of one series (a batch's event latencies).
     public func observe(_ name: String, _ labels: Labels = [], samples: [Double]) {
         guard !samples.isEmpty else { return }
-        let key = key(name, labels)
-        histograms.withLock { histograms in
-            var histogram = histograms[key] ?? Histogram(buckets: Array(repeating: 0, count: Self.bucketBounds.count))
-            for seconds in samples {
-                for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { histogram.buckets[index] += 1 }
-                histogram.sum += seconds
-                histogram.count += 1
-            }
-            histograms[key] = histogram
-        }
+        let timer = Metrics.Timer(label: name, dimensions: labels, factory: factory)
+        for seconds in samples { timer.recordSeconds(seconds) }
     }
 
     /// A gauge read at every scrape.
-    public func gauge(_ name: String, help: String, _ read: @escaping GaugeReader) {
-        gauges.withLock { $0.append((name, help, read)) }
+    public func gauge(_ name: String, _ read: @escaping GaugeReader) {
+        readers.withLock { $0.append((name, read)) }
     }
 
     /// A reader that asks `read` at most once per `interval` and answers from the last result in
@@ -86,46 +79,23 @@ public final class ServiceMetrics: Sendable {
         }
     }
 
+    /// Reads the gauges, then renders the registry in the Prometheus text format.
     public func prometheusText() async -> String {
-        var lines: [String] = []
-        func header(_ name: String, _ type: String, _ text: String?) {
-            lines.append("# HELP \(name) \(text ?? help[name] ?? name)")
-            lines.append("# TYPE \(name) \(type)")
+        var read: [(Series, Labels, Double)] = []
+        for reader in readers.withLock({ $0 }) {
+            for (labels, value) in await reader.read() { read.append((Series(reader.name, labels), labels, value)) }
         }
-        var lastName = ""
-        for (key, value) in counters.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            if key.name != lastName {
-                header(key.name, "counter", nil)
-                lastName = key.name
+        let factory = self.factory
+        liveGauges.withLock { live in
+            var next: [Series: CoreMetrics.Gauge] = [:]
+            for (series, labels, value) in read {
+                let gauge = live[series] ?? CoreMetrics.Gauge(label: series.name, dimensions: labels, factory: factory)
+                gauge.record(value)
+                next[series] = gauge
             }
-            lines.append("\(key.name)\(render(key.labels)) \(value)")
+            for (series, gauge) in live where next[series] == nil { gauge.destroy() }
+            live = next
         }
-        lastName = ""
-        for (key, histogram) in histograms.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
-            if key.name != lastName {
-                header(key.name, "histogram", nil)
-                lastName = key.name
-            }
-            for (index, bound) in Self.bucketBounds.enumerated() {
-                lines.append("\(key.name)_bucket\(render(key.labels + ["le=\"\(bound)\""])) \(histogram.buckets[index])")
-            }
-            lines.append("\(key.name)_bucket\(render(key.labels + ["le=\"+Inf\""])) \(histogram.count)")
-            lines.append("\(key.name)_sum\(render(key.labels)) \(histogram.sum)")
-            lines.append("\(key.name)_count\(render(key.labels)) \(histogram.count)")
-        }
-        for gauge in gauges.withLock({ $0 }) {
-            header(gauge.name, "gauge", gauge.help)
-            for (labels, value) in await gauge.read() {
-                lines.append("\(gauge.name)\(render(key(gauge.name, labels).labels)) \(value)")
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func render(_ labels: [String]) -> String { labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}" }
-
-    private func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        return registry.emitToString()
     }
 }

@@ -6,9 +6,14 @@ import Logging
 struct TextLogHandler: LogHandler {
     private var inner: StreamLogHandler
 
-    init(label: String, logLevel: Logger.Level) {
-        inner = StreamLogHandler.standardError(label: label)
+    init(label: String, logLevel: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+        inner = StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
         inner.logLevel = logLevel
+    }
+
+    var metadataProvider: Logger.MetadataProvider? {
+        get { inner.metadataProvider }
+        set { inner.metadataProvider = newValue }
     }
 
     var logLevel: Logger.Level {

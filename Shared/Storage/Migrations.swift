@@ -52,6 +52,11 @@ public enum Migrations {
                 "CREATE TABLE dead_lettered (topic TEXT NOT NULL, partition_id BIGINT NOT NULL, message_offset BIGINT NOT NULL, digest BIGINT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (topic, partition_id, message_offset))",
             ]
         },
+        Migration(version: 4) { dialect in
+            let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+            // Written only while tracing (`ReportLinks`); the reporter empties it every round.
+            return ["CREATE TABLE report_links (seq \(serial), aggregate TEXT NOT NULL, traceparent TEXT NOT NULL, recorded_at BIGINT NOT NULL)"]
+        },
     ]
 
     /// SQLite's clause for a table stored as its primary key's b-tree (none on PostgreSQL).

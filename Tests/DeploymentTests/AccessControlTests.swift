@@ -85,6 +85,8 @@ import Testing
             ("TRIAD_KAFKA_BROKERS", "localhost:abc"), ("TRIAD_KAFKA_BROKERS", "a:9092,b:70000"),
             ("TRIAD_DATABASE_URL", "postgres:///nohost"), ("TRIAD_DATABASE_URL", "postgres://u@h:5432/db?sslmode=sometimes"),
             ("TRIAD_DEDUPE_WINDOW_SECONDS", "0"), ("TRIAD_MAX_BATCH", "0"), ("TRIAD_MAX_BATCH_BYTES", "1024"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
         ] {
             let process = try ManagedProcess(
                 name: "config-\(variable)", executable: Paths.executable("it-service"), environment: [variable: value],

@@ -59,4 +59,12 @@ import Testing
         #expect(result.status != 0)
         #expect(result.output.contains("finance: fixed host ports"))
     }
+
+    @Test func theObservabilityProfileIsChecked() throws {
+        let outside = try compose.replacingOccurrences(
+            of: "    image: jaegertracing/all-in-one:1.64.0\n    profiles: [\"observability\"]\n", with: "    image: jaegertracing/all-in-one:1.64.0\n")
+        let result = try check(try variant(outside))
+        #expect(result.status != 0)
+        #expect(result.output.contains("jaeger: not in the observability profile"), "\(result.output)")
+    }
 }

@@ -36,13 +36,23 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
 @Suite(.serialized) struct StorageTests {
     @Test(arguments: Backend.allCases)
+    func reportLinksAreTakenOnceInTheOrderTheyWereRecorded(_ backend: Backend) async throws {
+        let database = try await backend.open()
+        try await database.transaction { try ReportLinks.record([("c-1", "a"), ("c-2", "b"), ("c-1", "c")], at: 1, in: $0) }
+        try await database.transaction { try ReportLinks.record([("c-1", "d")], at: 2, in: $0) }
+        #expect(try await database.transaction { try ReportLinks.take(in: $0) } == ["c-1": ["a", "c", "d"], "c-2": ["b"]])
+        #expect(try await database.transaction { try ReportLinks.take(in: $0) } == [:])
+        await database.close()
+    }
+
+    @Test(arguments: Backend.allCases)
     func migrationsApplyOnce(_ backend: Backend) async throws {
         let database = try await backend.open()
         #expect(try await Migrations.apply(to: database, migrations: Migrations.shared + [Backend.things]) == [])
         let versions = try await database.read {
             try $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.integer }
         }
-        #expect(versions == [1, 2, 3, 900])
+        #expect(versions == [1, 2, 3, 4, 900])
         await database.close()
     }
 
@@ -94,7 +104,7 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         ]
         #expect(Migrations.tables(of: migrations, dialect: .postgres) == ["Quoted", "b", "schema_migrations"])
         let shared = Migrations.tables(of: Migrations.shared, dialect: .postgres)
-        #expect(shared == ["applied_events", "dead_lettered", "outbox", "outbox_failed", "schema_migrations"])
+        #expect(shared == ["applied_events", "dead_lettered", "outbox", "outbox_failed", "report_links", "schema_migrations"])
     }
 
     /// Only Triad's tables get byte order: a table of someone else's in the same schema keeps its collation.

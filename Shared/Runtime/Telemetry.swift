@@ -1,0 +1,162 @@
+import Foundation
+import Instrumentation
+import Logging
+import OTel
+import ServiceContextModule
+import ServiceLifecycle
+import TriadEvents
+import TriadKafka
+import Tracing
+import W3CTraceContext
+
+/// Distributed tracing: spans through swift-distributed-tracing, exported by swift-otel over
+/// OTLP/HTTP, on only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
+/// is set. The other standard `OTEL_*` variables (service name, sampler, batch delay, headers)
+/// apply as the OpenTelemetry specification defines them.
+public struct TracingSettings: Sendable {
+    static let endpointVariables = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
+    static let protocolVariables = ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"]
+
+    public let serviceName: String
+    /// Where spans go, when tracing is on.
+    public let endpoint: String?
+
+    public var isOn: Bool { endpoint != nil }
+
+    public init(service: Producer, environment: EnvironmentReader) throws(ConfigurationError) {
+        serviceName = "\(service.rawValue)-service"
+        var endpoint: String?
+        for variable in Self.endpointVariables {
+            guard let value = environment.optionalString(variable), !value.isEmpty else { continue }
+            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                let host = url.host, !host.isEmpty
+            else {
+                throw ConfigurationError(variable: variable, reason: "must be an http:// or https:// URL with a host, got '\(value)'")
+            }
+            endpoint = endpoint ?? value
+        }
+        for variable in Self.protocolVariables {
+            guard let value = environment.optionalString(variable), !value.isEmpty else { continue }
+            guard ["http/protobuf", "http/json"].contains(value) else {
+                throw ConfigurationError(
+                    variable: variable, reason: "must be http/protobuf or http/json (this build exports over OTLP/HTTP only), got '\(value)'")
+            }
+        }
+        self.endpoint = endpoint
+    }
+
+    /// Installs the process-wide tracer when tracing is on and returns the service that exports
+    /// its spans (run it first in the service group, so it stops last and flushes every span).
+    public func bootstrap(logger: Logger) throws(ConfigurationError) -> (any Service)? {
+        guard isOn else { return nil }
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = serviceName
+        configuration.diagnosticLogger = .custom(logger)
+        configuration.diagnosticLogLevel = .warning
+        configuration.logs.enabled = false
+        configuration.metrics.enabled = false  // metrics are scraped from /metrics
+        configuration.traces.exporter = .otlp
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        do {
+            let backend = try OTel.makeTracingBackend(configuration: configuration)
+            InstrumentationSystem.bootstrap(backend.factory)
+            logger.info("exporting traces over OTLP/HTTP", metadata: ["endpoint": "\(endpoint ?? "")"])
+            return backend.service
+        } catch {
+            throw ConfigurationError(variable: "OTEL_*", reason: "the tracing exporter could not be set up: \(error)")
+        }
+    }
+
+    /// What logs carry while tracing: the trace and span ids of the span they are written in.
+    public static func loggingMetadataProvider() -> Logger.MetadataProvider {
+        OTel.makeLoggingMetadataProvider()
+    }
+}
+
+/// The W3C trace context on messages and events. A message carries it in its Kafka `traceparent`
+/// (and `tracestate`) header; a CloudEvent may also carry it as its `traceparent` attribute (the
+/// distributed-tracing extension), which counts when the header is absent (a producer that sets only
+/// the attribute). Injection and extraction go through the `Instrument` API, so whichever
+/// propagator the tracer uses applies.
+public enum TracePropagation {
+    public static let header = "traceparent"
+
+    /// Whether a tracer is installed (spans are recorded and exported).
+    public static var isTracing: Bool { !(InstrumentationSystem.tracer is NoOpTracer) }
+
+    /// The incoming `traceparent` of a message: its header, else its event's attribute (read from
+    /// the `ce_traceparent` header of a binary-mode message the codec refused).
+    public static func incoming(headers: [(name: String, value: [UInt8])], attribute: String?) -> String? {
+        func value(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name }.map { String(decoding: $0.value, as: UTF8.self) }
+        }
+        return value(header) ?? attribute ?? value("ce_" + header)
+    }
+
+    public static func incoming(headers: [KafkaHeader], attribute: String?) -> String? {
+        incoming(headers: headers.map { (name: $0.name, value: $0.value) }, attribute: attribute)
+    }
+
+    public static func context(headers: [KafkaHeader], attribute: String?) -> ServiceContext {
+        context(headers: headers.map { (name: $0.name, value: $0.value) }, attribute: attribute)
+    }
+
+    /// The context a message continues, for the span that handles it.
+    public static func context(headers: [(name: String, value: [UInt8])], attribute: String?) -> ServiceContext {
+        var carrier: [String: String] = [:]
+        for (name, value) in headers { carrier[name.lowercased()] = String(decoding: value, as: UTF8.self) }
+        if carrier[header] == nil { carrier[header] = incoming(headers: headers, attribute: attribute) }
+        var context = ServiceContext.topLevel
+        InstrumentationSystem.instrument.extract(carrier, into: &context, using: DictionaryExtractor())
+        return context
+    }
+
+    /// The `traceparent` (and `tracestate`) of the span in `context`; empty while not tracing.
+    public static func headers(of context: ServiceContext) -> [String: String] {
+        var carrier: [String: String] = [:]
+        InstrumentationSystem.instrument.inject(context, into: &carrier, using: DictionaryInjector())
+        return carrier
+    }
+
+    /// The `traceparent` emitted events carry: the span that caused them while tracing; otherwise
+    /// the incoming trace passed on under a new parent id, or a new trace when none came in.
+    public static func outgoing(context: ServiceContext?, incoming: String?) -> String {
+        if let context, let traceparent = headers(of: context)[header] { return traceparent }
+        if let incoming, let parent = try? W3CTraceContext.TraceContext(traceParentHeaderValue: incoming) {
+            return W3CTraceContext.TraceContext(traceID: parent.traceID, spanID: .random(), flags: parent.flags, state: parent.state)
+                .traceParentHeaderValue
+        }
+        return W3CTraceContext.TraceContext(traceID: .random(), spanID: .random(), flags: .sampled, state: TraceState())
+            .traceParentHeaderValue
+    }
+
+    /// The trace id of a `traceparent`, for logs; empty when it is not a valid one.
+    public static func traceId(of traceparent: String?) -> String {
+        traceparent.flatMap { try? W3CTraceContext.TraceContext(traceParentHeaderValue: $0) }.map { "\($0.traceID)" } ?? ""
+    }
+
+    /// Whether the `traceparent` asks for the trace to be recorded.
+    static func isSampled(_ traceparent: String) -> Bool {
+        (try? W3CTraceContext.TraceContext(traceParentHeaderValue: traceparent))?.flags.contains(.sampled) ?? false
+    }
+
+    struct DictionaryExtractor: Extractor {
+        func extract(key: String, from carrier: [String: String]) -> String? { carrier[key.lowercased()] }
+    }
+
+    struct DictionaryInjector: Injector {
+        func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key.lowercased()] = value }
+    }
+}
+
+/// Span attributes in the OpenTelemetry semantic conventions for messaging.
+extension SpanAttributes {
+    mutating func message(topic: String, partition: Int32? = nil, offset: Int64? = nil, eventId: String? = nil, type: String? = nil) {
+        self["messaging.system"] = "kafka"
+        self["messaging.destination.name"] = topic
+        if let partition { self["messaging.destination.partition.id"] = String(partition) }
+        if let offset { self["messaging.kafka.offset"] = offset }
+        if let eventId { self["messaging.message.id"] = eventId }
+        if let type { self["cloudevents.event_type"] = type }
+    }
+}

@@ -1,0 +1,34 @@
+/// The traces a coalesced report summarises. While tracing, the transaction that applies an event
+/// records its span's `traceparent` under each campaign the event counts towards (a few per campaign
+/// and batch); the report about that campaign takes them: it continues the trace of the latest and
+/// links to the rest. A table rather than memory, so that with several instances on one PostgreSQL
+/// database the one that reports sees what the others handled.
+public enum ReportLinks {
+    private static let columns: [Column] = [.text("aggregate"), .text("traceparent"), .integer("recorded_at")]
+
+    public static func record(_ links: [(aggregate: String, traceparent: String)], at milliseconds: Int64, in session: any SQLSession) throws {
+        try session.insert(
+            into: "report_links", columns,
+            rows: links.map { [.text($0.aggregate), .text($0.traceparent), .integer(milliseconds)] })
+    }
+
+    /// Every recorded link, oldest first per aggregate, removed from the table (in the report's
+    /// transaction: a failed report leaves them for the next round).
+    public static func take(in session: any SQLSession) throws -> [String: [String]] {
+        let rows = try session.query("SELECT seq, aggregate, traceparent FROM report_links ORDER BY seq")
+        guard !rows.isEmpty else { return [:] }
+        var links: [String: [String]] = [:]
+        var taken: [SQLValue] = []
+        for row in rows {
+            guard let seq = row[0].integer, let aggregate = row[1].text, let traceparent = row[2].text else { continue }
+            links[aggregate, default: []].append(traceparent)
+            taken.append(.integer(seq))
+        }
+        for chunk in stride(from: 0, to: taken.count, by: 500) {
+            let part = Array(taken[chunk..<min(chunk + 500, taken.count)])
+            try session.query(
+                "DELETE FROM report_links WHERE seq IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))", part)
+        }
+        return links
+    }
+}
