@@ -8,6 +8,9 @@ import TriadStorage
 /// Turns messages that cannot be processed into dead letters for `<service>.dead-letter`
 /// (written to the outbox with the batch), and counts and logs them.
 public struct DeadLetters: Sendable {
+    /// The outbox's `event_type` of a dead letter (and its `type` label in metrics).
+    public static let eventType = "dead-letter"
+
     public let service: Producer
     public let metrics: ServiceMetrics
     public let logger: Logger
@@ -51,7 +54,7 @@ public struct DeadLetters: Sendable {
             headers.append((name: header.name, value: header.value))
         }
         let key = original.key.map { Array($0.prefix(Self.maxHeaderValueBytes)) }
-        return OutboxMessage(topic: topic, eventType: "dead-letter", key: key, value: value, headers: headers)
+        return OutboxMessage(topic: topic, eventType: Self.eventType, key: key, value: value, headers: headers)
     }
 
     /// `text` cut to `maxHeaderValueBytes` on a character boundary.

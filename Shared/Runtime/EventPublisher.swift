@@ -42,12 +42,10 @@ public struct Cause: Sendable {
 public struct EventPublisher: Sendable {
     public let codec: EventCodec
     public let source: String
-    public let metrics: ServiceMetrics
 
-    public init(codec: EventCodec, source: String, metrics: ServiceMetrics) {
+    public init(codec: EventCodec, source: String) {
         self.codec = codec
         self.source = source
-        self.metrics = metrics
     }
 
     /// The outgoing events for what `cause` produced. Ids derive from the cause (its source and id,

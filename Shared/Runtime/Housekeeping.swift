@@ -54,6 +54,8 @@ public struct Housekeeping: Service {
             var dropped = [
                 "applied_events": try AppliedEvents.prune(appliedBefore: cutoff, in: session),
                 "dead_lettered": try DeadLetterMemo.prune(recordedBefore: cutoff, in: session),
+                "report_links": try ReportLinks.prune(
+                    recordedBefore: Int64(now.timeIntervalSince1970 * 1000) - ReportLinks.keptMilliseconds, in: session),
             ]
             if let prune { dropped.merge(try prune(session)) { $0 + $1 } }
             return dropped

@@ -67,19 +67,15 @@ public final class OutboxRelay: Service, Sendable {
             let spans = TracePropagation.isTracing ? batch.map(Self.publishSpan(for:)) : []
             do {
                 try await producer.send(all: batch.enumerated().map { index, row in message(for: row, span: spans.isEmpty ? nil : spans[index]) })
-                for span in spans { span.end() }
-                try await remove(batch)
-                failures.withLock { $0 = 0 }
-                return batch.count
             } catch {
-                for span in spans {
-                    span.recordError(error)
-                    span.setStatus(SpanStatus(code: .error))
-                    span.end()
-                }
+                for span in spans { Self.end(span, failure: error) }
                 // Something in the batch failed: go row by row, in order, to find it.
                 return try await relayOneByOne(batch)
             }
+            for span in spans { span.end() }
+            try await remove(batch)
+            failures.withLock { $0 = 0 }
+            return batch.count
         } catch {
             logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)"])
             await failedRound()
@@ -92,8 +88,15 @@ public final class OutboxRelay: Service, Sendable {
     private func relayOneByOne(_ batch: [OutboxMessage]) async throws -> Int {
         var sent = 0
         for row in batch {
+            let span = TracePropagation.isTracing ? Self.publishSpan(for: row) : nil
             do {
-                try await producer.send(message(for: row))
+                do {
+                    try await producer.send(message(for: row, span: span))
+                    span?.end()
+                } catch {
+                    if let span { Self.end(span, failure: error) }
+                    throw error
+                }
                 try await remove([row])
                 sent += 1
             } catch let error as KafkaError where error.isPermanentForMessage {
@@ -110,10 +113,11 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// The Kafka message for a row; with a publish span, its trace context replaces the one the row
-    /// was written with, so the consumer's span is the publish span's child.
-    private func message(for row: OutboxMessage, span: (any Span)? = nil) -> OutgoingMessage {
+    /// was written with, so the consumer's span is the publish span's child. A dead letter keeps the
+    /// original message's headers as they came (`triad dlq replay` sends them back unchanged).
+    private func message(for row: OutboxMessage, span: (any Span)?) -> OutgoingMessage {
         var headers = row.headers.map { KafkaHeader($0.name, $0.value) }
-        if let span {
+        if let span, row.eventType != DeadLetters.eventType {
             let trace = TracePropagation.headers(of: span.context)
             headers.removeAll { trace[$0.name.lowercased()] != nil }
             headers += trace.sorted { $0.key < $1.key }.map { KafkaHeader($0.key, $0.value) }
@@ -123,10 +127,16 @@ public final class OutboxRelay: Service, Sendable {
 
     /// A producer span for one row, a child of the span that wrote it (its `traceparent` header).
     static func publishSpan(for row: OutboxMessage) -> any Span {
-        let span = startSpan(
-            "send \(row.topic)", context: TracePropagation.context(headers: row.headers, attribute: nil), ofKind: .producer)
+        let headers = row.headers.map { KafkaHeader($0.name, $0.value) }
+        let span = startSpan("send \(row.topic)", context: TracePropagation.context(headers: headers, attribute: nil), ofKind: .producer)
         span.updateAttributes { $0.message(topic: row.topic, type: row.eventType) }
         return span
+    }
+
+    static func end(_ span: any Span, failure: any Error) {
+        span.recordError(failure)
+        span.setStatus(SpanStatus(code: .error))
+        span.end()
     }
 
     private struct Pair: Hashable {

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import Tracing
 import ServiceLifecycle
 import TriadEvents
@@ -49,29 +50,43 @@ public struct PeriodicReporter: Service {
     public func flush() async {
         guard await relay.leads() else { return }
         let tracing = TracePropagation.isTracing
+        // The report spans of the attempt under way: an attempt that rolled back ends its own
+        // with an error when the next one starts, the last attempt's end after it.
+        let attempt = Mutex<[any Span]>([])
+        @Sendable func endAttempt(failure: (any Error)?) {
+            for span in attempt.withLock({ spans in defer { spans = [] }; return spans }) {
+                if let failure {
+                    span.recordError(failure)
+                    span.setStatus(SpanStatus(code: .error))
+                }
+                span.end()
+            }
+        }
         do {
-            let (count, spans) = try await withRetries {
+            let count = try await withRetries {
                 try await database.transaction { session in
-                    let reports = try collect(session)
-                    // Taken even when this instance does not trace, so that what a tracing
-                    // instance recorded never piles up.
+                    endAttempt(failure: StorageError("the report transaction was rolled back and retried"))
+                    // Links first: one recorded after the reports were read waits for the next round.
+                    // Taken even when this instance does not trace, so what a tracing one recorded
+                    // never piles up.
                     let links = try ReportLinks.take(in: session)
+                    let reports = try collect(session)
                     var rows: [OutboxMessage] = []
-                    var spans: [any Span] = []
                     for report in reports {
                         let span = tracing ? Self.span(for: report, summarising: report.campaignId.flatMap { links[$0] } ?? []) : nil
-                        if let span { spans.append(span) }
+                        if let span { attempt.withLock { $0.append(span) } }
                         rows += try publisher.outgoing([report], cause: .internal_(context: span?.context)).map {
                             event throws(EventRejection) in try publisher.outboxMessage(for: event)
                         }
                     }
                     try Outbox.append(rows, in: session)
-                    return (rows.count, spans)
+                    return rows.count
                 }
             }
-            for span in spans { span.end() }
+            endAttempt(failure: nil)
             if count > 0 { relay.nudge() }
         } catch {
+            endAttempt(failure: error)
             logger.error("could not write reports; they stay pending", metadata: ["error": "\(error)"])
         }
     }
@@ -80,12 +95,12 @@ public struct PeriodicReporter: Service {
     static let maxLinks = 32
 
     static func span(for report: DomainEvent, summarising traceparents: [String]) -> any Span {
-        let latest = traceparents.last.map { TracePropagation.context(headers: [(name: String, value: [UInt8])](), attribute: $0) }
-        let span = startSpan("report \(report.type.rawValue)", context: latest ?? .topLevel, ofKind: .producer)
+        let latest = traceparents.last.map { TracePropagation.context(headers: [], attribute: $0) }
+        let span = startSpan("report \(report.type.rawValue)", context: latest ?? .topLevel, ofKind: .internal)
         span.attributes["triad.report.summarised_traces"] = Int64(traceparents.count)
         var linked: Set<String> = []
         for traceparent in traceparents.reversed() where linked.count < maxLinks && linked.insert(traceparent).inserted {
-            span.addLink(SpanLink(context: TracePropagation.context(headers: [(name: String, value: [UInt8])](), attribute: traceparent), attributes: [:]))
+            span.addLink(SpanLink(context: TracePropagation.context(headers: [], attribute: traceparent), attributes: [:]))
         }
         return span
     }

@@ -118,7 +118,7 @@ public enum ServiceHost {
 
         let codec = EventCodec(rules: ValidationRules(currency: config.currency), maxValueBytes: config.maxEventBytes)
         let producer = try KafkaProducer(configuration: config.producerKafka, logger: logger)
-        let publisher = EventPublisher(codec: codec, source: config.source, metrics: metrics)
+        let publisher = EventPublisher(codec: codec, source: config.source)
         let relay = OutboxRelay(
             database: database, producer: producer, service: config.service.rawValue, logger: logger, metrics: metrics)
         let deadLetters = DeadLetters(service: config.service, metrics: metrics, logger: logger)
@@ -207,13 +207,14 @@ public enum ServiceHost {
         readiness: @escaping @Sendable () -> Readiness
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
-        // A span per request (continuing the caller's `traceparent`) and Hummingbird's request
-        // metrics, both through the process-wide tracer and metrics factory.
-        router.add(middleware: TracingMiddleware())
-        router.add(middleware: MetricsMiddleware())
-        // Outermost of ours, the counter sees every answer: refusals and errors are responses by then.
+        // Outermost, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
+        // Inside the error middleware, so they see errors as errors: a span per request (continuing
+        // the caller's `traceparent`) and Hummingbird's request metrics, both through the
+        // process-wide tracer and metrics factory.
+        router.add(middleware: TracingMiddleware())
+        router.add(middleware: MetricsMiddleware())
         if let token = context.config.apiToken {
             router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
         } else {

@@ -84,27 +84,22 @@ public enum TracePropagation {
     /// Whether a tracer is installed (spans are recorded and exported).
     public static var isTracing: Bool { !(InstrumentationSystem.tracer is NoOpTracer) }
 
-    /// The incoming `traceparent` of a message: its header, else its event's attribute (read from
-    /// the `ce_traceparent` header of a binary-mode message the codec refused).
-    public static func incoming(headers: [(name: String, value: [UInt8])], attribute: String?) -> String? {
+    /// The incoming `traceparent` of a message: its header (W3C's convention for Kafka), else its
+    /// event's attribute, else the `ce_traceparent` header of a binary-mode message the codec refused.
+    /// Triad's own messages carry the same value in the header and the attribute.
+    public static func incoming(headers: [KafkaHeader], attribute: String?) -> String? {
         func value(_ name: String) -> String? {
-            headers.first { $0.name.lowercased() == name }.map { String(decoding: $0.value, as: UTF8.self) }
+            headers.first { $0.name.count == name.count && $0.name.lowercased() == name }.map {
+                String(decoding: $0.value, as: UTF8.self)
+            }
         }
         return value(header) ?? attribute ?? value("ce_" + header)
     }
 
-    public static func incoming(headers: [KafkaHeader], attribute: String?) -> String? {
-        incoming(headers: headers.map { (name: $0.name, value: $0.value) }, attribute: attribute)
-    }
-
-    public static func context(headers: [KafkaHeader], attribute: String?) -> ServiceContext {
-        context(headers: headers.map { (name: $0.name, value: $0.value) }, attribute: attribute)
-    }
-
     /// The context a message continues, for the span that handles it.
-    public static func context(headers: [(name: String, value: [UInt8])], attribute: String?) -> ServiceContext {
+    public static func context(headers: [KafkaHeader], attribute: String?) -> ServiceContext {
         var carrier: [String: String] = [:]
-        for (name, value) in headers { carrier[name.lowercased()] = String(decoding: value, as: UTF8.self) }
+        for header in headers { carrier[header.name.lowercased()] = String(decoding: header.value, as: UTF8.self) }
         if carrier[header] == nil { carrier[header] = incoming(headers: headers, attribute: attribute) }
         var context = ServiceContext.topLevel
         InstrumentationSystem.instrument.extract(carrier, into: &context, using: DictionaryExtractor())

@@ -4,6 +4,14 @@
 /// links to the rest. A table rather than memory, so that with several instances on one PostgreSQL
 /// database the one that reports sees what the others handled.
 public enum ReportLinks {
+    /// Links no report round took within an hour (reports failing, or a leader that does not take
+    /// them yet during a rolling upgrade) are dropped by housekeeping.
+    public static let keptMilliseconds: Int64 = 3_600_000
+
+    public static func prune(recordedBefore milliseconds: Int64, in session: any SQLSession) throws -> Int {
+        try session.query("DELETE FROM report_links WHERE recorded_at < ? RETURNING 1", [.integer(milliseconds)]).count
+    }
+
     private static let columns: [Column] = [.text("aggregate"), .text("traceparent"), .integer("recorded_at")]
 
     public static func record(_ links: [(aggregate: String, traceparent: String)], at milliseconds: Int64, in session: any SQLSession) throws {

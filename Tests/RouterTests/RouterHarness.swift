@@ -60,7 +60,7 @@ final class RouterUnderTest: Sendable {
         let metrics = ServiceMetrics()
         let codec = EventCodec(rules: ValidationRules(currency: config.currency), maxValueBytes: config.maxEventBytes)
         let context = RouteContext(
-            publisher: EventPublisher(codec: codec, source: config.source, metrics: metrics), codec: codec, config: config,
+            publisher: EventPublisher(codec: codec, source: config.source), codec: codec, config: config,
             logger: Self.quiet, database: database, nudgeRelay: {})
         let router = ServiceHost.router(
             definition: definition, context: context, metrics: metrics,
