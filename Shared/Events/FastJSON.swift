@@ -73,6 +73,30 @@ struct KeysSeen {
 }
 
 /// A cursor over JSON text. Every reader returns nil or false where the fast path gives up.
+/// A JSON array of two-string arrays (`[["a","b"],…]`), read without Foundation's decoder: the
+/// outbox keeps message headers so. Nil when the text is anything else, or has escapes (the caller
+/// falls back to a full decoder then).
+public enum JSONStringPairs {
+    public static func parse(_ text: String) -> [(String, String)]? {
+        var text = text
+        return text.withUTF8 { bytes -> [(String, String)]? in
+            var scanner = JSONScanner(bytes: bytes)
+            var pairs: [(String, String)] = []
+            let read = scanner.array { scanner in
+                var pair: [String] = []
+                guard scanner.array({ scanner in
+                    guard let string = scanner.string() else { return false }
+                    pair.append(string)
+                    return true
+                }), pair.count == 2 else { return false }
+                pairs.append((pair[0], pair[1]))
+                return true
+            }
+            return read && scanner.atEnd ? pairs : nil
+        }
+    }
+}
+
 struct JSONScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
@@ -117,6 +141,17 @@ struct JSONScanner {
             guard let key = string(), take(0x3A), field(key, &self) else { return false }  // :
             if take(0x2C) { continue }  // ,
             return take(0x7D)
+        }
+    }
+
+    /// An array, handing each element to `element`, which reads it.
+    mutating func array(_ element: (inout JSONScanner) -> Bool) -> Bool {
+        guard take(0x5B) else { return false }  // [
+        if take(0x5D) { return true }  // ]
+        while true {
+            guard element(&self) else { return false }
+            if take(0x2C) { continue }  // ,
+            return take(0x5D)
         }
     }
 

@@ -72,18 +72,16 @@ public struct EventPipeline: Sendable {
         var redeliveredAt: Set<Int> = []
     }
 
-    typealias Decoded = (message: ConsumedMessage, result: Result<ReceivedEvent, EventRejection>)
-
     /// Decodes a batch — this may run while the previous batch's transaction does — and returns
     /// the work that applies it, to run in batch order.
     public func prepare(_ batch: [ConsumedMessage]) async -> @Sendable () async throws -> Void {
         let started = ContinuousClock.now
-        let decoded = await decode(batch)
+        let decoded = DecodedBatch(batch, results: await decode(batch))
         let decoding = ContinuousClock.now - started
         return { try await self.commit(decoded, decoding: decoding) }
     }
 
-    private func commit(_ decoded: [Decoded], decoding: Duration) async throws {
+    private func commit(_ decoded: DecodedBatch, decoding: Duration) async throws {
         let started = ContinuousClock.now
         let trace = BatchTrace(decoded)
         let outcome: Outcome
@@ -141,57 +139,46 @@ public struct EventPipeline: Sendable {
     }
 
     /// Decodes every message once; large batches are split over the available cores.
-    private func decode(_ batch: [ConsumedMessage]) async -> [Decoded] {
+    private func decode(_ batch: [ConsumedMessage]) async -> [Result<ReceivedEvent, EventRejection>] {
         let codec = self.codec
-        @Sendable func decodeOne(_ message: ConsumedMessage) -> Decoded {
-            (message, Result { () throws(EventRejection) in
+        @Sendable func decodeOne(_ message: ConsumedMessage) -> Result<ReceivedEvent, EventRejection> {
+            Result { () throws(EventRejection) in
                 try codec.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: message.topic)
-            })
+            }
         }
         let parts = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 256)
         guard parts > 1 else { return batch.map(decodeOne) }
         let size = (batch.count + parts - 1) / parts
-        return await withTaskGroup(of: (Int, [Decoded]).self) { group in
+        return await withTaskGroup(of: (Int, [Result<ReceivedEvent, EventRejection>]).self) { group in
             for part in 0..<parts {
-                let slice = Array(batch[min(part * size, batch.count)..<min((part + 1) * size, batch.count)])
+                let slice = batch[min(part * size, batch.count)..<min((part + 1) * size, batch.count)]
                 group.addTask { (part, slice.map(decodeOne)) }
             }
-            var results = [[Decoded]](repeating: [], count: parts)
+            var results = [[Result<ReceivedEvent, EventRejection>]](repeating: [], count: parts)
             for await (part, decoded) in group { results[part] = decoded }
             return results.flatMap { $0 }
         }
     }
 
-    private func apply(_ decoded: [Decoded], trace: BatchTrace, in session: any SQLSession) throws -> Outcome {
+    private func apply(_ batch: DecodedBatch, trace: BatchTrace, in session: any SQLSession) throws -> Outcome {
         var outcome = Outcome()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        // The batch is referred to by position, so its messages are not copied around.
-        var failures: [(index: Int, rejection: EventRejection)] = []
-        var readable: [(index: Int, key: AppliedEvents.Key)] = []
-        readable.reserveCapacity(decoded.count)
-        for index in decoded.indices {
-            switch decoded[index].result {
-            case .success(let received):
-                readable.append((index, AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id)))
-            case .failure(let rejection):
-                failures.append((index, rejection))
-            }
-        }
+        var failures = batch.undecodable
 
         // One statement records the batch's ids; what was recorded before is a redelivery.
-        let new = try AppliedEvents.record(readable.map(\.key), at: now, in: session)
-        var toApply: [(index: Int, key: AppliedEvents.Key)] = []
+        let new = try AppliedEvents.record(batch.keys, at: now, in: session)
+        // Positions in `batch.events` of the events to apply.
+        var toApply: [Int] = []
         var incoming: [IncomingEvent] = []
-        toApply.reserveCapacity(readable.count)
-        incoming.reserveCapacity(readable.count)
-        for (item, isNew) in zip(readable, new) {
-            guard isNew, case .success(let received) = decoded[item.index].result else {
+        toApply.reserveCapacity(new.count)
+        incoming.reserveCapacity(new.count)
+        for (position, isNew) in new.enumerated() {
+            guard isNew else {
                 outcome.redeliveries += 1
                 continue
             }
-            toApply.append(item)
-            let message = decoded[item.index].message
-            incoming.append(IncomingEvent(received: received, topic: message.topic, partition: message.partition))
+            toApply.append(position)
+            incoming.append(batch.events[position])
         }
 
         let results = try handler(incoming, session)
@@ -201,26 +188,26 @@ public struct EventPipeline: Sendable {
         var rows: [OutboxMessage] = []
         var refused: [AppliedEvents.Key] = []
         var links = ReportLinkCollector(enabled: recordsReportLinks && trace.isRecording)
-        for (position, result) in results.enumerated() {
-            let item = toApply[position], received = incoming[position].received
+        for (applying, result) in results.enumerated() {
+            let position = toApply[applying], index = batch.readable[position]
+            let received = incoming[applying].received
             do throws(EventRejection) {
                 let events = try result.get()
-                let span = trace.events[item.index]
+                let span = trace.events[index]
                 if !events.isEmpty {
-                    let message = decoded[item.index].message
                     let cause = Cause(
                         received.envelope, context: span?.context,
-                        incoming: TracePropagation.incoming(headers: message.headers, attribute: received.envelope.traceparent))
+                        incoming: TracePropagation.incoming(headers: batch.messages[index].headers, attribute: received.envelope.traceparent))
                     let emitted = publisher.outgoing(events, cause: cause)
                     // All of an event's rows or none: a refused event leaves nothing in the outbox.
                     rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                     outcome.emitted += emitted
                 }
                 if let span { links.add(span, about: [received.event] + events) }
-                outcome.applied.append((incoming[position].topic, received.envelope.type.rawValue, received.envelope.time))
+                outcome.applied.append((incoming[applying].topic, received.envelope.type.rawValue, received.envelope.time))
             } catch {
-                refused.append(item.key)
-                failures.append((item.index, error))
+                refused.append(batch.keys[position])
+                failures.append((index, error))
             }
         }
         try ReportLinks.record(links.collected, at: now, in: session)
@@ -228,8 +215,8 @@ public struct EventPipeline: Sendable {
         try AppliedEvents.forget(refused, in: session)
 
         // Once per source position: a redelivered bad message is not dead-lettered again.
-        for (index, rejection) in failures.sorted(by: { decoded[$0.index].message.offset < decoded[$1.index].message.offset }) {
-            let message = decoded[index].message
+        for (index, rejection) in failures.sorted(by: { batch.messages[$0.index].offset < batch.messages[$1.index].offset }) {
+            let message = batch.messages[index]
             if try DeadLetterMemo.firstTime(
                 topic: message.topic, partition: message.partition, offset: message.offset, value: message.value, at: now,
                 in: session)
@@ -242,10 +229,46 @@ public struct EventPipeline: Sendable {
         }
         if trace.isRecording {
             for (index, rejection) in failures { outcome.refusedAt[index] = rejection }
-            for (item, isNew) in zip(readable, new) where !isNew { outcome.redeliveredAt.insert(item.index) }
+            for (position, isNew) in new.enumerated() where !isNew { outcome.redeliveredAt.insert(batch.readable[position]) }
         }
         try Outbox.append(rows, in: session)
         return outcome
+    }
+}
+
+/// A decoded batch, and what its transaction needs sorted out before it starts (this runs beside
+/// the previous batch's transaction): the events that decoded, with their ids, and why the others did not.
+struct DecodedBatch: Sendable {
+    let messages: [ConsumedMessage]
+    let results: [Result<ReceivedEvent, EventRejection>]
+    /// The batch positions of the events that decoded, in order; `keys` and `events` go with them.
+    let readable: [Int]
+    let keys: [AppliedEvents.Key]
+    let events: [IncomingEvent]
+    let undecodable: [(index: Int, rejection: EventRejection)]
+
+    init(_ messages: [ConsumedMessage], results: [Result<ReceivedEvent, EventRejection>]) {
+        self.messages = messages
+        self.results = results
+        var readable: [Int] = [], keys: [AppliedEvents.Key] = [], events: [IncomingEvent] = []
+        var undecodable: [(index: Int, rejection: EventRejection)] = []
+        readable.reserveCapacity(messages.count)
+        keys.reserveCapacity(messages.count)
+        events.reserveCapacity(messages.count)
+        for (index, result) in results.enumerated() {
+            switch result {
+            case .success(let received):
+                readable.append(index)
+                keys.append(AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id))
+                events.append(IncomingEvent(received: received, topic: messages[index].topic, partition: messages[index].partition))
+            case .failure(let rejection):
+                undecodable.append((index, rejection))
+            }
+        }
+        self.readable = readable
+        self.keys = keys
+        self.events = events
+        self.undecodable = undecodable
     }
 }
 
@@ -260,17 +283,17 @@ struct BatchTrace: Sendable {
     var isRecording: Bool { batch != nil }
     var context: ServiceContext { batch?.context ?? .current ?? .topLevel }
 
-    init(_ decoded: [EventPipeline.Decoded]) {
-        guard TracePropagation.isTracing, !decoded.isEmpty else {
+    init(_ decoded: DecodedBatch) {
+        guard TracePropagation.isTracing, !decoded.messages.isEmpty else {
             batch = nil
             events = [:]
             return
         }
         let batch = startSpan("triad.batch", context: .topLevel, ofKind: .consumer)
         batch.attributes["messaging.system"] = "kafka"
-        batch.attributes["messaging.batch.message_count"] = Int64(decoded.count)
+        batch.attributes["messaging.batch.message_count"] = Int64(decoded.messages.count)
         var events: [Int: any Span] = [:]
-        for (index, (message, result)) in decoded.enumerated() {
+        for (index, (message, result)) in zip(decoded.messages, decoded.results).enumerated() {
             let envelope = try? result.get().envelope
             let span = startSpan(
                 "process \(envelope?.type.rawValue ?? message.topic)",

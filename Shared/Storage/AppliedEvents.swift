@@ -17,17 +17,18 @@ public enum AppliedEvents {
     /// recorded before and not earlier in `keys`. One statement on PostgreSQL, where concurrent
     /// transactions recording the same id wait for each other, so exactly one of them sees it as new.
     public static func record(_ keys: [Key], at milliseconds: Int64, in session: any SQLSession) throws -> [Bool] {
+        let row = { (key: Key) -> [SQLValue] in [.text(key.source), .text(key.id), .integer(milliseconds)] }
+        // SQLite inserts row by row, so a key repeated later in `keys` finds the first one there.
+        guard session.dialect == .postgres else {
+            return try session.insertNew(into: "applied_events", columns, rows: keys.map(row), key: 2)
+        }
         var seen: Set<Key> = []
         seen.reserveCapacity(keys.count)
         var unique: [Int] = []  // positions of first occurrences
         unique.reserveCapacity(keys.count)
         for (position, key) in keys.enumerated() where seen.insert(key).inserted { unique.append(position) }
-        if session.dialect == .postgres {  // one lock order for every instance
-            unique.sort { (keys[$0].source, keys[$0].id) < (keys[$1].source, keys[$1].id) }
-        }
-        let inserted = try session.insertNew(
-            into: "applied_events", columns,
-            rows: unique.map { [.text(keys[$0].source), .text(keys[$0].id), .integer(milliseconds)] }, key: 2)
+        unique.sort { (keys[$0].source, keys[$0].id) < (keys[$1].source, keys[$1].id) }  // one lock order for every instance
+        let inserted = try session.insertNew(into: "applied_events", columns, rows: unique.map { row(keys[$0]) }, key: 2)
         var new = [Bool](repeating: false, count: keys.count)
         for (position, wasInserted) in zip(unique, inserted) { new[position] = wasInserted }
         return new

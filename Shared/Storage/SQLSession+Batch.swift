@@ -74,7 +74,8 @@ extension SQLSession {
 
     /// Inserts the rows not there yet (by `key`, the table's unique columns, first among
     /// `columns`) and tells which were inserted, in row order. Concurrent transactions inserting the
-    /// same key wait for each other, so exactly one of them inserts it. Rows must be unique by key.
+    /// same key wait for each other, so exactly one of them inserts it. On PostgreSQL rows must be
+    /// unique by key; on SQLite, where rows go in one by one, a repeated key is inserted at its first row.
     public func insertNew(into table: String, _ columns: [Column], rows: [[SQLValue]], key: Int) throws -> [Bool] {
         guard !rows.isEmpty else { return [] }
         let keyNames = columns.prefix(key).map(\.name).joined(separator: ", ")

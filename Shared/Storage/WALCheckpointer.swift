@@ -7,15 +7,17 @@ import Synchronization
 /// commit as SQLite's automatic checkpoint does.
 ///
 /// It replaces the automatic checkpoint through SQLite's WAL hook, called after every commit with
-/// the log's length: from `backgroundFrames` on, a passive checkpoint (it never blocks the writer
+/// the log's length in frames (pages): from `backgroundBytes` of log on, a passive checkpoint (it never blocks the writer
 /// or readers) starts on the checkpointer's connection unless one is running. Should the log still
-/// reach `inlineFrames` (checkpoints that cannot keep up, a reader holding an old snapshot), the
+/// reach `inlineBytes` (checkpoints that cannot keep up, a reader holding an old snapshot), the
 /// committing connection checkpoints itself, as the automatic checkpoint would, which lets the
 /// next write start the log over: the log stays bounded.
 final class WALCheckpointer: Sendable {
     let path: String
-    let backgroundFrames: Int32
-    let inlineFrames: Int32
+    let backgroundBytes: Int
+    let inlineBytes: Int
+    /// The database's page size: a log frame holds one page.
+    private let pageSize = Atomic<Int>(4_096)
     private let queue = DispatchQueue(label: "triad-wal-checkpoint", qos: .utility)
     private let state = Mutex<State>(State())
 
@@ -25,14 +27,15 @@ final class WALCheckpointer: Sendable {
         var closed = false
     }
 
-    init(path: String, backgroundFrames: Int32 = 1_024, inlineFrames: Int32 = 8_192) {
+    init(path: String, backgroundBytes: Int = 4 << 20, inlineBytes: Int = 32 << 20) {
         self.path = path
-        self.backgroundFrames = backgroundFrames
-        self.inlineFrames = inlineFrames
+        self.backgroundBytes = backgroundBytes
+        self.inlineBytes = inlineBytes
     }
 
     /// Installs the hook on a writing connection (this object must outlive it: see `close`).
-    func install(on connection: OpaquePointer) {
+    func install(on connection: OpaquePointer, pageSize: Int) {
+        self.pageSize.store(max(pageSize, 512), ordering: .relaxed)
         sqlite3_wal_hook(
             connection,
             { context, connection, _, frames in
@@ -43,11 +46,12 @@ final class WALCheckpointer: Sendable {
     }
 
     private func committed(frames: Int32, on writer: OpaquePointer) {
-        if frames >= inlineFrames {
+        let bytes = Int(frames) * pageSize.load(ordering: .relaxed)
+        if bytes >= inlineBytes {
             sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             return
         }
-        guard frames >= backgroundFrames else { return }
+        guard bytes >= backgroundBytes else { return }
         let start = state.withLock { state -> Bool in
             guard !state.running, !state.closed else { return false }
             state.running = true

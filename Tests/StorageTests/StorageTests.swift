@@ -241,6 +241,26 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await second.close()
     }
 
+    /// A new file gets large pages, and the write-ahead log, checkpointed by bytes whatever the page
+    /// size, stays bounded while far more than its limit is written through it.
+    @Test func sqliteUsesLargePagesAndKeepsTheLogBounded() async throws {
+        let path = Paths.scratch("wal").appendingPathComponent("log.sqlite").path
+        let database = try SQLiteDatabase(path: path)
+        #expect(try await database.read { try $0.query("PRAGMA page_size").first?.first?.integer } == Int64(SQLiteDatabase.pageSize))
+        _ = try await database.transaction { try $0.query("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
+        let megabyte = [UInt8](repeating: 7, count: 1 << 20)
+        var largest: Int64 = 0
+        for _ in 0..<96 {
+            _ = try await database.transaction { try $0.query("INSERT INTO blobs (data) VALUES (?)", [.blob(megabyte)]) }
+            let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int64 ?? 0
+            largest = max(largest, log)
+        }
+        #expect(largest > 0)
+        #expect(largest < 40 << 20, "the log grew to \(largest) bytes for 96 MiB written")
+        #expect(try await database.read { try $0.query("SELECT COUNT(*) FROM blobs").first?.first?.integer } == 96)
+        await database.close()
+    }
+
     /// Two processes' worth of connections write one new row and record the same event ids
     /// concurrently, without any global lock: increments all land, and each id is new exactly once.
     @Test func postgresConnectionsShareRowsWithoutLosingWrites() async throws {

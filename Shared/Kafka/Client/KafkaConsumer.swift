@@ -152,6 +152,9 @@ public final class KafkaConsumer: Service, Sendable {
                         try await work()
                         storeOffsets(batch.messages)
                         batch.finish(succeeded: true)
+                        // A batch is thousands of small allocations: they are freed beside the
+                        // next batch's work instead of before it.
+                        Task.detached(priority: .low) { withExtendedLifetime((batch, work)) {} }
                     } catch {
                         logger.error("handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
                         failure = error
@@ -248,10 +251,17 @@ public final class KafkaConsumer: Service, Sendable {
     /// Stores `offset + 1` of the last message of each partition, for the next commit.
     private func storeOffsets(_ messages: [ConsumedMessage]) {
         var next: [TopicPartition: Int64] = [:]
+        // Messages of one partition come in runs: one dictionary update per run.
+        var run: (partition: TopicPartition, next: Int64)?
         for message in messages {
-            let key = TopicPartition(topic: message.topic, partition: message.partition)
-            next[key] = max(next[key] ?? 0, message.offset + 1)
+            if let current = run, current.partition.partition == message.partition, current.partition.topic == message.topic {
+                run = (current.partition, max(current.next, message.offset + 1))
+                continue
+            }
+            if let current = run { next[current.partition] = max(next[current.partition] ?? 0, current.next) }
+            run = (TopicPartition(topic: message.topic, partition: message.partition), message.offset + 1)
         }
+        if let current = run { next[current.partition] = max(next[current.partition] ?? 0, current.next) }
         let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (partition, offset) in next {
