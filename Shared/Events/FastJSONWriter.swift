@@ -96,6 +96,12 @@ struct JSONBytes {
     /// `\u00XX`); everything else, `/` and non-ASCII included, as it is.
     private mutating func string(_ value: String) {
         bytes.append(0x22)
+        // Most strings need no escape: copied at once.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(0x22)
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case 0x22: bytes.append(contentsOf: [0x5C, 0x22])

@@ -26,7 +26,7 @@ public final class OutboxRelay: Service, Sendable {
 
     public init(
         database: any Database, producer: KafkaProducer, service: String, logger: Logger, metrics: ServiceMetrics,
-        batchSize: Int = 500, drainTimeout: Duration = .seconds(10)
+        batchSize: Int = 2_000, drainTimeout: Duration = .seconds(10)
     ) {
         self.database = database
         self.producer = producer

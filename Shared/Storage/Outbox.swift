@@ -88,6 +88,11 @@ public enum Outbox {
 
     /// Removes published messages by their sequence numbers.
     public static func remove(_ sequences: [Int64], in session: any SQLSession) throws {
+        guard !sequences.isEmpty else { return }
+        if session.dialect == .postgres {  // one statement, one round trip
+            try session.query("DELETE FROM outbox WHERE seq = ANY(?::bigint[])", [.integers(sequences)])
+            return
+        }
         for chunk in stride(from: 0, to: sequences.count, by: 500).map({ Array(sequences[$0..<min($0 + 500, sequences.count)]) }) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             try session.query("DELETE FROM outbox WHERE seq IN (\(placeholders))", chunk.map { .integer($0) })

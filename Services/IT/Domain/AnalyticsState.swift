@@ -59,7 +59,8 @@ public struct AnalyticsState: Sendable {
 
     public func customer(_ customerId: String) -> CustomerRecord? { customers[customerId] }
 
-    public func changedCustomerRecords() -> [CustomerRecord] { changedCustomers.sorted().compactMap { customers[$0] } }
+    /// The customers the batch changed, in no particular order.
+    public func changedCustomerRecords() -> [CustomerRecord] { changedCustomers.compactMap { customers[$0] } }
 
     mutating func save(_ customer: CustomerRecord) {
         let previous = customers[customer.customerId]
@@ -126,22 +127,22 @@ public struct AnalyticsState: Sendable {
     /// Whether adding `purchases` and `revenueMinor` (and one to `counter`) keeps a campaign's row on
     /// `partition` within `partitionTotalLimit`.
     func fits(campaignId: String?, partition: Int32, purchases: Int64, revenueMinor: Int64) -> Bool {
-        func within(_ values: [Int64]) -> Bool { values.allSatisfy { $0 >= 0 && $0 <= Self.partitionTotalLimit } }
+        func within(_ value: Int64) -> Bool { value >= 0 && value <= Self.partitionTotalLimit }
         if let campaignId {
             let key = CounterKey(campaignId: campaignId, partition: partition)
             let stored = storedCounters[key] ?? CampaignCounters(campaignId: campaignId)
             let added = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
             guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) })
             else { return false }
-            let counts = [stored.impressions + added.impressions, stored.clicks + added.clicks, stored.visits + added.visits,
-                          stored.signups + added.signups, stored.purchases + added.purchases + purchases].map { $0 + 1 }
-            return within([total] + counts)
+            return within(total) && within(stored.impressions + added.impressions + 1) && within(stored.clicks + added.clicks + 1)
+                && within(stored.visits + added.visits + 1) && within(stored.signups + added.signups + 1)
+                && within(stored.purchases + added.purchases + purchases + 1)
         }
         let stored = storedOrganic[partition] ?? OrganicTotals(), added = organicByPartition[partition] ?? OrganicTotals()
         guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) }) else {
             return false
         }
-        return within([total, stored.purchases + added.purchases + purchases])
+        return within(total) && within(stored.purchases + added.purchases + purchases)
     }
 
     mutating func addOrganic(revenueMinor: Int64, partition: Int32) {

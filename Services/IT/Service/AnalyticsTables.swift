@@ -74,7 +74,9 @@ enum AnalyticsTables {
     private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
         throws -> (AnalyticsState, stored: [String])
     {
-        let customerIds = Set(interactions.map(\.0.customerId)).sorted()
+        let unique = Set(interactions.map(\.0.customerId))
+        // In one lock order on PostgreSQL; SQLite has one writer.
+        let customerIds = session.dialect == .postgres ? unique.sorted() : Array(unique)
         var customers: [CustomerRecord]
         switch session.dialect {
         case .sqlite:
@@ -210,7 +212,8 @@ enum AnalyticsTables {
     }
 
     private static func save(_ state: AnalyticsState, stored: [String], in session: any SQLSession) throws {
-        let customers = state.changedCustomerRecords()
+        var customers = state.changedCustomerRecords()
+        if session.dialect == .postgres { customers.sort { $0.customerId < $1.customerId } }  // one lock order
         // On PostgreSQL a stored customer is updated (its row is locked), a new one inserted; a
         // customer another instance created since `load` is neither, and the batch runs again.
         let onlyStored = session.dialect == .postgres ? " WHERE it_customers.customer_id = ANY(?::text[]) RETURNING 1" : ""
