@@ -7,11 +7,11 @@ import Synchronization
 /// commit as SQLite's automatic checkpoint does.
 ///
 /// It replaces the automatic checkpoint through SQLite's WAL hook, called after every commit with
-/// the log's length in frames (pages): from `backgroundBytes` of log on, a passive checkpoint (it never blocks the writer
-/// or readers) starts on the checkpointer's connection unless one is running. Should the log still
-/// reach `inlineBytes` (checkpoints that cannot keep up, a reader holding an old snapshot), the
-/// committing connection checkpoints itself, as the automatic checkpoint would, which lets the
-/// next write start the log over: the log stays bounded.
+/// the log's length in frames (a page each): from `backgroundBytes` of log on, a passive checkpoint
+/// (it never blocks the writer or readers) starts on the checkpointer's connection unless one is
+/// running. Should the log still reach `inlineBytes` (checkpoints that cannot keep up, a reader
+/// holding an old snapshot), the committing connection checkpoints itself, as the automatic
+/// checkpoint would, which lets the next write start the log over: the log stays bounded.
 final class WALCheckpointer: Sendable {
     let path: String
     let backgroundBytes: Int
