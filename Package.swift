@@ -118,7 +118,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["TriadKafka", "TriadEvents", logging],
+            dependencies: ["TriadKafka", "TriadEvents", "TriadStorage", logging],
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),

@@ -164,7 +164,13 @@ struct PostgresSession: SQLSession {
             }
         }
         let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)
-        let result = try connection.query(query, logger: logger).wait()
+        let result: PostgresQueryResult
+        do {
+            result = try connection.query(query, logger: logger).wait()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw UniqueViolation(
+                "\(error.serverInfo?[.message] ?? "duplicate key") (constraint \(error.serverInfo?[.constraintName] ?? "unknown"))")
+        }
         return try result.rows.map { row in
             try row.makeRandomAccess().map { cell -> SQLValue in
                 guard cell.bytes != nil else { return .null }

@@ -89,6 +89,19 @@ extension SQLSession {
             }
             return try rows.map { row in !(try query(sql + " RETURNING 1", row)).isEmpty }
         case .postgres:
+            // Usually every key is new. A plain insert then descends each index once, where
+            // ON CONFLICT first probes for the key and then inserts speculatively: about half the
+            // server's work. A key already there (or inserted meanwhile by a transaction that then
+            // committed) fails the statement; only then does the savepoint undo it for ON CONFLICT.
+            try query("SAVEPOINT insert_new")
+            do {
+                try insert(into: table, columns, rows: rows)
+                try query("RELEASE SAVEPOINT insert_new")
+                return Array(repeating: true, count: rows.count)
+            } catch is UniqueViolation {
+                try query("ROLLBACK TO SAVEPOINT insert_new")
+                try query("RELEASE SAVEPOINT insert_new")
+            }
             let inserted = Set(
                 try insert(into: table, columns, rows: rows, "ON CONFLICT (\(keyNames)) DO NOTHING RETURNING \(keyNames)"))
             return rows.map { inserted.contains(Array($0.prefix(key))) }

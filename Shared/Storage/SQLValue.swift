@@ -89,6 +89,13 @@ public struct WriteConflict: Error, Sendable, CustomStringConvertible {
     public var description: String { "write conflict: \(message)" }
 }
 
+/// A statement would have written a key a unique index already holds (PostgreSQL's 23505).
+public struct UniqueViolation: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "unique violation: \(message)" }
+}
+
 /// A service's database: SQLite (embedded, one file per instance) or PostgreSQL (shared by the
 /// instances of a service).
 public protocol Database: Sendable {

@@ -10,8 +10,8 @@ import TriadStorage
 
 @testable import it_service
 
-/// IT's tables on one PostgreSQL database shared by two instances: a customer that a batch took as
-/// new, created meanwhile by another instance, is never overwritten.
+/// IT's tables on one PostgreSQL database shared by two instances: a customer or an order that a
+/// batch took as new, created meanwhile by another instance, is never overwritten or counted twice.
 @Suite struct AnalyticsTablesConcurrencyTests {
     static let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
 
@@ -28,31 +28,30 @@ import TriadStorage
             topic: "customer.interactions", partition: 0)
     }
 
-    @Test func aNewCustomerCreatedMeanwhileByAnotherInstanceIsNotOverwritten() async throws {
-        let url = try LocalPostgres.createDatabase("it_conflict")
+    /// Instance B applies `held` and holds its transaction open, while instance A applies `racing`,
+    /// which reads as new a row B wrote: A waits on it and, once B commits, fails with a write
+    /// conflict; run again (as the pipeline does), A reads B's row. Returns the database's URL.
+    func race(_ name: String, held: IncomingEvent, racing: IncomingEvent) async throws -> String {
+        let url = try LocalPostgres.createDatabase(name)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let a = try PostgresDatabase(url: url, logger: logger)
         let b = try PostgresDatabase(url: url, logger: logger)
         try await Migrations.apply(to: a, migrations: Migrations.shared + AnalyticsTables.migrations)
         let analytics = Self.analytics
 
-        // Instance B creates cust-n (one purchase) and holds its transaction open…
         let written = Mutex(false), release = Mutex(false)
         // B's transaction ends on every way out of this test, a failed expectation included.
         defer { release.withLock { $0 = true } }
         let holding = Task {
             try await b.transaction { session in
-                _ = try AnalyticsTables.apply([purchase("cust-n", order: "o-b", id: "e-b")], analytics: analytics, in: session)
+                _ = try AnalyticsTables.apply([held], analytics: analytics, in: session)
                 written.withLock { $0 = true }
                 while !release.withLock({ $0 }) { usleep(10_000) }
             }
         }
-        _ = try await eventually("B to have written cust-n") { written.withLock { $0 } ? true : nil }
-        // …while instance A's batch, which did not see it, writes it back: A waits on B's row.
-        let racing = Task {
-            try await a.transaction { session in
-                _ = try AnalyticsTables.apply([purchase("cust-n", order: "o-a", id: "e-a")], analytics: analytics, in: session)
-            }
+        _ = try await eventually("B to have written") { written.withLock { $0 } ? true : nil }
+        let waiting = Task {
+            try await a.transaction { session in _ = try AnalyticsTables.apply([racing], analytics: analytics, in: session) }
         }
         _ = try await eventually("A to wait on B's row") {
             try LocalPostgres.query(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
@@ -60,15 +59,30 @@ import TriadStorage
         }
         release.withLock { $0 = true }
         try await holding.value
-        await #expect(throws: WriteConflict.self) { try await racing.value }
+        await #expect(throws: WriteConflict.self) { try await waiting.value }
 
-        // Run again (as the pipeline does), A reads B's customer and adds to it.
-        try await a.transaction { session in
-            _ = try AnalyticsTables.apply([purchase("cust-n", order: "o-a", id: "e-a")], analytics: analytics, in: session)
-        }
-        let purchases = try LocalPostgres.query(url, "SELECT purchases FROM it_customers WHERE customer_id = 'cust-n'")
-        #expect(purchases.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        try await a.transaction { session in _ = try AnalyticsTables.apply([racing], analytics: analytics, in: session) }
         await a.close()
         await b.close()
+        return url
+    }
+
+    func value(_ url: String, _ sql: String) throws -> String {
+        try LocalPostgres.query(url, sql).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func aNewCustomerCreatedMeanwhileByAnotherInstanceIsNotOverwritten() async throws {
+        // Both take cust-n as new; A adds its purchase to B's customer.
+        let url = try await race(
+            "it_conflict", held: purchase("cust-n", order: "o-b", id: "e-b"), racing: purchase("cust-n", order: "o-a", id: "e-a"))
+        #expect(try value(url, "SELECT purchases FROM it_customers WHERE customer_id = 'cust-n'") == "2")
+    }
+
+    @Test func anOrderRecordedMeanwhileByAnotherInstanceCountsOnce() async throws {
+        // Both take o-1 as new; it stays cust-b's and counts once.
+        let url = try await race(
+            "it_order_race", held: purchase("cust-b", order: "o-1", id: "e-b"), racing: purchase("cust-a", order: "o-1", id: "e-a"))
+        #expect(try value(url, "SELECT customer_id FROM it_orders") == "cust-b")
+        #expect(try value(url, "SELECT SUM(purchases) FROM it_organic") == "1")
     }
 }

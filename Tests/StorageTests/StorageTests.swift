@@ -5,22 +5,10 @@ import Testing
 @testable import TriadStorage
 
 /// The same storage behaviour on both databases.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
-    case sqlite, postgres
-    var testDescription: String { rawValue }
-
+extension Store {
+    /// In a locale that does not sort by bytes on PostgreSQL: the schema must not depend on it.
     func open() async throws -> any Database {
-        let database: any Database
-        switch self {
-        case .sqlite:
-            database = try SQLiteDatabase(path: Paths.scratch("storage").appendingPathComponent("test.sqlite").path)
-        case .postgres:
-            // In a locale that does not sort by bytes: the schema must not depend on it.
-            database = try PostgresDatabase(
-                url: try LocalPostgres.createDatabase("storage", options: LocalPostgres.dictionaryOrder), logger: Logger(label: "test.storage"))
-        }
-        try await Migrations.apply(to: database, migrations: Migrations.shared + [Self.things])
-        return database
+        try await open("storage", migrations: Migrations.shared + [Self.things], postgresOptions: LocalPostgres.dictionaryOrder)
     }
 
     /// A table of the tests' own, shaped like the services' counters.
@@ -35,8 +23,8 @@ let thingColumns: [Column] = [.text("name"), .integer("count"), .text("note", nu
 let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + excluded.count"
 
 @Suite(.serialized) struct StorageTests {
-    @Test(arguments: Backend.allCases)
-    func reportLinksAreTakenOnceInTheOrderTheyWereRecorded(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func reportLinksAreTakenOnceInTheOrderTheyWereRecorded(_ backend: Store) async throws {
         let database = try await backend.open()
         try await database.transaction { try ReportLinks.record([("c-1", "a"), ("c-2", "b"), ("c-1", "c")], at: 1, in: $0) }
         try await database.transaction { try ReportLinks.record([("c-1", "d")], at: 2, in: $0) }
@@ -45,10 +33,10 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func migrationsApplyOnce(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func migrationsApplyOnce(_ backend: Store) async throws {
         let database = try await backend.open()
-        #expect(try await Migrations.apply(to: database, migrations: Migrations.shared + [Backend.things]) == [])
+        #expect(try await Migrations.apply(to: database, migrations: Migrations.shared + [Store.things]) == [])
         let versions = try await database.read {
             try $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.integer }
         }
@@ -56,8 +44,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func multiRowWritesKeepNullsAndAddIncrements(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func multiRowWritesKeepNullsAndAddIncrements(_ backend: Store) async throws {
         let database = try await backend.open()
         try await database.transaction { session in
             try session.insert(
@@ -76,8 +64,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
     /// Keys compare as bytes on both stores, whatever the database's locale: lists in key order and
     /// `after=` cursors page the same way everywhere.
-    @Test(arguments: Backend.allCases)
-    func keysOrderAsBytesOnBothStores(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func keysOrderAsBytesOnBothStores(_ backend: Store) async throws {
         let database = try await backend.open()
         let names = ["a", "B", "é", "z", "_x", "Z9", "a-1"]
         _ = try await database.transaction { session in
@@ -109,13 +97,13 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
     /// Only Triad's tables get byte order: a table of someone else's in the same schema keeps its collation.
     @Test func othersTablesInTheSchemaAreLeftAlone() async throws {
-        let database = try await Backend.postgres.open()
+        let database = try await Store.postgres.open()
         // `records` is a name Triad once had and dropped: someone else's table by that name is theirs.
         _ = try await database.transaction { session in
             try session.query("CREATE TABLE theirs (name TEXT PRIMARY KEY)")
             try session.query("CREATE TABLE records (name TEXT PRIMARY KEY)")
         }
-        try await Migrations.apply(to: database, migrations: Migrations.shared + [Backend.things])
+        try await Migrations.apply(to: database, migrations: Migrations.shared + [Store.things])
         let collations = try await database.read { session in
             try session.query(
                 """
@@ -132,8 +120,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func aFailedTransactionLeavesNothingBehind(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func aFailedTransactionLeavesNothingBehind(_ backend: Store) async throws {
         let database = try await backend.open()
         await #expect(throws: Refused.self) {
             try await database.transaction { session in
@@ -155,8 +143,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func appliedEventsAreNewOnceAndPrunedByAge(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func appliedEventsAreNewOnceAndPrunedByAge(_ backend: Store) async throws {
         let database = try await backend.open()
         let e1 = AppliedEvents.Key(source: "/shop", id: "e1"), e2 = AppliedEvents.Key(source: "/shop", id: "e2")
         let crm = AppliedEvents.Key(source: "/crm", id: "e1")
@@ -174,8 +162,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func deadLettersAreRememberedByPositionAndContent(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func deadLettersAreRememberedByPositionAndContent(_ backend: Store) async throws {
         let database = try await backend.open()
         try await database.transaction { (session: any SQLSession) throws in
             #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 1, in: session))
@@ -188,8 +176,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
-    @Test(arguments: Backend.allCases)
-    func theOutboxKeepsOrderAndBytes(_ backend: Backend) async throws {
+    @Test(arguments: Store.allCases)
+    func theOutboxKeepsOrderAndBytes(_ backend: Store) async throws {
         let database = try await backend.open()
         let messages = (0..<5).map { index in
             OutboxMessage(
@@ -231,11 +219,11 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     @Test func sqliteStateSurvivesReopening() async throws {
         let path = Paths.scratch("reopen").appendingPathComponent("state.sqlite").path
         let first = try SQLiteDatabase(path: path)
-        try await Migrations.apply(to: first, migrations: Migrations.shared + [Backend.things])
+        try await Migrations.apply(to: first, migrations: Migrations.shared + [Store.things])
         _ = try await first.transaction { try $0.insert(into: "things", thingColumns, rows: [[.text("kept"), .integer(7), .null]]) }
         await first.close()
         let second = try SQLiteDatabase(path: path)
-        #expect(try await Migrations.apply(to: second, migrations: Migrations.shared + [Backend.things]) == [])
+        #expect(try await Migrations.apply(to: second, migrations: Migrations.shared + [Store.things]) == [])
         let count = try await second.read { try $0.query("SELECT count FROM things WHERE name = 'kept'").first?.first?.integer }
         #expect(count == 7)
         await second.close()
@@ -267,7 +255,7 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let url = try LocalPostgres.createDatabase("locking")
         let a = try PostgresDatabase(url: url, logger: Logger(label: "a"))
         let b = try PostgresDatabase(url: url, logger: Logger(label: "b"))
-        try await Migrations.apply(to: a, migrations: Migrations.shared + [Backend.things])
+        try await Migrations.apply(to: a, migrations: Migrations.shared + [Store.things])
         let firsts = try await withThrowingTaskGroup(of: Int.self) { group in
             for database in [a, b] {
                 group.addTask {
