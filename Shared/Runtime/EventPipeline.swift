@@ -25,8 +25,9 @@ public struct IncomingEvent: Sendable {
 /// the batch's event ids (those recorded before are redeliveries and skipped), hands the new events
 /// to the service's handler, which loads what they touch, applies them in order and writes back what
 /// changed, and writes what they emit — and the dead letters of what could not be processed — to
-/// the outbox. The consumer stores the batch's offsets only after this returns, that is after the
-/// transaction committed; the outbox relay publishes afterwards.
+/// the outbox. The consumer stores the batch's offsets only after the transaction committed and the
+/// commit is durable (on SQLite that sync runs beside the next batch's transaction); the outbox relay
+/// publishes afterwards.
 public struct EventPipeline: Sendable {
     /// Applies a batch's new events, in order, in one transaction; returns for each event what it
     /// emits, or why it was refused. A refused event changes nothing.
@@ -73,23 +74,25 @@ public struct EventPipeline: Sendable {
     }
 
     /// Decodes a batch — this may run while the previous batch's transaction does — and returns
-    /// the work that applies it, to run in batch order.
-    public func prepare(_ batch: [ConsumedMessage]) async -> @Sendable () async throws -> Void {
+    /// the work that applies it, to run in batch order; the work returns once the transaction
+    /// committed, with what confirms the commit durable.
+    public func prepare(_ batch: [ConsumedMessage]) async -> KafkaConsumer.Work {
         let started = ContinuousClock.now
         let decoded = DecodedBatch(batch, results: await decode(batch))
         let decoding = ContinuousClock.now - started
         return { try await self.commit(decoded, decoding: decoding) }
     }
 
-    private func commit(_ decoded: DecodedBatch, decoding: Duration) async throws {
+    private func commit(_ decoded: DecodedBatch, decoding: Duration) async throws -> Durability {
         let started = ContinuousClock.now
         let trace = BatchTrace(decoded)
         let outcome: Outcome
+        let durable: Durability
         do {
-            outcome = try await withRetries {
+            (outcome, durable) = try await withRetries {
                 try await withSpan("triad.transaction", context: trace.context) { span in
                     span.attributes["db.system"] = database.dialect == .postgres ? "postgresql" : "sqlite"
-                    return try await database.transaction { session in try self.apply(decoded, trace: trace, in: session) }
+                    return try await database.transactionDurableLater { session in try self.apply(decoded, trace: trace, in: session) }
                 }
             }
         } catch {
@@ -136,6 +139,7 @@ public struct EventPipeline: Sendable {
                     ])
             }
         }
+        return durable
     }
 
     /// Decodes every message once; large batches are split over the available cores.

@@ -102,8 +102,13 @@ public protocol Database: Sendable {
     var dialect: SQLDialect { get }
     /// A human-readable location, without secrets.
     var location: String { get }
-    /// Runs `body` in one transaction that commits when it returns and rolls back when it throws.
+    /// Runs `body` in one transaction that commits when it returns and rolls back when it throws;
+    /// returns once the commit is durable (survives a host crash).
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Like `transaction`, but returns as soon as the transaction committed, with what returns once
+    /// the commit is durable: the next transaction may run meanwhile.
+    func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+        -> (T, Durability)
     /// Runs `body` without taking write locks (a read-only view).
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     /// Bytes the database takes on disk (SQLite: the file and its write-ahead log; PostgreSQL: the database).
@@ -114,6 +119,16 @@ public protocol Database: Sendable {
     var connectionGeneration: Int { get }
 }
 
+/// Returns once a commit is durable; throws if it cannot be made so.
+public typealias Durability = @Sendable () async throws -> Void
+
 extension Database {
     public var connectionGeneration: Int { 0 }
+
+    /// For a database whose commits are durable when they return.
+    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+        -> (T, Durability)
+    {
+        (try await transaction(body), {})
+    }
 }

@@ -2,10 +2,13 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// SQLite through GRDB, in WAL mode: one file per service instance.
+/// SQLite through GRDB, in WAL mode: one file per service instance. A commit writes the log; the
+/// log reaches the disk through `WALSyncer`, off the writer's thread (`transaction` waits for it,
+/// `transactionDurableLater` leaves the wait to its caller).
 public final class SQLiteDatabase: Database {
     private let pool: DatabasePool
     private let checkpointer: WALCheckpointer
+    let syncer: WALSyncer
     public let path: String
 
     /// The page size of a new database file (SQLite's largest).
@@ -18,11 +21,13 @@ public final class SQLiteDatabase: Database {
         self.path = path
         let checkpointer = WALCheckpointer(path: path)
         self.checkpointer = checkpointer
+        syncer = WALSyncer(databasePath: path)
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // A commit must survive a host crash: offsets are committed to Kafka right after it.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A commit writes the log without waiting for the disk; WALSyncer makes it durable
+            // (Kafka offsets are stored only after that), and checkpoints still sync the log first.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // Pages freed by pruning go back to the file system (takes effect on a new file).
             if !db.configuration.readonly {
                 // Large pages for a new file: a batch dirties pages all over the id and customer
@@ -41,8 +46,18 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        let r = try await pool.write { db in try body(GRDBSession(db: db)) }
-        return r
+        let (result, durable) = try await transactionDurableLater(body)
+        try await durable()
+        return result
+    }
+
+    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+        -> (T, Durability)
+    {
+        let result = try await pool.write { db in try body(GRDBSession(db: db)) }
+        syncer.committed()
+        let syncer = self.syncer
+        return (result, { try await syncer.sync() })
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
@@ -59,6 +74,7 @@ public final class SQLiteDatabase: Database {
 
     public func close() async {
         try? pool.close()
+        syncer.close()
         checkpointer.close()
     }
 }

@@ -38,6 +38,20 @@ struct HandlerFailed: Error {}
         await producer.shutdown()
     }
 
+    /// What a new member of `group` reads of topic `t` until m119, from the group's committed offsets.
+    func readToTheEnd(_ servers: String, group name: String) async throws -> Received {
+        let received = Received()
+        let member = try consumer(servers, group: name, topics: ["t"]) { received.add($0) }
+        let group = ServiceGroup(services: [member], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            _ = try await eventually("the rest of the messages", timeout: .seconds(30)) { received.values.contains("m119") ? true : nil }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        return received
+    }
+
     @Test func consumesEveryMessageInOrderPerKeyWithHeaders() async throws {
         let mock = MockCluster()
         mock.createTopic("t", partitions: 3)
@@ -99,17 +113,44 @@ struct HandlerFailed: Error {}
         let handled = first.count
         #expect(handled > 0 && handled <= 60)
 
-        let second = Received()
-        let again = try consumer(mock.bootstrapServers, group: "g2", topics: ["t"]) { second.add($0) }
-        let group = ServiceGroup(services: [again], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            _ = try await eventually("the rest of the messages", timeout: .seconds(30)) { second.values.contains("m119") ? true : nil }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-        }
+        let second = try await readToTheEnd(mock.bootstrapServers, group: "g2")
         // Everything the first consumer handled was committed; the failed batch comes again.
         #expect(second.values.first == "m\(handled)")
         #expect(second.values.contains("m60"))
+    }
+
+    @Test func offsetsWaitForTheConfirmationWhichRunsBesideTheNextBatch() async throws {
+        let mock = MockCluster()
+        mock.createTopic("t", partitions: 1)
+        try await publish(mock.bootstrapServers, topic: "t", range: 0..<120)
+
+        // Each batch's work returns at once; its confirmation takes a while, and fails for m60's batch.
+        let confirmed = Received()
+        let confirming = Mutex(0), overlapped = Mutex(false)
+        let failing = try KafkaConsumer(
+            configuration: KafkaConfiguration(
+                bootstrapServers: mock.bootstrapServers,
+                properties: ["group.id": "g4", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
+            topics: ["t"], logger: logger, maxBatchSize: 10,
+            stagedHandler: { batch in
+                {
+                    if confirming.withLock({ $0 }) > 0 { overlapped.withLock { $0 = true } }
+                    return {
+                        confirming.withLock { $0 += 1 }
+                        defer { confirming.withLock { $0 -= 1 } }
+                        try await Task.sleep(for: .milliseconds(50))
+                        if batch.contains(where: { $0.value == Array("m60".utf8) }) { throw HandlerFailed() }
+                        confirmed.add(batch)
+                    }
+                }
+            })
+        await #expect(throws: HandlerFailed.self) { try await failing.run() }
+        let handled = confirmed.count
+        #expect(handled > 0 && handled <= 60)
+        #expect(overlapped.withLock { $0 }, "a batch's work ran while the one before it was being confirmed")
+
+        let second = try await readToTheEnd(mock.bootstrapServers, group: "g4")
+        // Only confirmed batches were committed: the unconfirmed one comes again.
+        #expect(second.values.first == "m\(handled)")
     }
 }

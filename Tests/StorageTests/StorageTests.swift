@@ -231,6 +231,28 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
     /// A new file gets large pages, and the write-ahead log, checkpointed by bytes whatever the page
     /// size, stays bounded while far more than its limit is written through it.
+    @Test func sqliteCommitsAreDurableBeforeTheyAreConfirmed() async throws {
+        let database = try SQLiteDatabase(path: Paths.scratch("storage").appendingPathComponent("sync.sqlite").path)
+        try await Migrations.apply(to: database, migrations: Migrations.shared + [Store.things])
+        let insert = { (name: String) in
+            { @Sendable (session: any SQLSession) throws in
+                try session.insert(into: "things", thingColumns, rows: [[.text(name), .integer(1), .null]])
+            }
+        }
+        #expect(try await database.read { try $0.query("PRAGMA synchronous").first?.first?.integer } == 1, "NORMAL: commits do not wait for the disk")
+        #expect(database.syncer.unsynced == 0, "a plain transaction returns durable")
+        // Two commits before either is confirmed: one flush covers both.
+        let (_, first) = try await database.transactionDurableLater(insert("a"))
+        let (_, second) = try await database.transactionDurableLater(insert("b"))
+        #expect(database.syncer.unsynced == 2)
+        try await first()
+        #expect(database.syncer.unsynced == 0)
+        try await second()
+        _ = try await database.transaction(insert("c"))
+        #expect(database.syncer.unsynced == 0)
+        await database.close()
+    }
+
     @Test func sqliteUsesLargePagesAndKeepsTheLogBounded() async throws {
         let path = Paths.scratch("wal").appendingPathComponent("log.sqlite").path
         let database = try SQLiteDatabase(path: path)

@@ -7,20 +7,26 @@ import Synchronization
 /// A consumer-group member that hands batches of messages to a handler, in order.
 ///
 /// - A dedicated thread polls librdkafka; the handler runs on Swift's concurrency pool. A handler
-///   comes in two steps: preparing a batch (decoding, say) and the work that must run in order.
-///   While one batch's work runs, the thread collects the next batch and its preparation runs, so
-///   at most two batches are in flight; the thread waits for the older one before it polls again.
+///   comes in three steps: preparing a batch (decoding, say), the work that must run in order, and
+///   the confirmation the work returns (its commit reaching the disk). While one batch is confirmed
+///   and the next one's work runs, the thread collects a third batch and its preparation runs, so
+///   at most three batches are in flight; the thread waits for the oldest before it polls again.
 /// - A rebalance callback (it runs inside a poll) first waits until every batch handed out is
 ///   finished, so a revoke always sees in-flight work done and its offsets stored.
-/// - Offsets are stored only after the handler's work returned; librdkafka's auto-commit commits
-///   stored offsets. On partition revoke and on shutdown, stored offsets are committed synchronously first.
+/// - Offsets are stored only after the handler's work returned and what it returned confirmed (its
+///   commit durable, say); the confirmation may overlap the next batch's work, and offsets are stored
+///   in batch order. librdkafka's auto-commit commits stored offsets. On partition revoke and on
+///   shutdown, stored offsets are committed synchronously first.
 /// - Eager assignment (`range,roundrobin`), so a revoke always means "give everything back".
 /// - If the handler throws, the batch's offsets are not stored and the consumer stops: the error
 ///   ends `run()`, and a restart re-reads the batch (at-least-once).
 public final class KafkaConsumer: Service, Sendable {
     public typealias Handler = @Sendable ([ConsumedMessage]) async throws -> Void
-    /// The work that must run in batch order, once the batch is prepared.
-    public typealias Work = @Sendable () async throws -> Void
+    /// The work that must run in batch order, once the batch is prepared. It returns what must still
+    /// complete before the batch's offsets are stored, which may run beside the next batch's work.
+    public typealias Work = @Sendable () async throws -> Confirmation
+    /// Returns once the work's effects are settled (a commit on disk); throws if they cannot be.
+    public typealias Confirmation = @Sendable () async throws -> Void
     /// Prepares a batch (may overlap the previous batch's work) and returns its in-order work.
     public typealias StagedHandler = @Sendable ([ConsumedMessage]) async -> Work
 
@@ -43,7 +49,12 @@ public final class KafkaConsumer: Service, Sendable {
     ) throws(KafkaError) {
         try self.init(
             configuration: configuration, topics: topics, logger: logger, maxBatchSize: maxBatchSize,
-            maxBatchBytes: maxBatchBytes, closeTimeout: closeTimeout, stagedHandler: { batch in { try await handler(batch) } })
+            maxBatchBytes: maxBatchBytes, closeTimeout: closeTimeout, stagedHandler: { batch in
+                {
+                    try await handler(batch)
+                    return {}
+                }
+            })
     }
 
     public init(
@@ -134,34 +145,54 @@ public final class KafkaConsumer: Service, Sendable {
         try subscribe()
         let batches = AsyncStream<Batch>.makeStream(bufferingPolicy: .unbounded)
         let prepared = AsyncStream<(batch: Batch, work: Work)>.makeStream(bufferingPolicy: .unbounded)
+        // Worked batches in order, with what confirms them (none: failed or skipped after a failure).
+        let worked = AsyncStream<(batch: Batch, work: Work, confirmation: Confirmation?)>.makeStream(bufferingPolicy: .unbounded)
         startPolling(into: batches.continuation)
         let handler = self.handler
-        var failure: (any Error)?
+        let context = self.context
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await batch in batches.stream { prepared.continuation.yield((batch, await handler(batch.messages))) }
                     prepared.continuation.finish()
                 }
+                // Confirms each batch, then stores its offsets, while the next batch's work runs.
+                // Batches finish in order: once one fails, the rest finish without their offsets.
+                group.addTask {
+                    var failed = false
+                    for await (batch, work, confirmation) in worked.stream {
+                        guard !failed, let confirmation else {
+                            failed = true
+                            batch.finish(succeeded: false)
+                            continue
+                        }
+                        do {
+                            try await confirmation()
+                            self.storeOffsets(batch.messages)
+                            batch.finish(succeeded: true)
+                            // A batch is thousands of small allocations: they are freed beside the
+                            // next batch's work instead of before it.
+                            Task.detached(priority: .low) { withExtendedLifetime((batch, work)) {} }
+                        } catch {
+                            failed = true
+                            context.fail(error, "the handler's commit was not confirmed; the consumer stops without storing this batch")
+                            batch.finish(succeeded: false)
+                        }
+                    }
+                }
                 for await (batch, work) in prepared.stream {
-                    if failure != nil {
-                        batch.finish(succeeded: false)
+                    guard !context.handlerFailed else {
+                        worked.continuation.yield((batch, work, nil))
                         continue
                     }
                     do {
-                        try await work()
-                        storeOffsets(batch.messages)
-                        batch.finish(succeeded: true)
-                        // A batch is thousands of small allocations: they are freed beside the
-                        // next batch's work instead of before it.
-                        Task.detached(priority: .low) { withExtendedLifetime((batch, work)) {} }
+                        worked.continuation.yield((batch, work, try await work()))
                     } catch {
-                        logger.error("handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
-                        failure = error
-                        context.stop.fire()
-                        batch.finish(succeeded: false)
+                        context.fail(error, "handler failed; the consumer stops without storing this batch")
+                        worked.continuation.yield((batch, work, nil))
                     }
                 }
+                worked.continuation.finish()
             }
         } onCancelOrGracefulShutdown: {
             self.context.stop.fire()
@@ -177,7 +208,7 @@ public final class KafkaConsumer: Service, Sendable {
         if !finished {
             logger.error("consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
         }
-        if let failure { throw failure }
+        if let failure = context.handlerFailure.withLock({ $0 }) { throw failure }
         if let fatal = context.fatalError.withLock({ $0 }) { throw fatal }
     }
 
@@ -225,11 +256,11 @@ public final class KafkaConsumer: Service, Sendable {
                 if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
                 guard !messages.isEmpty else { continue }
                 let batch = Batch(messages: messages)
-                let previous = context.handedOut(batch)
+                let older = context.handedOut(batch)
                 if case .terminated = output.yield(batch) { break }
-                // The next batch is collected while this one is handled, not before the previous
-                // one is finished.
-                if let previous, !previous.waitUntilFinished(unlessEnded: context.runEnded) { break }
+                // The next batch is collected while this one and the one before it are handled,
+                // not before the one before those is finished.
+                if let older, !older.waitUntilFinished(unlessEnded: context.runEnded) { break }
             }
             output.finish()
             // The final commit includes what is still in flight.
@@ -325,24 +356,38 @@ final class ConsumerContext: Sendable {
     /// Counts rebalances, so the poll thread can tell one happened while it collected a batch.
     let rebalances = Atomic<UInt64>(0)
     let fatalError = Mutex<KafkaError?>(nil)
+    /// The first error of the handler's work or of its confirmation; the consumer stops on it.
+    let handlerFailure = Mutex<(any Error)?>(nil)
     /// nil until the first assignment and after a revoke.
     let assignment = Mutex<[TopicPartition]?>(nil)
-    /// The newest batch handed to the handler; batches finish in order.
-    private let newest = Mutex<Batch?>(nil)
+    /// The batches handed to the handler most recently, newest last; batches finish in order.
+    private let recent = Mutex<[Batch]>([])
 
     init(logger: Logger) { self.logger = logger }
 
-    /// Records `batch` as the newest handed out; returns the one before it.
+    var handlerFailed: Bool { handlerFailure.withLock { $0 != nil } }
+
+    /// Records the handler's first failure and stops the consumer.
+    func fail(_ error: any Error, _ message: Logger.Message) {
+        logger.error(message, metadata: ["error": "\(error)"])
+        handlerFailure.withLock { if $0 == nil { $0 = error } }
+        stop.fire()
+    }
+
+    /// Records `batch` as the newest handed out; returns the one two before it, which must finish
+    /// before the next batch is collected: at most three are in flight (one being confirmed, one
+    /// being worked, one being prepared).
     func handedOut(_ batch: Batch) -> Batch? {
-        newest.withLock { newest in
-            defer { newest = batch }
-            return newest
+        recent.withLock { recent in
+            recent.append(batch)
+            if recent.count > 3 { recent.removeFirst() }
+            return recent.count == 3 ? recent[0] : nil
         }
     }
 
     /// Blocks until every batch handed out is finished (or the run loop ended); false when one failed.
     func waitForHandedOut() -> Bool {
-        guard let batch = newest.withLock({ $0 }) else { return true }
+        guard let batch = recent.withLock({ $0.last }) else { return true }
         return batch.waitUntilFinished(unlessEnded: runEnded)
     }
 
