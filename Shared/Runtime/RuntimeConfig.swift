@@ -26,6 +26,8 @@ public struct RuntimeConfig: Sendable {
     /// How often coalesced reports (ROI, performance) go out.
     public let reportIntervalMilliseconds: Int64
     /// `TRIAD_MAX_BATCH` / `TRIAD_MAX_BATCH_BYTES`: a batch closes at this many messages or bytes.
+    /// The message count defaults to 10,000 on SQLite and 20,000 on PostgreSQL, where each of a
+    /// batch's statements costs a network round trip.
     public let maxBatchSize: Int
     public let maxBatchBytes: Int
     /// `TRIAD_DEDUPE_WINDOW_SECONDS`: how long applied event ids (and dead-lettered positions) are
@@ -61,7 +63,8 @@ public struct RuntimeConfig: Sendable {
         sessionTimeoutMilliseconds = try environment.integer(
             "TRIAD_KAFKA_SESSION_TIMEOUT_MS", default: 6000, in: 1000...3_600_000)
         reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS", default: 1000, in: 10...3_600_000)
-        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: 10_000, in: 1...100_000))
+        let onPostgres = environment.optionalString("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
+        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: onPostgres ? 20_000 : 10_000, in: 1...100_000))
         maxBatchBytes = Int(try environment.integer("TRIAD_MAX_BATCH_BYTES", default: 16 << 20, in: 65_536...(1 << 30)))
         dedupeWindowSeconds = try environment.integer(
             "TRIAD_DEDUPE_WINDOW_SECONDS", default: 7 * 86_400, in: 1...(10 * 365 * 86_400))
