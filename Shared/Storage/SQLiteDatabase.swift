@@ -54,7 +54,13 @@ public final class SQLiteDatabase: Database {
     public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
         -> (T, Durability)
     {
-        let result = try await pool.write { db in try body(GRDBSession(db: db)) }
+        let (result, wrote) = try await pool.write { db in
+            let before = db.totalChangesCount
+            let result = try body(GRDBSession(db: db))
+            return (result, db.totalChangesCount != before)
+        }
+        // A transaction that changed no row (an empty relay round, say) leaves nothing to flush.
+        guard wrote else { return (result, {}) }
         syncer.committed()
         let syncer = self.syncer
         return (result, { try await syncer.sync() })

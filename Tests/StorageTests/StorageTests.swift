@@ -250,6 +250,9 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         try await second()
         _ = try await database.transaction(insert("c"))
         #expect(database.syncer.unsynced == 0)
+        let (_, nothing) = try await database.transactionDurableLater { try $0.query("SELECT COUNT(*) FROM things") }
+        #expect(database.syncer.unsynced == 0, "a transaction that changed nothing has nothing to flush")
+        try await nothing()
         await database.close()
     }
 
