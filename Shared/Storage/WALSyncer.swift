@@ -44,8 +44,8 @@ final class WALSyncer: Sendable {
 
     /// Returns once every commit counted before the call is on disk.
     func sync() async throws {
-        let target = state.withLock { $0.commits }
-        guard state.withLock({ $0.synced < target }) else { return }
+        let (target, covered) = state.withLock { ($0.commits, $0.synced >= $0.commits) }
+        guard !covered else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             queue.async {
                 continuation.resume(with: Result { try self.flush(covering: target) })

@@ -410,9 +410,9 @@ enum AnalyticsTables {
         return try session.query(
             """
             SELECT order_id, customer_id, campaign_id, revenue_minor, occurred_at FROM it_orders
-            WHERE customer_id IS NOT NULL\(byCampaign) AND \(after.sql) ORDER BY order_id LIMIT ?
+            WHERE \(after.sql)\(byCampaign) ORDER BY order_id LIMIT ?
             """,
-            campaignArguments + after.arguments + [page.fetchLimit]
+            after.arguments + campaignArguments + [page.fetchLimit]
         ).map { row in
             RecordedOrder(
                 orderId: row[0].text ?? "", customerId: row[1].text ?? "", campaignId: row[2].text,
