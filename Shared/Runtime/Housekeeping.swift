@@ -16,6 +16,7 @@ public struct Housekeeping: Service {
     let metrics: ServiceMetrics
     let logger: Logger
     let prune: Prune?
+    let appliedEvents: AgeSweep
 
     public init(
         database: any Database, relay: OutboxRelay, dedupeWindow: Duration, metrics: ServiceMetrics, logger: Logger,
@@ -27,6 +28,7 @@ public struct Housekeeping: Service {
         self.metrics = metrics
         self.logger = logger
         self.prune = prune
+        appliedEvents = AppliedEvents.sweep(keptFor: dedupeWindow)
     }
 
     /// Often enough that a short window (tests) is honoured within a few seconds.
@@ -49,10 +51,10 @@ public struct Housekeeping: Service {
     public func sweep(now: Date = Date()) async throws -> [String: Int] {
         let cutoff = Int64(now.timeIntervalSince1970 * 1000) - Int64(dedupeWindow.components.seconds * 1000)
             - Int64(dedupeWindow.components.attoseconds / 1_000_000_000_000_000)
-        let prune = self.prune
+        let prune = self.prune, appliedEvents = self.appliedEvents
         let dropped = try await database.transaction { session in
             var dropped = [
-                "applied_events": try AppliedEvents.prune(appliedBefore: cutoff, in: session),
+                "applied_events": try appliedEvents.sweep(olderThan: cutoff, in: session),
                 "dead_lettered": try DeadLetterMemo.prune(recordedBefore: cutoff, in: session),
                 "report_links": try ReportLinks.prune(
                     recordedBefore: Int64(now.timeIntervalSince1970 * 1000) - ReportLinks.keptMilliseconds, in: session),

@@ -41,10 +41,10 @@ public enum AppliedEvents {
         }
     }
 
-    /// Drops ids applied before `cutoff` (milliseconds since the epoch); returns how many.
-    @discardableResult
-    public static func prune(appliedBefore cutoff: Int64, in session: any SQLSession) throws -> Int {
-        try session.query("DELETE FROM applied_events WHERE applied_at < ? RETURNING 1", [.integer(cutoff)]).count
+    /// What drops ids kept longer than `window`: `sweep(olderThan:)` takes the cutoff in
+    /// milliseconds since the epoch. The table has no index on `applied_at` (see `AgeSweep`).
+    public static func sweep(keptFor window: Duration, minimumStretch: Int = 10_000) -> AgeSweep {
+        AgeSweep(table: "applied_events", key: ["source", "id"], age: "applied_at", lifetime: window, minimumStretch: minimumStretch)
     }
 
     public static func count(in session: any SQLSession) throws -> Int64 {

@@ -11,9 +11,12 @@ extension Store {
         try await open("storage", migrations: Migrations.shared + [Self.things], postgresOptions: LocalPostgres.dictionaryOrder)
     }
 
-    /// A table of the tests' own, shaped like the services' counters.
+    /// Tables of the tests' own: one shaped like the services' counters, one whose rows expire.
     static let things = Migrations.Migration(version: 900) { _ in
-        ["CREATE TABLE things (name TEXT PRIMARY KEY, count BIGINT NOT NULL, note TEXT)"]
+        [
+            "CREATE TABLE things (name TEXT PRIMARY KEY, count BIGINT NOT NULL, note TEXT)",
+            "CREATE TABLE aged (name TEXT NOT NULL, part BIGINT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY (name, part))",
+        ]
     }
 }
 
@@ -40,7 +43,7 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let versions = try await database.read {
             try $0.query("SELECT version FROM schema_migrations ORDER BY version").compactMap { $0.first?.integer }
         }
-        #expect(versions == [1, 2, 3, 4, 900])
+        #expect(versions == [1, 2, 3, 4, 5, 900])
         await database.close()
     }
 
@@ -155,11 +158,43 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
             #expect(try AppliedEvents.record([e2], at: 3_000, in: session) == [true], "a forgotten event is new again")
         }
         try await database.transaction { (session: any SQLSession) throws in
-            #expect(try AppliedEvents.prune(appliedBefore: 2_000, in: session) == 1)
+            #expect(try AppliedEvents.sweep(keptFor: .seconds(1)).sweep(olderThan: 2_000, in: session) == 1)
             #expect(try AppliedEvents.count(in: session) == 2)
             #expect(try AppliedEvents.record([e1], at: 4_000, in: session) == [true], "past the window an id is forgotten")
         }
         await database.close()
+    }
+
+    @Test(arguments: Store.allCases)
+    func anAgeSweepWalksTheKeyAStretchARoundAndStartsOverAtTheEnd(_ backend: Store) async throws {
+        let database = try await backend.open()
+        // In key order: (a, 1) (a, 2) (b, 1) (b, 2) … (e, 2); part 1 is expired, part 2 is not.
+        let rows: [[SQLValue]] = ["a", "b", "c", "d", "e"].flatMap { name in
+            [[.text(name), .integer(1), .integer(100)], [.text(name), .integer(2), .integer(900)]]
+        }
+        _ = try await database.transaction { try $0.insert(into: "aged", [.text("name"), .integer("part"), .integer("at")], rows: rows) }
+        let sweep = AgeSweep(table: "aged", key: ["name", "part"], age: "at", lifetime: .seconds(3_600), minimumStretch: 3)
+        func round() async throws -> Int { try await database.transaction { try sweep.sweep(olderThan: 500, in: $0) } }
+        #expect(try await round() == 2, "(a, 1) (a, 2) (b, 1)")
+        #expect(try await round() == 1, "(b, 2) (c, 1) (c, 2)")
+        #expect(try await round() == 2, "(d, 1) (d, 2) (e, 1)")
+        #expect(try await round() == 0, "(e, 2), the end of the table")
+        // A row before the pass's position is examined on the next pass, which starts at the beginning.
+        _ = try await database.transaction { try $0.query("INSERT INTO aged (name, part, at) VALUES ('a', 0, 100)") }
+        #expect(try await round() == 1, "(a, 0) (a, 2) (b, 2)")
+        let left = try await database.read { try $0.query("SELECT name, part FROM aged ORDER BY name, part") }
+        #expect(left.map { "\($0[0].text ?? "")\($0[1].integer ?? 0)" } == ["a2", "b2", "c2", "d2", "e2"])
+        await database.close()
+    }
+
+    @Test func anAgeSweepSpreadsAPassOverHalfTheLifetime() {
+        func stretch(_ size: Int, every interval: Duration) -> Int {
+            AgeSweep.stretch(tableSize: size, interval: interval, lifetime: .seconds(604_800), minimum: 10_000, maximum: 500_000)
+        }
+        #expect(stretch(1_000_000_000, every: .seconds(10)) == 33_069, "10^9 rows over 30,240 rounds of 10 s")
+        #expect(stretch(1_000_000, every: .seconds(10)) == 10_000, "at least the minimum")
+        #expect(stretch(100_000_000_000, every: .seconds(10)) == 500_000, "at most the maximum")
+        #expect(stretch(1_000_000_000, every: .zero) == 10_000, "the first round")
     }
 
     @Test(arguments: Store.allCases)

@@ -58,6 +58,9 @@ enum AnalyticsTables {
                 "CREATE INDEX it_customers_due ON it_customers (partition_id, due_hour) WHERE due_hour IS NOT NULL",
             ] + (dialect == .postgres ? ["ALTER TABLE it_customers SET (fillfactor = 70)"] : [])
         },
+        // Touches are pruned by walking the key (`AgeSweep`): an index on their age cost every
+        // touch a second b-tree write.
+        Migrations.Migration(version: 103) { _ in ["DROP INDEX it_touches_age"] },
     ]
 
     // MARK: A batch
@@ -360,14 +363,20 @@ enum AnalyticsTables {
         return analytics.performanceReports(current: changed, lastReported: [:])
     }
 
+    /// What prunes touches (see `prune`): they are kept about two attribution windows.
+    static func touchSweep(window: Int64, minimumStretch: Int = 10_000) -> AgeSweep {
+        AgeSweep(
+            table: "it_touches", key: ["customer_id", "at", "seq"], age: "at", lifetime: .milliseconds(2 * window),
+            minimumStretch: minimumStretch)
+    }
+
     /// Drops touches that no purchase can use any more: older than two attribution windows behind
-    /// the oldest partition clock.
-    static func prune(window: Int64, in session: any SQLSession) throws -> [String: Int] {
+    /// the oldest partition clock (one stretch of the table a round).
+    static func prune(window: Int64, sweep: AgeSweep, in session: any SQLSession) throws -> [String: Int] {
         guard let oldest = try session.query("SELECT MIN(clock) FROM it_partition_clocks").first?.first?.integer else {
             return [:]
         }
-        let dropped = try session.query("DELETE FROM it_touches WHERE at < ? RETURNING 1", [.integer(oldest - 2 * window)]).count
-        return ["it_touches": dropped]
+        return ["it_touches": try sweep.sweep(olderThan: oldest - 2 * window, in: session)]
     }
 
     static func customer(_ customerId: String, in session: any SQLSession) throws -> CustomerRecord? {

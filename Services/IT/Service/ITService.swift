@@ -23,11 +23,13 @@ enum ITService {
     }
 
     static func definition(analytics: Analytics) -> ServiceDefinition {
-        ServiceDefinition(
+        let window = analytics.policy.attributionWindowMilliseconds
+        let touches = AnalyticsTables.touchSweep(window: window)
+        return ServiceDefinition(
             migrations: AnalyticsTables.migrations,
             handler: { events, session in try AnalyticsTables.apply(events, analytics: analytics, in: session) },
             reports: { session in try AnalyticsTables.performanceReports(analytics: analytics, in: session) },
-            prune: { session in try AnalyticsTables.prune(window: analytics.policy.attributionWindowMilliseconds, in: session) },
+            prune: { session in try AnalyticsTables.prune(window: window, sweep: touches, in: session) },
             routes: { AnalyticsRoutes(analytics: analytics, context: $0).collection })
     }
 }
