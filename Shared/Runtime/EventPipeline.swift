@@ -172,18 +172,10 @@ public struct EventPipeline: Sendable {
         // One statement records the batch's ids; what was recorded before is a redelivery.
         let new = try AppliedEvents.record(batch.keys, at: now, in: session)
         // Positions in `batch.events` of the events to apply.
-        var toApply: [Int] = []
-        var incoming: [IncomingEvent] = []
-        toApply.reserveCapacity(new.count)
-        incoming.reserveCapacity(new.count)
-        for (position, isNew) in new.enumerated() {
-            guard isNew else {
-                outcome.redeliveries += 1
-                continue
-            }
-            toApply.append(position)
-            incoming.append(batch.events[position])
-        }
+        let toApply = new.indices.filter { new[$0] }
+        outcome.redeliveries = new.count - toApply.count
+        // Usually every event is new: then the batch's array is shared, not copied event by event.
+        let incoming = toApply.count == new.count ? batch.events : toApply.map { batch.events[$0] }
 
         let results = try handler(incoming, session)
         guard results.count == toApply.count else {

@@ -63,9 +63,8 @@ public struct AnalyticsState: Sendable {
     public func changedCustomerRecords() -> [CustomerRecord] { changedCustomers.compactMap { customers[$0] } }
 
     mutating func save(_ customer: CustomerRecord) {
-        let previous = customers[customer.customerId]
+        let previous = customers.updateValue(customer, forKey: customer.customerId)
         guard customer != previous else { return }  // unchanged: nothing to write back
-        customers[customer.customerId] = customer
         changedCustomers.insert(customer.customerId)
         if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition { enqueueIfDue(customer) }
     }
@@ -93,10 +92,8 @@ public struct AnalyticsState: Sendable {
     // MARK: Touches
 
     mutating func addTouch(_ touch: Touch, for customerId: String) {
-        var list = touches[customerId] ?? []
-        let index = list.lastIndex { $0.at <= touch.at }.map { $0 + 1 } ?? 0
-        list.insert(touch, at: index)
-        touches[customerId] = list
+        // In place: a customer's list is not copied for each touch.
+        touches[customerId, default: []].insertInTimeOrder(touch)
         newTouches.append((customerId, touch))
     }
 
@@ -118,10 +115,7 @@ public struct AnalyticsState: Sendable {
     // MARK: Counters
 
     mutating func count(_ change: (inout CampaignCounters) -> Void, campaignId: String, partition: Int32) {
-        let key = CounterKey(campaignId: campaignId, partition: partition)
-        var counters = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
-        change(&counters)
-        countersByPartition[key] = counters
+        change(&countersByPartition[CounterKey(campaignId: campaignId, partition: partition), default: CampaignCounters(campaignId: campaignId)])
     }
 
     /// Whether adding `purchases` and `revenueMinor` (and one to `counter`) keeps a campaign's row on
@@ -188,6 +182,13 @@ public struct AnalyticsState: Sendable {
         let since: Timestamp
         let customerId: String
         static func < (a: DueEntry, b: DueEntry) -> Bool { (a.since, a.customerId) < (b.since, b.customerId) }
+    }
+}
+
+extension Array where Element == Touch {
+    /// Inserts after every touch at or before it: the list stays in time order, arrival order within an instant.
+    mutating func insertInTimeOrder(_ touch: Touch) {
+        insert(touch, at: lastIndex { $0.at <= touch.at }.map { $0 + 1 } ?? 0)
     }
 }
 
