@@ -108,6 +108,15 @@ extension SQLSession {
         }
     }
 
+    /// Runs `sql` once for each row of `arguments`, and tells how many rows each run changed. On
+    /// SQLite that is one cached statement; on PostgreSQL every run is a round trip.
+    @discardableResult
+    public func run(_ sql: String, forEach arguments: [[SQLValue]]) throws -> [Int] {
+        guard !arguments.isEmpty else { return [] }
+        if let repeated = self as? any RepeatedStatement { return try repeated.changes(sql, repeatingFor: arguments) }
+        return try arguments.map { try query(sql + " RETURNING 1", $0).count }
+    }
+
     /// Runs `sql` for a set of keys: its `{keys}` becomes `= ANY(?)` bound to the keys as one array on
     /// PostgreSQL, and `= ?` run once per key on SQLite (a cached statement). Rows are concatenated.
     public func query(_ sql: String, keys: [String]) throws -> [SQLRow] {

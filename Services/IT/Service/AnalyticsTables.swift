@@ -89,9 +89,9 @@ enum AnalyticsTables {
 
     private static let customerColumns = "customer_id, segment, last_activity_at, purchases, at_risk, partition_id, risk_reason"
 
-    /// The state a batch needs, and the customers that were stored (the others are new).
+    /// The state a batch needs, and the customers as stored (the others are new).
     private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
-        throws -> (AnalyticsState, stored: [String])
+        throws -> (AnalyticsState, stored: [CustomerRecord])
     {
         let unique = Set(interactions.map(\.0.customerId))
         // In one lock order on PostgreSQL; SQLite has one writer.
@@ -162,7 +162,7 @@ enum AnalyticsTables {
         let state = AnalyticsState(
             customers: customers, touches: touches, recordedOrders: recorded, clocks: clocks,
             storedCounters: storedCounters, storedOrganic: storedOrganic)
-        return (state, customers.map(\.customerId))
+        return (state, customers)
     }
 
     private static func dueCustomers(_ cutoffs: [(partition: Int32, cutoff: Int64)], in session: any SQLSession) throws
@@ -233,9 +233,33 @@ enum AnalyticsTables {
         return found
     }
 
-    private static func save(_ state: AnalyticsState, stored: [String], in session: any SQLSession) throws {
+    private static func save(_ state: AnalyticsState, stored: [CustomerRecord], in session: any SQLSession) throws {
         var customers = state.changedCustomerRecords()
-        if session.dialect == .postgres { customers.sort { $0.customerId < $1.customerId } }  // one lock order
+        switch session.dialect {
+        case .postgres:
+            customers.sort { $0.customerId < $1.customerId }  // one lock order
+        case .sqlite:
+            // SQLite rewrites the entries of every index whose column an UPDATE sets, even to the same
+            // value (PostgreSQL sees that none changed and updates in place). A stored customer whose
+            // indexed columns stay as they were gets an UPDATE of the other columns only.
+            var before: [String: CustomerRecord] = [:]
+            before.reserveCapacity(stored.count)
+            for customer in stored { before[customer.customerId] = customer }
+            var unindexed: [CustomerRecord] = []
+            customers.removeAll { customer in
+                guard let old = before[customer.customerId], sameIndexedColumns(old, customer) else { return false }
+                unindexed.append(customer)
+                return true
+            }
+            try session.run(
+                "UPDATE it_customers SET last_activity_at = ?, purchases = ?, due_since = ?, risk_reason = ? WHERE customer_id = ?",
+                forEach: unindexed.map { c in
+                    [
+                        SQLValue(c.lastActivityAt?.millisecondsSinceEpoch), .integer(c.purchases),
+                        SQLValue(c.dueSince?.millisecondsSinceEpoch), SQLValue(c.riskReason?.rawValue), .text(c.customerId),
+                    ]
+                })
+        }
         // On PostgreSQL a stored customer is updated (its row is locked), a new one inserted; a
         // customer another instance created since `load` is neither, and the batch runs again.
         let onlyStored = session.dialect == .postgres ? " WHERE it_customers.customer_id = ANY(?::text[]) RETURNING 1" : ""
@@ -258,7 +282,7 @@ enum AnalyticsTables {
             ON CONFLICT (customer_id) DO UPDATE SET segment = excluded.segment, last_activity_at = excluded.last_activity_at,
             purchases = excluded.purchases, at_risk = excluded.at_risk, partition_id = excluded.partition_id, due_since = excluded.due_since,
             due_hour = excluded.due_hour, risk_reason = excluded.risk_reason
-            """ + onlyStored, suffixArguments: session.dialect == .postgres ? [.texts(stored)] : [])
+            """ + onlyStored, suffixArguments: session.dialect == .postgres ? [.texts(stored.map(\.customerId))] : [])
         if session.dialect == .postgres, written.count != customers.count {
             throw WriteConflict("\(customers.count - written.count) new customer(s) of this batch were created by another instance")
         }
@@ -312,6 +336,13 @@ enum AnalyticsTables {
             ON CONFLICT (partition_id) DO UPDATE SET
             clock = CASE WHEN excluded.clock > it_partition_clocks.clock THEN excluded.clock ELSE it_partition_clocks.clock END
             """)
+    }
+
+    /// Whether two records of a customer agree on every column an index of `it_customers` holds.
+    private static func sameIndexedColumns(_ a: CustomerRecord, _ b: CustomerRecord) -> Bool {
+        a.customerId == b.customerId && a.segment == b.segment && a.partition == b.partition && a.atRisk == b.atRisk
+            && a.dueSince.map { $0.millisecondsSinceEpoch / dueHourMilliseconds }
+                == b.dueSince.map { $0.millisecondsSinceEpoch / dueHourMilliseconds }
     }
 
     /// Arrival order of touches: increasing within the process and across restarts (it starts from
