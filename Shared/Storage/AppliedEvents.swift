@@ -43,8 +43,8 @@ public enum AppliedEvents {
 
     /// What drops ids kept longer than `window`: `sweep(olderThan:)` takes the cutoff in
     /// milliseconds since the epoch. The table has no index on `applied_at` (see `AgeSweep`).
-    public static func sweep(keptFor window: Duration, minimumStretch: Int = 10_000) -> AgeSweep {
-        AgeSweep(table: "applied_events", key: ["source", "id"], age: "applied_at", lifetime: window, minimumStretch: minimumStretch)
+    public static func sweep(keptFor window: Duration) -> AgeSweep {
+        AgeSweep(table: "applied_events", key: ["source", "id"], age: "applied_at", lifetime: window)
     }
 
     public static func count(in session: any SQLSession) throws -> Int64 {

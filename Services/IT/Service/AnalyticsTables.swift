@@ -395,10 +395,8 @@ enum AnalyticsTables {
     }
 
     /// What prunes touches (see `prune`): they are kept about two attribution windows.
-    static func touchSweep(window: Int64, minimumStretch: Int = 10_000) -> AgeSweep {
-        AgeSweep(
-            table: "it_touches", key: ["customer_id", "at", "seq"], age: "at", lifetime: .milliseconds(2 * window),
-            minimumStretch: minimumStretch)
+    static func touchSweep(window: Int64) -> AgeSweep {
+        AgeSweep(table: "it_touches", key: ["customer_id", "at", "seq"], age: "at", lifetime: .milliseconds(2 * window))
     }
 
     /// Drops touches that no purchase can use any more: older than two attribution windows behind
