@@ -84,10 +84,7 @@ extension SQLSession {
             let names = columns.map(\.name).joined(separator: ", ")
             let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
             let sql = "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) ON CONFLICT (\(keyNames)) DO NOTHING"
-            if let repeated = self as? any RepeatedStatement {
-                return try repeated.changes(sql, repeatingFor: rows).map { $0 > 0 }
-            }
-            return try rows.map { row in !(try query(sql + " RETURNING 1", row)).isEmpty }
+            return try run(sql, forEach: rows).map { $0 > 0 }
         case .postgres:
             // Usually every key is new. A plain insert then descends each index once, where
             // ON CONFLICT first probes for the key and then inserts speculatively: about half the

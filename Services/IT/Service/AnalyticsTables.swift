@@ -338,9 +338,9 @@ enum AnalyticsTables {
             """)
     }
 
-    /// Whether two records of a customer agree on every column an index of `it_customers` holds.
+    /// Whether two records of a customer agree on every other column an index of `it_customers` holds.
     private static func sameIndexedColumns(_ a: CustomerRecord, _ b: CustomerRecord) -> Bool {
-        a.customerId == b.customerId && a.segment == b.segment && a.partition == b.partition && a.atRisk == b.atRisk
+        a.segment == b.segment && a.partition == b.partition && a.atRisk == b.atRisk
             && a.dueSince.map { $0.millisecondsSinceEpoch / dueHourMilliseconds }
                 == b.dueSince.map { $0.millisecondsSinceEpoch / dueHourMilliseconds }
     }
