@@ -91,6 +91,7 @@ public struct EventCodec: Sendable {
             if fastPath, let payload = FastJSON.payload(envelope.type, value) {
                 event = payload
             } else {
+                try StrictJSON.check(value)
                 event = try decodePayload(envelope.type, from: Data(value))
             }
             binary = true
@@ -167,6 +168,7 @@ private struct StructuredMessage: Decodable {
     private static let decoder = JSONDecoder()
 
     static func decode(_ value: [UInt8]) throws(EventRejection) -> StructuredMessage {
+        try StrictJSON.check(value)
         do {
             var message = try decoder.decode(StructuredMessage.self, from: Data(value))
             // A number in `data` that does not fit its integer field fails the parse without a path.
@@ -282,10 +284,16 @@ struct Attributes: Decodable {
     init?(binaryHeaders headers: [(String, [UInt8])]) throws(EventRejection) {
         var found: [String: String] = [:]
         for (name, bytes) in headers where name.lowercased().hasPrefix(CloudEventHeaders.prefix) {
+            let header = "header " + name.lowercased()
+            // Strict UTF-8 (no overlong forms, no surrogates), as in a structured value; no repair.
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw EventRejection(.malformedEvent, field: name, "header is not UTF-8")
+                throw EventRejection(.malformedEvent, field: header, "is not valid UTF-8")
             }
-            found[String(name.lowercased().dropFirst(CloudEventHeaders.prefix.count))] = text
+            let attribute = String(name.lowercased().dropFirst(CloudEventHeaders.prefix.count))
+            guard found.updateValue(text, forKey: attribute) == nil else {
+                throw EventRejection(
+                    .malformedEvent, field: header, "appears more than once; duplicate attributes are refused")
+            }
         }
         guard found["specversion"] != nil else { return nil }
         specversion = found["specversion"]
@@ -385,34 +393,13 @@ extension EventRejection {
     /// Foundation's decoder reports a number that does not fit an integer field (a fraction, past
     /// 64 bits) as invalid JSON as a whole, without a path. Every number in the catalog and the HTTP
     /// bodies is a whole number, so the first number in `bytes` that is not one that fits 64 bits
-    /// (keys in order) is the field to name; nil when there is none, or the bytes are not JSON.
+    /// (in document order) is the field to name; nil when there is none, or the bytes are not JSON.
     /// `member` limits the search to one member of the top-level object (a structured event's `data`).
     public static func misfitNumber(in bytes: [UInt8], member: String? = nil) -> EventRejection? {
-        guard var root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else { return nil }
-        if let member {
-            guard let inner = (root as? [String: Any])?[member] else { return nil }
-            root = inner
-        }
-        func find(_ value: Any, _ path: String) -> EventRejection? {
-            switch value {
-            case let object as [String: Any]:
-                for key in object.keys.sorted() {
-                    if let found = find(object[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
-                }
-            case let array as [Any]:
-                for (index, element) in array.enumerated() {
-                    if let found = find(element, "\(path)[\(index)]") { return found }
-                }
-            case let number as NSNumber where (value as? Int64) == nil:
-                let rule = "must be a whole number between \(Int64.min) and \(Int64.max), got \(number)"
-                return path.isEmpty
-                    ? EventRejection(.invalidData, "value \(rule)") : EventRejection(.invalidData, field: path, rule)
-            default:
-                break
-            }
-            return nil
-        }
-        return find(root, member ?? "")
+        guard let misfit = StrictJSON.firstMisfitInteger(in: bytes, under: member) else { return nil }
+        let rule = "must be a whole number between \(Int64.min) and \(Int64.max), got \(misfit.text)"
+        guard let field = misfit.field else { return EventRejection(.invalidData, "value \(rule)") }
+        return EventRejection(.invalidData, field: field, rule)
     }
 
     func prefixed(_ prefix: String?) -> EventRejection {

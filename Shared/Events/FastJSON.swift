@@ -1,8 +1,9 @@
 /// The codec's fast path for the high-volume events (customer interactions, ad spend, attributed
 /// conversions): one pass over the UTF-8 bytes straight into the payload types, without Codable's
 /// machinery. It reads the common shape only and gives up (nil) on anything else — escapes in
-/// strings, fractions or exponents, unknown enum values, repeated keys, other event types — and
-/// the codec then reads the message with `JSONDecoder`, which also names what is wrong. So both
+/// strings, fractions or exponents, unknown enum values, repeated keys, other event types, and
+/// anything in a skipped member that is not plainly strict JSON — and the codec then checks the
+/// message with `StrictJSON` and reads it with `JSONDecoder`, which name what is wrong. So both
 /// paths accept exactly the same messages with the same result (a test compares them).
 enum FastJSON {
     /// A structured-mode message: its attributes and, for the event types read here, its payload.
@@ -225,32 +226,42 @@ struct JSONScanner {
         return true
     }
 
-    /// Skips any value (unknown members are ignored), escapes included.
+    /// Skips any value (unknown members are ignored), checked as strictly as a value that is read:
+    /// anything `StrictJSON` might refuse (a surrogate escape, an exponent, a repeated key) is
+    /// left to it, so that it names what is wrong.
     mutating func skipValue() -> Bool {
         skipSpace()
         guard index < bytes.count else { return false }
         switch bytes[index] {
         case 0x22:
             index += 1
+            let start = index
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == 0x22 {
-                    index += 1
-                    return true
+                    defer { index += 1 }
+                    return ascii || String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) != nil
                 }
                 if byte < 0x20 { return false }
-                index += byte == 0x5C ? 2 : 1
+                if byte >= 0x80 { ascii = false }
+                if byte == 0x5C {
+                    guard skipEscape() else { return false }
+                } else {
+                    index += 1
+                }
             }
             return false
         case 0x7B:
             depth += 1
             defer { depth -= 1 }
-            guard depth < 64 else { return false }
-            return object { _, scanner in scanner.skipValue() }
+            guard depth < 32 else { return false }  // deeper: left to StrictJSON, whose limit counts from the root
+            var seen = KeysSeen()
+            return object { key, scanner in seen.first(key) && scanner.skipValue() }
         case 0x5B:
             depth += 1
             defer { depth -= 1 }
-            guard depth < 64 else { return false }
+            guard depth < 32 else { return false }  // deeper: left to StrictJSON, whose limit counts from the root
             index += 1
             if take(0x5D) { return true }
             while true {
@@ -262,16 +273,52 @@ struct JSONScanner {
         case 0x66: return take(literal: "false")
         case 0x6E: return take(literal: "null")
         default:
-            // A number: JSON's grammar, checked loosely; JSONDecoder does not see unknown members either.
-            let start = index
-            scan: while index < bytes.count {
-                switch bytes[index] {
-                case 0x30...0x39, 0x2D, 0x2B, 0x2E, 0x65, 0x45: index += 1
-                default: break scan
+            return skipNumber()
+        }
+    }
+
+    /// One escape of a skipped string: `\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t`, or `\u` with
+    /// four hex digits outside the surrogates (a surrogate pair is left to `StrictJSON`).
+    private mutating func skipEscape() -> Bool {
+        guard index + 1 < bytes.count else { return false }
+        switch bytes[index + 1] {
+        case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+            index += 2
+            return true
+        case 0x75:
+            guard index + 5 < bytes.count, bytes[index + 2] != 0x64, bytes[index + 2] != 0x44 else { return false }  // d D
+            for offset in 2...5 {
+                switch bytes[index + offset] {
+                case 0x30...0x39, 0x41...0x46, 0x61...0x66: continue
+                default: return false
                 }
             }
-            return index > start
+            index += 6
+            return true
+        default:
+            return false
         }
+    }
+
+    /// A skipped number, by JSON's grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)?`; one with an exponent
+    /// is left to `StrictJSON` (which refuses those past a 64-bit float's range).
+    private mutating func skipNumber() -> Bool {
+        func digits(_ scanner: inout JSONScanner) -> Int {
+            let start = scanner.index
+            while scanner.index < scanner.bytes.count, scanner.bytes[scanner.index] >= 0x30, scanner.bytes[scanner.index] <= 0x39 {
+                scanner.index += 1
+            }
+            return scanner.index - start
+        }
+        if bytes[index] == 0x2D { index += 1 }  // -
+        let start = index
+        let whole = digits(&self)
+        guard whole > 0, whole <= 300, !(whole > 1 && bytes[start] == 0x30) else { return false }
+        if index < bytes.count, bytes[index] == 0x2E {  // .
+            index += 1
+            guard digits(&self) > 0 else { return false }
+        }
+        return !(index < bytes.count && (bytes[index] == 0x65 || bytes[index] == 0x45))  // e E
     }
 
     // MARK: Payloads

@@ -147,6 +147,8 @@ extension Request {
 
 /// Decodes a JSON request body into `T`, naming the field that is wrong (or the body as a whole).
 public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(EventRejection) -> T {
+    // Strict JSON first, as events are read: UTF-8, escapes, numbers, no member name twice.
+    try StrictJSON.check(bytes)
     do {
         return try JSONDecoder().decode(T.self, from: Data(bytes))
     } catch {
@@ -161,7 +163,7 @@ public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws
         return try decodeRequestBody(type, from: bytes)
     } catch {
         throw APIError(
-            .badRequest, field: error.field, reason: error.reason, code: error.field == nil ? "invalid-request" : error.code.rawValue)
+            .badRequest, field: error.field, reason: error.reason, code: error.field == nil || error.code == .malformedEvent ? "invalid-request" : error.code.rawValue)
     }
 }
 
