@@ -123,6 +123,11 @@ public struct EventCodec: Sendable {
         } catch {
             throw error.prefixed(binary ? nil : "data")
         }
+        if let required = envelope.type.requiredSource, envelope.source != required {
+            throw EventRejection(
+                .wrongSource, field: attribute + "source",
+                "is '\(envelope.source)'; \(envelope.type.rawValue) is emitted only by the service whose source is '\(required)'")
+        }
         return ReceivedEvent(envelope: envelope, event: event)
     }
 
@@ -344,7 +349,7 @@ struct Attributes: Decodable {
         var timestamp: Timestamp?
         if let time {
             guard let parsed = Timestamp(iso8601: time) else {
-                throw EventRejection(.invalidData, field: where_ + "time", "must be an RFC 3339 timestamp")
+                throw EventRejection(.invalidData, field: where_ + "time", "must be \(Timestamp.expectation)")
             }
             timestamp = parsed
         }

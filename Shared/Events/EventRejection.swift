@@ -10,6 +10,8 @@ public struct EventRejection: Error, Equatable, Sendable, CustomStringConvertibl
         case unsupportedSpecVersion = "unsupported-specversion"
         case unknownType = "unknown-type"
         case wrongTopic = "wrong-topic"
+        /// A type only a Triad service emits, from another `source` (`EventType.requiredSource`).
+        case wrongSource = "wrong-source"
         case unsupportedSchemaVersion = "unsupported-schema-version"
         case invalidData = "invalid-data"
         case wrongCurrency = "wrong-currency"
@@ -59,6 +61,7 @@ public enum FieldRule: Equatable, Sendable {
     case identifier(field: String)
     case money(field: String, positive: Bool)
     case atLeast(field: String, minimum: Int64)
+    case atMost(field: String, maximum: Int64)
     case oneOf(field: String, values: [String])
     /// `field` must be present when `condition` holds `value`.
     case requiredWhen(field: String, condition: String, value: String)
@@ -139,6 +142,11 @@ extension ValidationRules {
             throw EventRejection(
                 .invalidData, field: field, minimum == 0 ? "must not be negative" : "must be \(minimum) or more, got \(value)")
         }
+    }
+
+    public func requireAtMost(_ value: Int64, _ maximum: Int64, _ field: String) throws(EventRejection) {
+        if let recorder { return recorder.record(.atMost(field: field, maximum: maximum)) }
+        guard value <= maximum else { throw EventRejection(.invalidData, field: field, "must be \(maximum) or less, got \(value)") }
     }
 
     /// A value of an enumeration that this field narrows to `allowed`.

@@ -72,6 +72,11 @@ public struct BudgetExceeded: EventPayload {
 /// A quarter's envelope after finance changed what is reserved from it (an approval reserves, a
 /// completion gives the unspent rest back). Keyed by quarter; `revision` grows by one with every
 /// change of that quarter, so a reader keeps the highest it saw whatever order copies arrive in.
+///
+/// Highest-wins needs a bound, or one forged event with revision 2^63−1 would pin the envelope for
+/// good: a revision is at most `maximumRevision`, and a reader takes one at most
+/// `maximumRevisionStep` past the revision it holds (0 for a quarter it has not seen). Finance's
+/// events for a quarter share one key, so they arrive in order, each one past the one before.
 public struct EnvelopeChanged: EventPayload {
     public static let eventType = EventType.envelopeChanged
     public var quarter: Quarter
@@ -101,7 +106,17 @@ public struct EnvelopeChanged: EventPayload {
         try rules.requireMoney(reserved, "reserved")
         try rules.requireMoney(released, "released")
         try rules.requireAtLeast(revision, 1, "revision")
+        try rules.requireAtMost(revision, Self.maximumRevision, "revision")
     }
+
+    /// One revision per approval or completion of a campaign in the quarter: 2^31−1 of them is
+    /// beyond any deployment (and stays exact for readers with 32-bit integers).
+    public static let maximumRevision: Int64 = 2_147_483_647
+
+    /// How far past the revision it holds a reader takes the next one: finance's revisions arrive one
+    /// at a time, so a larger jump means lost events or a forgery. A forged revision can hold the
+    /// envelope a reader shows only until finance has made this many more changes to the quarter.
+    public static let maximumRevisionStep: Int64 = 1_000
 }
 
 public struct RoiReported: EventPayload {

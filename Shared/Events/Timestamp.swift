@@ -15,6 +15,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
+    /// The first instant Triad reads or writes: 0001-01-01T00:00:00Z.
+    public static let earliest = Timestamp(millisecondsSinceEpoch: -62_135_596_800_000)
+    /// The last instant Triad reads or writes: 9999-12-31T23:59:59.999Z.
+    public static let latest = Timestamp(millisecondsSinceEpoch: 253_402_300_799_999)
+
+    /// What a timestamp on the wire must be, as error messages say it.
+    public static let expectation =
+        "an RFC 3339 timestamp such as 2026-11-30T10:00:00Z, whose instant in UTC lies between 0001-01-01T00:00:00Z and "
+        + "9999-12-31T23:59:59.999Z"
+
+    /// Whether the instant lies in the range every timestamp is read and written in (`earliest` … `latest`).
+    public var isInWireRange: Bool { self >= Self.earliest && self <= Self.latest }
+
     public init(_ date: Date) {
         millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
@@ -25,6 +38,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// `2026-11-30t10:00:00.123456z`, `2026-11-30T11:00:00+01:00`. Years 0001–9999; the day must
     /// exist in its month; hour 00–23, minute and second 00–59 (a leap second `60` is read as 59.999).
     /// Fraction digits past milliseconds are dropped (rounded toward the past), never rounded up.
+    /// The instant, offset applied, must lie between `earliest` and `latest`, so that its UTC form
+    /// (what Triad writes) parses again: `0001-01-01T00:00:00+00:01` is refused.
     public init?(iso8601 text: String) {
         var text = text
         guard let value = text.withUTF8({ Self.parse($0) }) else { return nil }
@@ -80,21 +95,30 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         if second == 60 { millis = 999 }
         let days = Int64(CalendarDate.daysSinceEpoch(year: year, month: month, day: day))
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetMinutes * 60)
-        return seconds * 1000 + Int64(millis)
+        let value = seconds * 1000 + Int64(millis)
+        guard value >= earliest.millisecondsSinceEpoch, value <= latest.millisecondsSinceEpoch else { return nil }
+        return value
     }
 
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
-    /// The calendar quarter (UTC) this instant falls in.
+    /// The instant, moved to the nearest bound of the wire range when outside it.
+    private var clampedMilliseconds: Int64 {
+        min(max(millisecondsSinceEpoch, Self.earliest.millisecondsSinceEpoch), Self.latest.millisecondsSinceEpoch)
+    }
+
+    /// The calendar quarter (UTC) this instant falls in (of the nearest bound when outside the wire range).
     public var quarter: Quarter {
-        let (days, _) = Int64(millisecondsSinceEpoch).floorDividedWithRemainder(by: 86_400_000)
+        let (days, _) = clampedMilliseconds.floorDividedWithRemainder(by: 86_400_000)
         let (year, month, _) = CalendarDate.civil(fromDaysSinceEpoch: Int(days))
         return Quarter(year: year, number: (month - 1) / 3 + 1)
     }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, exact to the millisecond.
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC, exact to the millisecond. Every instant read from the wire
+    /// is in range; one outside it (only arithmetic makes one) is written as the nearest bound, so
+    /// whatever Triad writes parses again.
     public var iso8601: String {
-        let millis = Int64(millisecondsSinceEpoch)
+        let millis = clampedMilliseconds
         let (days, dayMillis) = millis.floorDividedWithRemainder(by: 86_400_000)
         let (year, month, day) = CalendarDate.civil(fromDaysSinceEpoch: Int(days))
         let ms = Int(dayMillis)
@@ -112,8 +136,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
     }
 
+    /// This instant moved by `milliseconds`; past what 64 bits hold it stops at the limit instead of
+    /// trapping (a window subtracted from an instant near year 1, say). The result may lie outside the
+    /// wire range: it is for comparing, and `iso8601` writes it as the nearest bound.
     public func adding(milliseconds: Int64) -> Timestamp {
-        Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + milliseconds)
+        let (sum, overflow) = millisecondsSinceEpoch.addingReportingOverflow(milliseconds)
+        return Timestamp(millisecondsSinceEpoch: overflow ? (milliseconds < 0 ? .min : .max) : sum)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -121,7 +149,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let text = try container.decode(String.self)
         guard let parsed = Timestamp(iso8601: text) else {
             throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be an RFC 3339 timestamp such as 2026-11-30T10:00:00Z, got '\(text)'")
+                in: container, debugDescription: "must be \(Timestamp.expectation), got '\(text)'")
         }
         self = parsed
     }
@@ -225,11 +253,11 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
         self.number = number
     }
 
-    /// Parses `2026-Q4`: four digits, `-Q`, one digit from 1 to 4.
+    /// Parses `2026-Q4`: four digits (a year from 0001, as timestamps and dates), `-Q`, one digit from 1 to 4.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
-        guard bytes.count == 7, bytes[0..<4].allSatisfy({ (48...57).contains($0) }), bytes[4] == 45, bytes[5] == 81,
-            (49...52).contains(bytes[6])
+        guard bytes.count == 7, bytes[0..<4].allSatisfy({ (48...57).contains($0) }), bytes[0..<4] != [48, 48, 48, 48],
+            bytes[4] == 45, bytes[5] == 81, (49...52).contains(bytes[6])
         else { return nil }
         self.init(year: Int(text.prefix(4))!, number: Int(bytes[6]) - 48)
     }

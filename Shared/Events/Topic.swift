@@ -65,10 +65,40 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     /// The dead-letter topic of a service: `<service>.dead-letter`.
     public static func deadLetter(of service: Producer) -> String { "\(service.rawValue).dead-letter" }
 
+    /// Where `triad dlq replay` may send a dead letter of `service` back to: the topic its
+    /// `dead-letter-source-topic` header names (`sourceTopics`: every value of that header), and only
+    /// when `service` consumes that topic. A dead-letter topic is only as trustworthy as whoever can
+    /// write to it: a letter naming any other topic (or none, or two) is refused, so a replay cannot
+    /// be used to publish onto a topic the service never read from.
+    public static func replayDestination(ofDeadLetterFrom service: Producer, sourceTopics: [String?]) -> Result<Topic, ReplayRefusal> {
+        let header = DeadLetterHeader.sourceTopic
+        guard sourceTopics.count == 1, let name = sourceTopics[0] else {
+            return .failure(
+                ReplayRefusal(
+                    sourceTopics.isEmpty
+                        ? "it has no \(header) header" : sourceTopics.count > 1
+                        ? "it has \(sourceTopics.count) \(header) headers; one is needed" : "its \(header) header is not UTF-8"))
+        }
+        let consumed = consumed(by: service)
+        guard let topic = named(name), consumed.contains(topic) else {
+            return .failure(
+                ReplayRefusal(
+                    "its \(header) is '\(name)', a topic \(service.displayName) does not consume (it reads "
+                        + consumed.map(\.name).joined(separator: ", ") + ")"))
+        }
+        return .success(topic)
+    }
+
     /// Every topic a deployment needs, dead-letter topics included.
     public static var allNames: [String] {
         allCases.map(\.name) + [Producer.marketing, .finance, .it].map(deadLetter(of:))
     }
+}
+
+/// Why a dead letter is not replayed.
+public struct ReplayRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension Producer {
@@ -81,6 +111,11 @@ extension Producer {
         case .otherSystems: "other systems"
         }
     }
+
+    /// The CloudEvents `source` a Triad service stamps on every event it emits (`/triad/finance`);
+    /// nil for other systems, whose sources are their own. Not configurable: the services publish
+    /// with it and every consumer checks it (`EventType.requiredSource`).
+    public var eventSource: String? { self == .otherSystems ? nil : "/triad/\(rawValue)" }
 }
 
 extension Topic {
@@ -136,4 +171,13 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     /// is at version 1, so nothing is upgraded; a type that gets version n+1 must read version n
     /// too, upgraded before the handler, as docs/producers.md ("Versions and compatibility") says.
     public var currentVersion: Int { 1 }
+
+    /// The only `source` an event of this type may carry: the `eventSource` of the Triad service
+    /// that produces its topic; nil for the types other systems produce. A consumer refuses any other
+    /// source as `wrong-source` — it keeps a mistaken or careless producer out, not a determined one
+    /// (anyone who can write to the topic can write this string too: Kafka ACLs keep them out).
+    public var requiredSource: String? {
+        let producers = topic.producers
+        return producers.count == 1 ? producers[0].eventSource : nil
+    }
 }

@@ -127,5 +127,6 @@ public struct RuntimeConfig: Sendable {
         ])
     }
 
-    public var source: String { "/triad/\(service.rawValue)" }
+    /// The CloudEvents `source` of what this service emits: the catalog's, which consumers check.
+    public var source: String { service.eventSource ?? "/triad/\(service.rawValue)" }
 }

@@ -49,7 +49,7 @@ import TriadEvents
         #expect(Set(samples.map(\.type)) == Set(EventType.allCases))
         for event in samples {
             let outgoing = OutgoingEvent(
-                id: "e-\(event.type.rawValue)", source: "/test", time: Timestamp(millisecondsSinceEpoch: 1_000),
+                id: "e-\(event.type.rawValue)", source: event.type.requiredSource ?? "/test", time: Timestamp(millisecondsSinceEpoch: 1_000),
                 event: event, correlationId: "corr", causationId: "cause", traceparent: "00-abc-def-01")
             let (value, headers) = try codec.encode(outgoing)
             #expect(headers.first?.0 == "content-type")
@@ -118,7 +118,7 @@ import TriadEvents
         spec: String = "1.0"
     ) -> String {
         let subjectField = subject.map { #","subject":"\#($0)""# } ?? ""
-        return #"{"specversion":"\#(spec)","id":"x1","source":"/test","type":"\#(type)","schemaversion":\#(version)\#(subjectField)\#(extra),"data":\#(data)}"#
+        return #"{"specversion":"\#(spec)","id":"x1","source":"/triad/marketing","type":"\#(type)","schemaversion":\#(version)\#(subjectField)\#(extra),"data":\#(data)}"#
     }
 
     @Test func malformedJsonIsRefused() {
@@ -238,7 +238,7 @@ import TriadEvents
         // The codes the codec produces; rule-violation and total-overflow come from the services' domain rules.
         let produced: Set<EventRejection.Code> = [
             .malformedEvent, .missingAttribute, .unsupportedSpecVersion, .unknownType, .wrongTopic,
-            .unsupportedSchemaVersion, .invalidData, .wrongCurrency,
+            .unsupportedSchemaVersion, .invalidData, .wrongCurrency, .wrongSource,
         ]
         #expect(produced.union([.ruleViolation, .totalOverflow, .unreadableState]) == Set(EventRejection.Code.allCases))
     }

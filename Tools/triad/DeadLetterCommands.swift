@@ -13,12 +13,14 @@ struct DeadLetterCommands: AsyncParsableCommand {
         @Option(help: "The service whose dead-letter topic to read: marketing, finance or it.")
         var service: String
 
-        func topic() throws -> String {
+        func producer() throws -> Producer {
             guard let producer = Producer(rawValue: service), producer != .otherSystems else {
                 throw ValidationError("--service must be marketing, finance or it, got '\(service)'")
             }
-            return Topic.deadLetter(of: producer)
+            return producer
         }
+
+        func topic() throws -> String { Topic.deadLetter(of: try producer()) }
     }
 
     struct List: AsyncParsableCommand {
@@ -40,7 +42,11 @@ struct DeadLetterCommands: AsyncParsableCommand {
     struct Replay: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish dead letters again, untouched, to the topic they came from.",
-            discussion: "Without --id every dead letter is replayed. The service applies a replayed event once it is valid.")
+            discussion: """
+                Without --id every dead letter is replayed. The service applies a replayed event once it is valid. \
+                A dead letter goes back only to a topic the service consumes; one whose dead-letter-source-topic \
+                names any other topic is refused (listed on stderr), and the exit status is 1 when nothing was replayed.
+                """)
         @OptionGroup var broker: BrokerOptions
         @OptionGroup var service: ServiceOption
 
@@ -58,20 +64,36 @@ struct DeadLetterCommands: AsyncParsableCommand {
                     "skipped offset \(letter.message.offset): it keeps only an excerpt of a \(letter.header(DeadLetterHeader.originalBytes))-byte original (sha256 \(letter.header(DeadLetterHeader.originalSHA256)))"
                 )
             }
-            let replayable = chosen.filter { !$0.isExcerpt }
+            let service = try service.producer()
+            var replayable: [OutgoingMessage] = []
+            var refused = 0
+            for letter in chosen where !letter.isExcerpt {
+                switch Topic.replayDestination(ofDeadLetterFrom: service, sourceTopics: letter.sourceTopics) {
+                case .success(let topic):
+                    replayable.append(letter.replayMessage(to: topic))
+                case .failure(let refusal):
+                    refused += 1
+                    FileHandle.standardError.write(
+                        Data("refused offset \(letter.message.offset) (id \(letter.eventId ?? "-")): \(refusal)\n".utf8))
+                }
+            }
+            guard !replayable.isEmpty || chosen.isEmpty else {
+                throw ToolError(
+                    "nothing replayed: \(refused) dead letter(s) refused, \(excerpts.count) kept only as an excerpt")
+            }
             var logger = Logger(label: "triad.dlq")
             logger.logLevel = .warning
             let producer = try KafkaProducer(
                 configuration: KafkaConfiguration(bootstrapServers: broker.brokers, properties: ["client.id": "triad-dlq-replay"]),
                 logger: logger)
             do {
-                try await producer.send(all: replayable.map(\.replayMessage))
+                try await producer.send(all: replayable)
             } catch {
                 await producer.shutdown()
                 throw error
             }
             await producer.shutdown()
-            print("replayed \(replayable.count) dead letter(s)")
+            print("replayed \(replayable.count) dead letter(s)" + (refused > 0 ? ", refused \(refused)" : ""))
         }
     }
 }
@@ -91,10 +113,14 @@ struct DeadLetter: Sendable {
     /// Only an excerpt of an oversized original: nothing to replay.
     var isExcerpt: Bool { message.header(DeadLetterHeader.originalBytes) != nil }
 
-    /// The original message: same key, value and headers, without the dead-letter headers.
-    var replayMessage: OutgoingMessage {
+    /// Every value of the header naming the topic it was read from (nil for one that is not UTF-8).
+    var sourceTopics: [String?] { message.headers.filter { $0.name == DeadLetterHeader.sourceTopic }.map(\.text) }
+
+    /// The original message for `topic` (what `Topic.replayDestination` allowed): same key, value and
+    /// headers, without the dead-letter headers.
+    func replayMessage(to topic: Topic) -> OutgoingMessage {
         OutgoingMessage(
-            topic: header(DeadLetterHeader.sourceTopic), key: message.key, value: message.value,
+            topic: topic.name, key: message.key, value: message.value,
             headers: message.headers.filter { !$0.name.hasPrefix(DeadLetterHeader.prefix) })
     }
 

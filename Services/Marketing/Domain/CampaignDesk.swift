@@ -78,7 +78,7 @@ public struct CampaignDesk: Sendable {
             store.save(campaign)
             return [.campaignPaused(CampaignPaused(campaignId: campaign.id, reason: Self.budgetExceededReason))]
         case .envelopeChanged(let envelope):
-            store.save(envelope)
+            try store.save(envelope)
             return []
         case .roiReported(let roi):
             store.save(roi, at: time)

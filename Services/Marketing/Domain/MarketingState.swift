@@ -61,9 +61,24 @@ public struct MarketingState: Sendable {
 
     // MARK: Envelopes
 
-    /// Keeps finance's report of a quarter's envelope unless a later revision is known.
-    mutating func save(_ envelope: EnvelopeChanged) {
-        if let known = envelopes[envelope.quarter], known.revision >= envelope.revision { return }
+    /// Seeds the envelopes the tables hold, so that a report is measured against them (nothing changes).
+    public mutating func know(storedEnvelopes: [EnvelopeChanged]) {
+        for envelope in storedEnvelopes { envelopes[envelope.quarter] = envelope }
+    }
+
+    /// Keeps finance's report of a quarter's envelope unless a later revision is known. A revision
+    /// more than `EnvelopeChanged.maximumRevisionStep` past the known one (0 for a quarter not seen
+    /// yet) is refused: finance's arrive one at a time, so one forged event cannot pin the envelope.
+    mutating func save(_ envelope: EnvelopeChanged) throws(EventRejection) {
+        let known = envelopes[envelope.quarter]
+        if let known, known.revision >= envelope.revision { return }
+        let knownRevision = known?.revision ?? 0
+        guard envelope.revision - knownRevision <= EnvelopeChanged.maximumRevisionStep else {
+            throw EventRejection(
+                .ruleViolation, field: "revision",
+                "is \(envelope.revision), more than \(EnvelopeChanged.maximumRevisionStep) past revision \(knownRevision) "
+                    + "that marketing holds for \(envelope.quarter); finance's revisions go up one at a time")
+        }
         envelopes[envelope.quarter] = envelope
         changedEnvelopes.insert(envelope.quarter)
     }

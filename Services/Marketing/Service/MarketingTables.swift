@@ -49,8 +49,10 @@ enum MarketingTables {
     {
         var campaignIds: Set<String> = []
         var customers: Set<String> = []
+        var quarters: Set<Quarter> = []
         for event in events {
             switch event.event {
+            case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
             case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.insert(event.event.payload.subject)
             case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.insert(event.event.payload.subject)
             default: break
@@ -67,6 +69,8 @@ enum MarketingTables {
             }
         }
         var state = MarketingState(campaigns: readable, churnRisks: try churnRisks(of: customers.sorted(), in: session))
+        // A reported revision is measured against the one stored (EnvelopeChanged.maximumRevisionStep).
+        if !quarters.isEmpty { state.know(storedEnvelopes: try envelopes(of: quarters.sorted(), in: session)) }
         let results = events.map { event in
             Result { () throws(EventRejection) in
                 let id = event.event.payload.subject
@@ -193,10 +197,13 @@ enum MarketingTables {
         return trends
     }
 
-    private static func envelopes(in session: any SQLSession) throws -> [EnvelopeChanged] {
-        try session.query(
-            "SELECT quarter, envelope_minor, reserved_minor, released_minor, currency, revision FROM mkt_envelopes ORDER BY quarter"
-        ).compactMap { row in
+    /// Every quarter's envelope, or those of `quarters` only.
+    private static func envelopes(of quarters: [Quarter]? = nil, in session: any SQLSession) throws -> [EnvelopeChanged] {
+        let columns = "SELECT quarter, envelope_minor, reserved_minor, released_minor, currency, revision FROM mkt_envelopes"
+        let rows =
+            try quarters.map { try session.query(columns + " WHERE quarter {keys}", keys: $0.map(\.description)) }
+            ?? session.query(columns + " ORDER BY quarter")
+        return rows.compactMap { row in
             guard let quarter = row[0].text.flatMap(Quarter.init), let currency = row[4].text else { return nil }
             let money = { (value: SQLValue) in Money(amountMinor: value.integer ?? 0, currency: currency) }
             return EnvelopeChanged(

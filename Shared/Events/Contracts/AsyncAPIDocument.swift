@@ -174,11 +174,13 @@ public enum AsyncAPIDocument {
                 "allOf": [
                     reference("#/components/schemas/cloudevent"),
                     [
-                        "properties": [
-                            "type": ["const": .string(type.rawValue)],
-                            "schemaversion": ["maximum": .integer(Int64(type.currentVersion))],
-                            "data": reference("#/components/schemas/\(type.rawValue)"),
-                        ]
+                        "properties": .object(
+                            [("type", ["const": .string(type.rawValue)])]
+                                + (EventContracts.sourceRule(type).map { [("source", $0)] } ?? [])
+                                + [
+                                    ("schemaversion", ["maximum": .integer(Int64(type.currentVersion))]),
+                                    ("data", reference("#/components/schemas/\(type.rawValue)")),
+                                ])
                     ],
                 ]
             ],
@@ -189,8 +191,12 @@ public enum AsyncAPIDocument {
     static func binaryMessage(_ type: EventType) -> JSONValue {
         let headers = EventContracts.envelope(binary: true, definitions: "#/components/schemas/")
         guard case .object(let properties)? = headers["properties"] else { return headers }
-        let typed = properties.map { name, schema in
-            name == CloudEventHeaders.prefix + "type" ? (name, ["type": "string", "const": .string(type.rawValue)]) : (name, schema)
+        let typed = properties.map { name, schema -> (String, JSONValue) in
+            switch name {
+            case CloudEventHeaders.prefix + "type": (name, ["type": "string", "const": .string(type.rawValue)])
+            case CloudEventHeaders.prefix + "source": (name, EventContracts.sourceRule(type).map { schema.merging($0) } ?? schema)
+            default: (name, schema)
+            }
         }
         return [
             "name": .string(type.rawValue),

@@ -103,14 +103,25 @@ public enum EventContracts {
 
     /// For events of one type: its newest schema version and the schema of its data.
     static func dataRule(_ type: EventType) -> JSONValue {
-        [
+        var properties: [(String, JSONValue)] = []
+        if let source = sourceRule(type) { properties.append(("source", source)) }
+        properties += [
+            ("schemaversion", ["maximum": .integer(Int64(type.currentVersion))]),
+            ("data", ["$ref": .string("#/$defs/\(type.rawValue)")]),
+        ]
+        return [
             "if": ["properties": ["type": ["const": .string(type.rawValue)]], "required": ["type"]],
-            "then": [
-                "properties": [
-                    "schemaversion": ["maximum": .integer(Int64(type.currentVersion))],
-                    "data": ["$ref": .string("#/$defs/\(type.rawValue)")],
-                ]
-            ],
+            "then": ["properties": .object(properties)],
+        ]
+    }
+
+    /// `EventType.requiredSource` as a schema: the one `source` a type a Triad service emits may carry.
+    static func sourceRule(_ type: EventType) -> JSONValue? {
+        guard let source = type.requiredSource else { return nil }
+        let producer = type.topic.producers.map(\.displayName).joined(separator: ", ")
+        return [
+            "const": .string(source),
+            "description": .string("Only \(producer) emits \(type.rawValue); any other source is refused as wrong-source."),
         ]
     }
 
@@ -148,6 +159,8 @@ public enum EventContracts {
                 }
             case .atLeast(let field, let minimum):
                 try update(field) { $0.setting("minimum", .integer(minimum)) }
+            case .atMost(let field, let maximum):
+                try update(field) { $0.setting("maximum", .integer(maximum)) }
             case .oneOf(let field, let values):
                 try update(field) { $0.setting("enum", .strings(values)) }
             case .requiredWhen(let field, let condition, let value):
