@@ -25,15 +25,37 @@ public enum DatabaseConfig {
         return url
     }
 
-    /// Opens the database and applies its migrations.
-    public static func open(_ url: String, migrations: [Migrations.Migration], logger: Logger) async throws -> any Database {
-        let database: any Database
-        if url.hasPrefix("sqlite:") {
-            database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
-        } else {
-            database = try PostgresDatabase(url: url, logger: logger)
+    /// Opens the database and applies its migrations; a database not available yet (PostgreSQL
+    /// still starting, an SQLite file read-only or its disk full) is tried again with backoff for up
+    /// to `recoveryTimeout`.
+    public static func open(
+        _ url: String, migrations: [Migrations.Migration], logger: Logger, recoveryTimeout: Duration = .zero
+    ) async throws -> any Database {
+        let deadline = ContinuousClock.now + recoveryTimeout
+        var logged = false
+        var opened: (any Database)?
+        let (database, applied) = try await withDatabaseRetries(giveUp: { _ in ContinuousClock.now >= deadline }) {
+            do {
+                let database: any Database
+                if let opened {
+                    database = opened
+                } else if url.hasPrefix("sqlite:") {
+                    database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
+                } else {
+                    database = try PostgresDatabase(url: url, logger: logger)
+                }
+                opened = database
+                return (database, try await Migrations.apply(to: database, migrations: migrations))
+            } catch let error as DatabaseUnavailable {
+                if !logged, ContinuousClock.now < deadline {
+                    logged = true
+                    logger.warning(
+                        "database unavailable at start; retrying with backoff",
+                        metadata: ["reason": "\(error.reason)", "gives-up-after": "\(WatchedDatabase.seconds(recoveryTimeout))"])
+                }
+                throw error
+            }
         }
-        let applied = try await Migrations.apply(to: database, migrations: migrations)
         logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
         return database
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceContextModule
+import ServiceLifecycle
 import Tracing
 import TriadEvents
 import TriadKafka
@@ -89,7 +90,7 @@ public struct EventPipeline: Sendable {
         let outcome: Outcome
         let durable: Durability
         do {
-            (outcome, durable) = try await withRetries {
+            (outcome, durable) = try await withRetries(on: database) {
                 try await withSpan("triad.transaction", context: trace.context) { span in
                     span.attributes["db.system"] = database.dialect == .postgres ? "postgresql" : "sqlite"
                     return try await database.transactionDurableLater { session in try self.apply(decoded, trace: trace, in: session) }
@@ -359,6 +360,20 @@ extension EventPipeline {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// Retries a batch's transaction that failed. While the database is unavailable it is tried again
+/// with backoff until the database is back — nothing of it stayed, and its offsets are not stored —
+/// unless the database's recovery timeout passed (`WatchedDatabase.health`; an unwatched database
+/// gets `attempts` tries) or the service is shutting down. Any other failure (a PostgreSQL deadlock
+/// or serialization failure) is tried `attempts` times in all. Then it gives up with the last error.
+func withRetries<T>(on database: any Database, attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
+    try await withDatabaseRetries(attempts: attempts, giveUp: { failures in
+        if Task.isShuttingDownGracefully || Task.isCancelled { return true }
+        guard let watched = database as? WatchedDatabase else { return failures >= attempts }
+        if case .failed = watched.health() { return true }
+        return false
+    }, body)
 }
 
 /// Retries a storage transaction that failed (a PostgreSQL deadlock or serialization failure, a

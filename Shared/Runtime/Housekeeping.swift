@@ -40,6 +40,8 @@ public struct Housekeeping: Service {
             guard !Task.isShuttingDownGracefully, await relay.leads() else { continue }
             do {
                 try await sweep()
+            } catch is DatabaseUnavailable {
+                // The database's watch logs the outage; the next round sweeps what this one did not.
             } catch {
                 logger.warning("housekeeping failed; it runs again shortly", metadata: ["error": "\(error)"])
             }

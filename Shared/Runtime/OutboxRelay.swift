@@ -76,6 +76,10 @@ public final class OutboxRelay: Service, Sendable {
             try await remove(batch)
             failures.withLock { $0 = 0 }
             return batch.count
+        } catch is DatabaseUnavailable {
+            // The database's watch logs the outage; the rows stay in the outbox until it is back.
+            try? await Task.sleep(for: .seconds(1))
+            return 0
         } catch {
             logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)"])
             await failedRound()

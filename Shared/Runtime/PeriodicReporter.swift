@@ -87,7 +87,10 @@ public struct PeriodicReporter: Service {
             if count > 0 { relay.nudge() }
         } catch {
             endAttempt(failure: error)
-            logger.error("could not write reports; they stay pending", metadata: ["error": "\(error)"])
+            // An unavailable database is logged by its watch; the changes are reported once it is back.
+            if !(error is DatabaseUnavailable) {
+                logger.error("could not write reports; they stay pending", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -52,6 +52,10 @@ public struct RuntimeConfig: Sendable {
     public let messageMaxBytes: Int
     /// The whole graceful shutdown's deadline; a second SIGTERM ends the process at once.
     public let shutdownTimeoutMilliseconds: Int64
+    /// `TRIAD_DATABASE_RECOVERY_TIMEOUT_MS`: how long the database may stay unavailable while the
+    /// service retries; past it the process exits with 75. Below librdkafka's max.poll.interval.ms
+    /// (300 s), so the consumer keeps its partitions meanwhile.
+    public let databaseRecoveryTimeoutMilliseconds: Int64
 
     public init(service: Producer, defaultPort: Int, environment: EnvironmentReader) throws(ConfigurationError) {
         self.service = service
@@ -83,6 +87,8 @@ public struct RuntimeConfig: Sendable {
             try environment.integer(
                 "TRIAD_KAFKA_MESSAGE_MAX_BYTES", default: Int64(max(1_000_000, maxEventBytes + 65_536)), in: 1000...1_000_000_000))
         shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
+        databaseRecoveryTimeoutMilliseconds = try environment.integer(
+            "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS", default: 120_000, in: 1000...280_000)
         var security: [String: String] = [:]
         let securityVariables = [
             ("TRIAD_KAFKA_SECURITY_PROTOCOL", "security.protocol"), ("TRIAD_KAFKA_SASL_MECHANISM", "sasl.mechanism"),

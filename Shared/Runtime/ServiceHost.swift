@@ -106,6 +106,9 @@ public enum ServiceHost {
         config: RuntimeConfig, database: any Database, definition: ServiceDefinition, logger: Logger,
         metrics: ServiceMetrics = ServiceMetrics(), telemetry: (any Service)? = nil
     ) async throws -> ServiceGroup {
+        // Every database call goes through the watch: outages are noticed, logged and timed.
+        let database = database as? WatchedDatabase
+            ?? WatchedDatabase(database, recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds), logger: logger)
         let version = LibrdkafkaVersion.loaded
         logger.info("librdkafka loaded", metadata: ["version": "\(version)"])
         try version.requireSupported()
@@ -163,9 +166,19 @@ public enum ServiceHost {
                 nudgeRelay: { relay.nudge() }),
             metrics: metrics,
             readiness: {
-                consumer.isAssigned
-                    ? Readiness(status: "ready", partitions: consumer.assignedPartitions.map(\.description).sorted())
-                    : Readiness(status: "waiting for a partition assignment", partitions: [])
+                let partitions = consumer.assignedPartitions.map(\.description).sorted()
+                switch database.health() {
+                case .unavailable(let reason, _), .failed(let reason):
+                    return Readiness(status: "database unavailable: \(reason)", partitions: partitions)
+                case .available:
+                    return consumer.isAssigned
+                        ? Readiness(status: "ready", partitions: partitions)
+                        : Readiness(status: "waiting for a partition assignment", partitions: [])
+                }
+            },
+            liveness: {
+                if case .failed(let reason) = database.health() { return reason }
+                return nil
             })
         let app = Application(
             router: router,
@@ -178,7 +191,11 @@ public enum ServiceHost {
         // publishes what is left in the outbox, and the producer flushes.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = telemetry.map { [.init(service: $0)] } ?? []
         services += [
-            .init(service: SignalEscalation()), .init(service: producer), .init(service: relay),
+            .init(service: SignalEscalation()),
+            .init(
+                service: DatabaseWatchdog(
+                    database: database, shutdownTimeout: .milliseconds(config.shutdownTimeoutMilliseconds), logger: logger)),
+            .init(service: producer), .init(service: relay),
             .init(
                 service: Housekeeping(
                     database: database, relay: relay, dedupeWindow: .seconds(config.dedupeWindowSeconds), metrics: metrics,
@@ -201,16 +218,18 @@ public enum ServiceHost {
 
     /// The whole HTTP surface of a service: the shared middleware (request counter, error shape,
     /// bearer token), health and metrics, and the service's own routes. The process serves it; tests
-    /// call it in-process (`app.test(.router)`) on a temporary database.
+    /// call it in-process (`app.test(.router)`) on a temporary database. `liveness` says why the
+    /// process cannot make progress, or nil while it can.
     public static func router(
         definition: ServiceDefinition, context: RouteContext, metrics: ServiceMetrics,
-        readiness: @escaping @Sendable () -> Readiness
+        readiness: @escaping @Sendable () -> Readiness, liveness: @escaping @Sendable () -> String? = { nil }
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         // Outermost, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
         // Inside the error middleware, so they see errors as errors: a span per request (continuing
+        router.add(middleware: DatabaseUnavailableMiddleware())
         // the caller's `traceparent`) and Hummingbird's request metrics, both through the
         // process-wide tracer and metrics factory.
         router.add(middleware: TracingMiddleware())
@@ -221,7 +240,11 @@ public enum ServiceHost {
             context.logger.warning(
                 "TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
         }
-        router.get("/health/live") { _, _ in JSONResponse.make(["status": "live"]) }
+        // Live while the process makes progress, or retries a database within its recovery timeout.
+        router.get("/health/live") { _, _ in
+            guard let reason = liveness() else { return JSONResponse.make(["status": "live"]) }
+            return JSONResponse.make(["status": "not live", "reason": reason], status: .serviceUnavailable)
+        }
         router.get("/health/ready") { _, _ in
             let state = readiness()
             return JSONResponse.make(state, status: state.isReady ? .ok : .serviceUnavailable)
@@ -271,7 +294,8 @@ public enum ServiceHost {
                     "http": "\(config.httpHost):\(config.httpPort)", "currency": "\(config.currency)",
                 ])
             let database = try await DatabaseConfig.open(
-                databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger)
+                databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger,
+                recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds))
             let group = try await buildServiceGroup(
                 config: config, database: database, definition: definition, logger: logger, metrics: metrics, telemetry: telemetry)
             try await group.run()
@@ -279,6 +303,12 @@ public enum ServiceHost {
             logger.info("stopped")
             return 0
         } catch {
+        } catch let error as DatabaseGaveUp {
+            logger.critical("\(service.rawValue)-service stopped: \(error)")
+            return DatabaseGaveUp.exitStatus
+        } catch let error as DatabaseUnavailable {
+            logger.critical("\(service.rawValue)-service could not start: \(error)")
+            return DatabaseGaveUp.exitStatus
             logger.critical("\(service.rawValue)-service failed: \(error)")
             return 1
         }

@@ -117,6 +117,9 @@ public protocol Database: Sendable {
     /// Changes whenever the underlying session is replaced (PostgreSQL reconnects); 0 where there is
     /// no such thing.
     var connectionGeneration: Int { get }
+    /// SQLite: how many transactions committed a change, so far (one that changed nothing proves
+    /// nothing about a full disk or a read-only file); nil where any committed transaction counts.
+    var changesCommitted: Int? { get }
 }
 
 /// Returns once a commit is durable; throws if it cannot be made so.
@@ -124,6 +127,7 @@ public typealias Durability = @Sendable () async throws -> Void
 
 extension Database {
     public var connectionGeneration: Int { 0 }
+    public var changesCommitted: Int? { nil }
 
     /// For a database whose commits are durable when they return.
     public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws

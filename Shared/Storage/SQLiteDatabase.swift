@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import Synchronization
 
 /// SQLite through GRDB, in WAL mode: one file per service instance. A commit writes the log; the
 /// log reaches the disk through `WALSyncer`, off the writer's thread (`transaction` waits for it,
@@ -10,6 +11,8 @@ public final class SQLiteDatabase: Database {
     private let checkpointer: WALCheckpointer
     let syncer: WALSyncer
     public let path: String
+    private let committed = Atomic<Int>(0)
+    public var changesCommitted: Int? { committed.load(ordering: .relaxed) }
 
     /// The page size of a new database file (SQLite's largest).
     static let pageSize = 65_536
@@ -42,7 +45,44 @@ public final class SQLiteDatabase: Database {
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            if let unavailable = Self.unavailability(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path) {
+                throw unavailable
+            }
+            throw error
+        }
+    }
+
+    /// What an SQLite result code means when the file, not the statement, is the problem: the disk
+    /// full (SQLITE_FULL), the file or its folder read-only (SQLITE_READONLY), the file gone or
+    /// unopenable (SQLITE_CANTOPEN), an I/O error (SQLITE_IOERR). Extended codes count by their
+    /// primary code.
+    static func unavailability(code: Int32, message: String, path: String) -> DatabaseUnavailable? {
+        let what: String
+        switch code & 0xFF {
+        case SQLITE_FULL: what = "the disk holding it is full (SQLITE_FULL)"
+        case SQLITE_READONLY where code == 1032:
+            what = "the file was moved or deleted while open (SQLITE_READONLY_DBMOVED); put it back"
+        case SQLITE_READONLY: what = "it cannot be written: the file, its folder or its file system is read-only (SQLITE_READONLY)"
+        case SQLITE_CANTOPEN: what = "it cannot be opened (SQLITE_CANTOPEN)"
+        case SQLITE_IOERR: what = "reading or writing it failed (SQLITE_IOERR)"
+        default: return nil
+        }
+        return DatabaseUnavailable("SQLite database \(path): \(what): \(message) (code \(code))")
+    }
+
+    /// `body`, with GRDB's errors that mean the file cannot be written made `DatabaseUnavailable`.
+    private func mappingUnavailability<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DatabaseError {
+            if let unavailable = Self.unavailability(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path) {
+                throw unavailable
+            }
+            throw error
+        }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
@@ -54,20 +94,23 @@ public final class SQLiteDatabase: Database {
     public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
         -> (T, Durability)
     {
-        let (result, wrote) = try await pool.write { db in
-            let before = db.totalChangesCount
-            let result = try body(GRDBSession(db: db))
-            return (result, db.totalChangesCount != before)
+        let (result, wrote) = try await mappingUnavailability {
+            try await pool.write { db in
+                let before = db.totalChangesCount
+                let result = try body(GRDBSession(db: db))
+                return (result, db.totalChangesCount != before)
+            }
         }
         // A transaction that changed no row (an empty relay round, say) leaves nothing to flush.
         guard wrote else { return (result, {}) }
+        committed.add(1, ordering: .relaxed)
         syncer.committed()
         let syncer = self.syncer
         return (result, { try await syncer.sync() })
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await pool.read { db in try body(GRDBSession(db: db)) }
+        try await mappingUnavailability { try await pool.read { db in try body(GRDBSession(db: db)) } }
     }
 
     public func sizeInBytes() async throws -> Int64 {
@@ -178,8 +221,12 @@ struct GRDBSession: SQLSession, RepeatedStatement {
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 
-    private func error(_ code: Int32, _ sql: String) -> StorageError {
-        StorageError("SQLite error \(code): \(String(cString: sqlite3_errmsg(db.sqliteConnection))) - while executing `\(sql)`")
+    private func error(_ code: Int32, _ sql: String) -> any Error {
+        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+        if let unavailable = SQLiteDatabase.unavailability(code: code, message: message, path: String(cString: sqlite3_db_filename(db.sqliteConnection, "main"))) {
+            return unavailable
+        }
+        return StorageError("SQLite error \(code): \(message) - while executing `\(sql)`")
     }
 }
 

@@ -41,6 +41,15 @@ public enum LocalPostgres {
         return try psql(database, "-qtAc", sql)
     }
 
+    /// `service postgresql <action>` (`restart`, `stop`, `start`) on the local server, which every
+    /// test shares (tests that stop it run serially, and start it again however they end).
+    public static func server(_ action: String) throws {
+        try run("/usr/sbin/service", ["postgresql", action])
+    }
+
+    /// Whether the local server accepts queries.
+    public static var isUp: Bool { (try? psql("postgres", "-qtAc", "SELECT 1")) != nil }
+
     /// psql as the `triad` role against a database of the local server.
     @discardableResult
     private static func psql(_ database: String, _ flags: String, _ sql: String) throws -> String {

@@ -111,6 +111,8 @@ struct CampaignRoutes: Sendable {
             case .refusedTransition, .budgetExceeded:
                 throw APIError(.conflict, field: "status", reason: error.description, code: "refused-transition")
             }
+        } catch let error as DatabaseUnavailable {
+            throw APIError.databaseUnavailable(error)
         } catch {
             context.logger.error("could not store a campaign change", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, reason: "the change could not be stored: \(error)")

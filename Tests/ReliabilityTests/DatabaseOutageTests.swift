@@ -1,0 +1,223 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The database goes away mid-stream and comes back: every service keeps running (no restart),
+/// keeps answering HTTP — `/health/live` 200, `/health/ready` and data reads 503 while the database
+/// is away — retries, and ends with exact totals. A database that stays away past
+/// `TRIAD_DATABASE_RECOVERY_TIMEOUT_MS` ends the process with status 75. These tests stop the local
+/// PostgreSQL that every test shares, and always start it again.
+@Suite(.serialized) struct DatabaseOutageTests {
+    /// The three services, each on a PostgreSQL database of its own.
+    static func startOnPostgres(_ name: String, size: Int) async throws -> Harness {
+        var environment: [TriadServices.Name: [String: String]] = [:]
+        for service in TriadServices.Name.allCases {
+            environment[service] = ["TRIAD_DATABASE_URL": try LocalPostgres.createDatabase("\(name)_\(service.rawValue)")]
+        }
+        return try await Harness.start(name, workload: Workload(size: size, prefix: name), environment: environment)
+    }
+
+    @Test func postgresRestartedMidStreamLosesNothing() async throws {
+        let harness = try await Self.startOnPostgres("pgrestart", size: 20_000)
+        do {
+            let pids = harness.services.processes.mapValues(\.pid)
+            try await harness.planAndLaunchCampaigns()
+            let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
+            try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
+            let watch = HealthWatch(harness.services)
+            try LocalPostgres.server("restart")
+            try await Task.sleep(for: .seconds(3))
+            let seen = await watch.stop()
+            try await publishing.value
+            try await harness.waitForExactState()
+            let emitted = try await harness.checkEmittedEvents()
+            harness.report("attributions=\(emitted.attributions) \(seen)")
+
+            for (name, process) in harness.services.processes {
+                #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
+                #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
+            }
+            // IT was mid-stream when the server went: it saw the outage and its end.
+            let log = harness.services.processes[.it]!.output
+            #expect(log.contains("database unavailable; retrying with backoff"), "IT logged the outage")
+            #expect(log.contains("database available again"), "IT logged the recovery")
+        } catch {
+            try? Self.ensurePostgresUp()
+            harness.dumpLogs()
+            _ = await harness.stop()
+            throw error
+        }
+        let statuses = await harness.stop()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+    }
+
+    @Test func postgresStoppedFor15SecondsMidStreamLosesNothing() async throws {
+        let harness = try await Self.startOnPostgres("pgstop", size: 20_000)
+        do {
+            let pids = harness.services.processes.mapValues(\.pid)
+            try await harness.planAndLaunchCampaigns()
+            let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
+            try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
+            let watch = HealthWatch(harness.services)
+            let stoppedAt = ContinuousClock.now
+            try LocalPostgres.server("stop")
+            // Data reads answer 503 with the code that says why, and quickly.
+            try await Task.sleep(for: .seconds(3))
+            let reads: [(TriadServices.Name, String)] = [(.it, "/organic"), (.finance, "/campaigns/rc-0/roi"), (.marketing, "/campaigns/rc-0")]
+            for (service, path) in reads {
+                let asked = ContinuousClock.now
+                let reply = try await harness.services.http(service).get(path)
+                #expect(reply.status == 503, "\(service) \(path): \(reply.status) \(reply.text)")
+                #expect((reply.object["error"] as? [String: Any])?["code"] as? String == "database-unavailable", "\(reply.text)")
+                #expect(ContinuousClock.now - asked < .seconds(6), "\(service) \(path) answered within 6 s")
+            }
+            try await Task.sleep(until: stoppedAt + .seconds(15))
+            let outage = ContinuousClock.now - stoppedAt
+            try LocalPostgres.server("start")
+            try await Task.sleep(for: .seconds(2))
+            let seen = await watch.stop()
+            try await publishing.value
+            try await harness.waitForExactState()
+            let emitted = try await harness.checkEmittedEvents()
+            harness.report("outage-seconds=\(outage.components.seconds) attributions=\(emitted.attributions) \(seen)")
+
+            #expect(outage >= .seconds(15))
+            for (name, process) in harness.services.processes {
+                #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
+                #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
+                #expect(seen.notReady[name, default: 0] > 0, "\(name) said not ready while the database was away: \(seen)")
+                #expect(
+                    seen.readyReasons[name, default: []].contains { $0.hasPrefix("database unavailable") },
+                    "\(name)'s readiness named the database: \(seen)")
+                let log = process.output
+                #expect(log.contains("database unavailable; retrying with backoff"), "\(name) logged the outage")
+                #expect(log.contains("database available again"), "\(name) logged the recovery")
+            }
+        } catch {
+            try? Self.ensurePostgresUp()
+            harness.dumpLogs()
+            _ = await harness.stop()
+            throw error
+        }
+        let statuses = await harness.stop()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+    }
+
+    @Test func aDatabaseAwayPastTheRecoveryTimeoutEndsTheProcessWith75() async throws {
+        let logs = Paths.scratch("pggiveup")
+        let broker = try await LocalBroker.start(logDirectory: logs)
+        let services = TriadServices(broker: broker, logs: logs)
+        do {
+            try services.start(
+                .it,
+                environment: Harness.baseEnvironment.merging([
+                    "TRIAD_DATABASE_URL": try LocalPostgres.createDatabase("giveup"), "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": "4000",
+                    "TRIAD_SHUTDOWN_TIMEOUT_MS": "5000",
+                ]) { _, new in new })
+            try await services.waitUntilReady()
+            let process = services.processes[.it]!
+            let stoppedAt = ContinuousClock.now
+            try LocalPostgres.server("stop")
+            _ = try await eventually("it-service to exit", timeout: .seconds(40), every: .milliseconds(100)) {
+                process.isRunning ? nil : true
+            }
+            let took = ContinuousClock.now - stoppedAt
+            try LocalPostgres.server("start")
+            let status = await process.stop()
+            print("pggiveup: exited with \(status) after \(took)")
+            #expect(status == 75, "\(process.output.split(separator: "\n").suffix(15).joined(separator: "\n"))")
+            #expect(took >= .seconds(4) && took < .seconds(20), "exited \(took) after the database went away")
+            #expect(process.output.contains("giving up on the database"))
+        } catch {
+            try? Self.ensurePostgresUp()
+            print(services.logTail(.it))
+            _ = await services.stopAll()
+            await broker.stop()
+            throw error
+        }
+        _ = await services.stopAll()
+        await broker.stop()
+    }
+
+    static func ensurePostgresUp() throws {
+        if !LocalPostgres.isUp { try LocalPostgres.server("start") }
+    }
+
+    /// Waits until `service` has applied at least `count` events (its consumed-events counters).
+    static func waitUntilConsumed(_ harness: Harness, _ service: TriadServices.Name, atLeast count: Int) async throws {
+        _ = try await eventually("\(service) to consume \(count) events", timeout: .seconds(120), every: .milliseconds(100)) {
+            let metrics = try await harness.services.http(service).get("/metrics").text
+            let consumed = metrics.split(separator: "\n").filter { $0.hasPrefix("triad_events_consumed_total{") }
+                .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
+            return consumed >= count ? true : nil
+        }
+    }
+}
+
+/// Asks every service for `/health/live` and `/health/ready` every 100 ms until stopped; counts
+/// live answers other than 200 (or none within 5 s) and ready answers of 503, with their reasons.
+final class HealthWatch: @unchecked Sendable {
+    struct Seen: CustomStringConvertible {
+        var polls: [TriadServices.Name: Int] = [:]
+        var liveFailures: [TriadServices.Name: Int] = [:]
+        var notReady: [TriadServices.Name: Int] = [:]
+        var readyReasons: [TriadServices.Name: Set<String>] = [:]
+
+        var description: String {
+            TriadServices.Name.allCases.map { name in
+                "\(name): polls=\(polls[name, default: 0]) live-failures=\(liveFailures[name, default: 0]) "
+                    + "not-ready=\(notReady[name, default: 0]) reasons=\(readyReasons[name, default: []].map { String($0.prefix(60)) }.sorted())"
+            }.joined(separator: "; ")
+        }
+    }
+
+    private var task: Task<Seen, Never>?
+
+    init(_ services: TriadServices) {
+        let ports = services.ports
+        task = Task {
+            var seen = Seen()
+            while !Task.isCancelled {
+                var round = Seen()
+                for (name, port) in ports {
+                    round.polls[name, default: 0] += 1
+                    let http = HTTPJSON(port: port)
+                    let live = try? await withTimeout(.seconds(5)) { try await http.get("/health/live").status }
+                    if live != 200 { round.liveFailures[name, default: 0] += 1 }
+                    if let ready = try? await withTimeout(.seconds(5), { try await http.get("/health/ready") }), ready.status == 503 {
+                        round.notReady[name, default: 0] += 1
+                        round.readyReasons[name, default: []].insert(ready.object["status"] as? String ?? "")
+                    }
+                }
+                // A round cut short by `stop` proves nothing.
+                guard !Task.isCancelled else { break }
+                seen.polls.merge(round.polls, uniquingKeysWith: +)
+                seen.liveFailures.merge(round.liveFailures, uniquingKeysWith: +)
+                seen.notReady.merge(round.notReady, uniquingKeysWith: +)
+                seen.readyReasons.merge(round.readyReasons) { $0.union($1) }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return seen
+        }
+    }
+
+    func stop() async -> Seen {
+        task?.cancel()
+        return await task?.value ?? Seen()
+    }
+}
+
+/// `body`'s result, or a thrown `TimedOut` once `limit` passed.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw TimedOut()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
+struct TimedOut: Error {}
