@@ -126,6 +126,9 @@ let package = Package(
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InvariantTests", dependencies: ["Marketing", "Finance", "Analytics", "TriadEvents", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["TriadStorage", "TestSupport", logging], swiftSettings: swiftSettings),
         .testTarget(

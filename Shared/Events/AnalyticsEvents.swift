@@ -35,11 +35,12 @@ public struct CampaignPerformanceReported: EventPayload {
     public var visits: Int64
     public var signups: Int64
     public var purchases: Int64
-    public var revenue: Money
+    /// Attributed revenue so far: a total, which may pass one amount's limit.
+    public var revenue: MoneyTotal
 
     public init(
         campaignId: String, impressions: Int64, clicks: Int64, visits: Int64, signups: Int64, purchases: Int64,
-        revenue: Money
+        revenue: MoneyTotal
     ) {
         self.campaignId = campaignId
         self.impressions = impressions
@@ -60,7 +61,7 @@ public struct CampaignPerformanceReported: EventPayload {
         ] {
             try rules.requireNonNegative(value, field)
         }
-        try rules.requireMoney(revenue, "revenue")
+        try rules.requireTotal(revenue, "revenue")
     }
 }
 

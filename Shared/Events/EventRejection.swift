@@ -60,6 +60,8 @@ public struct ValidationRules: Sendable {
 public enum FieldRule: Equatable, Sendable {
     case identifier(field: String)
     case money(field: String, positive: Bool)
+    /// A running total (`MoneyTotal`): 0 … 2^63−1 minor units, the deployment's currency.
+    case total(field: String)
     case atLeast(field: String, minimum: Int64)
     case atMost(field: String, maximum: Int64)
     case oneOf(field: String, values: [String])
@@ -116,11 +118,7 @@ extension ValidationRules {
             throw EventRejection(
                 .invalidData, field: "\(field).amountMinor", "must be at most \(Money.maximumMinor) (one amount's upper bound)")
         }
-        guard money.currency == currency.code else {
-            throw EventRejection(
-                .wrongCurrency, field: "\(field).currency",
-                "is \(money.currency) but this deployment books \(currency.code) only (no FX conversion)")
-        }
+        try requireCurrency(money.currency, field)
         if positive {
             guard money.amountMinor > 0 else {
                 throw EventRejection(.invalidData, field: "\(field).amountMinor", "must be greater than 0")
@@ -129,6 +127,23 @@ extension ValidationRules {
             guard money.amountMinor >= 0 else {
                 throw EventRejection(.invalidData, field: "\(field).amountMinor", "must not be negative")
             }
+        }
+    }
+
+    /// A running total: never negative, any size 64 bits hold, the deployment's currency.
+    public func requireTotal(_ total: MoneyTotal, _ field: String) throws(EventRejection) {
+        if let recorder { return recorder.record(.total(field: field)) }
+        try requireCurrency(total.currency, field)
+        guard total.amountMinor >= 0 else {
+            throw EventRejection(.invalidData, field: "\(field).amountMinor", "must not be negative")
+        }
+    }
+
+    private func requireCurrency(_ code: String, _ field: String) throws(EventRejection) {
+        guard code == currency.code else {
+            throw EventRejection(
+                .wrongCurrency, field: "\(field).currency",
+                "is \(code) but this deployment books \(currency.code) only (no FX conversion)")
         }
     }
 

@@ -52,9 +52,10 @@ public struct BudgetExceeded: EventPayload {
     public static let eventType = EventType.budgetExceeded
     public var campaignId: String
     public var approvedBudget: Money
-    public var spend: Money
+    /// The campaign's spend so far: a total, which may pass one amount's limit.
+    public var spend: MoneyTotal
 
-    public init(campaignId: String, approvedBudget: Money, spend: Money) {
+    public init(campaignId: String, approvedBudget: Money, spend: MoneyTotal) {
         self.campaignId = campaignId
         self.approvedBudget = approvedBudget
         self.spend = spend
@@ -65,7 +66,7 @@ public struct BudgetExceeded: EventPayload {
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireIdentifier(campaignId, "campaignId")
         try rules.requireMoney(approvedBudget, "approvedBudget")
-        try rules.requireMoney(spend, "spend")
+        try rules.requireTotal(spend, "spend")
     }
 }
 
@@ -83,12 +84,12 @@ public struct EnvelopeChanged: EventPayload {
     /// The quarter's whole envelope (finance's configuration when it changed).
     public var envelope: Money
     /// Held by approved campaigns now: approvals less what completions gave back.
-    public var reserved: Money
-    /// Given back by completed campaigns so far.
-    public var released: Money
+    public var reserved: MoneyTotal
+    /// Given back by completed campaigns so far (a total: it can pass the envelope over time).
+    public var released: MoneyTotal
     public var revision: Int64
 
-    public init(quarter: Quarter, envelope: Money, reserved: Money, released: Money, revision: Int64) {
+    public init(quarter: Quarter, envelope: Money, reserved: MoneyTotal, released: MoneyTotal, revision: Int64) {
         self.quarter = quarter
         self.envelope = envelope
         self.reserved = reserved
@@ -103,8 +104,8 @@ public struct EnvelopeChanged: EventPayload {
 
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireMoney(envelope, "envelope")
-        try rules.requireMoney(reserved, "reserved")
-        try rules.requireMoney(released, "released")
+        try rules.requireTotal(reserved, "reserved")
+        try rules.requireTotal(released, "released")
         try rules.requireAtLeast(revision, 1, "revision")
         try rules.requireAtMost(revision, Self.maximumRevision, "revision")
     }
@@ -122,8 +123,9 @@ public struct EnvelopeChanged: EventPayload {
 public struct RoiReported: EventPayload {
     public static let eventType = EventType.roiReported
     public var campaignId: String
-    public var spend: Money
-    public var revenue: Money
+    /// Totals so far: each may pass one amount's limit.
+    public var spend: MoneyTotal
+    public var revenue: MoneyTotal
     public var conversions: Int64
     /// Absent while spend is 0.
     public var roiBps: Int64?
@@ -132,7 +134,7 @@ public struct RoiReported: EventPayload {
     /// Absent while there are no conversions.
     public var cacMinor: Int64?
 
-    public init(campaignId: String, spend: Money, revenue: Money, conversions: Int64) {
+    public init(campaignId: String, spend: MoneyTotal, revenue: MoneyTotal, conversions: Int64) {
         self.campaignId = campaignId
         self.spend = spend
         self.revenue = revenue
@@ -146,8 +148,8 @@ public struct RoiReported: EventPayload {
 
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireIdentifier(campaignId, "campaignId")
-        try rules.requireMoney(spend, "spend")
-        try rules.requireMoney(revenue, "revenue")
+        try rules.requireTotal(spend, "spend")
+        try rules.requireTotal(revenue, "revenue")
         try rules.requireNonNegative(conversions, "conversions")
     }
 }

@@ -17,6 +17,25 @@ public struct Money: Codable, Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(amountMinor) \(currency) minor units" }
 }
 
+/// A running total of money (a campaign's spend or revenue, what a quarter has reserved or given
+/// back): the same wire shape as `Money`, but its limit is what 64 bits hold, not one amount's
+/// 10^15 — a total grows past any one amount. Events carry totals in this type so that a reader
+/// checks each against its own limit (`ValidationRules.requireTotal`).
+public struct MoneyTotal: Codable, Hashable, Sendable, CustomStringConvertible {
+    public var amountMinor: Int64
+    public var currency: String
+
+    public init(amountMinor: Int64, currency: String) {
+        self.amountMinor = amountMinor
+        self.currency = currency
+    }
+
+    /// The largest total: what a signed 64-bit integer holds.
+    public static let maximumMinor: Int64 = .max
+
+    public var description: String { "\(amountMinor) \(currency) minor units (total)" }
+}
+
 /// Checked addition for totals: nil where the sum leaves what 64 bits hold.
 public func checkedSum(_ a: Int64, _ b: Int64) -> Int64? {
     let (sum, overflow) = a.addingReportingOverflow(b)
@@ -38,6 +57,8 @@ public struct Currency: Hashable, Sendable, CustomStringConvertible {
     public static let euro = try! Currency("EUR")
 
     public func money(_ amountMinor: Int64) -> Money { Money(amountMinor: amountMinor, currency: code) }
+
+    public func total(_ amountMinor: Int64) -> MoneyTotal { MoneyTotal(amountMinor: amountMinor, currency: code) }
 
     public var description: String { code }
 }

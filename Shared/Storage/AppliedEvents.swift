@@ -1,13 +1,23 @@
+import TriadEvents
+
 /// The ids of the events a service applied, recorded in the transaction that applies them, so a
 /// redelivered event changes nothing. Ids are kept for the dedupe window, then pruned.
 public enum AppliedEvents {
-    /// A CloudEvents identity: ids are unique per source.
+    /// A CloudEvents identity: ids are unique per source. Both compare by their bytes (`UTF8Key`),
+    /// as the table's key does.
     public struct Key: Hashable, Sendable {
         public let source: String
         public let id: String
         public init(source: String, id: String) {
             self.source = source
             self.id = id
+        }
+
+        public static func == (a: Key, b: Key) -> Bool { a.source.utf8Key == b.source.utf8Key && a.id.utf8Key == b.id.utf8Key }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(source.utf8Key)
+            hasher.combine(id.utf8Key)
         }
     }
 
@@ -27,7 +37,8 @@ public enum AppliedEvents {
         var unique: [Int] = []  // positions of first occurrences
         unique.reserveCapacity(keys.count)
         for (position, key) in keys.enumerated() where seen.insert(key).inserted { unique.append(position) }
-        unique.sort { (keys[$0].source, keys[$0].id) < (keys[$1].source, keys[$1].id) }  // one lock order for every instance
+        // One lock order for every instance: the table's, by bytes.
+        unique.sort { (keys[$0].source.utf8Key, keys[$0].id.utf8Key) < (keys[$1].source.utf8Key, keys[$1].id.utf8Key) }
         let inserted = try session.insertNew(into: "applied_events", columns, rows: unique.map { row(keys[$0]) }, key: 2)
         var new = [Bool](repeating: false, count: keys.count)
         for (position, wasInserted) in zip(unique, inserted) { new[position] = wasInserted }

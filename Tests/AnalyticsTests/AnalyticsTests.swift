@@ -104,9 +104,9 @@ import TriadEvents
             reports == [
                 .campaignPerformanceReported(
                     CampaignPerformanceReported(
-                        campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0, revenue: Currency.euro.money(0)))
+                        campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0, revenue: Currency.euro.total(0)))
             ])
-        let reported = Dictionary(uniqueKeysWithValues: store.allCounters().map { ($0.campaignId, $0) })
+        let reported = Dictionary(uniqueKeysWithValues: store.allCounters().map { ($0.campaignId.utf8Key, $0) })
         #expect(analytics.performanceReports(current: store.allCounters(), lastReported: reported).isEmpty)
     }
 

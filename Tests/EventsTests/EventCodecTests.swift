@@ -22,12 +22,12 @@ import TriadEvents
                 BudgetRejected(
                     campaignId: "c1", reason: .insufficientEnvelope, requestedBudget: eur.money(100),
                     quarter: Quarter(year: 2026, number: 4))),
-            .budgetExceeded(BudgetExceeded(campaignId: "c1", approvedBudget: eur.money(100), spend: eur.money(101))),
+            .budgetExceeded(BudgetExceeded(campaignId: "c1", approvedBudget: eur.money(100), spend: eur.total(101))),
             .envelopeChanged(
                 EnvelopeChanged(
-                    quarter: Quarter(year: 2026, number: 4), envelope: eur.money(1_000_000), reserved: eur.money(400_000),
-                    released: eur.money(0), revision: 3)),
-            .roiReported(RoiReported(campaignId: "c1", spend: eur.money(3), revenue: eur.money(2), conversions: 1)),
+                    quarter: Quarter(year: 2026, number: 4), envelope: eur.money(1_000_000), reserved: eur.total(400_000),
+                    released: eur.total(0), revision: 3)),
+            .roiReported(RoiReported(campaignId: "c1", spend: eur.total(3), revenue: eur.total(2), conversions: 1)),
             .adSpendReported(AdSpendReported(campaignId: "c1", amount: eur.money(5), occurredAt: t, platform: "ads")),
             .customerInteraction(
                 CustomerInteraction(
@@ -37,7 +37,7 @@ import TriadEvents
                 ConversionAttributed(campaignId: "c1", orderId: "o1", customerId: "u1", revenue: eur.money(7), occurredAt: t)),
             .campaignPerformanceReported(
                 CampaignPerformanceReported(
-                    campaignId: "c1", impressions: 1, clicks: 2, visits: 3, signups: 4, purchases: 5, revenue: eur.money(6))),
+                    campaignId: "c1", impressions: 1, clicks: 2, visits: 3, signups: 4, purchases: 5, revenue: eur.total(6))),
             .churnRiskDetected(
                 ChurnRiskDetected(customerId: "u1", segment: "young", reason: .inactive, lastActivityAt: t, detectedAt: t)),
             .churnRiskCleared(ChurnRiskCleared(customerId: "u1", segment: "young", activity: .purchase, clearedAt: t)),

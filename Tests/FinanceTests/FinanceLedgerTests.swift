@@ -29,8 +29,8 @@ import TriadEvents
     func envelope(_ quarter: Quarter, reserved: Int64, released: Int64, revision: Int64) -> DomainEvent {
         .envelopeChanged(
             EnvelopeChanged(
-                quarter: quarter, envelope: Currency.euro.money(1_000_000), reserved: Currency.euro.money(reserved),
-                released: Currency.euro.money(released), revision: revision))
+                quarter: quarter, envelope: Currency.euro.money(1_000_000), reserved: Currency.euro.total(reserved),
+                released: Currency.euro.total(released), revision: revision))
     }
 
     @Test mutating func approvesTheFullAmountAndReservesIt() throws {
@@ -87,7 +87,7 @@ import TriadEvents
         #expect(completed == [envelope(q4, reserved: 250_000, released: 350_000, revision: 2)])
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
         #expect(store.account("a")?.releasedMinor == 350_000)
-        #expect(ledger.envelope(for: q4, store: store).released == Currency.euro.money(350_000))
+        #expect(ledger.envelope(for: q4, store: store).released == Currency.euro.total(350_000))
         // Completing again releases nothing more, and says nothing.
         #expect(try ledger.apply(.campaignCompleted(CampaignCompleted(campaignId: "a")), to: &store).isEmpty)
         #expect(ledger.remainingMinor(in: q4, store: store) == 750_000)
@@ -106,7 +106,7 @@ import TriadEvents
         let over = try ledger.apply(spend("a", 1), to: &store)
         #expect(
             over == [
-                .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.money(1001)))
+                .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.total(1001)))
             ])
         #expect(try ledger.apply(spend("a", 5), to: &store).isEmpty)
     }
@@ -118,7 +118,7 @@ import TriadEvents
         let events = try ledger.apply(planned("late", budget: 100_000), to: &store)
         #expect(events.map(\.type) == [.budgetApproved, .envelopeChanged, .budgetExceeded])
         guard case .budgetExceeded(let exceeded) = events.last else { return }
-        #expect(exceeded.spend == Currency.euro.money(200_000))
+        #expect(exceeded.spend == Currency.euro.total(200_000))
         #expect(store.account("late")?.roiReport(currency: "EUR").roiBps == -10_000)
     }
 
@@ -145,16 +145,16 @@ import TriadEvents
         _ = try ledger.apply(spend("a", 10), to: &store)
         _ = try ledger.apply(spend("a", 20), to: &store)
         _ = try ledger.apply(conversion("b", order: "o", revenue: 5), to: &store)
-        var reported: [String: RoiReported] = [:]
+        var reported: [UTF8Key: RoiReported] = [:]
         func reports() -> [RoiReported] {
             let due = ledger.roiReports(accounts: ["a", "b", "planned"].compactMap(store.account), lastReported: reported)
-            for report in due { reported[report.campaignId] = report }
+            for report in due { reported[report.campaignId.utf8Key] = report }
             return due
         }
         _ = try ledger.apply(planned("planned", budget: 10), to: &store)  // no figures yet: nothing to report
         let first = reports()
         #expect(first.count == 2)
-        #expect(first.first == RoiReported(campaignId: "a", spend: Currency.euro.money(30), revenue: Currency.euro.money(0), conversions: 0))
+        #expect(first.first == RoiReported(campaignId: "a", spend: Currency.euro.total(30), revenue: Currency.euro.total(0), conversions: 0))
         #expect(reports().isEmpty)
         _ = try ledger.apply(spend("a", 1), to: &store)
         #expect(reports().count == 1)

@@ -24,11 +24,11 @@ import TriadEvents
         let eur = Currency.euro.money
         for (reserved, released, revision) in [(400_000, 0, 1), (900_000, 0, 3), (700_000, 0, 2)] as [(Int64, Int64, Int64)] {
             _ = try desk.apply(
-                .envelopeChanged(EnvelopeChanged(quarter: q4, envelope: eur(1_000_000), reserved: eur(reserved), released: eur(released), revision: revision)),
+                .envelopeChanged(EnvelopeChanged(quarter: q4, envelope: eur(1_000_000), reserved: Currency.euro.total(reserved), released: Currency.euro.total(released), revision: revision)),
                 to: &store)
         }
         let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
-        #expect(briefing.envelopes.map(\.reserved) == [eur(900_000)])
+        #expect(briefing.envelopes.map(\.reserved) == [Currency.euro.total(900_000)])
         #expect(briefing.envelopes.map(\.remaining) == [eur(100_000)])
     }
 
@@ -36,12 +36,12 @@ import TriadEvents
         try approved("a")
         for report in 1...30 {
             _ = try desk.apply(
-                .roiReported(RoiReported(campaignId: "a", spend: Currency.euro.money(100), revenue: Currency.euro.money(Int64(report) * 100), conversions: 1)),
+                .roiReported(RoiReported(campaignId: "a", spend: Currency.euro.total(100), revenue: Currency.euro.total(Int64(report) * 100), conversions: 1)),
                 at: Timestamp(millisecondsSinceEpoch: Int64(report) * 1000), to: &store)
         }
         // Without spend there is no ROI, and no point.
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "b", spend: Currency.euro.money(0), revenue: Currency.euro.money(5), conversions: 1)),
+            .roiReported(RoiReported(campaignId: "b", spend: Currency.euro.total(0), revenue: Currency.euro.total(5), conversions: 1)),
             at: Timestamp(millisecondsSinceEpoch: 1), to: &store)
         let trend = store.roiTrend("a")
         #expect(trend.count == RoiPoint.historyLimit)
@@ -106,7 +106,7 @@ import TriadEvents
         try approved("a")
         _ = try desk.perform(.launch, on: "a", in: &store)
         let events = try desk.apply(
-            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.money(2))), to: &store)
+            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))), to: &store)
         #expect(events == [.campaignPaused(CampaignPaused(campaignId: "a", reason: "budget-exceeded"))])
         #expect(store.campaign("a")?.status == .paused)
         #expect(store.campaign("a")?.pauseReason == "budget-exceeded")
@@ -116,7 +116,7 @@ import TriadEvents
     @Test mutating func budgetExceededBeforeLaunchBlocksTheLaunch() throws {
         try approved("a")
         let events = try desk.apply(
-            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.money(2))), to: &store)
+            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))), to: &store)
         #expect(events.isEmpty)
         #expect(throws: CampaignError.budgetExceeded("a")) { try desk.perform(.launch, on: "a", in: &store) }
     }
@@ -144,7 +144,7 @@ import TriadEvents
             to: &store)
         _ = try desk.perform(.launch, on: id, in: &store)
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: id, spend: Currency.euro.money(spend), revenue: Currency.euro.money(revenue), conversions: conversions)),
+            .roiReported(RoiReported(campaignId: id, spend: Currency.euro.total(spend), revenue: Currency.euro.total(revenue), conversions: conversions)),
             to: &store)
     }
 

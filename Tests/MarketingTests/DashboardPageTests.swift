@@ -21,16 +21,16 @@ import TriadEvents
         _ = try desk.perform(.launch, on: "c-<b>", in: &store)
         // ROI +10 %, then −70 %: the trend falls below zero.
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.money(100_000), revenue: Currency.euro.money(110_000), conversions: 1)),
+            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(110_000), conversions: 1)),
             at: t0, to: &store)
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.money(1_500_000), revenue: Currency.euro.money(450_001), conversions: 1)),
+            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.total(1_500_000), revenue: Currency.euro.total(450_001), conversions: 1)),
             at: t0.adding(milliseconds: 1000), to: &store)
         _ = try desk.apply(
             .envelopeChanged(
                 EnvelopeChanged(
-                    quarter: Quarter("2026-Q4")!, envelope: Currency.euro.money(5_000_000), reserved: Currency.euro.money(1_200_000),
-                    released: Currency.euro.money(300_000), revision: 2)),
+                    quarter: Quarter("2026-Q4")!, envelope: Currency.euro.money(5_000_000), reserved: Currency.euro.total(1_200_000),
+                    released: Currency.euro.total(300_000), revision: 2)),
             to: &store)
         for index in 0..<3 {
             _ = try desk.apply(

@@ -93,7 +93,7 @@ import TriadStorage
         let eur = { (minor: Int64) in Money(amountMinor: minor, currency: "EUR") }
         try await service.apply([
             .budgetApproved(BudgetApproved(campaignId: "c-a", approvedBudget: eur(500_000), quarter: Quarter("2026-Q4")!)),
-            .roiReported(RoiReported(campaignId: "c-a", spend: eur(100_000), revenue: eur(250_000), conversions: 5)),
+            .roiReported(RoiReported(campaignId: "c-a", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(250_000), conversions: 5)),
         ])
         try await service.test { client in
             let briefing = try await client.object("/briefing")
@@ -121,13 +121,13 @@ import TriadStorage
         for batch in 0..<15 {
             try await service.apply((0..<2).map { step in
                 let report = Int64(batch * 2 + step + 1)
-                return .roiReported(RoiReported(campaignId: "c-a", spend: eur(100_000), revenue: eur(report * 10_000), conversions: report))
+                return .roiReported(RoiReported(campaignId: "c-a", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(report * 10_000), conversions: report))
             })
         }
         let q4 = Quarter("2026-Q4")!
         let envelope = { (reserved: Int64, released: Int64, revision: Int64) in
             DomainEvent.envelopeChanged(
-                EnvelopeChanged(quarter: q4, envelope: eur(10_000_000), reserved: eur(reserved), released: eur(released), revision: revision))
+                EnvelopeChanged(quarter: q4, envelope: eur(10_000_000), reserved: Currency.euro.total(reserved), released: Currency.euro.total(released), revision: revision))
         }
         // Revision 3 arrives before 2: the older copy changes nothing, in one batch or the next.
         try await service.apply([envelope(4_000_000, 0, 1), envelope(3_000_000, 1_000_000, 3)])

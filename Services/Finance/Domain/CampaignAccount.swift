@@ -30,8 +30,8 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
 
     public func roiReport(currency: String) -> RoiReported {
         RoiReported(
-            campaignId: campaignId, spend: Money(amountMinor: spentMinor, currency: currency),
-            revenue: Money(amountMinor: revenueMinor, currency: currency), conversions: conversions)
+            campaignId: campaignId, spend: MoneyTotal(amountMinor: spentMinor, currency: currency),
+            revenue: MoneyTotal(amountMinor: revenueMinor, currency: currency), conversions: conversions)
     }
 }
 
@@ -39,7 +39,7 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
 public struct EnvelopeStatus: Sendable, Equatable, Codable {
     public let quarter: Quarter
     public let envelope: Money
-    public let reserved: Money
-    public let released: Money
+    public let reserved: MoneyTotal
+    public let released: MoneyTotal
     public let remaining: Money
 }

@@ -89,8 +89,8 @@ public struct FinanceLedger: Sendable {
     private func envelopeChanged(_ quarter: Quarter, _ book: QuarterBook) -> DomainEvent {
         .envelopeChanged(
             EnvelopeChanged(
-                quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(book.reservedMinor),
-                released: money(book.releasedMinor), revision: book.revision))
+                quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: total(book.reservedMinor),
+                released: total(book.releasedMinor), revision: book.revision))
     }
 
     // MARK: Spend and revenue
@@ -123,7 +123,7 @@ public struct FinanceLedger: Sendable {
         return [
             .budgetExceeded(
                 BudgetExceeded(
-                    campaignId: account.campaignId, approvedBudget: money(approved), spend: money(account.spentMinor)))
+                    campaignId: account.campaignId, approvedBudget: money(approved), spend: total(account.spentMinor)))
         ]
     }
 
@@ -131,11 +131,11 @@ public struct FinanceLedger: Sendable {
 
     /// ROI reports for the campaigns whose figures differ from what was last reported (the
     /// coalescing step). A campaign never reported counts as reported at zero.
-    public func roiReports(accounts: [CampaignAccount], lastReported: [String: RoiReported]) -> [RoiReported] {
+    public func roiReports(accounts: [CampaignAccount], lastReported: [UTF8Key: RoiReported]) -> [RoiReported] {
         accounts.compactMap { account in
             let report = account.roiReport(currency: currency)
-            let last = lastReported[account.campaignId] ?? RoiReported(
-                campaignId: account.campaignId, spend: money(0), revenue: money(0), conversions: 0)
+            let last = lastReported[account.campaignId.utf8Key] ?? RoiReported(
+                campaignId: account.campaignId, spend: total(0), revenue: total(0), conversions: 0)
             return report == last ? nil : report
         }
     }
@@ -153,9 +153,10 @@ public struct FinanceLedger: Sendable {
     public func envelope(for quarter: Quarter, store: FinanceState) -> EnvelopeStatus {
         let book = store.book(of: quarter)
         return EnvelopeStatus(
-            quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: money(book.reservedMinor),
-            released: money(book.releasedMinor), remaining: money(policy.quarterlyEnvelope.amountMinor - book.reservedMinor))
+            quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: total(book.reservedMinor),
+            released: total(book.releasedMinor), remaining: money(policy.quarterlyEnvelope.amountMinor - book.reservedMinor))
     }
 
     private func money(_ amount: Int64) -> Money { Money(amountMinor: amount, currency: currency) }
+    private func total(_ amount: Int64) -> MoneyTotal { MoneyTotal(amountMinor: amount, currency: currency) }
 }

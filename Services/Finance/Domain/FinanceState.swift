@@ -4,11 +4,12 @@ import TriadEvents
 /// changed. The service seeds it from its tables with every row the batch can touch and writes the
 /// changes back; unit tests start it empty and keep using it.
 public struct FinanceState: Sendable {
-    private var accounts: [String: CampaignAccount] = [:]
+    // Keyed by bytes (`UTF8Key`), as the tables are: two spellings Unicode calls equivalent are two ids.
+    private var accounts: [UTF8Key: CampaignAccount] = [:]
     private var quarters: [Quarter: QuarterBook] = [:]
-    private var orders: Set<String> = []
+    private var orders: Set<UTF8Key> = []
 
-    public private(set) var changedAccounts: Set<String> = []
+    public private(set) var changedAccounts: Set<UTF8Key> = []
     public private(set) var changedQuarters: Set<Quarter> = []
     public private(set) var newOrders: [String] = []
 
@@ -16,19 +17,20 @@ public struct FinanceState: Sendable {
 
     /// A batch's starting point: the accounts and quarters it can touch, and which of its attributed
     /// orders were counted before.
-    public init(accounts: [CampaignAccount], quarters: [Quarter: QuarterBook], countedOrders: Set<String>) {
-        for account in accounts { self.accounts[account.campaignId] = account }
+    public init(accounts: [CampaignAccount], quarters: [Quarter: QuarterBook], countedOrders: Set<UTF8Key>) {
+        for account in accounts { self.accounts[account.campaignId.utf8Key] = account }
         self.quarters = quarters
         orders = countedOrders
     }
 
-    public func account(_ campaignId: String) -> CampaignAccount? { accounts[campaignId] }
+    public func account(_ campaignId: String) -> CampaignAccount? { accounts[campaignId.utf8Key] }
 
     mutating func save(_ account: CampaignAccount) {
-        accounts[account.campaignId] = account
-        changedAccounts.insert(account.campaignId)
+        accounts[account.campaignId.utf8Key] = account
+        changedAccounts.insert(account.campaignId.utf8Key)
     }
 
+    /// The accounts the batch changed, in byte order of their ids (the tables' lock order).
     public func changedAccountRecords() -> [CampaignAccount] { changedAccounts.sorted().compactMap { accounts[$0] } }
 
     /// What a quarter's envelope holds: reserved, given back, and how often it changed.
@@ -49,7 +51,7 @@ public struct FinanceState: Sendable {
 
     /// Remembers an attributed order; false when it was counted before.
     mutating func recordAttributedOrder(_ orderId: String) -> Bool {
-        guard orders.insert(orderId).inserted else { return false }
+        guard orders.insert(orderId.utf8Key).inserted else { return false }
         newOrders.append(orderId)
         return true
     }

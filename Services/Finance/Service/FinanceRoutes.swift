@@ -58,8 +58,8 @@ struct CampaignFigures: Encodable {
     let decision: String?
     let rejectionReason: BudgetRejectionReason?
     let approvedBudget: Money?
-    let spend: Money
-    let revenue: Money
+    let spend: MoneyTotal
+    let revenue: MoneyTotal
     let conversions: Int64
     let roiBps: Int64?
     let roasBps: Int64?

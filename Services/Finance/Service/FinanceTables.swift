@@ -43,44 +43,44 @@ enum FinanceTables {
     static func apply(_ events: [IncomingEvent], ledger: FinanceLedger, in session: any SQLSession) throws
         -> [Result<[DomainEvent], EventRejection>]
     {
-        let campaignIds = Set(events.map { $0.event.payload.subject }).sorted()
+        let campaignIds = events.map { $0.event.payload.subject }.distinctInByteOrder()
         let (accounts, createdAccounts) = try lockOrCreate(
             "fin_accounts", key: "campaign_id", columns: accountColumns, keys: campaignIds, in: session)
         // A row that does not read back sets aside the events that need it, not the batch.
-        var unreadable: [String: String] = [:]
+        var unreadable: [UTF8Key: String] = [:]
         var loaded: [CampaignAccount] = []
         for row in accounts {
             do {
                 loaded.append(try account(row))
             } catch {
-                unreadable[row[0].text ?? ""] = "\(error)"
+                unreadable[(row[0].text ?? "").utf8Key] = "\(error)"
             }
         }
 
-        let orderIds = Set(events.compactMap { event -> String? in
+        let orderIds = events.compactMap { event -> String? in
             if case .conversionAttributed(let conversion) = event.event { return conversion.orderId }
             return nil
-        }).sorted()
+        }.distinctInByteOrder()
         let inserted = try session.insertNew(
             into: "fin_attributed_orders", [.text("order_id")], rows: orderIds.map { [.text($0)] }, key: 1)
-        let fresh = Set(zip(orderIds, inserted).compactMap { $1 ? $0 : nil })
+        let fresh = Set(zip(orderIds, inserted).compactMap { $1 ? $0.utf8Key : nil })
 
         // Plans reserve from their start quarter; completions give back to their account's quarter.
         var quarters = Set(events.compactMap { FinanceLedger.quarter(touchedBy: $0.event) })
-        let completed = Set(events.compactMap { event -> String? in
-            if case .campaignCompleted(let c) = event.event { return c.campaignId }
+        let completed = Set(events.compactMap { event -> UTF8Key? in
+            if case .campaignCompleted(let c) = event.event { return c.campaignId.utf8Key }
             return nil
         })
-        quarters.formUnion(loaded.filter { completed.contains($0.campaignId) }.compactMap(\.quarter))
+        quarters.formUnion(loaded.filter { completed.contains($0.campaignId.utf8Key) }.compactMap(\.quarter))
         let (quarterRows, createdQuarters) = try lockOrCreate(
             "fin_quarters", key: "quarter", columns: quarterColumns, keys: quarters.map(\.description).sorted(), in: session)
 
         var state = FinanceState(
-            accounts: loaded, quarters: books(quarterRows), countedOrders: Set(orderIds).subtracting(fresh))
+            accounts: loaded, quarters: books(quarterRows), countedOrders: Set(orderIds.map { UTF8Key($0) }).subtracting(fresh))
         let results = events.map { event in
             Result { () throws(EventRejection) in
                 let campaignId = event.event.payload.subject
-                if let problem = unreadable[campaignId] {
+                if let problem = unreadable[campaignId.utf8Key] {
                     throw EventRejection(
                         .unreadableState, field: "campaignId", "finance's stored account of \(campaignId) cannot be read: \(problem)")
                 }
@@ -91,7 +91,7 @@ enum FinanceTables {
         // Rows created only to be locked, that no event needed, go again.
         try deleteUnused("fin_accounts", key: "campaign_id", created: createdAccounts.subtracting(state.changedAccounts), in: session)
         try deleteUnused(
-            "fin_quarters", key: "quarter", created: createdQuarters.subtracting(state.changedQuarters.map(\.description)),
+            "fin_quarters", key: "quarter", created: createdQuarters.subtracting(state.changedQuarters.map { $0.description.utf8Key }),
             in: session)
         return results
     }
@@ -101,7 +101,7 @@ enum FinanceTables {
     /// order for every instance.
     private static func lockOrCreate(
         _ table: String, key: String, columns: String, keys: [String], in session: any SQLSession
-    ) throws -> (rows: [SQLRow], created: Set<String>) {
+    ) throws -> (rows: [SQLRow], created: Set<UTF8Key>) {
         switch session.dialect {
         case .sqlite:
             return (try session.query("SELECT \(columns) FROM \(table) WHERE \(key) {keys}", keys: keys), [])
@@ -109,13 +109,13 @@ enum FinanceTables {
             let rows = try session.insert(
                 into: table, [.text(key)], rows: keys.map { [.text($0)] },
                 "ON CONFLICT (\(key)) DO UPDATE SET \(key) = excluded.\(key) RETURNING \(columns), (xmax = 0)")
-            let created = Set(rows.filter { $0.last?.integer == 1 }.compactMap { $0[0].text })
+            let created = Set(rows.filter { $0.last?.integer == 1 }.compactMap { $0[0].text?.utf8Key })
             return (rows.map { Array($0.dropLast()) }, created)
         }
     }
 
-    private static func deleteUnused(_ table: String, key: String, created: Set<String>, in session: any SQLSession) throws {
-        _ = try session.query("DELETE FROM \(table) WHERE \(key) {keys}", keys: created.sorted())
+    private static func deleteUnused(_ table: String, key: String, created: Set<UTF8Key>, in session: any SQLSession) throws {
+        _ = try session.query("DELETE FROM \(table) WHERE \(key) {keys}", keys: created.sorted().map(\.string))
     }
 
     private static func save(_ state: FinanceState, in session: any SQLSession) throws {
@@ -164,12 +164,12 @@ enum FinanceTables {
     /// ROI reports for what changed since the last report, recorded as reported.
     static func roiReports(ledger: FinanceLedger, in session: any SQLSession) throws -> [DomainEvent] {
         let currency = ledger.policy.quarterlyEnvelope.currency
-        var reported: [String: RoiReported] = [:]
+        var reported: [UTF8Key: RoiReported] = [:]
         for row in try session.query("SELECT campaign_id, spent_minor, revenue_minor, conversions FROM fin_roi_reported") {
             guard let id = row[0].text else { continue }
-            reported[id] = RoiReported(
-                campaignId: id, spend: Money(amountMinor: row[1].integer ?? 0, currency: currency),
-                revenue: Money(amountMinor: row[2].integer ?? 0, currency: currency), conversions: row[3].integer ?? 0)
+            reported[id.utf8Key] = RoiReported(
+                campaignId: id, spend: MoneyTotal(amountMinor: row[1].integer ?? 0, currency: currency),
+                revenue: MoneyTotal(amountMinor: row[2].integer ?? 0, currency: currency), conversions: row[3].integer ?? 0)
         }
         let accounts = try session.query("SELECT \(accountColumns) FROM fin_accounts ORDER BY campaign_id").map(account)
         let reports = ledger.roiReports(accounts: accounts, lastReported: reported)

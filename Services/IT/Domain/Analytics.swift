@@ -53,7 +53,7 @@ public struct Analytics: Sendable {
         var customer = state.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
         var events: [DomainEvent] = []
         customer.partition = partition
-        if let segment = interaction.segment, segment != customer.segment {
+        if let segment = interaction.segment, segment.utf8Key != customer.segment.utf8Key {
             if customer.atRisk {  // marketing's count at risk moves with the customer
                 events.append(
                     .churnRiskSegmentChanged(
@@ -158,8 +158,8 @@ public struct Analytics: Sendable {
     public func inactivityCutoff(clock: Timestamp) -> Timestamp { clock.adding(milliseconds: -policy.inactivityMilliseconds) }
 
     /// Performance reports for the campaigns whose counters differ from what was last reported.
-    public func performanceReports(current: [CampaignCounters], lastReported: [String: CampaignCounters]) -> [DomainEvent] {
-        current.filter { lastReported[$0.campaignId] != $0 }.map {
+    public func performanceReports(current: [CampaignCounters], lastReported: [UTF8Key: CampaignCounters]) -> [DomainEvent] {
+        current.filter { lastReported[$0.campaignId.utf8Key] != $0 }.map {
             .campaignPerformanceReported($0.report(currency: policy.currency))
         }
     }

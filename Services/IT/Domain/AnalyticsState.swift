@@ -7,23 +7,27 @@ import TriadEvents
 /// Counters and organic totals are kept per partition and, in a batch, start at zero: what the batch
 /// adds is written as increments, so instances that share a campaign never write the same row.
 public struct AnalyticsState: Sendable {
+    /// A campaign on a partition; the campaign told apart by its bytes (`UTF8Key`).
     public struct CounterKey: Hashable, Sendable {
-        public let campaignId: String
+        public let campaign: UTF8Key
         public let partition: Int32
 
         public init(campaignId: String, partition: Int32) {
-            self.campaignId = campaignId
+            campaign = UTF8Key(campaignId)
             self.partition = partition
         }
+
+        public var campaignId: String { campaign.string }
     }
 
-    private var customers: [String: CustomerRecord] = [:]
-    private var touches: [String: [Touch]] = [:]
-    private var orders: Set<String> = []
+    // Keyed by bytes (`UTF8Key`), as the tables are: two spellings Unicode calls equivalent are two ids.
+    private var customers: [UTF8Key: CustomerRecord] = [:]
+    private var touches: [UTF8Key: [Touch]] = [:]
+    private var orders: Set<UTF8Key> = []
     private var clocks: [Int32: Timestamp] = [:]
     private var due: [Int32: MinHeap<DueEntry>] = [:]
 
-    public private(set) var changedCustomers: Set<String> = []
+    public private(set) var changedCustomers: Set<UTF8Key> = []
     public private(set) var newTouches: [(customerId: String, touch: Touch)] = []
     public private(set) var newOrders: [RecordedOrder] = []
     public private(set) var changedClocks: Set<Int32> = []
@@ -41,13 +45,13 @@ public struct AnalyticsState: Sendable {
     /// A batch's starting point: the customers it touches and those that may fall due during it,
     /// the touches its purchases may use, the orders already recorded, and the partitions' clocks.
     public init(
-        customers: [CustomerRecord], touches: [String: [Touch]], recordedOrders: Set<String>, clocks: [Int32: Timestamp],
+        customers: [CustomerRecord], touches: [UTF8Key: [Touch]], recordedOrders: Set<UTF8Key>, clocks: [Int32: Timestamp],
         storedCounters: [CounterKey: CampaignCounters] = [:], storedOrganic: [Int32: OrganicTotals] = [:]
     ) {
         self.storedCounters = storedCounters
         self.storedOrganic = storedOrganic
         for customer in customers {
-            self.customers[customer.customerId] = customer
+            self.customers[customer.customerId.utf8Key] = customer
             enqueueIfDue(customer)
         }
         for (customerId, list) in touches { self.touches[customerId] = list.sorted { $0.at < $1.at } }
@@ -57,15 +61,15 @@ public struct AnalyticsState: Sendable {
 
     // MARK: Customers
 
-    public func customer(_ customerId: String) -> CustomerRecord? { customers[customerId] }
+    public func customer(_ customerId: String) -> CustomerRecord? { customers[customerId.utf8Key] }
 
     /// The customers the batch changed, in no particular order.
     public func changedCustomerRecords() -> [CustomerRecord] { changedCustomers.compactMap { customers[$0] } }
 
     mutating func save(_ customer: CustomerRecord) {
-        let previous = customers.updateValue(customer, forKey: customer.customerId)
+        let previous = customers.updateValue(customer, forKey: customer.customerId.utf8Key)
         guard customer != previous else { return }  // unchanged: nothing to write back
-        changedCustomers.insert(customer.customerId)
+        changedCustomers.insert(customer.customerId.utf8Key)
         if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition { enqueueIfDue(customer) }
     }
 
@@ -77,29 +81,29 @@ public struct AnalyticsState: Sendable {
     /// Buyers not at risk whose last activity is at or before `cutoff`, on `partition`, by id.
     mutating func inactiveCustomers(on partition: Int32, lastActiveAtOrBefore cutoff: Timestamp) -> [CustomerRecord] {
         var found: [CustomerRecord] = []
-        var seen: Set<String> = []
+        var seen: Set<UTF8Key> = []
         while let top = due[partition]?.peek, top.since <= cutoff {
             due[partition]?.pop()
             // Entries left behind by a later change are skipped.
-            guard let customer = customers[top.customerId], customer.partition == partition, customer.dueSince == top.since,
-                seen.insert(customer.customerId).inserted
+            guard let customer = customers[top.customerId.utf8Key], customer.partition == partition,
+                customer.dueSince == top.since, seen.insert(customer.customerId.utf8Key).inserted
             else { continue }
             found.append(customer)
         }
-        return found.sorted { $0.customerId < $1.customerId }
+        return found.sorted { $0.customerId.utf8Key < $1.customerId.utf8Key }
     }
 
     // MARK: Touches
 
     mutating func addTouch(_ touch: Touch, for customerId: String) {
         // In place: a customer's list is not copied for each touch.
-        touches[customerId, default: []].insertInTimeOrder(touch)
+        touches[customerId.utf8Key, default: []].insertInTimeOrder(touch)
         newTouches.append((customerId, touch))
     }
 
     /// The latest touch at or before `time` and no more than `window` before it.
     func lastTouch(of customerId: String, atOrBefore time: Timestamp, window: Int64) -> Touch? {
-        guard let touch = touches[customerId]?.last(where: { $0.at <= time }) else { return nil }
+        guard let touch = touches[customerId.utf8Key]?.last(where: { $0.at <= time }) else { return nil }
         return time.millisecondsSinceEpoch - touch.at.millisecondsSinceEpoch <= window ? touch : nil
     }
 
@@ -107,7 +111,7 @@ public struct AnalyticsState: Sendable {
 
     /// Records an order the first time it is seen; false when it was seen before.
     mutating func record(_ order: RecordedOrder) -> Bool {
-        guard orders.insert(order.orderId).inserted else { return false }
+        guard orders.insert(order.orderId.utf8Key).inserted else { return false }
         newOrders.append(order)
         return true
     }
@@ -146,13 +150,14 @@ public struct AnalyticsState: Sendable {
 
     /// A campaign's counters over every partition (in a batch: what the batch added).
     public func counters(_ campaignId: String) -> CampaignCounters? {
-        let parts = countersByPartition.filter { $0.key.campaignId == campaignId }.map(\.value)
+        let campaign = campaignId.utf8Key
+        let parts = countersByPartition.filter { $0.key.campaign == campaign }.map(\.value)
         return parts.isEmpty ? nil : parts.dropFirst().reduce(parts[0], +)
     }
 
     /// Every campaign's counters over every partition, by campaign id.
     public func allCounters() -> [CampaignCounters] {
-        Set(countersByPartition.keys.map(\.campaignId)).sorted().compactMap(counters)
+        Set(countersByPartition.keys.map(\.campaign)).sorted().compactMap { counters($0.string) }
     }
 
     /// Organic totals over every partition (in a batch: what the batch added).
@@ -181,7 +186,7 @@ public struct AnalyticsState: Sendable {
     private struct DueEntry: Comparable, Sendable {
         let since: Timestamp
         let customerId: String
-        static func < (a: DueEntry, b: DueEntry) -> Bool { (a.since, a.customerId) < (b.since, b.customerId) }
+        static func < (a: DueEntry, b: DueEntry) -> Bool { (a.since, a.customerId.utf8Key) < (b.since, b.customerId.utf8Key) }
     }
 }
 

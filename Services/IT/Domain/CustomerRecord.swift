@@ -37,6 +37,13 @@ public struct CustomerRecord: Sendable, Equatable, Codable {
     /// When the customer becomes due for the inactivity check: a buyer not at risk now, from its
     /// last activity on; nil for everyone else.
     public var dueSince: Timestamp? { purchases > 0 && !atRisk ? lastActivityAt : nil }
+
+    /// Text compares by bytes, as the tables do: a segment respelled in another Unicode form is a change.
+    public static func == (a: CustomerRecord, b: CustomerRecord) -> Bool {
+        a.customerId.utf8Key == b.customerId.utf8Key && a.segment.utf8Key == b.segment.utf8Key
+            && a.lastActivityAt == b.lastActivityAt && a.purchases == b.purchases && a.atRisk == b.atRisk
+            && a.riskReason == b.riskReason && a.partition == b.partition
+    }
 }
 
 /// A click or visit that carried a campaign id.
@@ -48,6 +55,8 @@ public struct Touch: Sendable, Equatable, Codable {
         self.at = at
         self.campaignId = campaignId
     }
+
+    public static func == (a: Touch, b: Touch) -> Bool { a.at == b.at && a.campaignId.utf8Key == b.campaignId.utf8Key }
 }
 
 /// Per-campaign counters of the interactions that carried its id, plus attributed purchases.
@@ -78,7 +87,7 @@ public struct CampaignCounters: Sendable, Equatable, Codable {
     public func report(currency: String) -> CampaignPerformanceReported {
         CampaignPerformanceReported(
             campaignId: campaignId, impressions: impressions, clicks: clicks, visits: visits, signups: signups,
-            purchases: purchases, revenue: Money(amountMinor: revenueMinor, currency: currency))
+            purchases: purchases, revenue: MoneyTotal(amountMinor: revenueMinor, currency: currency))
     }
 
     /// The sum of two sets of counters of the same campaign.

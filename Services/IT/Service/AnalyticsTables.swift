@@ -93,9 +93,8 @@ enum AnalyticsTables {
     private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
         throws -> (AnalyticsState, stored: [CustomerRecord])
     {
-        let unique = Set(interactions.map(\.0.customerId))
-        // In one lock order on PostgreSQL; SQLite has one writer.
-        let customerIds = session.dialect == .postgres ? unique.sorted() : Array(unique)
+        // Told apart by bytes; in byte order, one lock order on PostgreSQL.
+        let customerIds = interactions.map(\.0.customerId).distinctInByteOrder()
         var customers: [CustomerRecord]
         switch session.dialect {
         case .sqlite:
@@ -128,23 +127,24 @@ enum AnalyticsTables {
             guard let clock = [clocks[partition], newest].compactMap({ $0 }).max() else { continue }
             cutoffs.append((partition, analytics.inactivityCutoff(clock: clock).millisecondsSinceEpoch))
         }
-        let loaded = Set(customers.map(\.customerId))
-        customers += try dueCustomers(cutoffs, in: session).filter { !loaded.contains($0.customerId) }
+        let loaded = Set(customers.map(\.customerId.utf8Key))
+        customers += try dueCustomers(cutoffs, in: session).filter { !loaded.contains($0.customerId.utf8Key) }
 
         // Orders seen before; `save` records the new ones.
-        let orderIds = Array(Set(interactions.compactMap { $0.0.kind == .purchase ? $0.0.orderId : nil }))
-        let recorded = Set(try session.query("SELECT order_id FROM it_orders WHERE order_id {keys}", keys: orderIds).compactMap { $0[0].text })
+        let orderIds = interactions.compactMap { $0.0.kind == .purchase ? $0.0.orderId : nil }.distinctInByteOrder()
+        let recorded = Set(
+            try session.query("SELECT order_id FROM it_orders WHERE order_id {keys}", keys: orderIds).compactMap { $0[0].text?.utf8Key })
 
         let touches = try touchesForPurchases(
             interactions.map(\.0).filter { $0.kind == .purchase && $0.campaignId == nil }, window: analytics.policy.attributionWindowMilliseconds,
             in: session)
         // The stored totals of what the batch adds to, for the overflow check.
-        var campaignIds = Set(interactions.compactMap(\.0.campaignId))
-        for list in touches.values { campaignIds.formUnion(list.map(\.campaignId)) }
+        var campaignIds = Set(interactions.compactMap { $0.0.campaignId?.utf8Key })
+        for list in touches.values { campaignIds.formUnion(list.map(\.campaignId.utf8Key)) }
         var storedCounters: [AnalyticsState.CounterKey: CampaignCounters] = [:]
         for row in try session.query(
             "SELECT campaign_id, impressions, clicks, visits, signups, purchases, revenue_minor, partition_id FROM it_campaign_counters WHERE campaign_id {keys}",
-            keys: campaignIds.sorted())
+            keys: campaignIds.sorted().map(\.string))
         {
             let partition = Int32(truncatingIfNeeded: row[7].integer ?? 0)
             guard partitions.contains(partition) else { continue }
@@ -197,14 +197,15 @@ enum AnalyticsTables {
     /// For each purchase without its own campaign, the latest stored touch of its customer at or
     /// before it and inside the window.
     private static func touchesForPurchases(_ purchases: [CustomerInteraction], window: Int64, in session: any SQLSession)
-        throws -> [String: [Touch]]
+        throws -> [UTF8Key: [Touch]]
     {
         guard !purchases.isEmpty else { return [:] }
-        var found: [String: [Touch]] = [:]
+        var found: [UTF8Key: [Touch]] = [:]
         func add(_ customerId: String, _ row: SQLRow, at column: Int) {
             guard let at = row[column].integer, let campaignId = row[column + 1].text else { return }
             let touch = Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId)
-            if !(found[customerId]?.contains(touch) ?? false) { found[customerId, default: []].append(touch) }
+            let customer = customerId.utf8Key
+            if !(found[customer]?.contains(touch) ?? false) { found[customer, default: []].append(touch) }
         }
         switch session.dialect {
         case .sqlite:
@@ -237,17 +238,17 @@ enum AnalyticsTables {
         var customers = state.changedCustomerRecords()
         switch session.dialect {
         case .postgres:
-            customers.sort { $0.customerId < $1.customerId }  // one lock order
+            customers.sort { $0.customerId.utf8Key < $1.customerId.utf8Key }  // one lock order, the table's
         case .sqlite:
             // SQLite rewrites the entries of every index whose column an UPDATE sets, even to the same
             // value (PostgreSQL sees that none changed and updates in place). A stored customer whose
             // indexed columns stay as they were gets an UPDATE of the other columns only.
-            var before: [String: CustomerRecord] = [:]
+            var before: [UTF8Key: CustomerRecord] = [:]
             before.reserveCapacity(stored.count)
-            for customer in stored { before[customer.customerId] = customer }
+            for customer in stored { before[customer.customerId.utf8Key] = customer }
             var unindexed: [CustomerRecord] = []
             customers.removeAll { customer in
-                guard let old = before[customer.customerId], sameIndexedColumns(old, customer) else { return false }
+                guard let old = before[customer.customerId.utf8Key], sameIndexedColumns(old, customer) else { return false }
                 unindexed.append(customer)
                 return true
             }
@@ -298,7 +299,7 @@ enum AnalyticsTables {
         // An order another instance recorded since `load` was counted here as new: the batch runs
         // again and sees it.
         var orders = state.newOrders
-        if session.dialect == .postgres { orders.sort { $0.orderId < $1.orderId } }  // one lock order
+        if session.dialect == .postgres { orders.sort { $0.orderId.utf8Key < $1.orderId.utf8Key } }  // one lock order
         let inserted = try session.insertNew(
             into: "it_orders",
             [
@@ -314,7 +315,7 @@ enum AnalyticsTables {
         if inserted.contains(false) {
             throw WriteConflict("\(inserted.filter { !$0 }.count) order(s) of this batch were recorded by another instance")
         }
-        let counters = state.countersByPartition.sorted { ($0.key.campaignId, $0.key.partition) < ($1.key.campaignId, $1.key.partition) }
+        let counters = state.countersByPartition.sorted { ($0.key.campaign, $0.key.partition) < ($1.key.campaign, $1.key.partition) }
         try session.insert(
             into: "it_campaign_counters", [.text("campaign_id"), .integer("partition_id")] + counterColumns.map { .integer($0) },
             rows: counters.map { key, c in [.text(key.campaignId), .integer(Int64(key.partition))] + values(c) },
@@ -381,12 +382,12 @@ enum AnalyticsTables {
     /// Reports for what changed since the last report, recorded as reported.
     static func performanceReports(analytics: Analytics, in session: any SQLSession) throws -> [DomainEvent] {
         let current = try allCounters(in: session)
-        var reported: [String: CampaignCounters] = [:]
+        var reported: [UTF8Key: CampaignCounters] = [:]
         for row in try session.query("SELECT campaign_id, \(counterColumns.joined(separator: ", ")) FROM it_performance_reported") {
             let c = counters(row)
-            reported[c.campaignId] = c
+            reported[c.campaignId.utf8Key] = c
         }
-        let changed = current.filter { reported[$0.campaignId] != $0 }
+        let changed = current.filter { reported[$0.campaignId.utf8Key] != $0 }
         try session.insert(
             into: "it_performance_reported", [.text("campaign_id")] + counterColumns.map { .integer($0) },
             rows: changed.map { [.text($0.campaignId)] + values($0) },

@@ -34,8 +34,8 @@ public struct Briefing: Sendable, Equatable, Codable {
         public let status: CampaignStatus
         public let pauseReason: String?
         public let approvedBudget: Money
-        public let spend: Money
-        public let revenue: Money
+        public let spend: MoneyTotal
+        public let revenue: MoneyTotal
         public let conversions: Int64
         public let roiBps: Int64?
         public let roasBps: Int64?
@@ -52,8 +52,8 @@ public struct Briefing: Sendable, Equatable, Codable {
     public struct Envelope: Sendable, Equatable, Codable {
         public let quarter: Quarter
         public let envelope: Money
-        public let reserved: Money
-        public let released: Money
+        public let reserved: MoneyTotal
+        public let released: MoneyTotal
         /// Negative when the envelope was configured below what is reserved.
         public let remaining: Money
 
@@ -67,9 +67,9 @@ public struct Briefing: Sendable, Equatable, Codable {
     }
 
     public struct Totals: Sendable, Equatable, Codable {
-        public let approvedBudget: Money
-        public let spend: Money
-        public let revenue: Money
+        public let approvedBudget: MoneyTotal
+        public let spend: MoneyTotal
+        public let revenue: MoneyTotal
         public let conversions: Int64
         public let roiBps: Int64?
     }
@@ -91,7 +91,7 @@ public struct Briefing: Sendable, Equatable, Codable {
     public let campaigns: [CampaignLine]
     public let totals: Totals
     /// Customers at churn risk now, by their current segment: an episode that ended no longer counts.
-    public let churnRiskBySegment: [String: Int64]
+    public let churnRiskBySegment: [UTF8Key: Int64]
     /// Episodes flagged and recovered in the reporting period, by segment.
     public let churnRiskPeriod: ChurnRiskPeriod?
     /// Every quarter finance reported an envelope for, oldest first.
@@ -101,7 +101,7 @@ public struct Briefing: Sendable, Equatable, Codable {
     /// The reporting period is the newest quarter (of event time) in which an episode began or ended.
     public struct ChurnRiskPeriod: Sendable, Equatable, Codable {
         public let quarter: Quarter
-        public let bySegment: [String: ChurnFlow]
+        public let bySegment: [UTF8Key: ChurnFlow]
     }
 }
 
@@ -118,11 +118,12 @@ extension Briefing {
     /// counts. Comparisons are exact integer arithmetic.
     public static func make(
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
-        roiTrend: (String) -> [RoiPoint] = { _ in [] }, churnRiskBySegment churn: [String: Int64],
+        roiTrend: (String) -> [RoiPoint] = { _ in [] }, churnRiskBySegment churn: [UTF8Key: Int64],
         churnFlows: [ChurnFlowKey: ChurnFlow] = [:], envelopes: [EnvelopeChanged] = [], policy: BriefingPolicy,
         currency: String
     ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
+        let noTotal = MoneyTotal(amountMinor: 0, currency: currency)
         var lines: [CampaignLine] = []
         var recommendations: [Recommendation] = []
         // Totals add up in 128 bits; one that does not fit 64 is refused, never trapped on.
@@ -132,11 +133,11 @@ extension Briefing {
             let roi = roi(campaign.id)
             let performance = performance(campaign.id)
             let approved = campaign.approvedBudget ?? zero
-            let spend = roi?.spend ?? zero
+            let spend = roi?.spend ?? noTotal
             let line = CampaignLine(
                 campaignId: campaign.id, name: campaign.name, channel: campaign.channel, segment: campaign.segment,
                 status: campaign.status, pauseReason: campaign.status == .paused ? campaign.pauseReason : nil,
-                approvedBudget: approved, spend: spend, revenue: roi?.revenue ?? zero,
+                approvedBudget: approved, spend: spend, revenue: roi?.revenue ?? noTotal,
                 conversions: roi?.conversions ?? 0, roiBps: roi?.roiBps, roasBps: roi?.roasBps, cacMinor: roi?.cacMinor,
                 targetRoiBps: campaign.targetRoiBps, meetsTarget: roi?.roiBps.map { $0 >= campaign.targetRoiBps },
                 performance: Performance(
@@ -177,7 +178,7 @@ extension Briefing {
         for (segment, count) in churn.sorted(by: { $0.key < $1.key }) where count >= policy.retentionThreshold {
             recommendations.append(
                 Recommendation(
-                    action: .retentionCampaign, campaignId: nil, segment: segment,
+                    action: .retentionCampaign, campaignId: nil, segment: segment.string,
                     reason: "\(count) customers at churn risk (threshold \(policy.retentionThreshold))"))
         }
 
@@ -187,9 +188,9 @@ extension Briefing {
         return Briefing(
             currency: currency, campaigns: lines,
             totals: Totals(
-                approvedBudget: Money(amountMinor: approvedSum, currency: currency),
-                spend: Money(amountMinor: spendSum, currency: currency),
-                revenue: Money(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
+                approvedBudget: MoneyTotal(amountMinor: approvedSum, currency: currency),
+                spend: MoneyTotal(amountMinor: spendSum, currency: currency),
+                revenue: MoneyTotal(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
                 roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
             churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
             envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init), recommendations: recommendations)
@@ -197,8 +198,8 @@ extension Briefing {
 
     private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {
         guard let quarter = flows.keys.map(\.quarter).max() else { return nil }
-        var bySegment: [String: ChurnFlow] = [:]
-        for (key, flow) in flows where key.quarter == quarter { bySegment[key.segment] = flow }
+        var bySegment: [UTF8Key: ChurnFlow] = [:]
+        for (key, flow) in flows where key.quarter == quarter { bySegment[key.segmentKey] = flow }
         return ChurnRiskPeriod(quarter: quarter, bySegment: bySegment)
     }
 }

@@ -52,7 +52,7 @@ public enum DashboardPage {
         page += churnChart(briefing.churnRiskBySegment)
         if let period = briefing.churnRiskPeriod {
             let flows = period.bySegment.sorted { $0.key < $1.key }
-                .map { "\(escape($0.key)): \(grouped($0.value.flagged)) flagged, \(grouped($0.value.recovered)) recovered" }
+                .map { "\(escape($0.key.string)): \(grouped($0.value.flagged)) flagged, \(grouped($0.value.recovered)) recovered" }
             page += "<p><small>In \(escape(period.quarter.description)): \(flows.joined(separator: "; ")).</small></p>\n"
         }
         page += "</div><div><h2>Recommendations</h2>\n"
@@ -121,7 +121,7 @@ public enum DashboardPage {
     }
 
     /// One horizontal bar per segment, longest for the most customers at risk.
-    static func churnChart(_ counts: [String: Int64]) -> String {
+    static func churnChart(_ counts: [UTF8Key: Int64]) -> String {
         let rows = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
         guard let most = rows.first?.value, most > 0 else { return "<p>No customer is at churn risk.</p>\n" }
         let barWidth: Int64 = 240, rowHeight = 22
@@ -129,9 +129,9 @@ public enum DashboardPage {
         for (index, row) in rows.enumerated() {
             let y = index * rowHeight
             let width = max(row.value * barWidth / most, 1)
-            svg += "<text x=\"0\" y=\"\(y + 15)\">\(escape(String(row.key.prefix(24))))</text>"
+            svg += "<text x=\"0\" y=\"\(y + 15)\">\(escape(String(row.key.string.prefix(24))))</text>"
             svg += "<rect x=\"110\" y=\"\(y + 4)\" width=\"\(width)\" height=\"14\" class=\"fill\"/>"
-            svg += "<text x=\"\(110 + width + 6)\" y=\"\(y + 15)\" data-segment=\"\(escape(row.key))\">\(grouped(row.value))</text>\n"
+            svg += "<text x=\"\(110 + width + 6)\" y=\"\(y + 15)\" data-segment=\"\(escape(row.key.string))\">\(grouped(row.value))</text>\n"
         }
         return svg + "</svg>\n"
     }

@@ -4,17 +4,18 @@ import TriadEvents
 /// what it changed. The service seeds it from its tables and writes the changes back; unit tests
 /// start it empty and keep using it.
 public struct MarketingState: Sendable {
-    private var campaigns: [String: Campaign] = [:]
-    private var rois: [String: RoiReported] = [:]
-    private var performances: [String: CampaignPerformanceReported] = [:]
-    private var churn: [String: ChurnRecord] = [:]
+    // Keyed by bytes (`UTF8Key`), as the tables are: two spellings Unicode calls equivalent are two ids.
+    private var campaigns: [UTF8Key: Campaign] = [:]
+    private var rois: [UTF8Key: RoiReported] = [:]
+    private var performances: [UTF8Key: CampaignPerformanceReported] = [:]
+    private var churn: [UTF8Key: ChurnRecord] = [:]
     private var envelopes: [Quarter: EnvelopeChanged] = [:]
-    private var roiTrends: [String: [RoiPoint]] = [:]
+    private var roiTrends: [UTF8Key: [RoiPoint]] = [:]
 
-    public private(set) var changedCampaigns: Set<String> = []
-    public private(set) var changedRois: Set<String> = []
-    public private(set) var changedPerformances: Set<String> = []
-    public private(set) var changedChurnRisks: Set<String> = []
+    public private(set) var changedCampaigns: Set<UTF8Key> = []
+    public private(set) var changedRois: Set<UTF8Key> = []
+    public private(set) var changedPerformances: Set<UTF8Key> = []
+    public private(set) var changedChurnRisks: Set<UTF8Key> = []
     public private(set) var changedEnvelopes: Set<Quarter> = []
     /// ROI points this state's reports added, in arrival order.
     public private(set) var newRoiPoints: [(campaignId: String, point: RoiPoint)] = []
@@ -25,39 +26,40 @@ public struct MarketingState: Sendable {
     public init() {}
 
     /// A starting point: the campaigns it can touch and what marketing knows of the customers it can touch.
-    public init(campaigns: [Campaign], churnRisks: [String: ChurnRecord] = [:]) {
-        for campaign in campaigns { self.campaigns[campaign.id] = campaign }
+    public init(campaigns: [Campaign], churnRisks: [UTF8Key: ChurnRecord] = [:]) {
+        for campaign in campaigns { self.campaigns[campaign.id.utf8Key] = campaign }
         churn = churnRisks
     }
 
-    public func campaign(_ id: String) -> Campaign? { campaigns[id] }
+    public func campaign(_ id: String) -> Campaign? { campaigns[id.utf8Key] }
 
     public mutating func save(_ campaign: Campaign) {
-        campaigns[campaign.id] = campaign
-        changedCampaigns.insert(campaign.id)
+        campaigns[campaign.id.utf8Key] = campaign
+        changedCampaigns.insert(campaign.id.utf8Key)
     }
 
-    public func allCampaigns() -> [Campaign] { campaigns.values.sorted { $0.id < $1.id } }
+    public func allCampaigns() -> [Campaign] { campaigns.sorted { $0.key < $1.key }.map(\.value) }
 
     public func changedCampaignRecords() -> [Campaign] { changedCampaigns.sorted().compactMap { campaigns[$0] } }
 
     /// The latest ROI report from finance, by campaign (kept even before the campaign is known).
-    public func roi(_ campaignId: String) -> RoiReported? { rois[campaignId] }
+    public func roi(_ campaignId: String) -> RoiReported? { rois[campaignId.utf8Key] }
 
     /// Keeps the report as the latest, and its ROI (when known) as a point of the campaign's trend
     /// at the time finance reported it.
     mutating func save(_ roi: RoiReported, at time: Timestamp?) {
-        rois[roi.campaignId] = roi
-        changedRois.insert(roi.campaignId)
+        let key = roi.campaignId.utf8Key
+        rois[key] = roi
+        changedRois.insert(key)
         guard let time, let roiBps = roi.roiBps else { return }
         let point = RoiPoint(at: time, roiBps: roiBps)
-        roiTrends[roi.campaignId, default: []].append(point)
-        roiTrends[roi.campaignId] = Array(roiTrends[roi.campaignId, default: []].suffix(RoiPoint.historyLimit))
+        roiTrends[key, default: []].append(point)
+        roiTrends[key] = Array(roiTrends[key, default: []].suffix(RoiPoint.historyLimit))
         newRoiPoints.append((roi.campaignId, point))
     }
 
     /// The campaign's latest ROI reports, oldest first (at most `RoiPoint.historyLimit`).
-    public func roiTrend(_ campaignId: String) -> [RoiPoint] { roiTrends[campaignId] ?? [] }
+    public func roiTrend(_ campaignId: String) -> [RoiPoint] { roiTrends[campaignId.utf8Key] ?? [] }
 
     // MARK: Envelopes
 
@@ -90,11 +92,11 @@ public struct MarketingState: Sendable {
     public func changedRoiRecords() -> [RoiReported] { changedRois.sorted().compactMap { rois[$0] } }
 
     /// The latest performance counters from IT, by campaign.
-    public func performance(_ campaignId: String) -> CampaignPerformanceReported? { performances[campaignId] }
+    public func performance(_ campaignId: String) -> CampaignPerformanceReported? { performances[campaignId.utf8Key] }
 
     mutating func save(_ performance: CampaignPerformanceReported) {
-        performances[performance.campaignId] = performance
-        changedPerformances.insert(performance.campaignId)
+        performances[performance.campaignId.utf8Key] = performance
+        changedPerformances.insert(performance.campaignId.utf8Key)
     }
 
     public func changedPerformanceRecords() -> [CampaignPerformanceReported] {
@@ -103,20 +105,20 @@ public struct MarketingState: Sendable {
 
     // MARK: Churn risk
 
-    public func churnRisk(_ customerId: String) -> ChurnRecord? { churn[customerId] }
+    public func churnRisk(_ customerId: String) -> ChurnRecord? { churn[customerId.utf8Key] }
 
     public func changedChurnRecords() -> [(customerId: String, record: ChurnRecord)] {
-        changedChurnRisks.sorted().compactMap { id in churn[id].map { (id, $0) } }
+        changedChurnRisks.sorted().compactMap { id in churn[id].map { (id.string, $0) } }
     }
 
     private mutating func save(_ record: ChurnRecord, of customerId: String) {
-        churn[customerId] = record
-        changedChurnRisks.insert(customerId)
+        churn[customerId.utf8Key] = record
+        changedChurnRisks.insert(customerId.utf8Key)
     }
 
     /// A new episode: the customer counts at risk in `segment`; false while an episode is open.
     mutating func flagChurnRisk(customerId: String, segment: String, at time: Timestamp) -> Bool {
-        guard churn[customerId]?.atRisk != true else { return false }
+        guard churn[customerId.utf8Key]?.atRisk != true else { return false }
         save(ChurnRecord(segment: segment, atRisk: true), of: customerId)
         churnFlows[ChurnFlowKey(quarter: time.quarter, segment: segment), default: ChurnFlow()].flagged += 1
         return true
@@ -124,7 +126,7 @@ public struct MarketingState: Sendable {
 
     /// The episode ended: the customer no longer counts; false when none was open.
     mutating func clearChurnRisk(customerId: String, at time: Timestamp) -> Bool {
-        guard var record = churn[customerId], record.atRisk else { return false }
+        guard var record = churn[customerId.utf8Key], record.atRisk else { return false }
         record.atRisk = false
         save(record, of: customerId)
         churnFlows[ChurnFlowKey(quarter: time.quarter, segment: record.segment), default: ChurnFlow()].recovered += 1
@@ -133,15 +135,15 @@ public struct MarketingState: Sendable {
 
     /// The customer moved to `segment`: while at risk it counts there now; false when unknown or unchanged.
     mutating func moveChurnRisk(customerId: String, to segment: String) -> Bool {
-        guard var record = churn[customerId], record.segment != segment else { return false }
+        guard var record = churn[customerId.utf8Key], record.segment.utf8Key != segment.utf8Key else { return false }
         record.segment = segment
         save(record, of: customerId)
         return true
     }
 
     /// Customers at churn risk now, by their current segment.
-    public func churnRiskBySegment() -> [String: Int64] {
-        churn.values.filter(\.atRisk).reduce(into: [:]) { counts, record in counts[record.segment, default: 0] += 1 }
+    public func churnRiskBySegment() -> [UTF8Key: Int64] {
+        churn.values.filter(\.atRisk).reduce(into: [:]) { counts, record in counts[record.segment.utf8Key, default: 0] += 1 }
     }
 }
 
@@ -155,17 +157,24 @@ public struct ChurnRecord: Sendable, Equatable {
         self.segment = segment
         self.atRisk = atRisk
     }
+
+    public static func == (a: ChurnRecord, b: ChurnRecord) -> Bool {
+        a.segment.utf8Key == b.segment.utf8Key && a.atRisk == b.atRisk
+    }
 }
 
 /// A reporting period (a quarter of event time) and a segment.
 public struct ChurnFlowKey: Hashable, Sendable {
     public let quarter: Quarter
-    public let segment: String
+    /// The segment, told apart by its bytes.
+    public let segmentKey: UTF8Key
 
     public init(quarter: Quarter, segment: String) {
         self.quarter = quarter
-        self.segment = segment
+        segmentKey = UTF8Key(segment)
     }
+
+    public var segment: String { segmentKey.string }
 }
 
 /// Episodes that began (flagged) and ended (recovered) in a period: recovered ones are counted in

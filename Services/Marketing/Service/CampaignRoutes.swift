@@ -101,7 +101,7 @@ struct CampaignRoutes: Sendable {
                 let existing = try MarketingTables.campaigns([campaignId], locking: true, in: session)
                 var state = MarketingState(campaigns: existing)
                 let (campaign, events) = try body(&state)
-                try MarketingTables.save(state, newCampaigns: existing.isEmpty ? [campaignId] : [], in: session)
+                try MarketingTables.save(state, newCampaigns: existing.isEmpty ? [campaignId.utf8Key] : [], in: session)
                 return (campaign, events)
             }
         } catch let error as CampaignError {

@@ -47,34 +47,34 @@ enum MarketingTables {
     static func apply(_ events: [IncomingEvent], desk: CampaignDesk, in session: any SQLSession) throws
         -> [Result<[DomainEvent], EventRejection>]
     {
-        var campaignIds: Set<String> = []
-        var customers: Set<String> = []
+        var campaignIds: [String] = []
+        var customers: [String] = []
         var quarters: Set<Quarter> = []
         for event in events {
             switch event.event {
             case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
-            case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.insert(event.event.payload.subject)
-            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.insert(event.event.payload.subject)
+            case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.append(event.event.payload.subject)
+            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.append(event.event.payload.subject)
             default: break
             }
         }
         // A row that does not read back sets aside the events that need it, not the batch.
         var readable: [Campaign] = []
-        var unreadable: [String: String] = [:]
-        for row in try campaignRows(campaignIds.sorted(), locking: true, in: session) {
+        var unreadable: [UTF8Key: String] = [:]
+        for row in try campaignRows(campaignIds.distinctInByteOrder(), locking: true, in: session) {
             do {
                 readable.append(try campaign(row))
             } catch {
-                unreadable[row[0].text ?? ""] = "\(error)"
+                unreadable[(row[0].text ?? "").utf8Key] = "\(error)"
             }
         }
-        var state = MarketingState(campaigns: readable, churnRisks: try churnRisks(of: customers.sorted(), in: session))
+        var state = MarketingState(campaigns: readable, churnRisks: try churnRisks(of: customers.distinctInByteOrder(), in: session))
         // A reported revision is measured against the one stored (EnvelopeChanged.maximumRevisionStep).
         if !quarters.isEmpty { state.know(storedEnvelopes: try envelopes(of: quarters.sorted(), in: session)) }
         let results = events.map { event in
             Result { () throws(EventRejection) in
                 let id = event.event.payload.subject
-                if let problem = unreadable[id] {
+                if let problem = unreadable[id.utf8Key] {
                     throw EventRejection(
                         .unreadableState, field: "campaignId", "marketing's stored campaign \(id) cannot be read: \(problem)")
                 }
@@ -97,20 +97,20 @@ enum MarketingTables {
 
     /// On PostgreSQL locked until the transaction ends (a customer's events are on one partition,
     /// but a rebalance may hand it over mid-batch).
-    private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [String: ChurnRecord] {
+    private static func churnRisks(of customers: [String], in session: any SQLSession) throws -> [UTF8Key: ChurnRecord] {
         let lock = session.dialect == .postgres ? " ORDER BY customer_id FOR UPDATE" : ""
-        var found: [String: ChurnRecord] = [:]
+        var found: [UTF8Key: ChurnRecord] = [:]
         for row in try session.query(
             "SELECT customer_id, segment, at_risk FROM mkt_churn_risk WHERE customer_id {keys}\(lock)", keys: customers)
         {
-            if let id = row[0].text, let segment = row[1].text { found[id] = ChurnRecord(segment: segment, atRisk: row[2].integer != 0) }
+            if let id = row[0].text, let segment = row[1].text { found[id.utf8Key] = ChurnRecord(segment: segment, atRisk: row[2].integer != 0) }
         }
         return found
     }
 
     /// Writes what changed. New campaigns are inserted, never upserted: a campaign planned twice at
     /// once on two instances fails the second transaction instead of overwriting the first.
-    static func save(_ state: MarketingState, newCampaigns: Set<String> = [], in session: any SQLSession) throws {
+    static func save(_ state: MarketingState, newCampaigns: Set<UTF8Key> = [], in session: any SQLSession) throws {
         let columns: [Column] = [
             .text("campaign_id"), .text("name"), .text("channel"), .text("segment"), .integer("requested_minor"),
             .text("currency"), .text("start_date"), .text("end_date"), .integer("target_roi_bps"), .text("status"),
@@ -119,9 +119,9 @@ enum MarketingTables {
         ]
         let changed = state.changedCampaignRecords()
         try session.insert(
-            into: "mkt_campaigns", columns, rows: changed.filter { newCampaigns.contains($0.id) }.map(values))
+            into: "mkt_campaigns", columns, rows: changed.filter { newCampaigns.contains($0.id.utf8Key) }.map(values))
         try session.insert(
-            into: "mkt_campaigns", columns, rows: changed.filter { !newCampaigns.contains($0.id) }.map(values),
+            into: "mkt_campaigns", columns, rows: changed.filter { !newCampaigns.contains($0.id.utf8Key) }.map(values),
             "ON CONFLICT (campaign_id) DO UPDATE SET "
                 + columns.dropFirst().map { "\($0.name) = excluded.\($0.name)" }.joined(separator: ", "))
         try session.insert(
@@ -167,7 +167,7 @@ enum MarketingTables {
             rows: state.newRoiPoints.map { [.text($0.campaignId), .integer($0.point.at.millisecondsSinceEpoch), .integer($0.point.roiBps)] },
             "ON CONFLICT (campaign_id, reported_at) DO UPDATE SET roi_bps = excluded.roi_bps")
         // Only the newest points of each campaign stay.
-        for campaignId in Set(state.newRoiPoints.map(\.campaignId)).sorted() {
+        for campaignId in state.newRoiPoints.map(\.campaignId).distinctInByteOrder() {
             _ = try session.query(
                 """
                 DELETE FROM mkt_roi_history WHERE campaign_id = ? AND reported_at < (SELECT MIN(reported_at) FROM
@@ -188,11 +188,11 @@ enum MarketingTables {
             """)
     }
 
-    private static func roiTrends(in session: any SQLSession) throws -> [String: [RoiPoint]] {
-        var trends: [String: [RoiPoint]] = [:]
+    private static func roiTrends(in session: any SQLSession) throws -> [UTF8Key: [RoiPoint]] {
+        var trends: [UTF8Key: [RoiPoint]] = [:]
         for row in try session.query("SELECT campaign_id, reported_at, roi_bps FROM mkt_roi_history ORDER BY campaign_id, reported_at") {
             guard let id = row[0].text, let at = row[1].integer, let roi = row[2].integer else { continue }
-            trends[id, default: []].append(RoiPoint(at: Timestamp(millisecondsSinceEpoch: at), roiBps: roi))
+            trends[id.utf8Key, default: []].append(RoiPoint(at: Timestamp(millisecondsSinceEpoch: at), roiBps: roi))
         }
         return trends
     }
@@ -205,9 +205,10 @@ enum MarketingTables {
             ?? session.query(columns + " ORDER BY quarter")
         return rows.compactMap { row in
             guard let quarter = row[0].text.flatMap(Quarter.init), let currency = row[4].text else { return nil }
-            let money = { (value: SQLValue) in Money(amountMinor: value.integer ?? 0, currency: currency) }
+            let total = { (value: SQLValue) in MoneyTotal(amountMinor: value.integer ?? 0, currency: currency) }
             return EnvelopeChanged(
-                quarter: quarter, envelope: money(row[1]), reserved: money(row[2]), released: money(row[3]), revision: row[5].integer ?? 0)
+                quarter: quarter, envelope: Money(amountMinor: row[1].integer ?? 0, currency: currency), reserved: total(row[2]),
+                released: total(row[3]), revision: row[5].integer ?? 0)
         }
     }
 
@@ -226,26 +227,26 @@ enum MarketingTables {
     }
 
     static func briefing(policy: BriefingPolicy, currency: String, in session: any SQLSession) throws -> Briefing {
-        var rois: [String: RoiReported] = [:]
+        var rois: [UTF8Key: RoiReported] = [:]
         for row in try session.query("SELECT campaign_id, spend_minor, revenue_minor, conversions, currency FROM mkt_roi") {
             guard let id = row[0].text, let currency = row[4].text else { continue }
-            rois[id] = RoiReported(
-                campaignId: id, spend: Money(amountMinor: row[1].integer ?? 0, currency: currency),
-                revenue: Money(amountMinor: row[2].integer ?? 0, currency: currency), conversions: row[3].integer ?? 0)
+            rois[id.utf8Key] = RoiReported(
+                campaignId: id, spend: MoneyTotal(amountMinor: row[1].integer ?? 0, currency: currency),
+                revenue: MoneyTotal(amountMinor: row[2].integer ?? 0, currency: currency), conversions: row[3].integer ?? 0)
         }
-        var performances: [String: CampaignPerformanceReported] = [:]
+        var performances: [UTF8Key: CampaignPerformanceReported] = [:]
         for row in try session.query(
             "SELECT campaign_id, impressions, clicks, visits, signups, purchases, revenue_minor, currency FROM mkt_performance")
         {
             guard let id = row[0].text, let currency = row[7].text else { continue }
-            performances[id] = CampaignPerformanceReported(
+            performances[id.utf8Key] = CampaignPerformanceReported(
                 campaignId: id, impressions: row[1].integer ?? 0, clicks: row[2].integer ?? 0, visits: row[3].integer ?? 0,
                 signups: row[4].integer ?? 0, purchases: row[5].integer ?? 0,
-                revenue: Money(amountMinor: row[6].integer ?? 0, currency: currency))
+                revenue: MoneyTotal(amountMinor: row[6].integer ?? 0, currency: currency))
         }
-        var churn: [String: Int64] = [:]
+        var churn: [UTF8Key: Int64] = [:]
         for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk WHERE at_risk = 1 GROUP BY segment") {
-            if let segment = row[0].text { churn[segment] = row[1].integer ?? 0 }
+            if let segment = row[0].text { churn[segment.utf8Key] = row[1].integer ?? 0 }
         }
         // Quarters are written with four year digits, so the newest sorts last.
         var flows: [ChurnFlowKey: ChurnFlow] = [:]
@@ -257,8 +258,8 @@ enum MarketingTables {
         }
         let trends = try roiTrends(in: session)
         return try Briefing.make(
-            campaigns: try allCampaigns(in: session), roi: { rois[$0] }, performance: { performances[$0] },
-            roiTrend: { trends[$0] ?? [] }, churnRiskBySegment: churn, churnFlows: flows, envelopes: try envelopes(in: session),
+            campaigns: try allCampaigns(in: session), roi: { rois[$0.utf8Key] }, performance: { performances[$0.utf8Key] },
+            roiTrend: { trends[$0.utf8Key] ?? [] }, churnRiskBySegment: churn, churnFlows: flows, envelopes: try envelopes(in: session),
             policy: policy, currency: currency)
     }
 

@@ -23,7 +23,8 @@ public enum EventContracts {
 
     /// What every data schema refers to: identifiers and amounts of money.
     public static var shared: [(String, JSONValue)] {
-        [("identifier", identifier), ("money", money(positive: false)), ("positive-money", money(positive: true))]
+        [("identifier", identifier), ("money", money(positive: false)), ("positive-money", money(positive: true)),
+         ("money-total", moneyTotal)]
     }
 
     private static func shapeOf<P: EventPayload>(_ type: P.Type) throws -> (JSONValue, any EventPayload) {
@@ -157,6 +158,13 @@ public enum EventContracts {
                     }
                     return ["$ref": .string(definitions + (positive ? "positive-money" : "money"))]
                 }
+            case .total(let field):
+                try update(field) { current in
+                    guard case .object(let members)? = current["properties"], members.map(\.0) == ["amountMinor", "currency"] else {
+                        throw WireShapeError(description: "\(type.rawValue).\(field) is checked as a total but is not read as MoneyTotal")
+                    }
+                    return ["$ref": .string(definitions + "money-total")]
+                }
             case .atLeast(let field, let minimum):
                 try update(field) { $0.setting("minimum", .integer(minimum)) }
             case .atMost(let field, let maximum):
@@ -215,12 +223,25 @@ public enum EventContracts {
 
     /// `ValidationRules.requireMoney` as a schema.
     static func money(positive: Bool) -> JSONValue {
+        moneyShape(
+            minimum: positive ? 1 : 0, maximum: Money.maximumMinor,
+            description: "Minor units (cents) as a whole number; never a fraction. One amount: at most 10^15.")
+    }
+
+    /// `ValidationRules.requireTotal` as a schema: a running total, up to what 64 bits hold.
+    static var moneyTotal: JSONValue {
+        moneyShape(
+            minimum: 0, maximum: MoneyTotal.maximumMinor,
+            description: "A running total in minor units (cents) as a whole number: up to 2^63-1, past one amount's 10^15.")
+    }
+
+    private static func moneyShape(minimum: Int64, maximum: Int64, description: String) -> JSONValue {
         [
             "type": "object",
             "properties": [
                 "amountMinor": [
-                    "type": "integer", "minimum": positive ? 1 : 0, "maximum": .integer(Money.maximumMinor),
-                    "description": "Minor units (cents) as a whole number; never a fraction.",
+                    "type": "integer", "minimum": .integer(minimum), "maximum": .integer(maximum),
+                    "description": .string(description),
                 ],
                 "currency": [
                     "type": "string", "minLength": 3, "maxLength": 3, "pattern": "^[A-Z]{3}$",

@@ -1,0 +1,126 @@
+import Analytics
+import Finance
+import Marketing
+import TestSupport
+import Testing
+import TriadEvents
+import TriadRuntime
+import TriadStorage
+
+@testable import finance_service
+@testable import it_service
+@testable import marketing_service
+
+/// An identifier is its UTF-8 bytes: `café` written with U+00E9 (NFC) and with `e` + U+0301 (NFD)
+/// are two ids in memory, in SQL and in the briefing alike, even inside one batch, on both stores.
+@Suite struct CanonicalEquivalenceTables {
+    static let nfc = "caf\u{E9}"
+    static let nfd = "cafe\u{301}"
+
+    func incoming(_ event: DomainEvent, id: String, topic: Topic) -> IncomingEvent {
+        IncomingEvent(
+            received: ReceivedEvent(
+                envelope: EventEnvelope(
+                    id: id, source: "/tests", type: event.type, schemaVersion: 1, time: Timestamp(millisecondsSinceEpoch: 0),
+                    subject: event.payload.subject),
+                event: event),
+            topic: topic.name, partition: 0)
+    }
+
+    @Test func thePairIsOneStringButTwoKeys() {
+        #expect(Self.nfc == Self.nfd)
+        #expect(Self.nfc.utf8Key != Self.nfd.utf8Key)
+        #expect(Set([Self.nfc.utf8Key, Self.nfd.utf8Key]).count == 2)
+        #expect([Self.nfd, Self.nfc, Self.nfd].distinctInByteOrder().map { Array($0.utf8) } == [Array(Self.nfd.utf8), Array(Self.nfc.utf8)])
+    }
+
+    @Test(arguments: Store.allCases)
+    func financeBooksEachSpellingOnItsOwnAccount(_ store: Store) async throws {
+        let database = try await store.open("fin_nfc", migrations: Migrations.shared + FinanceTables.migrations)
+        let ledger = FinanceLedger(policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(1_000_000), hurdleBps: 0))
+        let spend = { (id: String, amount: Int64, event: String) in
+            incoming(.adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount))), id: event, topic: .adSpend)
+        }
+        let conversion = { (campaign: String, order: String, event: String) in
+            incoming(
+                .conversionAttributed(
+                    ConversionAttributed(
+                        campaignId: campaign, orderId: order, customerId: "u", revenue: Currency.euro.money(5),
+                        occurredAt: Timestamp(millisecondsSinceEpoch: 0))), id: event, topic: .attributions)
+        }
+        let batch = [
+            spend(Self.nfc, 10, "e-1"), spend(Self.nfd, 20, "e-2"), conversion("c", Self.nfc, "e-3"), conversion("c", Self.nfd, "e-4"),
+        ]
+        let (nfc, nfd) = try await database.transaction { session in
+            _ = try FinanceTables.apply(batch, ledger: ledger, in: session)
+            return (try FinanceTables.account(Self.nfc, in: session), try FinanceTables.account(Self.nfd, in: session))
+        }
+        #expect(nfc?.spentMinor == 10)
+        #expect(nfd?.spentMinor == 20)
+        let c = try await database.transaction { try FinanceTables.account("c", in: $0) }
+        #expect(c?.conversions == 2, "two order ids that Unicode calls equivalent are two orders")
+    }
+
+    @Test(arguments: Store.allCases)
+    func itKeepsEachSpellingAsItsOwnCustomer(_ store: Store) async throws {
+        let database = try await store.open("it_nfc", migrations: Migrations.shared + AnalyticsTables.migrations)
+        let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
+        let at = Timestamp(iso8601: "2026-09-01T10:30:00Z")!
+        let purchase = { (customer: String, order: String, segment: String, event: String) in
+            incoming(
+                .customerInteraction(
+                    CustomerInteraction(
+                        customerId: customer, kind: .purchase, occurredAt: at, campaignId: "c", segment: segment, orderId: order,
+                        revenue: Currency.euro.money(7))), id: event, topic: .customerInteractions)
+        }
+        let batch = [
+            purchase(Self.nfc, "o-1", Self.nfc, "e-1"), purchase(Self.nfd, "o-2", Self.nfd, "e-2"), purchase("u", Self.nfc, "s", "e-3"),
+            purchase("u", Self.nfd, "s", "e-4"),
+        ]
+        let (nfc, nfd, counters) = try await database.transaction { session in
+            _ = try AnalyticsTables.apply(batch, analytics: analytics, in: session)
+            return (
+                try AnalyticsTables.customer(Self.nfc, in: session), try AnalyticsTables.customer(Self.nfd, in: session),
+                try AnalyticsTables.counters(of: "c", in: session)
+            )
+        }
+        #expect(nfc?.purchases == 1)
+        #expect(nfd?.purchases == 1)
+        #expect(nfc.map { Array($0.segment.utf8) } == Array(Self.nfc.utf8))
+        #expect(nfd.map { Array($0.segment.utf8) } == Array(Self.nfd.utf8))
+        #expect(counters?.purchases == 4, "orders o-1, o-2 and the two spellings of café")
+        #expect(counters?.revenueMinor == 28)
+    }
+
+    @Test(arguments: Store.allCases)
+    func theBriefingCountsEachSegmentSpelling(_ store: Store) async throws {
+        let database = try await store.open("mkt_nfc", migrations: Migrations.shared + MarketingTables.migrations)
+        let at = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
+        let detected = { (customer: String, segment: String, event: String) in
+            incoming(
+                .churnRiskDetected(
+                    ChurnRiskDetected(customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+                id: event, topic: .insights)
+        }
+        let batch = [detected("u-1", Self.nfc, "e-1"), detected("u-2", Self.nfd, "e-2"), detected("u-3", Self.nfd, "e-3")]
+        let briefing = try await database.transaction { session in
+            _ = try MarketingTables.apply(batch, desk: CampaignDesk(), in: session)
+            return try MarketingTables.briefing(policy: BriefingPolicy(), currency: "EUR", in: session)
+        }
+        #expect(briefing.churnRiskBySegment[Self.nfc.utf8Key] == 1)
+        #expect(briefing.churnRiskBySegment[Self.nfd.utf8Key] == 2)
+        #expect(briefing.churnRiskPeriod?.bySegment[Self.nfc.utf8Key]?.flagged == 1)
+        #expect(briefing.churnRiskPeriod?.bySegment[Self.nfd.utf8Key]?.flagged == 2)
+    }
+
+    @Test(arguments: Store.allCases)
+    func appliedEventIdsKeepEachSpelling(_ store: Store) async throws {
+        let database = try await store.open("ids_nfc", migrations: Migrations.shared)
+        let keys = [
+            AppliedEvents.Key(source: "/shop", id: Self.nfc), AppliedEvents.Key(source: "/shop", id: Self.nfd),
+            AppliedEvents.Key(source: "/shop", id: Self.nfc),
+        ]
+        let new = try await database.transaction { try AppliedEvents.record(keys, at: 0, in: $0) }
+        #expect(new == [true, true, false])
+    }
+}
