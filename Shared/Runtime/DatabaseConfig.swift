@@ -5,7 +5,7 @@ import TriadStorage
 /// per instance) or `postgres://user:password@host:port/database` (shared by a service's instances).
 public enum DatabaseConfig {
     public static func url(service: String, environment: EnvironmentReader) throws(ConfigurationError) -> String {
-        let url = environment.string(
+        let url = try environment.string(
             "TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite", requiredInDeployment: true)
         guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
             throw ConfigurationError(

@@ -32,29 +32,56 @@ public final class EnvironmentReader: Sendable {
     /// The variables a deployment must set (their defaults only suit a local run).
     public var variablesRequiredInDeployment: Set<String> { required.withLock { $0 } }
 
-    private func raw(_ name: String) -> String? {
+    /// The value as given, nil when unset or empty (`${VAR:-}` in a compose file means "not set").
+    /// A value is never trimmed or repaired: one that is only white space, has white space at either
+    /// end or holds a control character is refused (a token of spaces must not read as no token).
+    private func raw(_ name: String) throws(ConfigurationError) -> String? {
         read.withLock { if !$0.contains(name) { $0.append(name) } }
-        guard let value = values[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        guard let value = values[name], !value.isEmpty else { return nil }
+        if let problem = Self.problem(ofText: value) { throw ConfigurationError(variable: name, reason: problem) }
         return value
     }
 
-    public func string(_ name: String, default fallback: String, requiredInDeployment: Bool = false) -> String {
+    /// What is wrong with a value's text, if anything; the value itself is not repeated (it may be a secret).
+    static func problem(ofText value: String) -> String? {
+        let scalars = value.unicodeScalars
+        if scalars.allSatisfy(\.properties.isWhitespace) {
+            return "is only white space: leave it unset (or empty) for the default"
+        }
+        if let first = scalars.first, let last = scalars.last, first.properties.isWhitespace || last.properties.isWhitespace {
+            return "has white space at its start or end"
+        }
+        if let control = scalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            return "contains a control character (U+\(String(format: "%04X", control.value)))"
+        }
+        return nil
+    }
+
+    /// Whether the variable is in the environment at all, even empty.
+    public func isSet(_ name: String) -> Bool {
+        read.withLock { if !$0.contains(name) { $0.append(name) } }
+        return values[name] != nil
+    }
+
+    public func string(_ name: String, default fallback: String, requiredInDeployment: Bool = false) throws(ConfigurationError)
+        -> String
+    {
         if requiredInDeployment { required.withLock { _ = $0.insert(name) } }
-        return raw(name) ?? fallback
+        return try raw(name) ?? fallback
     }
 
     /// A secret (token, password): read like any value, never logged.
-    public func secret(_ name: String, requiredInDeployment: Bool = false) -> String? {
+    public func secret(_ name: String, requiredInDeployment: Bool = false) throws(ConfigurationError) -> String? {
         if requiredInDeployment { required.withLock { _ = $0.insert(name) } }
-        return raw(name)
+        return try raw(name)
     }
 
-    public func optionalString(_ name: String) -> String? { raw(name) }
+    public func optionalString(_ name: String) throws(ConfigurationError) -> String? { try raw(name) }
 
     public func integer(_ name: String, default fallback: Int64, in range: ClosedRange<Int64>) throws(ConfigurationError)
         -> Int64
     {
-        guard let text = raw(name) else { return fallback }
+        guard let text = try raw(name) else { return fallback }
         guard let value = Int64(text) else {
             throw ConfigurationError(variable: name, reason: "must be an integer, got '\(text)'")
         }
@@ -65,12 +92,13 @@ public final class EnvironmentReader: Sendable {
         return value
     }
 
+    /// A TCP port to listen on or connect to: 1–65535 (0 would mean "any free port").
     public func port(_ name: String, default fallback: Int) throws(ConfigurationError) -> Int {
-        Int(try integer(name, default: Int64(fallback), in: 0...65_535))
+        Int(try integer(name, default: Int64(fallback), in: 1...65_535))
     }
 
     public func boolean(_ name: String, default fallback: Bool) throws(ConfigurationError) -> Bool {
-        guard let text = raw(name) else { return fallback }
+        guard let text = try raw(name) else { return fallback }
         switch text.lowercased() {
         case "1", "true", "yes", "on": return true
         case "0", "false", "no", "off": return false
@@ -79,7 +107,7 @@ public final class EnvironmentReader: Sendable {
     }
 
     public func currency(_ name: String, default fallback: Currency) throws(ConfigurationError) -> Currency {
-        guard let text = raw(name) else { return fallback }
+        guard let text = try raw(name) else { return fallback }
         do {
             return try Currency(text)
         } catch {
@@ -91,7 +119,7 @@ public final class EnvironmentReader: Sendable {
     public func choice<T: RawRepresentable & CaseIterable>(_ name: String, default fallback: T) throws(ConfigurationError)
         -> T where T.RawValue == String
     {
-        guard let text = raw(name) else { return fallback }
+        guard let text = try raw(name) else { return fallback }
         guard let value = T(rawValue: text.lowercased()) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
             throw ConfigurationError(variable: name, reason: "must be one of \(allowed), got '\(text)'")

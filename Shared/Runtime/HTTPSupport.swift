@@ -159,11 +159,29 @@ public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8])
 /// `decodeRequestBody`, refused with 400: a field that breaks a rule has the code a dead letter
 /// would have (`invalid-data`); a body that cannot be read as a whole is an `invalid-request`.
 public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+    if let kind = nonObjectBody(bytes) {
+        throw APIError(.badRequest, reason: "the request body must be a JSON object, got \(kind)", code: "invalid-request")
+    }
     do {
         return try decodeRequestBody(type, from: bytes)
     } catch {
         throw APIError(
             .badRequest, field: error.field, reason: error.reason, code: error.field == nil || error.code == .malformedEvent ? "invalid-request" : error.code.rawValue)
+    }
+}
+
+/// What the body is when it is plainly not a JSON object (empty, an array, a string, a number,
+/// `true`, `false` or `null`), by its first byte after white space; nil otherwise (an object, or
+/// something the decoder then refuses as malformed).
+func nonObjectBody(_ bytes: [UInt8]) -> String? {
+    guard let first = bytes.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return "an empty body" }
+    switch first {
+    case UInt8(ascii: "["): return "an array"
+    case UInt8(ascii: "\""): return "a string"
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return "a number"
+    case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
+    case UInt8(ascii: "n"): return "null"
+    default: return nil
     }
 }
 

@@ -45,6 +45,13 @@ public struct RuntimeConfig: Sendable {
     public let kafkaSecurity: [String: String]
     /// Largest request body the HTTP API reads.
     public let maxRequestBytes: Int
+    /// `TRIAD_HTTP_IDLE_TIMEOUT_MS`: a connection on which no part of a request arrives for this
+    /// long is closed (an idle keep-alive connection, a request line or header block left unfinished,
+    /// a body that stalls).
+    public let httpIdleTimeoutMilliseconds: Int64
+    /// `TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS`: a request's body must have arrived this long after its
+    /// head; a slower one is answered 408 and its connection closed.
+    public let httpRequestReadTimeoutMilliseconds: Int64
     /// Kafka values larger than this are dead-lettered unread.
     public let maxEventBytes: Int
     /// The largest message the brokers take (their `message.max.bytes`): the producer refuses a
@@ -59,15 +66,19 @@ public struct RuntimeConfig: Sendable {
 
     public init(service: Producer, defaultPort: Int, environment: EnvironmentReader) throws(ConfigurationError) {
         self.service = service
-        brokers = environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092", requiredInDeployment: true)
-        groupId = environment.string("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
-        httpHost = environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1", requiredInDeployment: true)
+        brokers = try environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092", requiredInDeployment: true)
+        groupId = try environment.string("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
+        httpHost = try environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1", requiredInDeployment: true)
+        guard Self.isHostNameOrAddress(httpHost) else {
+            throw ConfigurationError(
+                variable: "TRIAD_HTTP_HOST", reason: "must be a host name or an IP address to listen on, got '\(httpHost)'")
+        }
         httpPort = try environment.port("TRIAD_HTTP_PORT", default: defaultPort)
         currency = try environment.currency("TRIAD_CURRENCY", default: .euro)
         sessionTimeoutMilliseconds = try environment.integer(
             "TRIAD_KAFKA_SESSION_TIMEOUT_MS", default: 6000, in: 1000...3_600_000)
         reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS", default: 1000, in: 10...3_600_000)
-        let onPostgres = environment.optionalString("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
+        let onPostgres = try environment.optionalString("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
         maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: onPostgres ? 20_000 : 10_000, in: 1...100_000))
         maxBatchBytes = Int(try environment.integer("TRIAD_MAX_BATCH_BYTES", default: 16 << 20, in: 65_536...(1 << 30)))
         dedupeWindowSeconds = try environment.integer(
@@ -75,12 +86,22 @@ public struct RuntimeConfig: Sendable {
         createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
         logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
         logFormat = try environment.choice("TRIAD_LOG_FORMAT", default: LogFormat.text)
-        apiToken = environment.secret("TRIAD_API_TOKEN", requiredInDeployment: true)
+        apiToken = try environment.secret("TRIAD_API_TOKEN", requiredInDeployment: true)
         protectReads = try environment.boolean("TRIAD_API_PROTECT_READS", default: false)
-        if let apiToken, apiToken.utf8.count < 16 {
-            throw ConfigurationError(variable: "TRIAD_API_TOKEN", reason: "must be at least 16 characters (it has \(apiToken.utf8.count))")
+        if let apiToken {
+            // Sent as `Authorization: Bearer <token>`: visible ASCII, no spaces. The token is never repeated.
+            guard apiToken.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw ConfigurationError(
+                    variable: "TRIAD_API_TOKEN", reason: "must be visible ASCII characters without spaces (it is sent in a header)")
+            }
+            guard apiToken.utf8.count >= 16 else {
+                throw ConfigurationError(variable: "TRIAD_API_TOKEN", reason: "must be at least 16 characters (it has \(apiToken.utf8.count))")
+            }
         }
         maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
+        httpIdleTimeoutMilliseconds = try environment.integer("TRIAD_HTTP_IDLE_TIMEOUT_MS", default: 30_000, in: 100...3_600_000)
+        httpRequestReadTimeoutMilliseconds = try environment.integer(
+            "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS", default: 30_000, in: 100...3_600_000)
         maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES", default: 1_048_576, in: 1024...67_108_864))
         // Room for a dead letter by default: the largest event accepted plus its dead-letter headers.
         messageMaxBytes = Int(
@@ -89,26 +110,79 @@ public struct RuntimeConfig: Sendable {
         shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
         databaseRecoveryTimeoutMilliseconds = try environment.integer(
             "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS", default: 120_000, in: 1000...280_000)
-        var security: [String: String] = [:]
-        let securityVariables = [
-            ("TRIAD_KAFKA_SECURITY_PROTOCOL", "security.protocol"), ("TRIAD_KAFKA_SASL_MECHANISM", "sasl.mechanism"),
-            ("TRIAD_KAFKA_SASL_USERNAME", "sasl.username"), ("TRIAD_KAFKA_SASL_PASSWORD", "sasl.password"),
-            ("TRIAD_KAFKA_SSL_CA_LOCATION", "ssl.ca.location"),
-        ]
-        for (variable, property) in securityVariables {
-            let value = property == "sasl.password" ? environment.secret(variable) : environment.optionalString(variable)
-            if let value { security[property] = value }
+        kafkaSecurity = try Self.kafkaSecurity(environment)
+        for broker in brokers.split(separator: ",", omittingEmptySubsequences: false) where !Self.isBroker(broker) {
+            throw ConfigurationError(
+                variable: "TRIAD_KAFKA_BROKERS",
+                reason: "must be host:port[,host:port…] with ports 1–65535, got '\(brokers)'")
         }
-        kafkaSecurity = security
-        for broker in brokers.split(separator: ",", omittingEmptySubsequences: false) {
-            let entry = broker.trimmingCharacters(in: .whitespaces)
-            guard let colon = entry.lastIndex(of: ":"), colon != entry.startIndex,
-                let port = Int(entry[entry.index(after: colon)...]), (1...65_535).contains(port)
-            else {
+    }
+
+    /// `[protocol://]host:port`, as librdkafka reads one bootstrap server (an IPv6 host in brackets).
+    static func isBroker(_ text: Substring) -> Bool {
+        var entry = text.trimmingCharacters(in: .whitespaces)[...]
+        if let scheme = entry.range(of: "://") { entry = entry[scheme.upperBound...] }
+        guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]),
+            (1...65_535).contains(port)
+        else { return false }
+        var host = entry[..<colon]
+        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        return isHostNameOrAddress(String(host))
+    }
+
+    /// The librdkafka security properties, each checked the way librdkafka would check it when the
+    /// client is created (so a mistake is a configuration error at start, not a failure later).
+    static func kafkaSecurity(_ environment: EnvironmentReader) throws(ConfigurationError) -> [String: String] {
+        var security: [String: String] = [:]
+        if let value = try environment.optionalString("TRIAD_KAFKA_SECURITY_PROTOCOL") {
+            let protocols = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]
+            guard protocols.contains(value.lowercased()) else {
                 throw ConfigurationError(
-                    variable: "TRIAD_KAFKA_BROKERS",
-                    reason: "must be host:port[,host:port…] with ports 1–65535, got '\(brokers)'")
+                    variable: "TRIAD_KAFKA_SECURITY_PROTOCOL", reason: "must be one of \(protocols.joined(separator: ", ")), got '\(value)'")
             }
+            security["security.protocol"] = value
+        }
+        if let value = try environment.optionalString("TRIAD_KAFKA_SASL_MECHANISM") {
+            let mechanisms = ["GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
+            guard mechanisms.contains(value) else {
+                throw ConfigurationError(
+                    variable: "TRIAD_KAFKA_SASL_MECHANISM", reason: "must be one of \(mechanisms.joined(separator: ", ")), got '\(value)'")
+            }
+            security["sasl.mechanism"] = value
+        }
+        let username = try environment.optionalString("TRIAD_KAFKA_SASL_USERNAME")
+        let password = try environment.secret("TRIAD_KAFKA_SASL_PASSWORD")
+        switch (username, password) {
+        case (nil, .some):
+            throw ConfigurationError(variable: "TRIAD_KAFKA_SASL_USERNAME", reason: "must be set with TRIAD_KAFKA_SASL_PASSWORD")
+        case (.some, nil):
+            throw ConfigurationError(variable: "TRIAD_KAFKA_SASL_PASSWORD", reason: "must be set with TRIAD_KAFKA_SASL_USERNAME")
+        default:
+            security["sasl.username"] = username
+            security["sasl.password"] = password
+        }
+        if let value = try environment.optionalString("TRIAD_KAFKA_SSL_CA_LOCATION") {
+            // librdkafka takes a file, a directory, or `probe` (its list of the usual places).
+            guard value == "probe" || FileManager.default.fileExists(atPath: value) else {
+                throw ConfigurationError(
+                    variable: "TRIAD_KAFKA_SSL_CA_LOCATION", reason: "must be a CA file or directory that exists (or probe), got '\(value)'")
+            }
+            security["ssl.ca.location"] = value
+        }
+        return security
+    }
+
+    /// A name to resolve (letters, digits, `-`, `_` as container names have, `.`) or an IPv4 or IPv6 address.
+    static func isHostNameOrAddress(_ host: String) -> Bool {
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        if host.contains(":") {
+            return host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
+        }
+        let name = host.hasSuffix(".") ? host.dropLast() : host[...]  // a fully qualified name may end in a dot
+        let labels = name.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
         }
     }
 

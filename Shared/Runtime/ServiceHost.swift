@@ -181,7 +181,7 @@ public enum ServiceHost {
                 return nil
             })
         let app = Application(
-            router: router,
+            router: router, server: httpServer(config),
             configuration: ApplicationConfiguration(
                 address: .hostname(config.httpHost, port: config.httpPort), serverName: "triad-\(config.service.rawValue)"),
             logger: logger)
@@ -225,6 +225,7 @@ public enum ServiceHost {
         readiness: @escaping @Sendable () -> Readiness, liveness: @escaping @Sendable () -> String? = { nil }
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         // Outermost, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
