@@ -9,6 +9,9 @@ independently of the Swift code that generates them.
                                               naming the field they break; --cases writes each case,
                                               expanded, as JSON Lines for the codec's side of the test
   check-contracts.py events FILE...           every line of each file (a structured-mode event) passes
+  check-contracts.py decide IN OUT            each line of IN (a value's bytes in hex) read as strictly as
+                                              the codec reads JSON, then against the schema: OUT gets one
+                                              JSON line per input, {"accept": …, "fields": [… or null]}
 
 Exit status 1 when anything does not hold; each problem is printed.
 """
@@ -124,6 +127,67 @@ def events(paths):
     return problems
 
 
+class NotStrictJSON(ValueError):
+    pass
+
+
+def strict_loads(raw):
+    """RFC 8259 strictly, as the codec reads it: UTF-8 without repair, no member name twice, no
+    NaN/Infinity, numbers a 64-bit float holds, no lone surrogate escapes."""
+    text = raw.decode("utf-8")  # strict: overlong forms and surrogates are errors
+
+    def pairs(items):
+        names = [name for name, _ in items]
+        if len(set(names)) != len(names):
+            raise NotStrictJSON("duplicate member name")
+        return dict(items)
+
+    def constant(name):
+        raise NotStrictJSON(name)
+
+    def number(text):
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise NotStrictJSON("number out of range")
+        return value
+
+    def integer(text):
+        number(text)
+        return int(text)
+
+    value = json.loads(text, object_pairs_hook=pairs, parse_constant=constant, parse_float=number, parse_int=integer)
+
+    def walk(item, depth):
+        if depth > 64:
+            raise NotStrictJSON("too deep")
+        if isinstance(item, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in item):
+            raise NotStrictJSON("lone surrogate")
+        if isinstance(item, dict):
+            for name, inner in item.items():
+                walk(name, depth)
+                walk(inner, depth + 1)
+        elif isinstance(item, list):
+            for inner in item:
+                walk(inner, depth + 1)
+
+    walk(value, 1)
+    return value
+
+
+def decide(in_path, out_path):
+    validator = event_validator()
+    with open(in_path, encoding="ascii") as lines, open(out_path, "w", encoding="utf-8") as out:
+        for line in lines:
+            try:
+                event = strict_loads(bytes.fromhex(line.strip()))
+            except (ValueError, RecursionError):
+                out.write(json.dumps({"accept": False, "fields": None}) + "\n")
+                continue
+            named = [field for error in validator.iter_errors(event) for field in fields_named(error)]
+            out.write(json.dumps({"accept": not named, "fields": named}) + "\n")
+    return []
+
+
 def asyncapi():
     document = load(CONTRACTS / "asyncapi.json")
     schema = load(CONTRACTS / "vendor" / "asyncapi-3.0.0.schema.json")
@@ -169,6 +233,8 @@ def main(argv):
         problems = fixtures(rest[1] if rest[:1] == ["--cases"] else None)
     elif command == "events":
         problems = events(rest)
+    elif command == "decide":
+        problems = decide(rest[0], rest[1])
     else:
         print(f"unknown command {command}\n{__doc__}", file=sys.stderr)
         return 2
