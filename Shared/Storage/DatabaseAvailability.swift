@@ -19,9 +19,9 @@ public func databaseRetryDelay(afterFailures failures: Int) -> Duration {
 /// A database whose outages are noticed. Every call goes through to `base`; a call that fails with
 /// `DatabaseUnavailable` starts (or continues) an outage, and a call that succeeds ends it — once a
 /// write failed, only a transaction does, and on SQLite only one that committed a change (reads
-/// and empty transactions still work on a full disk or a read-only file). During an
-/// outage reads fail at once, without waiting on the database, except one per retry delay, which
-/// tries it. The outage is logged when it starts (warning), every 10 s while it lasts, and when it
+/// and empty transactions still work on a full disk or a read-only file). During an outage reads
+/// fail at once, without waiting on the database, except one per retry delay, which tries it — but
+/// on SQLite, whose reads work while its writes fail, they all go through. The outage is logged when it starts (warning), every 10 s while it lasts, and when it
 /// ends (info). `health` tells readiness, liveness and the watchdog where things stand.
 public final class WatchedDatabase: Database {
     public let base: any Database
@@ -108,7 +108,10 @@ public final class WatchedDatabase: Database {
     private func watch<T>(write: Bool, _ call: () async throws -> T) async throws -> T {
         let now = ContinuousClock.now
         let started = state.withLock { state -> Result<Int, DatabaseUnavailable> in
-            if !write, let outage = state.outage, now < outage.lastFailure + databaseRetryDelay(afterFailures: outage.failures) {
+            // SQLite reads still work while its writes fail (disk full, file read-only): they go through.
+            if !write, let outage = state.outage, !(outage.writeFailed && dialect == .sqlite),
+                now < outage.lastFailure + databaseRetryDelay(afterFailures: outage.failures)
+            {
                 return .failure(DatabaseUnavailable(outage.reason))
             }
             state.nextCall += 1

@@ -139,6 +139,86 @@ import Testing
         await broker.stop()
     }
 
+    /// IT on SQLite on a small file system that fills up mid-stream: its batches fail with
+    /// SQLITE_FULL and are retried (readiness 503 naming it, reads still answered) until space is
+    /// freed; then exact totals, and IT never restarted.
+    @Test func sqliteDiskFullMidStreamLosesNothing() async throws {
+        let disk = try SmallDisk(megabytes: 64)
+        defer { disk.unmount() }
+        let harness = try await Harness.start(
+            "sqlitefull", workload: Workload(size: 10_000, prefix: "sqlitefull"),
+            environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
+        do {
+            let itPid = harness.services.processes[.it]!.pid
+            try await harness.planAndLaunchCampaigns()
+            try disk.fill()
+            try await harness.publish(0..<harness.workload.messages.count)
+            let it = harness.services.http(.it)
+            let status = try await eventually("IT to say its disk is full", timeout: .seconds(60), every: .milliseconds(100)) {
+                let ready = try await it.get("/health/ready")
+                return ready.status == 503 ? ready.object["status"] as? String : nil
+            }
+            #expect(status.contains("SQLITE_FULL"), "\(status)")
+            #expect(try await it.get("/health/live").status == 200)
+            // What was stored is still readable.
+            #expect(try await it.get("/organic").status == 200)
+            try await Task.sleep(for: .seconds(3))
+            disk.free()
+            try await harness.waitForExactState()
+            _ = try await harness.checkEmittedEvents()
+            let process = harness.services.processes[.it]!
+            #expect(process.isRunning && process.pid == itPid, "IT kept running")
+            #expect(process.output.contains("database unavailable; retrying with backoff"))
+            #expect(process.output.contains("database available again"))
+            harness.report()
+        } catch {
+            harness.dumpLogs()
+            _ = await harness.stop()
+            throw error
+        }
+        let statuses = await harness.stop()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+    }
+
+    /// IT's SQLite file made read-only while it was stopped (its file system remounted read-only):
+    /// it starts, says why it cannot open the file, retries, and carries on once the file system is
+    /// writable again, with exact totals.
+    @Test func sqliteReadOnlyFileAtStartIsRetriedUntilWritable() async throws {
+        let disk = try SmallDisk(megabytes: 64)
+        defer { disk.unmount() }
+        let harness = try await Harness.start(
+            "sqlitereadonly", workload: Workload(size: 6_000, prefix: "sqlitereadonly"),
+            environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
+        do {
+            try await harness.planAndLaunchCampaigns()
+            #expect(await harness.services.processes[.it]!.stop() == 0)
+            try disk.remount(readOnly: true)
+            try harness.services.start(
+                .it, environment: Harness.baseEnvironment.merging([
+                    "TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path,
+                ]) { _, new in new })
+            let process = harness.services.processes[.it]!
+            _ = try await eventually("IT to say its file is read-only", timeout: .seconds(30), every: .milliseconds(100)) {
+                process.output.contains("database unavailable at start") && process.output.contains("SQLITE_READONLY") ? true : nil
+            }
+            try await harness.publish(0..<harness.workload.messages.count)
+            try await Task.sleep(for: .seconds(3))
+            #expect(process.isRunning, "IT waits for its file")
+            try disk.remount(readOnly: false)
+            try await harness.services.waitUntilReady()
+            try await harness.waitForExactState()
+            _ = try await harness.checkEmittedEvents()
+            harness.report()
+        } catch {
+            try? disk.remount(readOnly: false)
+            harness.dumpLogs()
+            _ = await harness.stop()
+            throw error
+        }
+        let statuses = await harness.stop()
+        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
+    }
+
     static func ensurePostgresUp() throws {
         if !LocalPostgres.isUp { try LocalPostgres.server("start") }
     }
@@ -151,6 +231,45 @@ import Testing
                 .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
             return consumed >= count ? true : nil
         }
+    }
+}
+
+/// A tmpfs of its own (the tests run as root), to fill up or make read-only.
+struct SmallDisk {
+    let path: URL
+
+    init(megabytes: Int) throws {
+        path = Paths.scratch("small-disk")
+        try Self.mount(["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path.path])
+    }
+
+    var filler: URL { path.appendingPathComponent("filler") }
+
+    /// Writes a file until the disk has no room left.
+    func fill() throws {
+        _ = FileManager.default.createFile(atPath: filler.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: filler)
+        defer { try? handle.close() }
+        for chunk in [1 << 20, 4096, 512] {
+            let bytes = Data(count: chunk)
+            while (try? handle.write(contentsOf: bytes)) != nil {}
+        }
+    }
+
+    func free() { try? FileManager.default.removeItem(at: filler) }
+
+    func remount(readOnly: Bool) throws { try Self.mount(["-o", readOnly ? "remount,ro" : "remount,rw", path.path]) }
+
+    func unmount() { _ = try? runToEnd(URL(fileURLWithPath: "/usr/bin/umount"), ["-l", path.path]) }
+
+    private static func mount(_ arguments: [String]) throws {
+        let (status, output) = try runToEnd(URL(fileURLWithPath: "/usr/bin/mount"), arguments)
+        guard status == 0 else { throw MountFailed(arguments: arguments, output: output) }
+    }
+
+    struct MountFailed: Error {
+        let arguments: [String]
+        let output: String
     }
 }
 
