@@ -9,11 +9,8 @@ import TriadStorage
 
 /// JSON responses and request parsing shared by the services' HTTP APIs.
 public enum JSONResponse {
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        return encoder
-    }()
+    /// Keeps every member of a map keyed by ids, each name as its bytes (see `ResponseJSONEncoder`).
+    private static let encoder = ResponseJSONEncoder()
 
     public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
         do {

@@ -55,9 +55,10 @@ import TriadStorage
             _ = try FinanceTables.apply(batch, ledger: ledger, in: session)
             return (try FinanceTables.account(Self.nfc, in: session), try FinanceTables.account(Self.nfd, in: session))
         }
+        let c = try await database.transaction { try FinanceTables.account("c", in: $0) }
+        await database.close()
         #expect(nfc?.spentMinor == 10)
         #expect(nfd?.spentMinor == 20)
-        let c = try await database.transaction { try FinanceTables.account("c", in: $0) }
         #expect(c?.conversions == 2, "two order ids that Unicode calls equivalent are two orders")
     }
 
@@ -84,6 +85,7 @@ import TriadStorage
                 try AnalyticsTables.counters(of: "c", in: session)
             )
         }
+        await database.close()
         #expect(nfc?.purchases == 1)
         #expect(nfd?.purchases == 1)
         #expect(nfc.map { Array($0.segment.utf8) } == Array(Self.nfc.utf8))
@@ -107,6 +109,7 @@ import TriadStorage
             _ = try MarketingTables.apply(batch, desk: CampaignDesk(), in: session)
             return try MarketingTables.briefing(policy: BriefingPolicy(), currency: "EUR", in: session)
         }
+        await database.close()
         #expect(briefing.churnRiskBySegment[Self.nfc.utf8Key] == 1)
         #expect(briefing.churnRiskBySegment[Self.nfd.utf8Key] == 2)
         #expect(briefing.churnRiskPeriod?.bySegment[Self.nfc.utf8Key]?.flagged == 1)
@@ -121,6 +124,7 @@ import TriadStorage
             AppliedEvents.Key(source: "/shop", id: Self.nfc),
         ]
         let new = try await database.transaction { try AppliedEvents.record(keys, at: 0, in: $0) }
+        await database.close()
         #expect(new == [true, true, false])
     }
 }

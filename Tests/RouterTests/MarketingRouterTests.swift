@@ -110,6 +110,25 @@ import TriadStorage
         }
     }
 
+    /// Foundation's JSONEncoder would write one member for two segment names Unicode calls equivalent.
+    @Test func theBriefingJSONKeepsEachSegmentSpelling() async throws {
+        let service = try await service()
+        let (nfc, nfd) = ("caf\u{E9}", "cafe\u{301}")
+        let at = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
+        try await service.apply([
+            .churnRiskDetected(ChurnRiskDetected(customerId: "u-1", segment: nfc, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+            .churnRiskDetected(ChurnRiskDetected(customerId: "u-2", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+            .churnRiskDetected(ChurnRiskDetected(customerId: "u-3", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+        ])
+        try await service.test { client in
+            let body = Array(try await client.call(.get, "/briefing").body.utf8)
+            for (segment, count) in [(nfc, 1), (nfd, 2)] {
+                let member = Array("\"\(segment)\" : \(count)".utf8)
+                #expect(body.indices.contains { body[$0...].starts(with: member) }, "\(Array(segment.utf8)) counted \(count)")
+            }
+        }
+    }
+
     @Test func theBriefingKeepsABoundedRoiTrendAndTheNewestEnvelope() async throws {
         let service = try await service()
         try await service.test { client in
