@@ -335,7 +335,7 @@ struct BatchTrace: Sendable {
 struct ReportLinkCollector {
     static let perCampaignAndBatch = 8
     let enabled: Bool
-    private var byCampaign: [String: [String]] = [:]
+    private var byCampaign: [UTF8Key: [String]] = [:]
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -343,7 +343,7 @@ struct ReportLinkCollector {
         guard enabled, let traceparent = TracePropagation.headers(of: span.context)[TracePropagation.header],
             TracePropagation.isSampled(traceparent)
         else { return }
-        for campaign in Set(events.compactMap(\.campaignId)) {
+        for campaign in Set(events.compactMap { $0.campaignId?.utf8Key }) {
             var list = byCampaign[campaign, default: []]
             if list.count == Self.perCampaignAndBatch { list.removeFirst() }
             list.append(traceparent)
@@ -352,7 +352,7 @@ struct ReportLinkCollector {
     }
 
     var collected: [(aggregate: String, traceparent: String)] {
-        byCampaign.sorted { $0.key < $1.key }.flatMap { campaign, list in list.map { (campaign, $0) } }
+        byCampaign.sorted { $0.key < $1.key }.flatMap { campaign, list in list.map { (campaign.string, $0) } }
     }
 }
 

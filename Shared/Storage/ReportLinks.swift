@@ -1,3 +1,5 @@
+import TriadEvents
+
 /// The traces a coalesced report summarises. While tracing, the transaction that applies an event
 /// records its span's `traceparent` under each campaign the event counts towards (a few per campaign
 /// and batch); the report about that campaign takes them: it continues the trace of the latest and
@@ -22,14 +24,14 @@ public enum ReportLinks {
 
     /// Every recorded link, oldest first per aggregate, removed from the table (in the report's
     /// transaction: a failed report leaves them for the next round).
-    public static func take(in session: any SQLSession) throws -> [String: [String]] {
+    public static func take(in session: any SQLSession) throws -> [UTF8Key: [String]] {
         let rows = try session.query("SELECT seq, aggregate, traceparent FROM report_links ORDER BY seq")
         guard !rows.isEmpty else { return [:] }
-        var links: [String: [String]] = [:]
+        var links: [UTF8Key: [String]] = [:]
         var taken: [SQLValue] = []
         for row in rows {
             guard let seq = row[0].integer, let aggregate = row[1].text, let traceparent = row[2].text else { continue }
-            links[aggregate, default: []].append(traceparent)
+            links[aggregate.utf8Key, default: []].append(traceparent)
             taken.append(.integer(seq))
         }
         for chunk in stride(from: 0, to: taken.count, by: 500) {

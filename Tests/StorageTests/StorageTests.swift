@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TestSupport
 import Testing
+import TriadEvents
 @testable import TriadStorage
 
 /// The same storage behaviour on both databases.
