@@ -65,6 +65,7 @@ struct DatabaseUnavailableMiddleware<Context: RequestContext>: RouterMiddleware 
 extension APIError {
     /// 503 with code `database-unavailable`: the request needs the database, which is away.
     public static func databaseUnavailable(_ error: DatabaseUnavailable) -> APIError {
-        APIError(.serviceUnavailable, reason: "the database is unavailable; try again shortly (\(error.reason))", code: "database-unavailable")
+        // The cause is logged, not answered: it names hosts and files.
+        APIError(.serviceUnavailable, reason: "the database is unavailable; try again shortly", code: "database-unavailable")
     }
 }

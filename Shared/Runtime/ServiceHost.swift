@@ -168,8 +168,9 @@ public enum ServiceHost {
             readiness: {
                 let partitions = consumer.assignedPartitions.map(\.description).sorted()
                 switch database.health() {
-                case .unavailable(let reason, _), .failed(let reason):
-                    return Readiness(status: "database unavailable: \(reason)", partitions: partitions)
+                case .unavailable, .failed:
+                    // The cause is in the log: health is public, and it names hosts and files.
+                    return Readiness(status: "database unavailable", partitions: partitions)
                 case .available:
                     return consumer.isAssigned
                         ? Readiness(status: "ready", partitions: partitions)
@@ -177,8 +178,8 @@ public enum ServiceHost {
                 }
             },
             liveness: {
-                if case .failed(let reason) = database.health() { return reason }
-                return nil
+                guard case .failed = database.health() else { return nil }
+                return "the database has been unavailable, or a call to it stuck, past TRIAD_DATABASE_RECOVERY_TIMEOUT_MS"
             })
         let app = Application(
             router: router, server: httpServer(config),
@@ -229,8 +230,8 @@ public enum ServiceHost {
         // Outermost, the counter sees every answer: refusals and errors are responses by then.
         router.add(middleware: RequestCounter(metrics: metrics))
         router.add(middleware: JSONErrorMiddleware(logger: context.logger))
-        // Inside the error middleware, so they see errors as errors: a span per request (continuing
         router.add(middleware: DatabaseUnavailableMiddleware())
+        // Inside the error middleware, so they see errors as errors: a span per request (continuing
         // the caller's `traceparent`) and Hummingbird's request metrics, both through the
         // process-wide tracer and metrics factory.
         router.add(middleware: TracingMiddleware())
@@ -303,13 +304,13 @@ public enum ServiceHost {
             await database.close()
             logger.info("stopped")
             return 0
-        } catch {
         } catch let error as DatabaseGaveUp {
             logger.critical("\(service.rawValue)-service stopped: \(error)")
             return DatabaseGaveUp.exitStatus
         } catch let error as DatabaseUnavailable {
             logger.critical("\(service.rawValue)-service could not start: \(error)")
             return DatabaseGaveUp.exitStatus
+        } catch {
             logger.critical("\(service.rawValue)-service failed: \(error)")
             return 1
         }

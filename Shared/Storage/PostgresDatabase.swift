@@ -214,6 +214,13 @@ public final class PostgresDatabase: Database {
         return try reply.get()
     }
 
+    /// A database released without `close()` still closes its connection (kept until closed, as
+    /// PostgresNIO wants) and ends its thread.
+    deinit {
+        if let open = connection.withLock({ $0 }) { open.close().whenComplete { _ in withExtendedLifetime(open) {} } }
+        worker.stop()
+    }
+
     /// Closes the connection on the worker, after the jobs already queued; later jobs fail.
     public func close() async {
         _ = try? await worker.submit { [self] in
