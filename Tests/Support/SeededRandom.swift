@@ -1,17 +1,19 @@
 /// A small deterministic generator (SplitMix64), so a failing run can be repeated exactly.
-public struct SeededRandom {
+/// Also a `RandomNumberGenerator`, for the standard library's `random(in:using:)`.
+public struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
 
-    /// A number in `0..<bound`.
-    public mutating func next(_ bound: Int) -> Int {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(bound))
+        return z ^ (z >> 31)
     }
+
+    /// A number in `0..<bound`.
+    public mutating func next(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 
     /// What the mutation tests write in: JSON's punctuation, digits, letters of its literals, and
     /// bytes that are awkward in JSON (NUL, a newline, UTF-8 of `é`, a byte never valid in UTF-8).
