@@ -136,6 +136,10 @@ public enum ServiceHost {
         metrics.gauge("triad_consumer_lag") {
             consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }
         }
+        // 1 while the database is available, 0 during an outage.
+        metrics.gauge("triad_database_available") {
+            [(labels: [], value: database.health() == .available ? 1 : 0)]
+        }
         // Gauges that query the database answer from a result at most a second old.
         // Rows in the outbox not yet published.
         metrics.gauge(
@@ -308,7 +312,7 @@ public enum ServiceHost {
             logger.critical("\(service.rawValue)-service stopped: \(error)")
             return DatabaseGaveUp.exitStatus
         } catch let error as DatabaseUnavailable {
-            logger.critical("\(service.rawValue)-service could not start: \(error)")
+            logger.critical("\(service.rawValue)-service gave up on the database: \(error)")
             return DatabaseGaveUp.exitStatus
         } catch {
             logger.critical("\(service.rawValue)-service failed: \(error)")

@@ -70,6 +70,8 @@ import Testing
                 #expect(reply.status == 503, "\(service) \(path): \(reply.status) \(reply.text)")
                 #expect((reply.object["error"] as? [String: Any])?["code"] as? String == "database-unavailable", "\(reply.text)")
                 #expect(ContinuousClock.now - asked < .seconds(6), "\(service) \(path) answered within 6 s")
+                let metrics = try await harness.services.http(service).get("/metrics").text
+                #expect(metrics.contains("triad_database_available 0.0"), "\(service) reports the outage in its metrics")
             }
             try await Task.sleep(until: stoppedAt + .seconds(15))
             let outage = ContinuousClock.now - stoppedAt
