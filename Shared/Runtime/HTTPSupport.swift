@@ -106,17 +106,36 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension RequestContext {
-    /// A path parameter, percent-decoded (`/campaigns/a%2Fb` names campaign `a/b`).
+    /// A path parameter, percent-decoded (`/campaigns/a%2Fb` names campaign `a/b`). One no
+    /// identifier can be (a control character, over 200 bytes, only white space) names nothing:
+    /// 404 naming it, before a store is asked (PostgreSQL refuses a NUL in text with an error).
     public func pathParameter(_ name: String) throws -> String {
         let raw = try parameters.require(name)
         guard let decoded = raw.removingPercentEncoding else {
             throw HTTPError(.badRequest, message: "path parameter \(name) is not valid percent-encoding: '\(raw)'")
+        }
+        do {
+            try ValidationRules(currency: .euro).requireIdentifier(decoded, name)
+        } catch {
+            throw APIError(.notFound, field: name, reason: "nothing has this \(name): an identifier \(error.reason)")
         }
         return decoded
     }
 }
 
 extension Request {
+    /// A query parameter that narrows a list to one id (`?segment=`, `?campaign=`); one no
+    /// identifier can be is refused with 400 naming it, before a store is asked.
+    public func identifierParameter(_ name: String) throws(APIError) -> String? {
+        guard let value = uri.queryParameters.get(name).map({ String($0) }) else { return nil }
+        do {
+            try ValidationRules(currency: .euro).requireIdentifier(value, name)
+        } catch {
+            throw APIError(.badRequest, field: name, reason: error.reason)
+        }
+        return value
+    }
+
     /// The body, refused with 413 beyond `limit` bytes.
     public func bodyBytes(limit: Int) async throws(APIError) -> [UInt8] {
         do {
@@ -244,7 +263,7 @@ public enum PageCursor {
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8), !key.isEmpty,
-            Self.cursor(after: key) == cursor
+            Self.cursor(after: key) == cursor, (try? ValidationRules(currency: .euro).requireIdentifier(key, "after")) != nil
         else { return nil }
         return key
     }

@@ -1,9 +1,11 @@
 import Analytics
 import Foundation
 import HTTPTypes
+import TestSupport
 import Testing
 import TriadEvents
 import TriadRuntime
+import TriadStorage
 
 @testable import it_service
 
@@ -101,5 +103,27 @@ import TriadRuntime
             let refused = try await client.refusal(.get, "/attributions?limit=0")
             #expect(refused.status == .badRequest && refused.field == "limit")
         }
+    }
+
+    /// An id no identifier can be (a NUL, over 200 bytes) names nothing, in a path, a filter or a
+    /// page cursor, on both stores: PostgreSQL refuses a NUL in text, which answered 500.
+    @Test(arguments: Store.allCases) func idsNoIdentifierCanBeNameNothing(store: Store) async throws {
+        let service = try await RouterUnderTest(.it, ITService.definition(analytics: Self.analytics), store: store)
+        try await service.apply([interaction("u-1", .click, "10:00:00", campaign: "c-a", segment: "young")])
+        let nul = PageCursor.cursor(after: "\u{0}")
+        try await service.test { client in
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                ("/customers/%00", .notFound, "id"), ("/customers/u%00", .notFound, "id"),
+                ("/customers/\(String(repeating: "u", count: 201))", .notFound, "id"), ("/campaigns/c%00/performance", .notFound, "id"),
+                ("/customers?atRisk=true&segment=%00", .badRequest, "segment"), ("/attributions?campaign=c%00", .badRequest, "campaign"),
+                ("/customers?atRisk=true&after=\(nul)", .badRequest, "after"), ("/attributions?after=\(nul)", .badRequest, "after"),
+            ]
+            for (path, status, field) in cases {
+                let refused = try await client.refusal(.get, path)
+                #expect(refused.status == status && refused.field == field, "\(path): \(refused)")
+            }
+            #expect(try await client.call(.get, "/customers/u-1").status == .ok)
+        }
+        await service.database.close()
     }
 }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 import TriadEvents
 import TriadRuntime
@@ -21,14 +22,18 @@ final class RouterUnderTest: Sendable {
     /// Each applied event is emitted one millisecond after the one before.
     private let clock = Mutex<Int64>(1_793_000_000_000)
 
-    init(_ service: Producer, _ definition: ServiceDefinition, environment: [String: String] = [:]) async throws {
+    /// On `store`: the temporary SQLite file, or a new database on the local PostgreSQL.
+    init(_ service: Producer, _ definition: ServiceDefinition, environment: [String: String] = [:], store: Store = .sqlite)
+        async throws
+    {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("triad-router-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.definition = definition
         config = try RuntimeConfig(service: service, defaultPort: 0, environment: EnvironmentReader(environment))
-        database = try await DatabaseConfig.open(
-            "sqlite:\(directory.appendingPathComponent("\(service.rawValue).sqlite").path)",
-            migrations: Migrations.shared + definition.migrations, logger: Self.quiet)
+        let url = store == .postgres
+            ? try LocalPostgres.createDatabase("router_\(service.rawValue)")
+            : "sqlite:\(directory.appendingPathComponent("\(service.rawValue).sqlite").path)"
+        database = try await DatabaseConfig.open(url, migrations: Migrations.shared + definition.migrations, logger: Self.quiet)
     }
 
     static let quiet = Logger(label: "router-test", factory: { _ in SwiftLogNoOpLogHandler() })

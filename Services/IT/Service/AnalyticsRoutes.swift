@@ -44,13 +44,13 @@ struct AnalyticsRoutes: Sendable {
                 throw APIError(.badRequest, field: "atRisk", reason: "only true is supported (customers at churn risk), got '\(flag)'")
             }
             let page = try PageRequest(request)
-            let segment = request.uri.queryParameters.get("segment").map { String($0) }
+            let segment = try request.identifierParameter("segment")
             let customers = try await context.read { try AnalyticsTables.customersAtRisk(segment: segment, page, in: $0) }
             return JSONResponse.make(Page(customers.map { AtRiskView($0) }, request: page, key: \.customerId))
         }
         routes.get("/attributions") { request, _ in
             let page = try PageRequest(request)
-            let campaign = request.uri.queryParameters.get("campaign").map { String($0) }
+            let campaign = try request.identifierParameter("campaign")
             let orders = try await context.read { try AnalyticsTables.orders(campaign: campaign, page, in: $0) }
             return JSONResponse.make(Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId))
         }
