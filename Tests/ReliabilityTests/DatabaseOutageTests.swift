@@ -9,23 +9,27 @@ import Testing
 /// PostgreSQL that every test shares, and always start it again.
 @Suite(.serialized) struct DatabaseOutageTests {
     /// The three services, each on a PostgreSQL database of its own.
-    static func startOnPostgres(_ name: String, size: Int) async throws -> Harness {
+    /// The three services on `server`, a PostgreSQL of the test's own: stopping it leaves the shared
+    /// server up for the suites that run meanwhile.
+    static func startOnPostgres(_ name: String, size: Int, server: PrivatePostgres) async throws -> Harness {
         var environment: [TriadServices.Name: [String: String]] = [:]
         for service in TriadServices.Name.allCases {
-            environment[service] = ["TRIAD_DATABASE_URL": try LocalPostgres.createDatabase("\(name)_\(service.rawValue)")]
+            environment[service] = ["TRIAD_DATABASE_URL": try server.createDatabase("\(name)_\(service.rawValue)")]
         }
         return try await Harness.start(name, workload: Workload(size: size, prefix: name), environment: environment)
     }
 
     @Test func postgresRestartedMidStreamLosesNothing() async throws {
-        let harness = try await Self.startOnPostgres("pgrestart", size: 20_000)
+        let server = try PrivatePostgres("pgrestart")
+        defer { server.remove() }
+        let harness = try await Self.startOnPostgres("pgrestart", size: 20_000, server: server)
         do {
             let pids = harness.services.processes.mapValues(\.pid)
             try await harness.planAndLaunchCampaigns()
             let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
             try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
             let watch = HealthWatch(harness.services)
-            try LocalPostgres.server("restart")
+            try server.restart()
             try await Task.sleep(for: .seconds(3))
             let seen = await watch.stop()
             try await publishing.value
@@ -42,7 +46,6 @@ import Testing
             #expect(log.contains("database unavailable; retrying with backoff"), "IT logged the outage")
             #expect(log.contains("database available again"), "IT logged the recovery")
         } catch {
-            try? Self.ensurePostgresUp()
             harness.dumpLogs()
             _ = await harness.stop()
             throw error
@@ -52,7 +55,9 @@ import Testing
     }
 
     @Test func postgresStoppedFor15SecondsMidStreamLosesNothing() async throws {
-        let harness = try await Self.startOnPostgres("pgstop", size: 20_000)
+        let server = try PrivatePostgres("pgstop")
+        defer { server.remove() }
+        let harness = try await Self.startOnPostgres("pgstop", size: 20_000, server: server)
         do {
             let pids = harness.services.processes.mapValues(\.pid)
             try await harness.planAndLaunchCampaigns()
@@ -60,7 +65,7 @@ import Testing
             try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
             let watch = HealthWatch(harness.services)
             let stoppedAt = ContinuousClock.now
-            try LocalPostgres.server("stop")
+            try server.stop()
             // Data reads answer 503 with the code that says why, and quickly.
             try await Task.sleep(for: .seconds(3))
             let reads: [(TriadServices.Name, String)] = [(.it, "/organic"), (.finance, "/campaigns/rc-0/roi"), (.marketing, "/campaigns/rc-0")]
@@ -75,7 +80,7 @@ import Testing
             }
             try await Task.sleep(until: stoppedAt + .seconds(15))
             let outage = ContinuousClock.now - stoppedAt
-            try LocalPostgres.server("start")
+            try server.start()
             try await Task.sleep(for: .seconds(2))
             let seen = await watch.stop()
             try await publishing.value
@@ -96,7 +101,6 @@ import Testing
                 #expect(log.contains("database available again"), "\(name) logged the recovery")
             }
         } catch {
-            try? Self.ensurePostgresUp()
             harness.dumpLogs()
             _ = await harness.stop()
             throw error
@@ -109,29 +113,29 @@ import Testing
         let logs = Paths.scratch("pggiveup")
         let broker = try await LocalBroker.start(logDirectory: logs)
         let services = TriadServices(broker: broker, logs: logs)
+        let server = try PrivatePostgres("pggiveup")
+        defer { server.remove() }
         do {
             try services.start(
                 .it,
                 environment: Harness.baseEnvironment.merging([
-                    "TRIAD_DATABASE_URL": try LocalPostgres.createDatabase("giveup"), "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": "4000",
+                    "TRIAD_DATABASE_URL": try server.createDatabase("giveup"), "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": "4000",
                     "TRIAD_SHUTDOWN_TIMEOUT_MS": "5000",
                 ]) { _, new in new })
             try await services.waitUntilReady()
             let process = services.processes[.it]!
             let stoppedAt = ContinuousClock.now
-            try LocalPostgres.server("stop")
+            try server.stop()
             _ = try await eventually("it-service to exit", timeout: .seconds(40), every: .milliseconds(100)) {
                 process.isRunning ? nil : true
             }
             let took = ContinuousClock.now - stoppedAt
-            try LocalPostgres.server("start")
             let status = await process.stop()
             print("pggiveup: exited with \(status) after \(took)")
             #expect(status == 75, "\(process.output.split(separator: "\n").suffix(15).joined(separator: "\n"))")
             #expect(took >= .seconds(4) && took < .seconds(20), "exited \(took) after the database went away")
             #expect(process.output.contains("giving up on the database"))
         } catch {
-            try? Self.ensurePostgresUp()
             print(services.logTail(.it))
             _ = await services.stopAll()
             await broker.stop()
@@ -220,10 +224,6 @@ import Testing
         }
         let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
-    }
-
-    static func ensurePostgresUp() throws {
-        if !LocalPostgres.isUp { try LocalPostgres.server("start") }
     }
 
     /// Waits until `service` has applied at least `count` events (its consumed-events counters).

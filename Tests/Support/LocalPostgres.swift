@@ -27,6 +27,9 @@ public enum LocalPostgres {
     /// for tests that order must not depend on how the database was created.
     public static let dictionaryOrder = "TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
 
+    /// PostgreSQL installed and the shared server up (`scripts/postgres.sh`).
+    public static func ensureReady() throws { try ready.get() }
+
     /// A fresh, empty database (`options` follow `CREATE DATABASE name`); returns its URL.
     public static func createDatabase(_ prefix: String, options: String = "") throws -> String {
         try ready.get()
@@ -40,15 +43,6 @@ public enum LocalPostgres {
         let database = String(url.split(separator: "/").last ?? "postgres")
         return try psql(database, "-qtAc", sql)
     }
-
-    /// `service postgresql <action>` (`restart`, `stop`, `start`) on the local server, which every
-    /// test shares (tests that stop it run serially, and start it again however they end).
-    public static func server(_ action: String) throws {
-        try run("/usr/sbin/service", ["postgresql", action])
-    }
-
-    /// Whether the local server accepts queries.
-    public static var isUp: Bool { (try? psql("postgres", "-qtAc", "SELECT 1")) != nil }
 
     /// psql as the `triad` role against a database of the local server.
     @discardableResult
@@ -71,4 +65,57 @@ public struct PostgresUnavailable: Error, CustomStringConvertible {
     public let status: Int32
     public let output: String
     public var description: String { "\(command) failed with status \(status): \(output)" }
+}
+
+/// A PostgreSQL server of one test's own: its own data directory and port, Debian's binaries run as
+/// the `postgres` user. Tests that restart or stop their database use one, so the shared server
+/// stays up for the suites that run at the same time (Swift Testing runs suites in parallel).
+public final class PrivatePostgres: Sendable {
+    public let port: Int
+    private let directory: String
+    private let binaries: String
+
+    /// Creates the cluster (role `triad`, trusted on loopback) and starts it.
+    public init(_ name: String) throws {
+        try LocalPostgres.ensureReady()  // installs PostgreSQL where it is missing
+        let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
+        guard let version = versions.last else { throw PostgresUnavailable(command: "ls /usr/lib/postgresql", status: 1, output: "") }
+        binaries = "/usr/lib/postgresql/\(version)/bin"
+        port = freePort()
+        directory = "/tmp/triad-pg-\(name)-\(UUID().uuidString.prefix(8).lowercased())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try LocalPostgres.run("/bin/chown", ["postgres:postgres", directory])
+        try asPostgres("\(binaries)/initdb -D \(directory)/data -U triad --auth=trust -E UTF8 --locale=C.UTF-8 > \(directory)/initdb.log")
+        try start()
+    }
+
+    public func start() throws {
+        try asPostgres(
+            "\(binaries)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w -t 60 "
+                + "-o '-p \(port) -c listen_addresses=127.0.0.1 -k \(directory)' start")
+    }
+
+    /// Stops at once (`-m fast`: sessions are ended, as a failover or an upgrade ends them).
+    public func stop() throws { try asPostgres("\(binaries)/pg_ctl -D \(directory)/data -w -t 60 -m fast stop") }
+
+    public func restart() throws {
+        try asPostgres(
+            "\(binaries)/pg_ctl -D \(directory)/data -l \(directory)/server.log -w -t 60 -m fast "
+                + "-o '-p \(port) -c listen_addresses=127.0.0.1 -k \(directory)' restart")
+    }
+
+    /// A new database on this server; returns its URL.
+    public func createDatabase(_ name: String) throws -> String {
+        try LocalPostgres.run(
+            "/usr/bin/env", ["psql", "-h", "127.0.0.1", "-p", String(port), "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
+        return "postgres://triad:triad@127.0.0.1:\(port)/\(name)"
+    }
+
+    /// Stops the server and removes its files.
+    public func remove() {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func asPostgres(_ command: String) throws { try LocalPostgres.run("/bin/su", ["postgres", "-c", command]) }
 }
