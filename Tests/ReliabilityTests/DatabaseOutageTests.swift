@@ -20,50 +20,20 @@ import Testing
     }
 
     @Test func postgresRestartedMidStreamLosesNothing() async throws {
-        let server = try PrivatePostgres("pgrestart")
-        defer { server.remove() }
-        let harness = try await Self.startOnPostgres("pgrestart", size: 20_000, server: server)
-        do {
-            let pids = harness.services.processes.mapValues(\.pid)
-            try await harness.planAndLaunchCampaigns()
-            let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
-            try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
-            let watch = HealthWatch(harness.services)
+        try await Self.midStream("pgrestart") { server, _ in
             try server.restart()
             try await Task.sleep(for: .seconds(3))
-            let seen = await watch.stop()
-            try await publishing.value
-            try await harness.waitForExactState()
-            let emitted = try await harness.checkEmittedEvents()
-            harness.report("attributions=\(emitted.attributions) \(seen)")
-
-            for (name, process) in harness.services.processes {
-                #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
-                #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
-            }
+            return ""
+        } check: { harness, seen in
             // IT was mid-stream when the server went: it saw the outage and its end.
             let log = harness.services.processes[.it]!.output
             #expect(log.contains("database unavailable; retrying with backoff"), "IT logged the outage")
             #expect(log.contains("database available again"), "IT logged the recovery")
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
-        #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
 
     @Test func postgresStoppedFor15SecondsMidStreamLosesNothing() async throws {
-        let server = try PrivatePostgres("pgstop")
-        defer { server.remove() }
-        let harness = try await Self.startOnPostgres("pgstop", size: 20_000, server: server)
-        do {
-            let pids = harness.services.processes.mapValues(\.pid)
-            try await harness.planAndLaunchCampaigns()
-            let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
-            try await Self.waitUntilConsumed(harness, .it, atLeast: 3_000)
-            let watch = HealthWatch(harness.services)
+        try await Self.midStream("pgstop") { server, harness in
             let stoppedAt = ContinuousClock.now
             try server.stop()
             // Data reads answer 503 with the code that says why, and quickly.
@@ -82,16 +52,10 @@ import Testing
             let outage = ContinuousClock.now - stoppedAt
             try server.start()
             try await Task.sleep(for: .seconds(2))
-            let seen = await watch.stop()
-            try await publishing.value
-            try await harness.waitForExactState()
-            let emitted = try await harness.checkEmittedEvents()
-            harness.report("outage-seconds=\(outage.components.seconds) attributions=\(emitted.attributions) \(seen)")
-
             #expect(outage >= .seconds(15))
+            return "outage-seconds=\(outage.components.seconds) "
+        } check: { harness, seen in
             for (name, process) in harness.services.processes {
-                #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
-                #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
                 #expect(seen.notReady[name, default: 0] > 0, "\(name) said not ready while the database was away: \(seen)")
                 #expect(
                     seen.readyReasons[name, default: []].contains("database unavailable"),
@@ -100,6 +64,37 @@ import Testing
                 #expect(log.contains("database unavailable; retrying with backoff"), "\(name) logged the outage")
                 #expect(log.contains("database available again"), "\(name) logged the recovery")
             }
+        }
+    }
+
+    /// The three services on a PostgreSQL of the test's own, 20,000 events published; once IT is
+    /// mid-stream, `disrupt` takes the server away (it returns what to add to the report). Then
+    /// exact totals, every process still the one started, `/health/live` answered throughout, a
+    /// clean exit, and whatever `check` adds.
+    static func midStream(
+        _ name: String, disrupt: (PrivatePostgres, Harness) async throws -> String,
+        check: (Harness, HealthWatch.Seen) throws -> Void
+    ) async throws {
+        let server = try PrivatePostgres(name)
+        defer { server.remove() }
+        let harness = try await startOnPostgres(name, size: 20_000, server: server)
+        do {
+            let pids = harness.services.processes.mapValues(\.pid)
+            try await harness.planAndLaunchCampaigns()
+            let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
+            try await waitUntilConsumed(harness, .it, atLeast: 3_000)
+            let watch = HealthWatch(harness.services)
+            let told = try await disrupt(server, harness)
+            let seen = await watch.stop()
+            try await publishing.value
+            try await harness.waitForExactState()
+            let emitted = try await harness.checkEmittedEvents()
+            harness.report(told + "attributions=\(emitted.attributions) \(seen)")
+            for (name, process) in harness.services.processes {
+                #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
+                #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
+            }
+            try check(harness, seen)
         } catch {
             harness.dumpLogs()
             _ = await harness.stop()
