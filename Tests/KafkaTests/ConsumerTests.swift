@@ -99,6 +99,29 @@ struct HandlerFailed: Error {}
         #expect(seen.contains(4), "the budget, not the poll, closed some batches: \(seen)")
     }
 
+    /// A member given partitions with nothing new on them has taken nothing from them yet (no
+    /// position): its lag counts from the group's committed offset, not from the partition's start.
+    @Test func lagCountsFromTheCommittedOffsetBeforeAnythingIsTaken() async throws {
+        let mock = MockCluster()
+        mock.createTopic("t", partitions: 2)
+        try await publish(mock.bootstrapServers, topic: "t", range: 0..<120)
+        for round in ["reads everything", "takes over with nothing new"] {
+            let received = Received()
+            let member = try consumer(mock.bootstrapServers, group: "g-lag", topics: ["t"]) { received.add($0) }
+            let group = ServiceGroup(services: [member], logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let lag = try await eventually("a lag for both partitions (\(round))", timeout: .seconds(30)) { () -> [TopicPartition: Int64]? in
+                    let lag = member.lag()
+                    return lag.count == 2 && received.count == (round == "reads everything" ? 120 : 0) ? lag : nil
+                }
+                #expect(lag.values.allSatisfy { $0 == 0 }, "\(round): \(lag)")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+
     @Test func aFailingHandlerStopsTheConsumerAndItsBatchIsReadAgain() async throws {
         let mock = MockCluster()
         mock.createTopic("t", partitions: 1)

@@ -37,6 +37,7 @@ final class Harness: @unchecked Sendable {
         let logs = Paths.scratch(name)
         let broker = try await LocalBroker.start(logDirectory: logs)
         let harness = Harness(name: name, logs: logs, broker: broker, workload: workload)
+        harness.environments = environment
         for service in TriadServices.Name.allCases {
             try harness.services.start(service, environment: baseEnvironment.merging(environment[service] ?? [:]) { _, new in new })
         }
@@ -47,8 +48,13 @@ final class Harness: @unchecked Sendable {
         return harness
     }
 
+    /// Settings each service was started with on top of `baseEnvironment`; a restart keeps them.
+    private var environments: [TriadServices.Name: [String: String]] = [:]
+
+    /// Starts `service` again with the settings it started with, plus `environment`.
     func restart(_ service: TriadServices.Name, environment: [String: String] = [:]) async throws {
-        try services.start(service, environment: Self.baseEnvironment.merging(environment) { _, new in new })
+        let settings = Self.baseEnvironment.merging(environments[service] ?? [:]) { _, new in new }
+        try services.start(service, environment: settings.merging(environment) { _, new in new })
         try await services.waitUntilReady()
     }
 
@@ -66,12 +72,37 @@ final class Harness: @unchecked Sendable {
         return (process, port)
     }
 
-    /// SIGKILL, then start again on the same database file.
-    func kill(_ service: TriadServices.Name) async throws {
+    /// Waits (up to `timeout`) until `service` has work in progress — consumer lag or outbox
+    /// backlog above 0 — then SIGKILLs it at once and starts it again on the same database.
+    /// Returns the work it was killed in. Redeliveries it had absorbed are added to
+    /// `absorbedByKilledRuns` first (a restarted process counts from 0).
+    @discardableResult
+    func killWhileBusy(_ service: TriadServices.Name, timeout: Duration = .seconds(30)) async throws -> Work {
+        let port = services.ports[service]!
+        let work = try await eventually("\(service.rawValue)-service to have work in progress", timeout: timeout, every: .milliseconds(1)) {
+            let work = Work(metrics: PrometheusText(try await HTTPJSON(port: port).get("/metrics").text))
+            return work.isBusy ? work : nil
+        }
         services.processes[service]?.signal(SIGKILL)
+        absorbedByKilledRuns += work.metrics.sum("triad_redeliveries_absorbed_total")
         _ = await services.processes[service]?.stop(grace: .seconds(5))
         kills += 1
         try await restart(service)
+        return work
+    }
+
+    /// Redeliveries absorbed by the processes killed so far, as each reported last before its kill.
+    private(set) var absorbedByKilledRuns = 0
+
+    /// Redeliveries absorbed by every process this harness ran (`triad_redeliveries_absorbed_total`):
+    /// what the killed ones reported last, plus what the running ones report now. A lower bound:
+    /// what a process absorbed between its last report and its kill is not seen.
+    func redeliveriesAbsorbedCounted() async throws -> Int {
+        var total = absorbedByKilledRuns
+        for instance in runningInstances() {
+            total += PrometheusText(try await HTTPJSON(port: instance.port).get("/metrics").text).sum("triad_redeliveries_absorbed_total")
+        }
+        return total
     }
 
     /// Plans every campaign, waits for finance's approvals, and launches them.
@@ -100,51 +131,44 @@ final class Harness: @unchecked Sendable {
         try await producer!.send(all: messages)
     }
 
-    func publish(raw: [OutgoingMessage]) async throws { try await producer!.send(all: raw) }
+    /// Publishes messages of the test's own. Each may be dead-lettered at most once; with
+    /// `mustBeDeadLettered`, each must be, exactly once (`waitForExactState` checks both).
+    func publish(raw: [OutgoingMessage], mustBeDeadLettered: Bool = false) async throws {
+        for message in raw {
+            let key = RawKey(topic: message.topic, value: message.value)
+            let before = rawPublished[key] ?? (0, false)
+            rawPublished[key] = (before.count + 1, before.mustBeDeadLettered || mustBeDeadLettered)
+        }
+        try await producer!.send(all: raw)
+    }
 
     // MARK: Checks
 
-    /// Waits until finance, IT and marketing hold exactly what the oracle says.
+    /// Waits until finance, IT and marketing hold exactly what the oracle says, while every running
+    /// instance has no work left (consumer lag and outbox backlog 0) and no dead letter but those a
+    /// test published to be refused; then, after a pause longer than the metrics' cache and the
+    /// report interval, checks all of it again: a state accepted must stay as it is.
     /// `via` sends a service's queries to another port (another instance of it).
     func waitForExactState(
         of expected: Workload? = nil, via ports: [TriadServices.Name: Int] = [:], timeout: Duration = .seconds(180)
     ) async throws {
-        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map(HTTPJSON.init(port:)) ?? services.http(name) }
-        let finance = http(.finance), it = http(.it), marketing = http(.marketing)
         let workload = expected ?? self.workload
         var lastMismatch = ""
         do {
-            _ = try await eventually("the services to reach the expected state", timeout: timeout, every: .milliseconds(500)) { () -> Bool? in
-                for campaign in workload.campaigns {
-                    let roi = try await finance.get("/campaigns/\(campaign)/roi").object
-                    let figures = [roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"] as? Int64 ?? (roi["conversions"] as? Int).map(Int64.init)]
-                    let expected = [workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0, workload.conversions[campaign] ?? 0]
-                    if figures != expected.map(Optional.some) {
-                        lastMismatch = "finance \(campaign): \(figures) ≠ \(expected)"
-                        return nil
-                    }
-                    let counters = try await it.get("/campaigns/\(campaign)/performance").object
-                    let expectedCounters = workload.counters[campaign] ?? Workload.Counters()
-                    let seen = Workload.Counters(
-                        impressions: int(counters["impressions"]), clicks: int(counters["clicks"]), visits: int(counters["visits"]),
-                        signups: int(counters["signups"]), purchases: int(counters["purchases"]),
-                        revenue: counters["revenue"].flatMap(amount) ?? -1)
-                    if seen != expectedCounters {
-                        lastMismatch = "IT \(campaign): \(seen) ≠ \(expectedCounters)"
-                        return nil
-                    }
-                }
-                let organic = try await it.get("/organic").object
-                if int(organic["purchases"]) != Int64(workload.organicOrders.count) {
-                    lastMismatch = "IT organic purchases \(int(organic["purchases"])) ≠ \(workload.organicOrders.count)"
+            _ = try await eventually("the services to reach the expected state", timeout: timeout, every: .milliseconds(500)) {
+                () -> Bool? in
+                if let busy = try await busyInstance() {
+                    lastMismatch = busy
                     return nil
                 }
-                for campaign in workload.exceededCampaigns {
-                    let status = try await marketing.get("/campaigns/\(campaign)").object
-                    if status["status"] as? String != "paused" || status["pauseReason"] as? String != "budget-exceeded" {
-                        lastMismatch = "marketing \(campaign) is \(status["status"] ?? "?") (expected paused for budget-exceeded)"
-                        return nil
-                    }
+                if let mismatch = try await mismatch(with: workload, via: ports) {
+                    lastMismatch = mismatch
+                    return nil
+                }
+                if case .failure(let problem) = try await deadLetterCheck() {
+                    if problem.final { throw problem }
+                    lastMismatch = problem.description
+                    return nil
                 }
                 return true
             }
@@ -152,6 +176,180 @@ final class Harness: @unchecked Sendable {
             Issue.record("last mismatch: \(lastMismatch)")
             throw error
         }
+        try await Task.sleep(for: .seconds(2))
+        let busy = try await busyInstance()
+        #expect(busy == nil, "work appeared after the state was accepted: \(busy ?? "")")
+        let changed = try await mismatch(with: workload, via: ports)
+        #expect(changed == nil, "the state changed after it was accepted: \(changed ?? "")")
+        if case .failure(let problem) = try await deadLetterCheck() {
+            Issue.record("dead letters, read again after the state was accepted: \(problem)")
+        }
+    }
+
+    /// What differs between the services' state and the oracle's, nil when nothing does.
+    private func mismatch(with workload: Workload, via ports: [TriadServices.Name: Int]) async throws -> String? {
+        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map(HTTPJSON.init(port:)) ?? services.http(name) }
+        let finance = http(.finance), it = http(.it), marketing = http(.marketing)
+        for campaign in workload.campaigns {
+            let roi = try await finance.get("/campaigns/\(campaign)/roi").object
+            let figures = [roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"].map(int)]
+            let expected = [workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0, workload.conversions[campaign] ?? 0]
+            if figures != expected.map(Optional.some) { return "finance \(campaign): \(figures) ≠ \(expected)" }
+            let counters = try await it.get("/campaigns/\(campaign)/performance").object
+            let expectedCounters = workload.counters[campaign] ?? Workload.Counters()
+            let seen = Workload.Counters(
+                impressions: int(counters["impressions"]), clicks: int(counters["clicks"]), visits: int(counters["visits"]),
+                signups: int(counters["signups"]), purchases: int(counters["purchases"]),
+                revenue: counters["revenue"].flatMap(amount) ?? -1)
+            if seen != expectedCounters { return "IT \(campaign): \(seen) ≠ \(expectedCounters)" }
+        }
+        let organic = try await it.get("/organic").object
+        let organicFigures = [int(organic["purchases"]), int(organic["revenueMinor"])]
+        if organicFigures != [Int64(workload.organicOrders.count), workload.organicRevenue] {
+            return "IT organic purchases, revenue \(organicFigures) ≠ \([workload.organicOrders.count, Int(workload.organicRevenue)])"
+        }
+        for campaign in workload.exceededCampaigns {
+            let status = try await marketing.get("/campaigns/\(campaign)").object
+            if status["status"] as? String != "paused" || status["pauseReason"] as? String != "budget-exceeded" {
+                return "marketing \(campaign) is \(status["status"] ?? "?") (expected paused for budget-exceeded)"
+            }
+        }
+        let briefing = try await marketing.get("/briefing").object
+        return briefingMismatch(briefing, workload)
+    }
+
+    /// What differs between marketing's briefing and the oracle: each campaign's money and
+    /// counters (as finance's and IT's reports carried them), the totals and churn risk by segment.
+    private func briefingMismatch(_ briefing: [String: Any], _ workload: Workload) -> String? {
+        let lines = (briefing["campaigns"] as? [[String: Any]] ?? []).reduce(into: [String: [String: Any]]()) {
+            if let id = $1["campaignId"] as? String { $0[id] = $1 }
+        }
+        for campaign in workload.campaigns {
+            guard let line = lines[campaign] else { return "briefing: no line for \(campaign)" }
+            let performance = line["performance"] as? [String: Any] ?? [:]
+            let seen = [
+                line["spend"].flatMap(amount) ?? -1, line["revenue"].flatMap(amount) ?? -1, int(line["conversions"]),
+                int(performance["impressions"]), int(performance["clicks"]), int(performance["visits"]),
+                int(performance["signups"]), int(performance["purchases"]),
+            ]
+            let counters = workload.counters[campaign] ?? Workload.Counters()
+            let expected = [
+                workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0, workload.conversions[campaign] ?? 0,
+                counters.impressions, counters.clicks, counters.visits, counters.signups, counters.purchases,
+            ]
+            if seen != expected {
+                return "briefing \(campaign) spend, revenue, conversions, impressions, clicks, visits, signups, purchases: \(seen) ≠ \(expected)"
+            }
+        }
+        let totals = briefing["totals"] as? [String: Any] ?? [:]
+        let seenTotals = [totals["spend"].flatMap(amount) ?? -1, totals["revenue"].flatMap(amount) ?? -1, int(totals["conversions"])]
+        let expectedTotals = [workload.spend, workload.attributedRevenue, workload.conversions].map { $0.values.reduce(0, +) }
+        if seenTotals != expectedTotals { return "briefing totals spend, revenue, conversions: \(seenTotals) ≠ \(expectedTotals)" }
+        let churn = (briefing["churnRiskBySegment"] as? [String: Int] ?? [:]).filter { $0.value != 0 }
+        if churn != workload.churnRiskBySegment { return "briefing churn risk by segment: \(churn) ≠ \(workload.churnRiskBySegment)" }
+        return nil
+    }
+
+    // MARK: Work in progress
+
+    /// The running instances of the services (the three and any extra), with their HTTP ports.
+    func runningInstances() -> [(name: String, port: Int)] {
+        TriadServices.Name.allCases.compactMap { service in
+            services.processes[service]?.isRunning == true ? (service.rawValue, services.ports[service]!) : nil
+        } + extras.filter(\.process.isRunning).map { ($0.name, $0.port) }
+    }
+
+    /// What an instance has still to do, from its `GET /metrics` and `GET /health/ready`.
+    struct Work: CustomStringConvertible {
+        /// Messages of assigned partitions not yet taken from the consumer (`triad_consumer_lag`).
+        var lag = 0
+        /// Rows of the outbox not yet published (`triad_outbox_backlog`; nil: not reported).
+        var backlog: Int?
+        /// Partitions reporting a lag, and partitions the instance says it holds.
+        var partitionsReporting = 0, partitionsHeld = 0
+        let metrics: PrometheusText
+
+        init(metrics: PrometheusText) {
+            self.metrics = metrics
+            let lags = metrics.samples("triad_consumer_lag")
+            lag = Int(lags.map(\.value).reduce(0, +))
+            partitionsReporting = lags.count
+            backlog = metrics.samples("triad_outbox_backlog").first.map { Int($0.value) }
+        }
+
+        var isBusy: Bool { lag > 0 || (backlog ?? 0) > 0 }
+        /// Nothing left: no lag on any partition it holds (every one reporting) and an empty outbox.
+        var isIdle: Bool { lag == 0 && backlog == 0 && partitionsReporting == partitionsHeld }
+        var description: String {
+            "lag=\(lag) backlog=\(backlog.map(String.init) ?? "unknown") partitions reporting=\(partitionsReporting)/\(partitionsHeld)"
+        }
+    }
+
+    func work(at port: Int) async throws -> Work {
+        let http = HTTPJSON(port: port)
+        let held = (try await http.get("/health/ready").object["partitions"] as? [String])?.count ?? 0
+        var work = Work(metrics: PrometheusText(try await http.get("/metrics").text))
+        work.partitionsHeld = held
+        return work
+    }
+
+    /// The first running instance with work left, described; nil when every one is idle.
+    func busyInstance() async throws -> String? {
+        for instance in runningInstances() {
+            let work = try await work(at: instance.port)
+            if !work.isIdle { return "\(instance.name) not idle: \(work)" }
+        }
+        return nil
+    }
+
+    // MARK: Dead letters
+
+    /// Messages a test published itself (not the workload's), by topic and value, with how many
+    /// times each was published and whether it must be dead-lettered (each exactly once) or may be
+    /// (at most once). Nothing else may ever be dead-lettered: no workload event, no event a
+    /// service emitted.
+    private var rawPublished: [RawKey: (count: Int, mustBeDeadLettered: Bool)] = [:]
+
+    private struct RawKey: Hashable {
+        let topic: String
+        let value: [UInt8]
+    }
+
+    struct DeadLetterProblem: Error, CustomStringConvertible {
+        let description: String
+        /// Waiting longer cannot mend it (a dead letter that should not be there, or one too many).
+        let final: Bool
+    }
+
+    /// Reads every service's dead letters: each must be of a message the test published itself,
+    /// at most once (exactly once where it said the message must be refused). The dead letters by
+    /// service, or what is wrong.
+    func deadLetterCheck() async throws -> Result<[String: Int], DeadLetterProblem> {
+        var seen: [RawKey: Int] = [:]
+        var counts: [String: Int] = [:]
+        for service in TriadServices.Name.allCases.map(\.rawValue) {
+            let letters = try await deadLetters(of: service)
+            counts[service] = letters.count
+            for letter in letters {
+                let key = RawKey(topic: letter.header("dead-letter-source-topic")?.text ?? "?", value: letter.value)
+                seen[key, default: 0] += 1
+                let published = rawPublished[key]?.count ?? 0
+                if seen[key]! > published {
+                    let what = published == 0 ? "unexpected dead letter" : "dead-lettered more often than published"
+                    return .failure(
+                        DeadLetterProblem(
+                            description: "\(what) on \(service).dead-letter from \(key.topic): \(letter.header("dead-letter-code")?.text ?? "?") \(letter.header("dead-letter-reason")?.text ?? "") value \(String(decoding: letter.value.prefix(300), as: UTF8.self))",
+                            final: true))
+                }
+            }
+        }
+        for (key, published) in rawPublished where published.mustBeDeadLettered && seen[key, default: 0] < published.count {
+            return .failure(
+                DeadLetterProblem(
+                    description: "not dead-lettered yet from \(key.topic): \(String(decoding: key.value.prefix(200), as: UTF8.self))",
+                    final: false))
+        }
+        return .success(counts)
     }
 
     struct Emitted {
@@ -219,8 +417,8 @@ final class Harness: @unchecked Sendable {
             logger: logger)
     }
 
-    /// How many redelivered events the services skipped, summed over every log of every run.
-    func redeliveriesAbsorbed() -> Int {
+    /// How many redelivered events the services logged as skipped, summed over every log of every run.
+    func redeliveriesLogged() -> Int {
         let files = (try? FileManager.default.contentsOfDirectory(at: logs, includingPropertiesForKeys: nil)) ?? []
         var total = 0
         for file in files where file.pathExtension == "log" {
@@ -237,7 +435,7 @@ final class Harness: @unchecked Sendable {
     func report(_ extra: String = "") {
         let seconds = (ContinuousClock.now - started).components.seconds
         print(
-            "\(name): events=\(workload.messages.count) kills=\(kills) redeliveries-absorbed=\(redeliveriesAbsorbed()) \(extra) seconds=\(seconds)"
+            "\(name): events=\(workload.messages.count) kills=\(kills) redeliveries-logged=\(redeliveriesLogged()) \(extra) seconds=\(seconds)"
         )
     }
 
@@ -262,3 +460,41 @@ func amount(_ value: Any) -> Int64? {
 }
 
 func int(_ value: Any?) -> Int64 { (value as? Int).map(Int64.init) ?? -1 }
+
+/// The samples of a Prometheus text exposition (what `GET /metrics` answers).
+struct PrometheusText {
+    struct Sample {
+        let name: String
+        let labels: [String: String]
+        let value: Double
+    }
+
+    let samples: [Sample]
+
+    init(_ text: String) {
+        samples = text.split(separator: "\n").compactMap { line -> Sample? in
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+                return nil
+            }
+            let series = line[..<space]
+            guard let open = series.firstIndex(of: "{") else { return Sample(name: String(series), labels: [:], value: value) }
+            var labels: [String: String] = [:]
+            // name="value" pairs; the label values Triad writes (topics, codes, routes) hold no quote or comma.
+            for pair in series[series.index(after: open)...].dropLast().split(separator: ",") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { labels[String(parts[0])] = String(parts[1].dropFirst().dropLast()) }
+            }
+            return Sample(name: String(series[..<open]), labels: labels, value: value)
+        }
+    }
+
+    /// The samples of one metric, those with every label of `labels`.
+    func samples(_ name: String, _ labels: [String: String] = [:]) -> [Sample] {
+        samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }
+    }
+
+    /// The sum of one metric's samples with every label of `labels`, as an integer.
+    func sum(_ name: String, _ labels: [String: String] = [:]) -> Int {
+        Int(samples(name, labels).map(\.value).reduce(0, +))
+    }
+}

@@ -43,9 +43,13 @@ public struct Workload: Sendable {
     public private(set) var counters: [String: Counters] = [:]
     public private(set) var attributedOrders: Set<String> = []
     public private(set) var organicOrders: Set<String> = []
+    /// Revenue of the orders no campaign is credited with (IT's `GET /organic`).
+    public private(set) var organicRevenue: Int64 = 0
     /// One entry per churn-risk event expected (a customer may have several episodes).
     public private(set) var churnEvents: [String] = []
     public var exceededCampaigns: Set<String> { Set(campaigns.filter { (spend[$0] ?? 0) > budgets[$0]! }) }
+    /// Customers at churn risk once the stream is through, by segment (none: absent).
+    public private(set) var churnRiskBySegment: [String: Int] = [:]
 
     /// `size` messages in all, about 15 % of them ad spend.
     public init(size: Int, campaigns count: Int = 8, customers: Int = 800, seed: UInt64 = 42, prefix: String = "w") {
@@ -117,6 +121,7 @@ public struct Workload: Sendable {
                         counters[campaign, default: Counters()].revenue += order.revenue
                     } else {
                         organicOrders.insert(order.id)
+                        organicRevenue += order.revenue
                     }
                 }
             } else if kind == "unsubscribe" {
@@ -140,6 +145,7 @@ public struct Workload: Sendable {
                         data: "{" + fields.joined(separator: ",") + "}")))
         }
         self.messages = messages
+        for customer in atRisk { churnRiskBySegment["s\(customer % 4)", default: 0] += 1 }
     }
 
     static func event(id: String, type: String, subject: String, time: String, data: String) -> [UInt8] {

@@ -121,24 +121,62 @@ public final class KafkaConsumer: Service, Sendable {
     public var assignedPartitions: [TopicPartition] { context.assignment.withLock { $0 ?? [] } }
 
     /// Messages not yet handled per assigned partition: the high watermark librdkafka last saw
-    /// minus this member's position. Local, non-blocking reads.
+    /// minus this member's position. A partition this member has taken nothing from since it was
+    /// assigned has no position yet: its consumption starts at the group's committed offset (the
+    /// low watermark when there is none), which is asked of the broker once per assignment. A
+    /// partition whose watermark or start is not known yet is left out.
     public func lag() -> [TopicPartition: Int64] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let generation = context.rebalances.load(ordering: .acquiring)
         guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         guard rd_kafka_position(handle.pointer, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        let starts = startOffsets(ofUnpositioned: list, generation: generation)
         var lag: [TopicPartition: Int64] = [:]
         for index in 0..<Int(list.pointee.cnt) {
             let element = list.pointee.elems[index]
+            let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
             var low: Int64 = 0, high: Int64 = 0
             guard rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
                 == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
             else { continue }
-            let position = element.offset >= 0 ? element.offset : low
-            lag[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = max(high - position, 0)
+            let position: Int64
+            if element.offset >= 0 {
+                position = element.offset
+            } else if let start = starts[partition] {
+                position = start >= 0 ? start : low
+            } else {
+                continue
+            }
+            lag[partition] = max(high - position, 0)
         }
         return lag
     }
+
+    /// The committed offsets of the partitions in `list` that have no position, by partition
+    /// (negative: none committed), remembered for the assignment `generation`: nothing is
+    /// committed for a partition this member holds but has taken nothing from.
+    private func startOffsets(
+        ofUnpositioned list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, generation: UInt64
+    ) -> [TopicPartition: Int64] {
+        var known = committedAtAssignment.withLock { $0.generation == generation ? $0.offsets : [:] }
+        let unpositioned = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }.filter { $0.offset < 0 }
+        let missing = unpositioned.filter { known[TopicPartition(topic: String(cString: $0.topic), partition: $0.partition)] == nil }
+        guard !missing.isEmpty else { return known }
+        let query = rd_kafka_topic_partition_list_new(Int32(missing.count))!
+        defer { rd_kafka_topic_partition_list_destroy(query) }
+        for element in missing { rd_kafka_topic_partition_list_add(query, element.topic, element.partition) }
+        guard rd_kafka_committed(handle.pointer, query, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return known }
+        for index in 0..<Int(query.pointee.cnt) where query.pointee.elems[index].err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let element = query.pointee.elems[index]
+            known[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        committedAtAssignment.withLock { $0 = (generation, known) }
+        return known
+    }
+
+    /// Committed offsets asked of the broker for `lag()`, and the assignment they are of.
+    private let committedAtAssignment = Mutex<(generation: UInt64, offsets: [TopicPartition: Int64])>((0, [:]))
 
     /// Polls and handles batches until graceful shutdown (or the handler fails), then commits and leaves the group.
     public func run() async throws {
