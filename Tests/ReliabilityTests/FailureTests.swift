@@ -36,49 +36,82 @@ import TriadKafka
 /// A hostile stream: good events interleaved with every class of bad input — broken JSON, unknown
 /// types, newer schemas, wrong currencies, missing fields, oversized values, amounts past their
 /// bound, impossible and far-future dates, control characters in ids, over-long event ids — on every
-/// topic a service consumes, and hostile requests on the HTTP routes. Each bad message lands in the
-/// dead-letter topic once with its reason, every good event is applied exactly once, the totals
-/// equal the workload's, and no process restarts.
+/// topic a service consumes, and hostile requests on the HTTP routes; and one message of each
+/// event-borne class of issue 23: a total past one amount's bound, canonically equivalent ids,
+/// timestamps at the year edges, forged internal events, values that are not strict JSON. Each bad
+/// message lands in the dead-letter topic once with its code and a reason naming its field, every
+/// good event is applied exactly once, the totals equal the workload's, and no process restarts.
+/// On both stores.
 @Suite(.serialized) struct PoisonTests {
-    func event(_ id: String, type: String = "triad.customer.interaction", version: Int = 1, data: String) -> [UInt8] {
-        Array(#"{"specversion":"1.0","id":"\#(id)","source":"/poison","type":"\#(type)","schemaversion":\#(version),"data":\#(data)}"#.utf8)
+    /// A message a service must refuse: dead-lettered exactly once with `code`, and with a reason
+    /// that names `field` where there is one.
+    struct Bad {
+        let topic: String
+        let key: [UInt8]
+        let value: [UInt8]
+        let code: String
+        var field: String?
+        var headers: [KafkaHeader] = []
+
+        init(_ topic: String, _ key: String, _ value: [UInt8], _ code: String, field: String? = nil, headers: [KafkaHeader] = []) {
+            self.topic = topic
+            self.key = Array(key.utf8)
+            self.value = value
+            self.code = code
+            self.field = field
+            self.headers = headers
+        }
+
+        var message: OutgoingMessage { OutgoingMessage(topic: topic, key: key, value: value, headers: headers) }
+    }
+
+    func event(_ id: String, type: String = "triad.customer.interaction", version: Int = 1, source: String = "/poison", data: String) -> [UInt8] {
+        Array(#"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"\#(type)","schemaversion":\#(version),"data":\#(data)}"#.utf8)
     }
 
     func interaction(_ id: String, data: String, version: Int = 1, type: String = "triad.customer.interaction") -> [UInt8] {
         event(id, type: type, version: version, data: data)
     }
 
-    @Test func badMessagesAreDeadLetteredAndTheRestFlows() async throws {
-        let harness = try await Harness.start(
-            "poison", workload: Workload(size: 6_000, prefix: "poison"),
-            environment: [.it: ["TRIAD_MAX_EVENT_BYTES": "65536"], .finance: ["TRIAD_MAX_EVENT_BYTES": "65536"]])
+    @Test(arguments: Store.allCases) func badMessagesAreDeadLetteredAndTheRestFlows(store: Store) async throws {
+        var environment: [TriadServices.Name: [String: String]] = [
+            .it: ["TRIAD_MAX_EVENT_BYTES": "65536"], .finance: ["TRIAD_MAX_EVENT_BYTES": "65536"],
+        ]
+        if store == .postgres {
+            for service in TriadServices.Name.allCases {
+                environment[service, default: [:]]["TRIAD_DATABASE_URL"] = try LocalPostgres.createDatabase("poison_\(service.rawValue)")
+            }
+        }
+        var workload = Workload(size: 6_000, prefix: "poison")
+        let valid = roundTwoValid(counting: &workload)
+        let harness = try await Harness.start("poison-\(store.rawValue)", workload: workload, environment: environment)
         let click = #"{"customerId":"cust-1","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#
-        let poison: [(topic: String, key: String, value: [UInt8], code: String)] = [
-            ("customer.interactions", "cust-1", Array("{\"specversion\": \"1.0\", broken".utf8), "malformed-event"),
-            ("customer.interactions", "cust-2", interaction("p-type", data: "{}", type: "triad.customer.teleported"), "unknown-type"),
-            ("customer.interactions", "cust-3", interaction("p-version", data: click, version: 2), "unsupported-schema-version"),
-            ("customer.interactions", "cust-4", interaction("p-currency", data: #"{"customerId":"cust-4","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"px","revenue":{"amountMinor":5,"currency":"USD"}}"#), "wrong-currency"),
-            ("customer.interactions", "cust-5", interaction("p-missing", data: #"{"customerId":"cust-5","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            ("customer.interactions", "cust-6", Array(repeating: UInt8(ascii: "x"), count: 100_000), "malformed-event"),
-            ("ads.spend", "rc-0", Array(#"{"specversion":"1.0","id":"p-negative","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-0","amount":{"amountMinor":-100,"currency":"EUR"}}}"#.utf8), "invalid-data"),
-            ("ads.spend", "rc-1", Array(#"{"specversion":"1.0","id":"p-spend-currency","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"GBP"}}}"#.utf8), "wrong-currency"),
+        let poison: [Bad] = [
+            Bad("customer.interactions", "cust-1", Array("{\"specversion\": \"1.0\", broken".utf8), "malformed-event"),
+            Bad("customer.interactions", "cust-2", interaction("p-type", data: "{}", type: "triad.customer.teleported"), "unknown-type"),
+            Bad("customer.interactions", "cust-3", interaction("p-version", data: click, version: 2), "unsupported-schema-version"),
+            Bad("customer.interactions", "cust-4", interaction("p-currency", data: #"{"customerId":"cust-4","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"px","revenue":{"amountMinor":5,"currency":"USD"}}"#), "wrong-currency"),
+            Bad("customer.interactions", "cust-5", interaction("p-missing", data: #"{"customerId":"cust-5","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-6", Array(repeating: UInt8(ascii: "x"), count: 100_000), "malformed-event"),
+            Bad("ads.spend", "rc-0", Array(#"{"specversion":"1.0","id":"p-negative","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-0","amount":{"amountMinor":-100,"currency":"EUR"}}}"#.utf8), "invalid-data"),
+            Bad("ads.spend", "rc-1", Array(#"{"specversion":"1.0","id":"p-spend-currency","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"GBP"}}}"#.utf8), "wrong-currency"),
             // Event-time poisoning, impossible dates, ids with control characters or past their length,
             // an amount past its bound, a forged log line in the type.
-            ("customer.interactions", "cust-7", interaction("p-future", data: #"{"customerId":"cust-7","kind":"impression","occurredAt":"9999-12-31T00:00:00Z"}"#), "invalid-data"),
-            ("customer.interactions", "cust-8", interaction("p-feb30", data: #"{"customerId":"cust-8","kind":"click","occurredAt":"2026-02-30T00:00:00Z"}"#), "invalid-data"),
-            ("customer.interactions", "cust-9", interaction("p-nul", data: #"{"customerId":"cust-9\u0000a","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            ("customer.interactions", "cust-10", interaction(String(repeating: "i", count: 40_000), data: #"{"customerId":"cust-10","kind":"visit","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            ("customer.interactions", "cust-11", interaction("p-revenue", data: #"{"customerId":"cust-11","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"p-o","revenue":{"amountMinor":1000000000000001,"currency":"EUR"}}"#), "invalid-data"),
-            ("customer.interactions", "cust-12", interaction("p-forge", data: "{}", type: "x\\nFORGED critical"), "unknown-type"),
-            ("ads.spend", "rc-2", event("p-spend-huge", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-2","amount":{"amountMinor":5000000000000000000,"currency":"EUR"}}"#), "invalid-data"),
-            ("ads.spend", "rc-3", event("p-spend-nul", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-3\u0000b","amount":{"amountMinor":100,"currency":"EUR"}}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-7", interaction("p-future", data: #"{"customerId":"cust-7","kind":"impression","occurredAt":"9999-12-31T00:00:00Z"}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-8", interaction("p-feb30", data: #"{"customerId":"cust-8","kind":"click","occurredAt":"2026-02-30T00:00:00Z"}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-9", interaction("p-nul", data: #"{"customerId":"cust-9\u0000a","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-10", interaction(String(repeating: "i", count: 40_000), data: #"{"customerId":"cust-10","kind":"visit","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-11", interaction("p-revenue", data: #"{"customerId":"cust-11","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"p-o","revenue":{"amountMinor":1000000000000001,"currency":"EUR"}}"#), "invalid-data"),
+            Bad("customer.interactions", "cust-12", interaction("p-forge", data: "{}", type: "x\\nFORGED critical"), "unknown-type"),
+            Bad("ads.spend", "rc-2", event("p-spend-huge", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-2","amount":{"amountMinor":5000000000000000000,"currency":"EUR"}}"#), "invalid-data"),
+            Bad("ads.spend", "rc-3", event("p-spend-nul", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-3\u0000b","amount":{"amountMinor":100,"currency":"EUR"}}"#), "invalid-data"),
             // Every other consumed topic: finance's and marketing's inputs.
-            ("marketing.campaigns", "rc-0", Array("{not json".utf8), "malformed-event"),
-            ("it.attributions", "rc-0", Array("[]".utf8), "malformed-event"),
-            ("finance.budget-decisions", "rc-0", Array("{\"specversion\":".utf8), "malformed-event"),
-            ("finance.roi", "rc-0", event("p-roi", type: "triad.roi.reported", data: #"{"campaignId":"rc-0"}"#), "invalid-data"),
-            ("it.insights", "cust-1", event("p-cleared", type: "triad.churn-risk.cleared", data: #"{"customerId":"cust-1","segment":"s0","activity":"impression","clearedAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-        ]
+            Bad("marketing.campaigns", "rc-0", Array("{not json".utf8), "malformed-event"),
+            Bad("it.attributions", "rc-0", Array("[]".utf8), "malformed-event"),
+            Bad("finance.budget-decisions", "rc-0", Array("{\"specversion\":".utf8), "malformed-event"),
+            Bad("finance.roi", "rc-0", event("p-roi", type: "triad.roi.reported", data: #"{"campaignId":"rc-0"}"#), "invalid-data"),
+            Bad("it.insights", "cust-1", event("p-cleared", type: "triad.churn-risk.cleared", data: #"{"customerId":"cust-1","segment":"s0","activity":"impression","clearedAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
+        ] + roundTwoBad()
         let owner: [String: String] = [
             "customer.interactions": "it", "ads.spend": "finance", "marketing.campaigns": "finance", "it.attributions": "finance",
             "finance.budget-decisions": "marketing", "finance.roi": "marketing", "it.insights": "marketing",
@@ -86,15 +119,18 @@ import TriadKafka
         do {
             try await harness.planAndLaunchCampaigns()
             let pids = harness.services.processes.mapValues(\.pid)
+            // Round two's good messages go first: the spend past 10^15 is then the one that exceeds rc-7's budget.
+            try await harness.publish(valid: valid)
             let step = harness.workload.messages.count / poison.count
             for (index, bad) in poison.enumerated() {
                 try await harness.publish(index * step..<(index + 1) * step)
-                try await harness.publish(raw: [OutgoingMessage(topic: bad.topic, key: Array(bad.key.utf8), value: bad.value)])
+                try await harness.publish(raw: [bad.message], mustBeDeadLettered: true)
                 if index == poison.count / 2 { try await hostileRequests(harness) }
             }
             try await harness.publish(poison.count * step..<harness.workload.messages.count)
             try await harness.waitForExactState()
             _ = try await harness.checkEmittedEvents()
+            try await checkRoundTwoState(harness)
 
             var letters: [String: [ConsumedMessage]] = [:]
             for service in ["it", "finance", "marketing"] {
@@ -107,10 +143,14 @@ import TriadKafka
             }
             let all = letters.values.flatMap { $0 }
             for bad in poison {
-                let letter = all.first { $0.header("dead-letter-source-topic")?.text == bad.topic && $0.value == bad.value }
-                #expect(letter?.header("dead-letter-code")?.text == bad.code, "\(bad.topic) \(bad.key): \(letter?.header("dead-letter-reason")?.text ?? "no dead letter")")
-                #expect(letter?.header("dead-letter-reason")?.text?.isEmpty == false)
-                #expect(letter?.keyText == bad.key)
+                let label = "\(bad.topic) \(String(decoding: bad.key, as: UTF8.self))"
+                let found = all.filter { $0.header("dead-letter-source-topic")?.text == bad.topic && $0.value == bad.value }
+                #expect(found.count == 1, "\(label): dead-lettered \(found.count) times")
+                let letter = found.first
+                let reason = letter?.header("dead-letter-reason")?.text ?? "no dead letter"
+                #expect(letter?.header("dead-letter-code")?.text == bad.code, "\(label): \(reason)")
+                #expect(reason.hasPrefix(bad.code + ": " + (bad.field.map { $0 + ": " } ?? "")), "\(label): \(reason)")
+                #expect(letter?.key == bad.key, "\(label)")
             }
             // Nothing the stream carried restarted a process or forged a log line.
             for (name, process) in harness.services.processes {
@@ -134,7 +174,7 @@ import TriadKafka
             }
             let offsets = Set(again.filter { $0.value == poison[7].value }.compactMap { $0.header("dead-letter-source-offset")?.text })
             #expect(offsets.count == 2)
-            harness.report("dead-letters=\(all.count)")
+            harness.report("store=\(store.rawValue) dead-letters=\(all.count)")
         } catch {
             harness.dumpLogs()
             _ = await harness.stop()
@@ -142,6 +182,165 @@ import TriadKafka
         }
         _ = await harness.stop()
     }
+
+    // MARK: Issue 23's event-borne classes
+
+    static let nfc = "caf\u{E9}"
+    static let nfd = "cafe\u{301}"
+
+    /// The good messages of round two, published ahead of the stream, counted into `workload`:
+    /// - a spend that takes rc-7's total past one amount's bound (500, then 10^15): finance books
+    ///   it, its *budget exceeded* and ROI reports carry the total, and marketing takes them;
+    /// - two customers, campaigns, orders and event ids that differ only as NFC `café` and NFD
+    ///   `café` do: each its own. The NFC customer clicks on its campaign and buys (attributed by
+    ///   that touch), the NFD customer sees its campaign and buys (organic: no touch); both then
+    ///   unsubscribe (one churn risk each).
+    func roundTwoValid(counting workload: inout Workload) -> [OutgoingMessage] {
+        func spend(_ id: String, _ campaign: String, _ amount: Int64) -> OutgoingMessage {
+            OutgoingMessage(
+                topic: "ads.spend", key: Array(campaign.utf8),
+                value: event(id, type: "triad.ad-spend.reported", data: #"{"campaignId":"\#(campaign)","amount":{"amountMinor":\#(amount),"currency":"EUR"}}"#))
+        }
+        func interaction(_ id: String, _ customer: String, _ minute: Int, _ fields: String) -> OutgoingMessage {
+            OutgoingMessage(
+                topic: "customer.interactions", key: Array(customer.utf8),
+                value: event(id, data: #"{"customerId":"\#(customer)","segment":"s0","occurredAt":"2026-10-01T00:00:\#(10 + minute)Z",\#(fields)}"#))
+        }
+        var messages = [spend("t-500", "rc-7", 500), spend("t-quadrillion", "rc-7", 1_000_000_000_000_000)]
+        workload.countSpend(500 + 1_000_000_000_000_000, on: "rc-7")
+        for (form, amount) in [(Self.nfc, Int64(10)), (Self.nfd, Int64(20))] {
+            messages.append(spend("u-\(form)", "camp-\(form)", amount))
+        }
+        let (nfc, nfd) = (Self.nfc, Self.nfd)
+        messages += [
+            interaction("u-touch-\(nfc)", "cust-\(nfc)", 0, #""kind":"click","campaignId":"camp-\#(nfc)""#),
+            interaction("u-touch-\(nfd)", "cust-\(nfd)", 0, #""kind":"impression","campaignId":"camp-\#(nfd)""#),
+            interaction("u-buy-\(nfc)", "cust-\(nfc)", 1, #""kind":"purchase","orderId":"order-\#(nfc)","revenue":{"amountMinor":300,"currency":"EUR"}"#),
+            interaction("u-buy-\(nfd)", "cust-\(nfd)", 1, #""kind":"purchase","orderId":"order-\#(nfd)","revenue":{"amountMinor":700,"currency":"EUR"}"#),
+            // IT derives its churn-risk events' ids from these: the harness keys emitted events by id as
+            // Swift strings, which would take two canonically equivalent ids for one.
+            interaction("u-bye-nfc", "cust-\(nfc)", 2, #""kind":"unsubscribe""#),
+            interaction("u-bye-nfd", "cust-\(nfd)", 2, #""kind":"unsubscribe""#),
+        ]
+        workload.countOrder("order-\(nfc)", revenue: 300, attributed: true)
+        workload.countOrder("order-\(nfd)", revenue: 700, attributed: false)
+        workload.countChurnRisk(of: "cust-\(nfc)", segment: "s0")
+        workload.countChurnRisk(of: "cust-\(nfd)", segment: "s0")
+        return messages
+    }
+
+    /// The bad messages of round two. Each one, were it taken, would change a figure the oracle
+    /// checks (a click on rc-0, spend on rc-1, the board's envelope or rc-0's ROI).
+    func roundTwoBad() -> [Bad] {
+        let click = #""kind":"click","occurredAt":"2026-10-01T00:00:00Z","campaignId":"rc-0""#
+        func clicking(_ id: String, _ customer: String, extra: String = "", top: String = "") -> [UInt8] {
+            let data = #"{"customerId":"\#(customer)",\#(click)\#(extra)}"#
+            return Array(#"{"specversion":"1.0","id":"\#(id)","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":\#(data)\#(top)}"#.utf8)
+        }
+        let binaryHeaders = [
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "h-binary"), KafkaHeader("ce_source", "/poison"),
+            KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
+        ]
+        let notUTF8 = Array(#"{"specversion":"1.0","id":"h-utf8","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"cust-h3",\#(click),"extra":"a"#.utf8)
+            + [0xFF] + Array(#"b"}}"#.utf8)
+        func envelope(_ id: String, source: String, revision: Int64) -> [UInt8] {
+            event(
+                id, type: "triad.envelope.changed", source: source,
+                data: #"{"quarter":"2026-Q4","envelope":{"amountMinor":1000000000000,"currency":"EUR"},"reserved":{"amountMinor":0,"currency":"EUR"},"released":{"amountMinor":0,"currency":"EUR"},"revision":\#(revision)}"#)
+        }
+        return [
+            // Timestamps at the year edges: outside 0001–9999 once the offset is applied.
+            Bad("customer.interactions", "cust-h1",
+                event("h-year-1", data: #"{"customerId":"cust-h1","kind":"click","occurredAt":"0001-01-01T00:00:00+00:01","campaignId":"rc-0"}"#),
+                "invalid-data", field: "data.occurredAt"),
+            Bad("ads.spend", "rc-1",
+                Array(#"{"specversion":"1.0","id":"h-year-10000","source":"/poison","type":"triad.ad-spend.reported","time":"9999-12-31T23:59:59-23:59","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"EUR"}}}"#.utf8),
+                "invalid-data", field: "time"),
+            // Internal events forged: another source, a revision that would pin the envelope, one too far ahead.
+            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-source", source: "/poison", revision: 9), "wrong-source", field: "source"),
+            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-pinned", source: "/triad/finance", revision: Int64.max),
+                "invalid-data", field: "data.revision"),
+            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-ahead", source: "/triad/finance", revision: 5_000),
+                "rule-violation", field: "revision"),
+            Bad("finance.roi", "rc-0",
+                event("h-roi-source", type: "triad.roi.reported", data: #"{"campaignId":"rc-0","spend":{"amountMinor":0,"currency":"EUR"},"revenue":{"amountMinor":0,"currency":"EUR"},"conversions":0}"#),
+                "wrong-source", field: "source"),
+            // Not JSON in members no reader looks at, in both modes; a member twice; a number past a float.
+            Bad("customer.interactions", "cust-h2", clicking("h-minus", "cust-h2", extra: #","extra":1-2"#), "malformed-event", field: "data.extra"),
+            Bad("customer.interactions", "cust-h2", clicking("h-escape", "cust-h2", top: #","extra":"\q""#), "malformed-event", field: "extra"),
+            Bad("customer.interactions", "cust-h3", notUTF8, "malformed-event", field: "data.extra"),
+            Bad("customer.interactions", "cust-h4", clicking("h-dot", "cust-h4", top: #","extra":.e"#), "malformed-event", field: "extra"),
+            Bad("customer.interactions", "cust-h5", Array(#"{"customerId":"cust-h5",\#(click),"extra":1-2}"#.utf8), "malformed-event",
+                field: "extra", headers: binaryHeaders),
+            Bad("customer.interactions", "cust-h6", clicking("h-twice", "cust-h6", extra: #","customerId":"cust-h7""#),
+                "malformed-event", field: "data.customerId"),
+            Bad("customer.interactions", "cust-h8",
+                event("h-1e400", data: #"{"customerId":"cust-h8","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","campaignId":"rc-0","orderId":"h-o","revenue":{"amountMinor":1e400,"currency":"EUR"}}"#),
+                "invalid-data", field: "data.revenue.amountMinor"),
+        ]
+    }
+
+    /// What round two's good messages must have left, beyond the workload's oracle.
+    func checkRoundTwoState(_ harness: Harness) async throws {
+        let finance = harness.services.http(.finance), it = harness.services.http(.it), marketing = harness.services.http(.marketing)
+        let total: Int64 = 1_000_000_000_000_500
+        // Totals: finance's budget exceeded carries the total past 10^15; marketing took it and the ROI reports.
+        let decisions = try await harness.events(on: "finance.budget-decisions")
+        let exceeded = decisions.values.filter { $0["type"] as? String == "triad.budget.exceeded" && data($0)["campaignId"] as? String == "rc-7" }
+        #expect(exceeded.count == 1, "\(exceeded)")
+        #expect(exceeded.first.flatMap { amount(data($0)["spend"] as Any) } == total, "\(exceeded)")
+        let briefing = try await marketing.get("/briefing").object
+        let line = (briefing["campaigns"] as? [[String: Any]] ?? []).first { $0["campaignId"] as? String == "rc-7" }
+        #expect(line?["spend"].flatMap(amount) == harness.workload.spend["rc-7"], "rc-7 on the board: \(line ?? [:])")
+        #expect(line?["status"] as? String == "paused" && line?["pauseReason"] as? String == "budget-exceeded")
+        #expect(harness.workload.spend["rc-7"]! > total)
+
+        // The board's envelope is finance's (every approval reserved), not a forgery's.
+        let approved = harness.workload.budgets.values.reduce(0, +)
+        let books = try await finance.get("/envelope?quarter=2026-Q4").object["quarters"] as? [[String: Any]] ?? []
+        let book = books.first ?? [:]
+        #expect([amount(book["reserved"] as Any), amount(book["released"] as Any)] == [approved, 0], "finance: \(book)")
+        #expect(try await boardEnvelope(harness) == ["reserved": approved, "released": 0])
+
+        // Canonically equivalent ids: two of each, each with its own figures.
+        func path(_ id: String) -> String {
+            id.utf8.map { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D
+                    ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true)
+            }.joined()
+        }
+        // Finance: spend, revenue, conversions; IT: impressions, clicks, purchases, revenue. (The
+        // two forms are one String to Swift's ==, so each carries its own expectations.)
+        let expectations: [(name: String, form: String, finance: [Int64], it: [Int64])] = [
+            ("NFC", Self.nfc, [10, 300, 1], [0, 1, 1, 300]), ("NFD", Self.nfd, [20, 0, 0], [1, 0, 0, 0]),
+        ]
+        for (name, form, figures, expected) in expectations {
+            let roi = try await finance.get("/campaigns/\(path("camp-" + form))/roi").object
+            #expect(roi["campaignId"].map { Array(($0 as? String ?? "").utf8) } == Array(("camp-" + form).utf8), "\(name): \(roi)")
+            #expect([roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"].map(int)] == figures.map(Optional.some), "finance camp \(name): \(roi)")
+            let counters = try await it.get("/campaigns/\(path("camp-" + form))/performance").object
+            #expect([int(counters["impressions"]), int(counters["clicks"]), int(counters["purchases"]), counters["revenue"].flatMap(amount) ?? -1] == expected, "IT camp \(name): \(counters)")
+            let customer = try await it.get("/customers/\(path("cust-" + form))").object
+            #expect(Array((customer["customerId"] as? String ?? "").utf8) == Array(("cust-" + form).utf8), "\(name): \(customer)")
+            #expect(int(customer["purchases"]) == 1 && customer["atRisk"] as? Bool == true, "IT customer \(name): \(customer)")
+        }
+        let attributions = try await harness.events(on: "it.attributions").values.map(data)
+        let ordersByBytes = attributions.map { Array(($0["orderId"] as? String ?? "").utf8) }
+        #expect(ordersByBytes.filter { $0 == Array("order-\(Self.nfc)".utf8) }.count == 1)
+        #expect(!ordersByBytes.contains(Array("order-\(Self.nfd)".utf8)), "the NFD order is organic")
+        let churned = try await harness.events(on: "it.insights").values
+            .filter { $0["type"] as? String == "triad.churn-risk.detected" }.map { Array((data($0)["customerId"] as? String ?? "").utf8) }
+        for form in [Self.nfc, Self.nfd] { #expect(churned.filter { $0 == Array("cust-\(form)".utf8) }.count == 1) }
+    }
+
+    /// The 2026-Q4 envelope on marketing's board: reserved and released.
+    func boardEnvelope(_ harness: Harness) async throws -> [String: Int64] {
+        let briefing = try await harness.services.http(.marketing).get("/briefing").object
+        let q4 = (briefing["envelopes"] as? [[String: Any]] ?? []).first { $0["quarter"] as? String == "2026-Q4" } ?? [:]
+        return ["reserved": amount(q4["reserved"] as Any) ?? -1, "released": amount(q4["released"] as Any) ?? -1]
+    }
+
+    private func data(_ event: [String: Any]) -> [String: Any] { event["data"] as? [String: Any] ?? [:] }
 
     /// Hostile requests on every service's routes: each answers a 4xx with the one JSON error shape,
     /// naming the field where there is one.
@@ -284,6 +483,12 @@ import TriadKafka
         #expect(it.output.contains("exiting at once"))
         print("signals: second SIGTERM ended the process after \(took)")
     }
+}
+
+extension Harness {
+    /// Publishes good messages of the test's own: a dead letter of any of them is unexpected
+    /// (`waitForExactState` fails on it).
+    func publish(valid: [OutgoingMessage]) async throws { try await producer!.send(all: valid) }
 }
 
 /// Runs the `triad` tool and returns what it printed.

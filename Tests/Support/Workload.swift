@@ -163,3 +163,29 @@ public struct Workload: Sendable {
         #"{"id":"\#(campaign)","name":"\#(campaign)","channel":"search","segment":"s0","requestedBudget":{"amountMinor":\#(budgets[campaign]!),"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":1500}"#
     }
 }
+
+/// Valid messages a test publishes besides the stream (its own ids, published ahead of the
+/// stream): the oracle counts them too.
+extension Workload {
+    /// Ad spend on one of the workload's campaigns.
+    public mutating func countSpend(_ amount: Int64, on campaign: String) {
+        spend[campaign, default: 0] += amount
+    }
+
+    /// An order of a customer outside the workload: attributed (to a campaign outside the
+    /// workload, so no campaign's figures change) or organic.
+    public mutating func countOrder(_ id: String, revenue: Int64, attributed: Bool) {
+        if attributed {
+            attributedOrders.insert(id)
+        } else {
+            organicOrders.insert(id)
+            organicRevenue += revenue
+        }
+    }
+
+    /// A customer outside the workload who unsubscribed last: one churn-risk event, at risk at the end.
+    public mutating func countChurnRisk(of customer: String, segment: String) {
+        churnEvents.append(customer)
+        churnRiskBySegment[segment, default: 0] += 1
+    }
+}
