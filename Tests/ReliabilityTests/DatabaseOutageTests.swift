@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Synchronization
 import Testing
 
 /// The database goes away mid-stream and comes back: every service keeps running (no restart),
@@ -289,25 +290,29 @@ final class HealthWatch: @unchecked Sendable {
     }
 
     private var task: Task<Seen, Never>?
+    /// Set by `stop`. The task is never cancelled: cancelling a task in the middle of a URLSession
+    /// request can deadlock swift-corelibs-foundation (the cancellation handler resumes the request
+    /// under the task's own lock), which hung a whole test run.
+    private let stopping = Atomic<Bool>(false)
 
     init(_ services: TriadServices) {
         let ports = services.ports
-        task = Task {
+        task = Task { [self] in
             var seen = Seen()
-            while !Task.isCancelled {
+            while !stopping.load(ordering: .acquiring) {
                 var round = Seen()
                 for (name, port) in ports {
                     round.polls[name, default: 0] += 1
-                    let http = HTTPJSON(port: port)
-                    let live = try? await withTimeout(.seconds(5)) { try await http.get("/health/live").status }
+                    let http = HTTPJSON(port: port, timeout: 5)
+                    let live = try? await http.get("/health/live").status
                     if live != 200 { round.liveFailures[name, default: 0] += 1 }
-                    if let ready = try? await withTimeout(.seconds(5), { try await http.get("/health/ready") }), ready.status == 503 {
+                    if let ready = try? await http.get("/health/ready"), ready.status == 503 {
                         round.notReady[name, default: 0] += 1
                         round.readyReasons[name, default: []].insert(ready.object["status"] as? String ?? "")
                     }
                 }
-                // A round cut short by `stop` proves nothing.
-                guard !Task.isCancelled else { break }
+                // A round `stop` came during proves nothing.
+                guard !stopping.load(ordering: .acquiring) else { break }
                 seen.polls.merge(round.polls, uniquingKeysWith: +)
                 seen.liveFailures.merge(round.liveFailures, uniquingKeysWith: +)
                 seen.notReady.merge(round.notReady, uniquingKeysWith: +)
@@ -319,22 +324,8 @@ final class HealthWatch: @unchecked Sendable {
     }
 
     func stop() async -> Seen {
-        task?.cancel()
+        stopping.store(true, ordering: .releasing)
         return await task?.value ?? Seen()
     }
 }
 
-/// `body`'s result, or a thrown `TimedOut` once `limit` passed.
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimedOut()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
-struct TimedOut: Error {}

@@ -188,7 +188,7 @@ final class Harness: @unchecked Sendable {
 
     /// What differs between the services' state and the oracle's, nil when nothing does.
     private func mismatch(with workload: Workload, via ports: [TriadServices.Name: Int]) async throws -> String? {
-        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map(HTTPJSON.init(port:)) ?? services.http(name) }
+        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map { HTTPJSON(port: $0) } ?? services.http(name) }
         let finance = http(.finance), it = http(.it), marketing = http(.marketing)
         for campaign in workload.campaigns {
             let roi = try await finance.get("/campaigns/\(campaign)/roi").object

@@ -6,8 +6,14 @@ import FoundationNetworking
 /// A tiny JSON-over-HTTP client for tests.
 public struct HTTPJSON: Sendable {
     public let base: String
+    /// How long one request may take (URLRequest's own timeout: cancelling a task in the middle of
+    /// a URLSession request can deadlock swift-corelibs-foundation, so requests end on their own).
+    public let timeout: TimeInterval
 
-    public init(port: Int) { base = "http://127.0.0.1:\(port)" }
+    public init(port: Int, timeout: TimeInterval = 10) {
+        base = "http://127.0.0.1:\(port)"
+        self.timeout = timeout
+    }
 
     public struct Reply: Sendable {
         public let status: Int
@@ -27,7 +33,7 @@ public struct HTTPJSON: Sendable {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.httpBody = body
-        request.timeoutInterval = 10
+        request.timeoutInterval = timeout
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         let (data, response) = try await URLSession.shared.data(for: request)

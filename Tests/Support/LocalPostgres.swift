@@ -117,5 +117,6 @@ public final class PrivatePostgres: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func asPostgres(_ command: String) throws { try LocalPostgres.run("/bin/su", ["postgres", "-c", command]) }
+    /// Run from `/`: the test's own directory may be closed to the `postgres` user.
+    private func asPostgres(_ command: String) throws { try LocalPostgres.run("/bin/su", ["postgres", "-c", "cd / && " + command]) }
 }
