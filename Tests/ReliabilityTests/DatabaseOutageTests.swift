@@ -86,6 +86,10 @@ import Testing
             try await waitUntilConsumed(harness, .it, atLeast: 3_000)
             let watch = HealthWatch(harness.services)
             let told = try await disrupt(server, harness)
+            // The window holds answers from every service, however busy the machine is.
+            _ = try await eventually("every service's health asked twice", timeout: .seconds(60), every: .milliseconds(100)) {
+                watch.askedEveryService(atLeast: 2) ? true : nil
+            }
             let seen = await watch.stop()
             try await publishing.value
             try await harness.waitForExactState()
@@ -93,6 +97,7 @@ import Testing
             harness.report(told + "attributions=\(emitted.attributions) \(seen)")
             for (name, process) in harness.services.processes {
                 #expect(process.isRunning && process.pid == pids[name], "\(name) kept running")
+                #expect(seen.polls[name, default: 0] > 0, "\(name)'s health was asked during the outage: \(seen)")
                 #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
             }
             try check(harness, seen)
@@ -289,7 +294,8 @@ final class HealthWatch: @unchecked Sendable {
         }
     }
 
-    private var task: Task<Seen, Never>?
+    private var task: Task<Void, Never>?
+    private let seen = Mutex(Seen())
     /// Set by `stop`. The task is never cancelled: cancelling a task in the middle of a URLSession
     /// request can deadlock swift-corelibs-foundation (the cancellation handler resumes the request
     /// under the task's own lock), which hung a whole test run.
@@ -298,34 +304,36 @@ final class HealthWatch: @unchecked Sendable {
     init(_ services: TriadServices) {
         let ports = services.ports
         task = Task { [self] in
-            var seen = Seen()
+            // Every answer counts as it comes (a busy machine may not finish a round of all three
+            // services before `stop`).
             while !stopping.load(ordering: .acquiring) {
-                var round = Seen()
                 for (name, port) in ports {
-                    round.polls[name, default: 0] += 1
                     let http = HTTPJSON(port: port, timeout: 5)
                     let live = try? await http.get("/health/live").status
-                    if live != 200 { round.liveFailures[name, default: 0] += 1 }
-                    if let ready = try? await http.get("/health/ready"), ready.status == 503 {
-                        round.notReady[name, default: 0] += 1
-                        round.readyReasons[name, default: []].insert(ready.object["status"] as? String ?? "")
+                    let ready = try? await http.get("/health/ready")
+                    seen.withLock { seen in
+                        seen.polls[name, default: 0] += 1
+                        if live != 200 { seen.liveFailures[name, default: 0] += 1 }
+                        if let ready, ready.status == 503 {
+                            seen.notReady[name, default: 0] += 1
+                            seen.readyReasons[name, default: []].insert(ready.object["status"] as? String ?? "")
+                        }
                     }
                 }
-                // A round `stop` came during proves nothing.
-                guard !stopping.load(ordering: .acquiring) else { break }
-                seen.polls.merge(round.polls, uniquingKeysWith: +)
-                seen.liveFailures.merge(round.liveFailures, uniquingKeysWith: +)
-                seen.notReady.merge(round.notReady, uniquingKeysWith: +)
-                seen.readyReasons.merge(round.readyReasons) { $0.union($1) }
                 try? await Task.sleep(for: .milliseconds(100))
             }
-            return seen
         }
+    }
+
+    /// Whether every service was asked at least `count` times so far.
+    func askedEveryService(atLeast count: Int) -> Bool {
+        seen.withLock { seen in TriadServices.Name.allCases.allSatisfy { seen.polls[$0, default: 0] >= count } }
     }
 
     func stop() async -> Seen {
         stopping.store(true, ordering: .releasing)
-        return await task?.value ?? Seen()
+        await task?.value
+        return seen.withLock { $0 }
     }
 }
 
