@@ -73,16 +73,20 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Waits (up to `timeout`) until `service` has work in progress — consumer lag or outbox
-    /// backlog above 0 — then SIGKILLs it at once and starts it again on the same database.
-    /// Returns the work it was killed in. Redeliveries it had absorbed are added to
-    /// `absorbedByKilledRuns` first (a restarted process counts from 0).
+    /// backlog above 0 — then SIGKILLs it at once and starts it again on the same database. When
+    /// none shows within `timeout` (a quiet service near the stream's end), it is killed idle:
+    /// `Work.isBusy` and `busyKills` tell which. Returns the work it was killed in. Redeliveries it
+    /// had absorbed are added to `absorbedByKilledRuns` first (a restarted process counts from 0).
     @discardableResult
     func killWhileBusy(_ service: TriadServices.Name, timeout: Duration = .seconds(30)) async throws -> Work {
         let port = services.ports[service]!
-        let work = try await eventually("\(service.rawValue)-service to have work in progress", timeout: timeout, every: .milliseconds(1)) {
-            let work = Work(metrics: PrometheusText(try await HTTPJSON(port: port).get("/metrics").text))
-            return work.isBusy ? work : nil
+        let deadline = ContinuousClock.now + timeout
+        var work = Work(metrics: PrometheusText(try await HTTPJSON(port: port).get("/metrics").text))
+        while !work.isBusy, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+            work = Work(metrics: PrometheusText(try await HTTPJSON(port: port).get("/metrics").text))
         }
+        if work.isBusy { busyKills += 1 }
         services.processes[service]?.signal(SIGKILL)
         absorbedByKilledRuns += work.metrics.sum("triad_redeliveries_absorbed_total")
         _ = await services.processes[service]?.stop(grace: .seconds(5))
@@ -90,6 +94,9 @@ final class Harness: @unchecked Sendable {
         try await restart(service)
         return work
     }
+
+    /// Kills that caught their victim with work in progress.
+    private(set) var busyKills = 0
 
     /// Redeliveries absorbed by the processes killed so far, as each reported last before its kill.
     private(set) var absorbedByKilledRuns = 0
