@@ -45,7 +45,10 @@ import TriadKafka
     @Test func sendsWaitWhileTheBrokerIsDownAndSucceedWhenItIsBack() async throws {
         let mock = MockCluster()
         mock.createTopic("t", partitions: 1)
-        let producer = try producer(mock, ["message.timeout.ms": "60000"])
+        // A request the downed mock broker swallowed is given up after 3 s and sent again; without this
+        // it waited the default 60 s socket timeout, as long as the message's own timeout (a CI failure).
+        let producer = try producer(
+            mock, ["message.timeout.ms": "60000", "socket.timeout.ms": "3000", "request.timeout.ms": "3000"])
         try await producer.send(message("t", 0))
         mock.setAllBrokers(up: false)
         let pending = try await producer.enqueue(message("t", 1))
