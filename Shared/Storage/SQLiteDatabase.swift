@@ -229,27 +229,3 @@ struct GRDBSession: SQLSession, RepeatedStatement {
         return StorageError("SQLite error \(code): \(message) - while executing `\(sql)`")
     }
 }
-
-extension SQLValue {
-    var databaseValue: DatabaseValue {
-        get throws {
-            switch self {
-            case .null: .null
-            case .integer(let value): value.databaseValue
-            case .text(let value): value.databaseValue
-            case .blob(let bytes): Data(bytes).databaseValue
-            case .texts, .integers, .blobs, .booleans: throw StorageError("SQLite binds no arrays")
-            }
-        }
-    }
-
-    init(databaseValue: DatabaseValue) {
-        switch databaseValue.storage {
-        case .null: self = .null
-        case .int64(let value): self = .integer(value)
-        case .double(let value): self = .integer(Int64(value))
-        case .string(let value): self = .text(value)
-        case .blob(let data): self = .blob([UInt8](data))
-        }
-    }
-}

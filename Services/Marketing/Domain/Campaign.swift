@@ -33,12 +33,6 @@ public struct Campaign: Sendable, Equatable, Codable {
         targetRoiBps = planned.targetRoiBps
         status = .planned
     }
-
-    public var plannedEvent: CampaignPlanned {
-        CampaignPlanned(
-            campaignId: id, name: name, channel: channel, segment: segment, requestedBudget: requestedBudget,
-            startDate: startDate, endDate: endDate, targetRoiBps: targetRoiBps)
-    }
 }
 
 /// A state change people ask for over HTTP.

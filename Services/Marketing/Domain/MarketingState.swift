@@ -105,8 +105,6 @@ public struct MarketingState: Sendable {
 
     // MARK: Churn risk
 
-    public func churnRisk(_ customerId: String) -> ChurnRecord? { churn[customerId.utf8Key] }
-
     public func changedChurnRecords() -> [(customerId: String, record: ChurnRecord)] {
         changedChurnRisks.sorted().compactMap { id in churn[id].map { (id.string, $0) } }
     }
