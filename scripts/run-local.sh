@@ -66,5 +66,7 @@ done
     --brokers "127.0.0.1:$BROKER_PORT" --triad "$ROOT/.build/debug/triad"
 
 echo
-echo "The suite keeps running: try curl http://127.0.0.1:${PORTS[marketing]}/briefing. Ctrl-C stops everything."
+echo "The suite keeps running. The board page: http://127.0.0.1:${PORTS[marketing]}/ (open it in a browser; it"
+echo "refreshes itself). The same briefing as JSON: curl http://127.0.0.1:${PORTS[marketing]}/briefing."
+echo "Ctrl-C stops everything."
 wait "${PIDS[0]}"
