@@ -14,18 +14,29 @@ let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
 
-/// A service is a pure domain library plus a thin executable that wires it to Kafka and HTTP.
-func serviceTargets(domain: String, executable: String, folder: String) -> [Target] {
+/// A service is a pure domain library, a store library (its tables) and a thin executable that wires
+/// them to Kafka and HTTP.
+func serviceTargets(domain: String, store: String?, executable: String, folder: String) -> [Target] {
     [
         .target(
             name: domain,
             dependencies: ["TriadEvents"],
             path: "Services/\(folder)/Domain",
             swiftSettings: swiftSettings
-        ),
+        )
+    ] + (store.map { store in
+        [
+            .target(
+                name: store,
+                dependencies: [.target(name: domain), "TriadEvents", "TriadStorage"],
+                path: "Services/\(folder)/Store",
+                swiftSettings: swiftSettings
+            )
+        ]
+    } ?? []) + [
         .executableTarget(
             name: executable,
-            dependencies: [
+            dependencies: (store.map { [Target.Dependency.target(name: $0)] } ?? []) + [
                 .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage", hummingbird, lifecycle,
                 logging,
             ],
@@ -148,7 +159,7 @@ let package = Package(
             dependencies: ["TriadRuntime", "TriadEvents", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ]
-        + serviceTargets(domain: "Marketing", executable: "marketing-service", folder: "Marketing")
-        + serviceTargets(domain: "Finance", executable: "finance-service", folder: "Finance")
-        + serviceTargets(domain: "Analytics", executable: "it-service", folder: "IT")
+        + serviceTargets(domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing")
+        + serviceTargets(domain: "Finance", store: "FinanceStore", executable: "finance-service", folder: "Finance")
+        + serviceTargets(domain: "Analytics", store: nil, executable: "it-service", folder: "IT")
 )

@@ -7,21 +7,6 @@ import TriadEvents
 import TriadKafka
 import TriadStorage
 
-/// An event of a batch, with the partition it came from (state is owned by the partition key).
-public struct IncomingEvent: Sendable {
-    public let received: ReceivedEvent
-    public let topic: String
-    public let partition: Int32
-
-    public init(received: ReceivedEvent, topic: String, partition: Int32) {
-        self.received = received
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var event: DomainEvent { received.event }
-}
-
 /// The consume loop's work for one batch, effectively once: in one storage transaction it records
 /// the batch's event ids (those recorded before are redeliveries and skipped), hands the new events
 /// to the service's handler, which loads what they touch, applies them in order and writes back what

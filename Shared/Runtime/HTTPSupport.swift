@@ -203,19 +203,7 @@ func nonObjectBody(_ bytes: [UInt8]) -> String? {
 
 /// The cursor and size a list route was asked for: `?after=` (the `next` of the previous page) and
 /// `?limit=` (1…1000, default 100).
-public struct PageRequest: Sendable {
-    public static let defaultLimit = 100
-    public static let maxLimit = 1000
-
-    public let limit: Int
-    /// The key the page starts after (decoded from the cursor).
-    public let after: String?
-
-    public init(limit: Int = PageRequest.defaultLimit, after: String? = nil) {
-        self.limit = limit
-        self.after = after
-    }
-
+extension PageRequest {
     public init(_ request: Request) throws(APIError) {
         let parameters = request.uri.queryParameters
         var limit = Self.defaultLimit
@@ -236,14 +224,6 @@ public struct PageRequest: Sendable {
         }
         self.init(limit: limit, after: after)
     }
-
-    /// The SQL that continues after the cursor: `key > ?` when there is one.
-    public func condition(on key: String) -> (sql: String, arguments: [SQLValue]) {
-        after.map { ("\(key) > ?", [.text($0)]) } ?? ("1 = 1", [])
-    }
-
-    /// Rows are fetched one past the limit: that one only says another page follows.
-    public var fetchLimit: SQLValue { .integer(Int64(limit + 1)) }
 }
 
 /// A page cursor: the last key of a page, base64url without padding, so that any key survives a URL
@@ -274,7 +254,7 @@ public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
     public let items: [Item]
     public let next: String?
 
-    /// From rows fetched with `PageRequest.fetchLimit`.
+    /// From rows fetched one past the limit (`SQLSession.page`).
     public init(_ rows: [Item], request: PageRequest, key: (Item) -> String) {
         items = Array(rows.prefix(request.limit))
         next = rows.count > request.limit ? items.last.map(key).map(PageCursor.cursor(after:)) : nil

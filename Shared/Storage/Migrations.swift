@@ -7,8 +7,9 @@
 /// - `outbox`: events to publish, written in the same transaction; the relay deletes what it published.
 /// - `outbox_failed`: rows the broker refused for good.
 ///
-/// Versions 1 and 2 held every aggregate as a JSON document (`records`, `markers`); version 3
-/// replaces them with the services' relational tables, and their old content is not carried over.
+/// Databases from before version 3 held every aggregate as a JSON document (`records`, `markers`);
+/// version 3 drops them for the services' relational tables, and their old content is not carried
+/// over. A fresh database no longer creates what a later version drops.
 public enum Migrations {
     public struct Migration: Sendable {
         public let version: Int
@@ -18,6 +19,11 @@ public enum Migrations {
             self.version = version
             self.statements = statements
         }
+
+        /// A service's migration: its changes read the same on both stores.
+        public init(version: Int, _ changes: [SchemaChange]) {
+            self.init(version: version) { dialect in changes.compactMap { $0.statement(dialect) } }
+        }
     }
 
     public static let shared: [Migration] = [
@@ -25,11 +31,7 @@ public enum Migrations {
             let blob = dialect == .postgres ? "BYTEA" : "BLOB"
             let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
             return [
-                "CREATE TABLE records (kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT, due BIGINT, PRIMARY KEY (kind, id))",
-                "CREATE INDEX records_due ON records (kind, due) WHERE due IS NOT NULL",
-                "CREATE TABLE markers (kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id))",
-                "CREATE TABLE applied_events (source TEXT NOT NULL, id TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (source, id))",
-                "CREATE TABLE outbox (seq \(serial), topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                "CREATE TABLE outbox (seq \(serial), topic TEXT NOT NULL, event_type TEXT NOT NULL, key \(blob), value \(blob) NOT NULL, headers TEXT NOT NULL, created_at BIGINT NOT NULL)"
             ]
         },
         Migration(version: 2) { dialect in
@@ -45,10 +47,9 @@ public enum Migrations {
                 "DROP TABLE IF EXISTS records",
                 "DROP TABLE IF EXISTS markers",
                 // Keyed by text: on SQLite the key is the table (one b-tree instead of two).
-                "DROP TABLE applied_events",
+                "DROP TABLE IF EXISTS applied_events",
                 "CREATE TABLE applied_events (source TEXT NOT NULL, id TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (source, id))"
                     + withoutRowID(dialect),
-                "CREATE INDEX applied_events_age ON applied_events (applied_at)",
                 "CREATE TABLE dead_lettered (topic TEXT NOT NULL, partition_id BIGINT NOT NULL, message_offset BIGINT NOT NULL, digest BIGINT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (topic, partition_id, message_offset))",
             ]
         },
@@ -59,11 +60,11 @@ public enum Migrations {
         },
         // Ids are pruned by walking the key (`AgeSweep`): an index on their age cost every id a
         // second b-tree write.
-        Migration(version: 5) { _ in ["DROP INDEX applied_events_age"] },
+        Migration(version: 5) { _ in ["DROP INDEX IF EXISTS applied_events_age"] },
     ]
 
     /// SQLite's clause for a table stored as its primary key's b-tree (none on PostgreSQL).
-    public static func withoutRowID(_ dialect: SQLDialect) -> String { dialect == .sqlite ? " WITHOUT ROWID" : "" }
+    static func withoutRowID(_ dialect: SQLDialect) -> String { dialect == .sqlite ? " WITHOUT ROWID" : "" }
 
     /// Applies the migrations this database has not seen, in order, in one transaction.
     /// Returns the versions applied now.
@@ -152,3 +153,25 @@ public enum Migrations {
 }
 
 import Foundation
+
+/// One step of a migration, written once for both stores.
+public enum SchemaChange: Sendable, ExpressibleByStringInterpolation {
+    /// A statement both stores run as written.
+    case sql(String)
+    /// `CREATE TABLE …` of a table stored as its primary key's b-tree: SQLite's `WITHOUT ROWID`
+    /// (one b-tree instead of two); PostgreSQL keeps every table as a heap.
+    case keyedTable(String)
+    /// Pages of `table` filled to `percent` on PostgreSQL, leaving room for updates in place;
+    /// SQLite has no such setting.
+    case fillFactor(table: String, percent: Int)
+
+    public init(stringLiteral value: String) { self = .sql(value) }
+
+    func statement(_ dialect: SQLDialect) -> String? {
+        switch self {
+        case .sql(let sql): sql
+        case .keyedTable(let sql): sql + Migrations.withoutRowID(dialect)
+        case .fillFactor(let table, let percent): dialect == .postgres ? "ALTER TABLE \(table) SET (fillfactor = \(percent))" : nil
+        }
+    }
+}

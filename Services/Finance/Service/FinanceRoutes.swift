@@ -1,8 +1,10 @@
 import Finance
+import FinanceStore
 import Foundation
 import Hummingbird
 import TriadEvents
 import TriadRuntime
+import TriadStorage
 
 /// Finance's HTTP API: each campaign's figures, the list of accounts and the envelope per quarter.
 struct FinanceRoutes: Sendable {
@@ -15,14 +17,14 @@ struct FinanceRoutes: Sendable {
         let routes = RouteCollection(context: BasicRequestContext.self)
         routes.get("/campaigns/:id/roi") { _, routeContext in
             let id = try routeContext.pathParameter("id")
-            guard let account = try await context.read({ try FinanceTables.account(id, in: $0) }) else {
+            guard let account = try await context.read({ try AccountsTable.account(id, in: $0) }) else {
                 throw APIError(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
             }
             return JSONResponse.make(CampaignFigures(account, currency: currency))
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
-            let accounts = try await context.read { try FinanceTables.accounts(page, in: $0) }
+            let accounts = try await context.read { try AccountsTable.accounts(page, in: $0) }
             return JSONResponse.make(Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId))
         }
         routes.get("/envelope") { request, _ in
@@ -35,7 +37,7 @@ struct FinanceRoutes: Sendable {
             }
             let ledger = self.ledger
             let statuses = try await context.read { [asked] session in
-                let state = try FinanceTables.state(quarters: asked, in: session)
+                let state = try QuartersTable.state(quarters: asked, in: session)
                 return (asked ?? state.quartersWithReservations()).map { ledger.envelope(for: $0, store: state) }
             }
             return JSONResponse.make(

@@ -1,4 +1,5 @@
 import Finance
+import FinanceStore
 import Foundation
 import Hummingbird
 import Logging
@@ -21,9 +22,9 @@ enum FinanceService {
 
     static func definition(ledger: FinanceLedger) -> ServiceDefinition {
         ServiceDefinition(
-            migrations: FinanceTables.migrations,
-            handler: { events, session in try FinanceTables.apply(events, ledger: ledger, in: session) },
-            reports: { session in try FinanceTables.roiReports(ledger: ledger, in: session) },
+            migrations: FinanceSchema.migrations,
+            handler: { events, session in try FinanceBatch.apply(events, ledger: ledger, in: session) },
+            reports: { session in try RoiReportedTable.reports(ledger: ledger, in: session) },
             routes: { FinanceRoutes(ledger: ledger, context: $0).collection })
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import Logging
 import Marketing
+import MarketingStore
 import TriadEvents
 import TriadRuntime
 import TriadStorage
@@ -26,12 +27,12 @@ struct CampaignRoutes: Sendable {
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
-            let campaigns = try await context.read { try MarketingTables.campaigns(page, in: $0) }
+            let campaigns = try await context.read { try CampaignsTable.campaigns(page, in: $0) }
             return JSONResponse.make(Page(campaigns, request: page, key: \.id))
         }
         routes.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
-            guard let campaign = try await context.read({ try MarketingTables.campaigns([id], locking: false, in: $0).first })
+            guard let campaign = try await context.read({ try CampaignsTable.campaigns([id], locking: false, in: $0).first })
             else {
                 throw APIError(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
@@ -55,7 +56,7 @@ struct CampaignRoutes: Sendable {
         let currency = context.config.currency.code
         let briefing = self.briefing
         do {
-            return try await context.read { try MarketingTables.briefing(policy: briefing, currency: currency, in: $0) }
+            return try await context.read { try BriefingQuery.briefing(policy: briefing, currency: currency, in: $0) }
         } catch let error as BriefingError {
             throw APIError(.unprocessableContent, reason: error.description, code: "total-overflow")
         }
@@ -98,10 +99,10 @@ struct CampaignRoutes: Sendable {
         }
         do {
             return try await context.write(cause: cause) { session in
-                let existing = try MarketingTables.campaigns([campaignId], locking: true, in: session)
+                let existing = try CampaignsTable.campaigns([campaignId], locking: true, in: session)
                 var state = MarketingState(campaigns: existing)
                 let (campaign, events) = try body(&state)
-                try MarketingTables.save(state, newCampaigns: existing.isEmpty ? [campaignId.utf8Key] : [], in: session)
+                try MarketingBatch.save(state, newCampaigns: existing.isEmpty ? [campaignId.utf8Key] : [], in: session)
                 return (campaign, events)
             }
         } catch let error as CampaignError {

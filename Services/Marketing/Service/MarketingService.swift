@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Marketing
+import MarketingStore
 import TriadEvents
 import TriadRuntime
 
@@ -18,8 +19,8 @@ enum MarketingService {
     static func definition(briefing: BriefingPolicy) -> ServiceDefinition {
         let desk = CampaignDesk()
         return ServiceDefinition(
-            migrations: MarketingTables.migrations,
-            handler: { events, session in try MarketingTables.apply(events, desk: desk, in: session) },
+            migrations: MarketingSchema.migrations,
+            handler: { events, session in try MarketingBatch.apply(events, desk: desk, in: session) },
             routes: { CampaignRoutes(desk: desk, briefing: briefing, context: $0).collection })
     }
 }

@@ -1,0 +1,49 @@
+import Finance
+import TriadEvents
+import TriadStorage
+
+/// How a batch of events is applied in one transaction: what it touches is loaded (and locked),
+/// the ledger applies the events in order, and what changed is written back.
+public enum FinanceBatch {
+    /// Returns for each event what it emits, or why it was refused.
+    public static func apply(_ events: [IncomingEvent], ledger: FinanceLedger, in session: any SQLSession) throws
+        -> [Result<[DomainEvent], EventRejection>]
+    {
+        let campaignIds = events.map { $0.event.payload.subject }.distinctInByteOrder()
+        // A row that does not read back sets aside the events that need it, not the batch.
+        let (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
+
+        let orderIds = events.compactMap { event -> String? in
+            if case .conversionAttributed(let conversion) = event.event { return conversion.orderId }
+            return nil
+        }.distinctInByteOrder()
+        let countedOrders = try AttributedOrdersTable.recordNew(orderIds, in: session)
+
+        // Plans reserve from their start quarter; completions give back to their account's quarter.
+        var quarters = Set(events.compactMap { FinanceLedger.quarter(touchedBy: $0.event) })
+        let completed = Set(events.compactMap { event -> UTF8Key? in
+            if case .campaignCompleted(let c) = event.event { return c.campaignId.utf8Key }
+            return nil
+        })
+        quarters.formUnion(accounts.filter { completed.contains($0.campaignId.utf8Key) }.compactMap(\.quarter))
+        let (books, createdQuarters) = try QuartersTable.lockOrCreate(quarters, in: session)
+
+        var state = FinanceState(accounts: accounts, quarters: books, countedOrders: countedOrders)
+        let results = events.map { event in
+            Result { () throws(EventRejection) in
+                let campaignId = event.event.payload.subject
+                if let problem = unreadable[campaignId.utf8Key] {
+                    throw EventRejection(
+                        .unreadableState, field: "campaignId", "finance's stored account of \(campaignId) cannot be read: \(problem)")
+                }
+                return try ledger.apply(event.event, to: &state)
+            }
+        }
+        try AccountsTable.save(state.changedAccountRecords(), in: session)
+        try QuartersTable.save(state, in: session)
+        // Rows created only to be locked, that no event needed, go again.
+        try AccountsTable.delete(createdAccounts.subtracting(state.changedAccounts), in: session)
+        try QuartersTable.delete(createdQuarters.subtracting(state.changedQuarters.map { $0.description.utf8Key }), in: session)
+        return results
+    }
+}

@@ -1,0 +1,30 @@
+import Finance
+import TriadEvents
+import TriadStorage
+
+/// `fin_roi_reported`: what the last ROI report of each campaign said.
+public enum RoiReportedTable {
+    static let table = Table(
+        "fin_roi_reported", [.text("campaign_id"), .integer("spent_minor"), .integer("revenue_minor"), .integer("conversions")])
+
+    private static let campaignId = table.field("campaign_id"), spent = table.field("spent_minor")
+    private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
+
+    /// ROI reports for what changed since the last report, recorded as reported.
+    public static func reports(ledger: FinanceLedger, in session: any SQLSession) throws -> [DomainEvent] {
+        let currency = ledger.policy.quarterlyEnvelope.currency
+        var reported: [UTF8Key: RoiReported] = [:]
+        for row in try session.query(table.select) {
+            guard let id = row.text(Self.campaignId) else { continue }
+            reported[id.utf8Key] = RoiReported(
+                campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spent) ?? 0, currency: currency),
+                revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
+                conversions: row.integer(Self.conversions) ?? 0)
+        }
+        let reports = ledger.roiReports(accounts: try AccountsTable.all(in: session), lastReported: reported)
+        try table.insert(
+            reports.map { [.text($0.campaignId), .integer($0.spend.amountMinor), .integer($0.revenue.amountMinor), .integer($0.conversions)] },
+            onConflict: .replace, in: session)
+        return reports.map { .roiReported($0) }
+    }
+}

@@ -1,0 +1,55 @@
+import Marketing
+import TriadEvents
+import TriadStorage
+
+/// How a batch of events is applied in one transaction: what it touches is loaded (and locked),
+/// the desk applies the events in order, and what changed is written back.
+public enum MarketingBatch {
+    /// Returns for each event what it emits, or why it was refused.
+    public static func apply(_ events: [IncomingEvent], desk: CampaignDesk, in session: any SQLSession) throws
+        -> [Result<[DomainEvent], EventRejection>]
+    {
+        var campaignIds: [String] = []
+        var customers: [String] = []
+        var quarters: Set<Quarter> = []
+        for event in events {
+            switch event.event {
+            case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
+            case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.append(event.event.payload.subject)
+            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.append(event.event.payload.subject)
+            default: break
+            }
+        }
+        // A row that does not read back sets aside the events that need it, not the batch.
+        let (campaigns, unreadable) = try CampaignsTable.lockReadable(campaignIds.distinctInByteOrder(), in: session)
+        var state = MarketingState(
+            campaigns: campaigns, churnRisks: try ChurnRiskTable.lock(customers.distinctInByteOrder(), in: session))
+        // A reported revision is measured against the one stored (EnvelopeChanged.maximumRevisionStep).
+        if !quarters.isEmpty {
+            state.know(storedEnvelopes: try EnvelopesTable.envelopes(of: quarters.sorted(), in: session))
+        }
+        let results = events.map { event in
+            Result { () throws(EventRejection) in
+                let id = event.event.payload.subject
+                if let problem = unreadable[id.utf8Key] {
+                    throw EventRejection(
+                        .unreadableState, field: "campaignId", "marketing's stored campaign \(id) cannot be read: \(problem)")
+                }
+                return try desk.apply(event.event, at: event.received.envelope.time, to: &state)
+            }
+        }
+        try save(state, in: session)
+        return results
+    }
+
+    /// Writes what changed; `newCampaigns` are inserted, never upserted (`CampaignsTable.save`).
+    public static func save(_ state: MarketingState, newCampaigns: Set<UTF8Key> = [], in session: any SQLSession) throws {
+        try CampaignsTable.save(state.changedCampaignRecords(), new: newCampaigns, in: session)
+        try RoiTable.save(state, in: session)
+        try PerformanceTable.save(state, in: session)
+        try ChurnRiskTable.save(state, in: session)
+        try ChurnFlowTable.save(state, in: session)
+        try RoiHistoryTable.save(state, in: session)
+        try EnvelopesTable.save(state, in: session)
+    }
+}

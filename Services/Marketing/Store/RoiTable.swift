@@ -1,0 +1,33 @@
+import Marketing
+import TriadEvents
+import TriadStorage
+
+/// `mkt_roi`: the latest ROI report from finance, by campaign.
+enum RoiTable {
+    static let table = Table(
+        "mkt_roi",
+        [.text("campaign_id"), .integer("spend_minor"), .integer("revenue_minor"), .integer("conversions"), .text("currency")])
+
+    private static let campaignId = table.field("campaign_id"), spend = table.field("spend_minor")
+    private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
+    private static let currency = table.field("currency")
+
+    static func save(_ state: MarketingState, in session: any SQLSession) throws {
+        try table.insert(
+            state.changedRoiRecords().map { r in
+                [.text(r.campaignId), .integer(r.spend.amountMinor), .integer(r.revenue.amountMinor), .integer(r.conversions), .text(r.spend.currency)]
+            }, onConflict: .replace, in: session)
+    }
+
+    static func all(in session: any SQLSession) throws -> [UTF8Key: RoiReported] {
+        var rois: [UTF8Key: RoiReported] = [:]
+        for row in try session.query(table.select) {
+            guard let id = row.text(Self.campaignId), let currency = row.text(Self.currency) else { continue }
+            rois[id.utf8Key] = RoiReported(
+                campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spend) ?? 0, currency: currency),
+                revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
+                conversions: row.integer(Self.conversions) ?? 0)
+        }
+        return rois
+    }
+}

@@ -1,0 +1,58 @@
+import TriadStorage
+
+/// Marketing's tables, as versioned migrations (300 up):
+///
+/// - `mkt_campaigns` (`CampaignsTable`): one row per campaign and its state.
+/// - `mkt_roi` (`RoiTable`), `mkt_performance` (`PerformanceTable`): the latest report from finance
+///   and from IT, by campaign.
+/// - `mkt_churn_risk` (`ChurnRiskTable`): customers IT flagged at churn risk.
+/// - `mkt_churn_flow` (`ChurnFlowTable`): episodes flagged and recovered per quarter and segment.
+/// - `mkt_roi_history` (`RoiHistoryTable`): each campaign's latest ROI reports, for the trend line.
+/// - `mkt_envelopes` (`EnvelopesTable`): each quarter's envelope as finance last reported it.
+public enum MarketingSchema {
+    public static let migrations: [Migrations.Migration] = [
+        Migrations.Migration(
+            version: 300,
+            [
+                """
+                CREATE TABLE mkt_campaigns (campaign_id TEXT PRIMARY KEY, name TEXT NOT NULL, channel TEXT NOT NULL, \
+                segment TEXT NOT NULL, requested_minor BIGINT NOT NULL, currency TEXT NOT NULL, start_date TEXT NOT NULL, \
+                end_date TEXT NOT NULL, target_roi_bps BIGINT NOT NULL, status TEXT NOT NULL, approved_minor BIGINT, \
+                rejection_reason TEXT, pause_reason TEXT, budget_exceeded BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE mkt_roi (campaign_id TEXT PRIMARY KEY, spend_minor BIGINT NOT NULL, \
+                revenue_minor BIGINT NOT NULL, conversions BIGINT NOT NULL, currency TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE mkt_performance (campaign_id TEXT PRIMARY KEY, impressions BIGINT NOT NULL, \
+                clicks BIGINT NOT NULL, visits BIGINT NOT NULL, signups BIGINT NOT NULL, purchases BIGINT NOT NULL, \
+                revenue_minor BIGINT NOT NULL, currency TEXT NOT NULL)
+                """,
+                "CREATE TABLE mkt_churn_risk (customer_id TEXT PRIMARY KEY, segment TEXT NOT NULL)",
+            ]),
+        // Episodes end (churn risk cleared): rows counted before were all open.
+        Migrations.Migration(
+            version: 301,
+            [
+                "ALTER TABLE mkt_churn_risk ADD COLUMN at_risk BIGINT NOT NULL DEFAULT 1",
+                """
+                CREATE TABLE mkt_churn_flow (quarter TEXT NOT NULL, segment TEXT NOT NULL, flagged BIGINT NOT NULL, \
+                recovered BIGINT NOT NULL, PRIMARY KEY (quarter, segment))
+                """,
+            ]),
+        Migrations.Migration(
+            version: 302,
+            [
+                """
+                CREATE TABLE mkt_roi_history (campaign_id TEXT NOT NULL, reported_at BIGINT NOT NULL, \
+                roi_bps BIGINT NOT NULL, PRIMARY KEY (campaign_id, reported_at))
+                """,
+                """
+                CREATE TABLE mkt_envelopes (quarter TEXT PRIMARY KEY, envelope_minor BIGINT NOT NULL, \
+                reserved_minor BIGINT NOT NULL, released_minor BIGINT NOT NULL, currency TEXT NOT NULL, \
+                revision BIGINT NOT NULL)
+                """,
+            ]),
+    ]
+}
