@@ -1,5 +1,6 @@
-/// The services of the suite, and the "other systems" that feed it.
-public enum Producer: String, Sendable, CaseIterable {
+/// Who takes part in the event flow: the suite's services, and the "other systems" that feed it. A
+/// topic names its producers and its consumers among them.
+public enum Participant: String, Sendable, CaseIterable {
     case marketing, finance, it
     case otherSystems = "other-systems"
 }
@@ -28,7 +29,7 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
 
     public var eventTypes: [EventType] { EventType.allCases.filter { $0.topic == self } }
 
-    public var producers: [Producer] {
+    public var producers: [Participant] {
         switch self {
         case .marketingCampaigns: [.marketing]
         case .budgetDecisions, .roi: [.finance]
@@ -37,7 +38,7 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
         }
     }
 
-    public var consumers: [Producer] {
+    public var consumers: [Participant] {
         switch self {
         case .marketingCampaigns: [.finance]
         case .budgetDecisions, .roi, .insights: [.marketing]
@@ -57,20 +58,20 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     public static func named(_ name: String) -> Topic? { Topic(rawValue: name) }
 
     /// The topics a service consumes, in catalog order: what it subscribes to.
-    public static func consumed(by service: Producer) -> [Topic] { allCases.filter { $0.consumers.contains(service) } }
+    public static func consumed(by service: Participant) -> [Topic] { allCases.filter { $0.consumers.contains(service) } }
 
     /// The topics a service publishes to, in catalog order.
-    public static func produced(by service: Producer) -> [Topic] { allCases.filter { $0.producers.contains(service) } }
+    public static func produced(by service: Participant) -> [Topic] { allCases.filter { $0.producers.contains(service) } }
 
     /// The dead-letter topic of a service: `<service>.dead-letter`.
-    public static func deadLetter(of service: Producer) -> String { "\(service.rawValue).dead-letter" }
+    public static func deadLetter(of service: Participant) -> String { "\(service.rawValue).dead-letter" }
 
     /// Where `triad dlq replay` may send a dead letter of `service` back to: the topic its
     /// `dead-letter-source-topic` header names (`sourceTopics`: every value of that header), and only
     /// when `service` consumes that topic. A dead-letter topic is only as trustworthy as whoever can
     /// write to it: a letter naming any other topic (or none, or two) is refused, so a replay cannot
     /// be used to publish onto a topic the service never read from.
-    public static func replayDestination(ofDeadLetterFrom service: Producer, sourceTopics: [String?]) -> Result<Topic, ReplayRefusal> {
+    public static func replayDestination(ofDeadLetterFrom service: Participant, sourceTopics: [String?]) -> Result<Topic, ReplayRefusal> {
         let header = DeadLetterHeader.sourceTopic
         guard sourceTopics.count == 1, let name = sourceTopics[0] else {
             return .failure(
@@ -91,7 +92,7 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
 
     /// Every topic a deployment needs, dead-letter topics included.
     public static var allNames: [String] {
-        allCases.map(\.name) + [Producer.marketing, .finance, .it].map(deadLetter(of:))
+        allCases.map(\.name) + [Participant.marketing, .finance, .it].map(deadLetter(of:))
     }
 }
 
@@ -101,7 +102,7 @@ public struct ReplayRefusal: Error, Equatable, Sendable, CustomStringConvertible
     public init(_ description: String) { self.description = description }
 }
 
-extension Producer {
+extension Participant {
     /// How the README and the CLI name it.
     public var displayName: String {
         switch self {

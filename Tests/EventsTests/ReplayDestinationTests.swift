@@ -4,12 +4,12 @@ import TriadEvents
 /// `triad dlq replay` sends a dead letter back only to a topic the service whose dead-letter topic
 /// holds it consumes (`Topic.replayDestination`).
 @Suite struct ReplayDestinationTests {
-    func destination(_ service: Producer, _ headers: [String?]) -> Result<Topic, ReplayRefusal> {
+    func destination(_ service: Participant, _ headers: [String?]) -> Result<Topic, ReplayRefusal> {
         Topic.replayDestination(ofDeadLetterFrom: service, sourceTopics: headers)
     }
 
     @Test func aTopicTheServiceConsumesIsTheDestination() {
-        for service in [Producer.marketing, .finance, .it] {
+        for service in [Participant.marketing, .finance, .it] {
             for topic in Topic.consumed(by: service) {
                 #expect(destination(service, [topic.name]) == .success(topic))
             }
@@ -19,7 +19,7 @@ import TriadEvents
     }
 
     @Test func everyOtherTopicIsRefusedNamingIt() {
-        let services = [Producer.marketing, .finance, .it]
+        let services = [Participant.marketing, .finance, .it]
         for service in services {
             let others = Topic.allCases.filter { !Topic.consumed(by: service).contains($0) }.map(\.name)
                 + services.map(Topic.deadLetter(of:)) + ["", "?", "marketing.campaigns ", "no.such.topic"]

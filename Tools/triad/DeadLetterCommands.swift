@@ -13,8 +13,8 @@ struct DeadLetterCommands: AsyncParsableCommand {
         @Option(help: "The service whose dead-letter topic to read: marketing, finance or it.")
         var service: String
 
-        func producer() throws -> Producer {
-            guard let producer = Producer(rawValue: service), producer != .otherSystems else {
+        func producer() throws -> Participant {
+            guard let producer = Participant(rawValue: service), producer != .otherSystems else {
                 throw ValidationError("--service must be marketing, finance or it, got '\(service)'")
             }
             return producer

@@ -26,7 +26,7 @@ struct Topics: AsyncParsableCommand {
                 print("  consumers: \(topic.consumers.map(\.rawValue).joined(separator: ", "))")
                 print("  events:    \(topic.eventTypes.map { "\($0.rawValue) v\($0.currentVersion)" }.joined(separator: ", "))")
             }
-            for service in [Producer.marketing, .finance, .it] {
+            for service in [Participant.marketing, .finance, .it] {
                 print("\(Topic.deadLetter(of: service))\n  dead letters of \(service.rawValue): original bytes, reason in headers")
             }
         }
@@ -43,7 +43,7 @@ struct Topics: AsyncParsableCommand {
         func run() async throws {
             if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
             let topics = Topic.allCases.map { ($0.name, partitions ?? $0.defaultPartitions) }
-                + [Producer.marketing, .finance, .it].map { (Topic.deadLetter(of: $0), partitions ?? 1) }
+                + [Participant.marketing, .finance, .it].map { (Topic.deadLetter(of: $0), partitions ?? 1) }
             try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: broker.brokers))
                 .createTopics(topics)
             print("created or found \(topics.count) topics on \(broker.brokers)")
