@@ -17,13 +17,15 @@ COPY Shared Shared
 COPY Services Services
 COPY Tools Tools
 COPY Tests Tests
-# SwiftPM builds only the last --product of one command: one build per product.
+# SwiftPM builds only the last --product of one command: one build per product. Marketing's page
+# template is a resource: its bundle goes beside the binary, where the binary looks for it.
 RUN for product in marketing-service finance-service it-service triad; do \
         swift build -c release --static-swift-stdlib --product "$product" || exit 1; \
     done \
     && mkdir /out \
     && cp .build/release/marketing-service .build/release/finance-service .build/release/it-service \
-          .build/release/triad /out/
+          .build/release/triad /out/ \
+    && cp -R .build/release/Triad_marketing-service.resources /out/
 
 # Debian 13's librdkafka1 is 2.8.0 (Debian 12's is 2.0.2, which Triad refuses: it needs 2.2 or newer).
 # The binaries link the Swift runtime statically, so only librdkafka, libcurl (triad's URLSession) and

@@ -242,7 +242,10 @@ def runtime_stage(instructions, build_root):
             target = rootfs / destination.lstrip("/")
             target.mkdir(parents=True, exist_ok=True)
             for path in origin.iterdir():
-                shutil.copy2(path, target / path.name)
+                if path.is_dir():
+                    shutil.copytree(path, target / path.name, symlinks=True)
+                else:
+                    shutil.copy2(path, target / path.name)
         elif op == "ARG":
             name, _, default = argument.partition("=")
             image["args"][name] = default

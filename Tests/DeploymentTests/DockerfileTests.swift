@@ -56,13 +56,16 @@ import Testing
             }
         }
         let built = Set(runs.flatMap(Self.builtProducts))
-        let copied = runs.flatMap { run in
+        let paths = runs.flatMap { run in
             run.split(separator: " ").filter { $0.hasPrefix(".build/release/") }.map { String($0.dropFirst(".build/release/".count)) }
         }
+        let copied = paths.filter { !$0.hasSuffix(".resources") }
         #expect(!copied.isEmpty)
         for binary in copied { #expect(built.contains(binary), "the image copies \(binary), which no build step builds") }
-        // Every executable the package declares ships.
+        // Every executable the package declares ships, and marketing's resources (its page template)
+        // beside it, where `Bundle.module` looks.
         #expect(Set(copied) == ["marketing-service", "finance-service", "it-service", "triad"])
+        #expect(paths.filter { $0.hasSuffix(".resources") } == ["Triad_marketing-service.resources"])
     }
 
     @Test func theParserSeesTheBugItGuardsAgainst() {

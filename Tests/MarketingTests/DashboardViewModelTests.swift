@@ -2,9 +2,9 @@
 import Testing
 import TriadEvents
 
-/// The board page: figures as the board reads them, every supplied text escaped, nothing fetched
-/// from elsewhere.
-@Suite struct DashboardPageTests {
+/// The board page's view model: figures as the board reads them, the charts' geometry, which rows
+/// and marks show. (The page's markup and escaping: RouterTests' DashboardTemplateTests.)
+@Suite struct DashboardViewModelTests {
     let desk = CampaignDesk()
     let t0 = Timestamp(iso8601: "2026-12-01T09:00:00Z")!
 
@@ -41,47 +41,52 @@ import TriadEvents
     }
 
     @Test func figuresReadAsTheBoardReadsThem() throws {
-        let page = DashboardPage.html(try briefing(), generatedAt: t0)
-        #expect(
-            page.contains("<span data-figure=\"spend\">15,000.00 EUR</span> of <span data-figure=\"approved\">12,000.00 EUR</span>"),
-            "spend against the approved budget, thousands separated")
-        #expect(page.contains("4,500.01 EUR"))
-        #expect(page.contains("<span class=\"negative\">−70.00 %</span>"), "a negative ROI is visibly negative")
-        #expect(page.contains("<rect width=\"120\" height=\"10\" class=\"over\"/>"), "spend past the budget fills the bar in red")
-        #expect(page.contains("aria-label=\"customers at churn risk by segment\""))
-        #expect(page.contains("<meta http-equiv=\"refresh\" content=\"10\">"))
-        #expect(page.contains("@media print{@page{size:A4"))
+        let page = DashboardViewModel(try briefing(), generatedAt: t0)
+        #expect(page.refreshSeconds == 10 && page.generatedAt == "2026-12-01T09:00:00.000Z")
+        let row = try #require(page.campaigns.first)
+        #expect(row.spend == "15,000.00 EUR" && row.approved == "12,000.00 EUR", "thousands separated")
+        #expect(row.revenue == "4,500.01 EUR")
+        #expect(row.roi == DashboardViewModel.Figure("−70.00 %", negative: true), "a negative ROI is visibly negative")
+        #expect(row.belowTarget && row.target.text == "15.00 %")
+        #expect(row.bar.over && row.bar.filled == row.bar.width, "spend past the budget fills the bar in red")
+        #expect(page.totals.map(\.figure) == ["spend", "approved", "revenue", "roi", "roas", "cac", "conversions"])
+        #expect(page.churnChart?.rows.map(\.count) == ["3"])
+        // Supplied text stays as supplied: the template escapes it.
+        #expect(row.name == "Winter <script>alert(1)</script> & \"more\"" && row.campaignId == "c-<b>")
     }
 
     @Test func theEnvelopeAndTheRoiTrendAreDrawn() throws {
-        let page = DashboardPage.html(try briefing(), generatedAt: t0)
-        #expect(page.contains("<tr data-quarter=\"2026-Q4\">"))
-        #expect(page.contains("<td data-figure=\"envelope\">50,000.00 EUR</td><td data-figure=\"reserved\">12,000.00 EUR</td>"))
-        #expect(page.contains("<td data-figure=\"released\">3,000.00 EUR</td><td data-figure=\"left\">38,000.00 EUR</td>"))
+        let page = DashboardViewModel(try briefing(), generatedAt: t0)
+        let envelope = try #require(page.envelopes.first)
+        #expect(envelope.quarter == "2026-Q4")
+        #expect(envelope.envelope == "50,000.00 EUR" && envelope.reserved == "12,000.00 EUR")
+        #expect(envelope.released == "3,000.00 EUR" && envelope.left == "38,000.00 EUR")
         // Two points, +1,000 then −7,000 bps, target 1,500, zero between: scale 1,500 … −7,000 over 24 px.
-        #expect(page.contains("aria-label=\"ROI of the last 2 reports\""))
-        #expect(page.contains("<polyline points=\"2,3 118,26\" class=\"loss\"/>"), "\(page)")
+        let trend = try #require(page.campaigns.first?.trend)
+        #expect(trend.reports == 2 && trend.loss)
+        #expect(trend.points == [.init(x: 2, y: 3), .init(x: 118, y: 26)])
+        #expect(trend.targetY == 2 && trend.zeroY == 6)
     }
 
     @Test func aCampaignWithOneReportHasNoTrendYet() {
-        #expect(DashboardPage.trendLine([RoiPoint(at: t0, roiBps: 100)], target: 0) == "<small>–</small>")
+        #expect(DashboardViewModel.Trend([RoiPoint(at: t0, roiBps: 100)], target: 0) == nil)
     }
 
-    @Test func suppliedTextIsEscapedAndNothingComesFromElsewhere() throws {
-        let page = DashboardPage.html(try briefing(), generatedAt: t0)
-        #expect(!page.contains("<script"))
-        #expect(page.contains("Winter &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;"))
-        #expect(page.contains("c-&lt;b&gt;"))
-        #expect(!page.contains("http://") && !page.contains("https://") && !page.contains(" src="), "no external asset")
+    @Test func theChurnChartScalesToTheLargestSegment() {
+        #expect(DashboardViewModel.ChurnChart([:]) == nil && DashboardViewModel.ChurnChart(["a": 0]) == nil)
+        let chart = DashboardViewModel.ChurnChart(["a": 1, "b": 4])
+        #expect(chart?.rows.map(\.segment) == ["b", "a"])
+        #expect(chart?.rows.map(\.barWidth) == [240, 60])
+        #expect(chart?.rows.map(\.countX) == [356, 176])
     }
 
     @Test func moneyAndRatiosAreExact() {
-        #expect(DashboardPage.money(123_456_789, "EUR") == "1,234,567.89 EUR")
-        #expect(DashboardPage.money(-5, "EUR") == "−0.05 EUR")
-        #expect(DashboardPage.money(1_000, "JPY") == "1,000 JPY")
-        #expect(DashboardPage.money(Int64.min, "KWD") == "−9,223,372,036,854,775.808 KWD")
-        #expect(DashboardPage.ratio(20_000) == "200.00 %")
-        #expect(DashboardPage.ratio(-1) == "<span class=\"negative\">−0.01 %</span>")
-        #expect(DashboardPage.ratio(nil) == "–")
+        #expect(DashboardViewModel.money(123_456_789, "EUR") == "1,234,567.89 EUR")
+        #expect(DashboardViewModel.money(-5, "EUR") == "−0.05 EUR")
+        #expect(DashboardViewModel.money(1_000, "JPY") == "1,000 JPY")
+        #expect(DashboardViewModel.money(Int64.min, "KWD") == "−9,223,372,036,854,775.808 KWD")
+        #expect(DashboardViewModel.ratio(20_000) == DashboardViewModel.Figure("200.00 %"))
+        #expect(DashboardViewModel.ratio(-1) == DashboardViewModel.Figure("−0.01 %", negative: true))
+        #expect(DashboardViewModel.ratio(nil) == DashboardViewModel.Figure("–"))
     }
 }

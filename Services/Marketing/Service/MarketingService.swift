@@ -18,9 +18,10 @@ enum MarketingService {
 
     static func definition(briefing: BriefingPolicy) -> ServiceDefinition {
         let desk = CampaignDesk()
+        let dashboard = DashboardTemplate.shipped
         return ServiceDefinition(
             migrations: MarketingSchema.migrations,
             handler: { events, session in try MarketingBatch.apply(events, desk: desk, in: session) },
-            routes: { CampaignRoutes(desk: desk, briefing: briefing, context: $0).collection })
+            routes: { CampaignRoutes(desk: desk, briefing: briefing, dashboard: dashboard, context: $0).collection })
     }
 }
