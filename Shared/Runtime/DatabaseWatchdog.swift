@@ -48,20 +48,6 @@ public struct DatabaseGaveUp: Error, CustomStringConvertible {
     public var description: String { "gave up on the database: \(reason)" }
 }
 
-/// Answers a request that needed the database while it is unavailable with 503 and
-/// `{"error": {"code": "database-unavailable", …}}` instead of a 500.
-struct DatabaseUnavailableMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        do {
-            return try await next(request, context)
-        } catch let error as DatabaseUnavailable {
-            throw APIError.databaseUnavailable(error)
-        }
-    }
-}
-
 extension APIError {
     /// 503 with code `database-unavailable`: the request needs the database, which is away.
     public static func databaseUnavailable(_ error: DatabaseUnavailable) -> APIError {

@@ -37,12 +37,18 @@ public enum SecurityHeaders {
     }
 }
 
-/// Sets `SecurityHeaders` on every response of the router.
+/// Sets `SecurityHeaders` on every response of the router, a thrown `HTTPResponseError`'s too (it
+/// answers here, outermost, rather than in Hummingbird's router past every middleware).
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        var response = try await next(request, context)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
         SecurityHeaders.add(to: &response.headers)
         return response
     }

@@ -9,25 +9,19 @@ import TriadStorage
 
 /// JSON responses and request parsing shared by the services' HTTP APIs.
 public enum JSONResponse {
-    /// Keeps every member of a map keyed by ids, each name as its bytes (see `ResponseJSONEncoder`).
-    private static let encoder = ResponseJSONEncoder()
-
-    public static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) -> Response {
-        do {
-            let data = try encoder.encode(value)
-            return Response(
-                status: status, headers: [.contentType: "application/json"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-        } catch {
-            return self.error(.internalServerError, field: nil, reason: "could not encode the response: \(error)")
-        }
+    /// JSON bytes as an answer.
+    static func make(_ json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     /// `{"error": {"code": …, "field": …, "reason": …}}`: what is wrong, and where.
     public static func error(_ status: HTTPResponse.Status, field: String?, reason: String, code: String? = nil)
         -> Response
     {
-        make(ErrorBody(error: .init(code: code ?? Self.code(for: status), field: field, reason: reason)), status: status)
+        let body = ErrorBody(error: .init(code: code ?? Self.code(for: status), field: field, reason: reason))
+        // An error body is strings only: it always encodes.
+        return make((try? ResponseJSONEncoder().encode(body)) ?? [], status: status)
     }
 
     /// The error code of a status when nothing more precise is known: one vocabulary, kebab-case.
@@ -77,14 +71,15 @@ public struct APIError: HTTPResponseError, Sendable {
         self.init(status, field: rejection.field, reason: rejection.reason, code: rejection.code.rawValue)
     }
 
-    public var response: Response { JSONResponse.error(status, field: field, reason: reason, code: code) }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        JSONResponse.error(status, field: field, reason: reason, code: code)
+    }
 }
 
 /// Every error a route or the router throws (a refusal, an unknown route, a wrong method, a missing
-/// parameter) leaves in the same JSON shape; anything unexpected is logged and answered with 500.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// parameter, the database away) goes on as an `APIError`, which answers in the one JSON shape as an
+/// `HTTPResponseError`; anything unexpected is logged and goes on as a 500.
+struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -93,14 +88,16 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let refusal as APIError {
-            return refusal.response
+            throw refusal
+        } catch let error as DatabaseUnavailable {
+            throw APIError.databaseUnavailable(error)
         } catch let error as HTTPError {
-            return JSONResponse.error(error.status, field: nil, reason: error.body ?? error.status.reasonPhrase)
+            throw APIError(error.status, reason: error.body ?? error.status.reasonPhrase)
         } catch let error as any HTTPResponseError {
-            return JSONResponse.error(error.status, field: nil, reason: error.status.reasonPhrase)
+            throw APIError(error.status, reason: error.status.reasonPhrase)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return JSONResponse.error(.internalServerError, field: nil, reason: "the request could not be handled")
+            throw APIError(.internalServerError, reason: "the request could not be handled")
         }
     }
 }
@@ -250,7 +247,7 @@ public enum PageCursor {
 }
 
 /// One page of a list, in key order: `next` is the cursor of the following page, absent on the last.
-public struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+public struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     public let items: [Item]
     public let next: String?
 

@@ -1,11 +1,25 @@
+import Hummingbird
+import NIOCore
 import TriadEvents
 
-/// Writes the HTTP APIs' JSON. Foundation's `JSONEncoder` keeps an object's members in a dictionary
+/// Writes the HTTP APIs' JSON: the encoder of `APIRequestContext`, so a route answers with the
+/// `Encodable` value itself. Foundation's `JSONEncoder` keeps an object's members in a dictionary
 /// keyed by `String`, where two names Unicode calls equivalent (`café` as U+00E9 and as `e` +
 /// U+0301) are one key, so a map keyed by ids (the briefing's churn counts by segment) would lose
 /// one of them. Here an object is its members in order and a name is its bytes, as everywhere in
 /// Triad; members are sorted by their bytes and the output is indented, as before.
-struct ResponseJSONEncoder {
+public struct ResponseJSONEncoder: ResponseEncoder {
+    public init() {}
+
+    /// `value` as a 200 `application/json` answer (a route's `EditedResponse` sets another status).
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        do {
+            return JSONResponse.make(try encode(value))
+        } catch {
+            throw APIError(.internalServerError, reason: "could not encode the response: \(error)")
+        }
+    }
+
     func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let root = Node.Box()
         try value.encode(to: TreeEncoder(box: root, codingPath: []))

@@ -12,7 +12,7 @@ import UnixSignals
 /// consumes and produces come from the catalog (`Topic.consumers`, `Topic.producers`).
 public struct ServiceDefinition: Sendable {
     /// The service's own HTTP API, one collection of routes.
-    public typealias Routes = @Sendable (RouteContext) -> RouteCollection<BasicRequestContext>
+    public typealias Routes = @Sendable (RouteContext) -> RouteCollection<APIRequestContext>
 
     /// The service's own tables, applied after the shared ones.
     public var migrations: [Migrations.Migration]
@@ -221,39 +221,37 @@ public enum ServiceHost {
         return ServiceGroup(configuration: groupConfig)
     }
 
-    /// The whole HTTP surface of a service: the shared middleware (request counter, error shape,
-    /// bearer token), health and metrics, and the service's own routes. The process serves it; tests
-    /// call it in-process (`app.test(.router)`) on a temporary database. `liveness` says why the
-    /// process cannot make progress, or nil while it can.
+    /// The whole HTTP surface of a service: the shared middleware (security headers, tracing, request
+    /// metrics, error shape, bearer token), health and metrics, and the service's own routes. The
+    /// process serves it; tests call it in-process (`app.test(.router)`) on a temporary database.
+    /// `liveness` says why the process cannot make progress, or nil while it can.
     public static func router(
         definition: ServiceDefinition, context: RouteContext, metrics: ServiceMetrics,
         readiness: @escaping @Sendable () -> Readiness, liveness: @escaping @Sendable () -> String? = { nil }
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    ) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        // Outermost, where a thrown `APIError` becomes its JSON answer.
         router.add(middleware: SecurityHeadersMiddleware())
-        // Outermost, the counter sees every answer: refusals and errors are responses by then.
-        router.add(middleware: RequestCounter(metrics: metrics))
-        router.add(middleware: JSONErrorMiddleware(logger: context.logger))
-        router.add(middleware: DatabaseUnavailableMiddleware())
-        // Inside the error middleware, so they see errors as errors: a span per request (continuing
-        // the caller's `traceparent`) and Hummingbird's request metrics, both through the
-        // process-wide tracer and metrics factory.
+        // A span per request (continuing the caller's `traceparent`) and Hummingbird's request metrics,
+        // both through the process-wide tracer and metrics factory; outside the error middleware, they
+        // see every error as the `APIError` it is answered with (its status).
         router.add(middleware: TracingMiddleware())
         router.add(middleware: MetricsMiddleware())
         if let token = context.config.apiToken {
             router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
+        router.add(middleware: APIErrorMiddleware(logger: context.logger))
         } else {
             context.logger.warning(
                 "TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
         }
         // Live while the process makes progress, or retries a database within its recovery timeout.
         router.get("/health/live") { _, _ in
-            guard let reason = liveness() else { return JSONResponse.make(["status": "live"]) }
-            return JSONResponse.make(["status": "not live", "reason": reason], status: .serviceUnavailable)
+            guard let reason = liveness() else { return EditedResponse(response: Liveness(status: "live", reason: nil)) }
+            return EditedResponse(status: .serviceUnavailable, response: Liveness(status: "not live", reason: reason))
         }
         router.get("/health/ready") { _, _ in
             let state = readiness()
-            return JSONResponse.make(state, status: state.isReady ? .ok : .serviceUnavailable)
+            return EditedResponse(status: state.isReady ? .ok : .serviceUnavailable, response: state)
         }
         router.get("/metrics") { _, _ in
             Response(
@@ -347,7 +345,7 @@ extension ServiceHost {
 }
 
 /// What `/health/ready` answers: ready once the consumer group has given this instance its share.
-public struct Readiness: Encodable, Sendable {
+public struct Readiness: ResponseEncodable, Sendable {
     public let status: String
     public let partitions: [String]
 
@@ -359,30 +357,9 @@ public struct Readiness: Encodable, Sendable {
     var isReady: Bool { status == "ready" }
 }
 
-/// The methods of RFC 9110 (and PATCH) name themselves in metrics; any other token a client sends
-/// counts as `other`, so a label value cannot be made up by the caller.
-private let knownHTTPMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]
-
-/// Counts HTTP requests by route and status.
-struct RequestCounter<Context: RequestContext>: RouterMiddleware {
-    let metrics: ServiceMetrics
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-        -> Response
-    {
-        do {
-            let response = try await next(request, context)
-            count(request, context, response.status.code)
-            return response
-        } catch let error as any HTTPResponseError {
-            count(request, context, error.status.code)
-            throw error
-        }
-    }
-
-    private func count(_ request: Request, _ context: Context, _ status: Int) {
-        let method = knownHTTPMethods.contains(request.method.rawValue) ? request.method.rawValue : "other"
-        metrics.increment(
-            "triad_http_requests_total", [("method", method), ("route", context.endpointPath ?? "unmatched"), ("status", String(status))])
-    }
+/// What `/health/live` answers: why the process cannot make progress, when it cannot.
+struct Liveness: ResponseEncodable {
+    let status: String
+    let reason: String?
 }
+

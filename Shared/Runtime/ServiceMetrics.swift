@@ -10,11 +10,10 @@ import Synchronization
 ///
 /// What it records (the README lists them): `triad_events_consumed_total{topic,type}`,
 /// `triad_events_produced_total{topic,type}`, `triad_dead_letters_total{topic,code}`,
-/// `triad_redeliveries_absorbed_total`, `triad_outbox_failed_total{topic}`,
-/// `triad_http_requests_total{method,route,status}`, `triad_pruned_total{table}`, the histograms
-/// `triad_handler_batch_seconds` and `triad_event_latency_seconds{topic}`, and the gauges read at
-/// every scrape (`gauge(_:_:)`). Label values are bounded: topics and types of the catalog, reason
-/// codes, routes as registered, HTTP methods of RFC 9110.
+/// `triad_redeliveries_absorbed_total`, `triad_outbox_failed_total{topic}`, `triad_pruned_total{table}`,
+/// the histograms `triad_handler_batch_seconds` and `triad_event_latency_seconds{topic}`, and the
+/// gauges read at every scrape (`gauge(_:_:)`); HTTP requests are Hummingbird's (`hb_requests` and
+/// the rest). Label values are bounded: topics and types of the catalog, reason codes.
 public final class ServiceMetrics: Sendable {
     public typealias Labels = [(String, String)]
     public typealias GaugeReader = @Sendable () async -> [(labels: Labels, value: Double)]

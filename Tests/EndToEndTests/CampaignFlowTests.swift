@@ -282,8 +282,8 @@ import TriadKafka
         #expect(itLog.contains("teleported\\nFORGED"), "the dead letter is logged with the newline escaped")
         #expect(!itLog.split(separator: "\n").contains { $0.hasPrefix("FORGED") })
         let marketingMetrics = try await marketing.get("/metrics").text
-        #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"201\"} 6"))
-        #expect(marketingMetrics.contains("triad_http_requests_total{method=\"POST\",route=\"/campaigns\",status=\"400\"} 2"))
+        #expect(marketingMetrics.contains(#"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="201"} 6"#))
+        #expect(marketingMetrics.contains(#"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="400"} 2"#))
 
         // The caller's trace and correlation id travel from the HTTP request through marketing's
         // event to finance's decision, each hop a new span of the same trace.

@@ -13,19 +13,19 @@ struct FinanceRoutes: Sendable {
 
     private var currency: String { ledger.policy.quarterlyEnvelope.currency }
 
-    var collection: RouteCollection<BasicRequestContext> {
-        let routes = RouteCollection(context: BasicRequestContext.self)
+    var collection: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
         routes.get("/campaigns/:id/roi") { _, routeContext in
             let id = try routeContext.pathParameter("id")
             guard let account = try await context.read({ try AccountsTable.account(id, in: $0) }) else {
                 throw APIError(.notFound, field: "id", reason: "finance has no figures for campaign \(id)")
             }
-            return JSONResponse.make(CampaignFigures(account, currency: currency))
+            return CampaignFigures(account, currency: currency)
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
             let accounts = try await context.read { try AccountsTable.accounts(page, in: $0) }
-            return JSONResponse.make(Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId))
+            return Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId)
         }
         routes.get("/envelope") { request, _ in
             var asked: [Quarter]?
@@ -40,21 +40,21 @@ struct FinanceRoutes: Sendable {
                 let state = try QuartersTable.state(quarters: asked, in: session)
                 return (asked ?? state.quartersWithReservations()).map { ledger.envelope(for: $0, store: state) }
             }
-            return JSONResponse.make(
-                EnvelopeView(quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps, quarters: statuses))
+            return EnvelopeView(
+                quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps, quarters: statuses)
         }
         return routes
     }
 }
 
-struct EnvelopeView: Encodable {
+struct EnvelopeView: ResponseEncodable {
     let quarterlyEnvelope: Money
     let hurdleBps: Int64
     let quarters: [EnvelopeStatus]
 }
 
 /// A campaign's money as finance sees it.
-struct CampaignFigures: Encodable {
+struct CampaignFigures: ResponseEncodable {
     let campaignId: String
     let quarter: Quarter?
     let decision: String?

@@ -1,21 +1,22 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import Logging
 import Marketing
 import MarketingStore
 import TriadEvents
 import TriadRuntime
 import TriadStorage
+import TriadWire
 
 /// Marketing's HTTP API: campaigns and their commands, the briefing as JSON and as a page.
 struct CampaignRoutes: Sendable {
     let desk: CampaignDesk
     let briefing: BriefingPolicy
+    let dashboard: DashboardTemplate
     let context: RouteContext
 
-    var collection: RouteCollection<BasicRequestContext> {
-        let routes = RouteCollection(context: BasicRequestContext.self)
+    var collection: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
         routes.post("/campaigns") { request, _ in
             try await plan(request)
         }
@@ -28,7 +29,7 @@ struct CampaignRoutes: Sendable {
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
             let campaigns = try await context.read { try CampaignsTable.campaigns(page, in: $0) }
-            return JSONResponse.make(Page(campaigns, request: page, key: \.id))
+            return Page(campaigns, request: page, key: \.id)
         }
         routes.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
@@ -36,17 +37,14 @@ struct CampaignRoutes: Sendable {
             else {
                 throw APIError(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
-            return JSONResponse.make(campaign)
+            return campaign
         }
         routes.get("/briefing") { _, _ in
-            JSONResponse.make(try await currentBriefing())
+            try await currentBriefing()
         }
         // The briefing as a page for people: HTML with its charts inline, refreshing itself.
         routes.get("/") { _, _ in
-            let page = DashboardPage.html(try await currentBriefing(), generatedAt: .now())
-            return Response(
-                status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+            dashboard.page(try await currentBriefing(), generatedAt: .now())
         }
         return routes
     }
@@ -62,7 +60,7 @@ struct CampaignRoutes: Sendable {
         }
     }
 
-    private func plan(_ request: Request) async throws(APIError) -> Response {
+    private func plan(_ request: Request) async throws(APIError) -> EditedResponse<Campaign> {
         let body = try decodeJSON(CampaignPlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
         let planned: CampaignPlanned
         do throws(EventRejection) {
@@ -74,15 +72,15 @@ struct CampaignRoutes: Sendable {
         let campaign = try await write(request, campaignId: planned.campaignId) { state throws(CampaignError) in
             try desk.plan(planned, in: &state)
         }
-        return JSONResponse.make(campaign, status: .created)
+        return EditedResponse(status: .created, response: campaign)
     }
 
-    private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(APIError) -> Response {
+    private func perform(_ command: CampaignCommand, id: String, request: Request) async throws(APIError) -> Campaign {
         let desk = self.desk
         let campaign = try await write(request, campaignId: id) { state throws(CampaignError) in
             try desk.perform(command, on: id, in: &state)
         }
-        return JSONResponse.make(campaign)
+        return campaign
     }
 
     /// Applies a command to one campaign (locked while it runs) in one transaction with its events
@@ -120,3 +118,7 @@ struct CampaignRoutes: Sendable {
         }
     }
 }
+
+/// Marketing's answers, written by `APIRequestContext`'s encoder.
+extension Campaign: ResponseEncodable {}
+extension Briefing: ResponseEncodable {}
