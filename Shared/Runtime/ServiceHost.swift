@@ -237,9 +237,9 @@ public enum ServiceHost {
         // see every error as the `APIError` it is answered with (its status).
         router.add(middleware: TracingMiddleware())
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: APIErrorMiddleware(logger: context.logger))
         if let token = context.config.apiToken {
             router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
-        router.add(middleware: APIErrorMiddleware(logger: context.logger))
         } else {
             context.logger.warning(
                 "TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
@@ -344,6 +344,12 @@ extension ServiceHost {
     }
 }
 
+/// What `/health/live` answers: why the process cannot make progress, when it cannot.
+struct Liveness: ResponseEncodable {
+    let status: String
+    let reason: String?
+}
+
 /// What `/health/ready` answers: ready once the consumer group has given this instance its share.
 public struct Readiness: ResponseEncodable, Sendable {
     public let status: String
@@ -355,11 +361,5 @@ public struct Readiness: ResponseEncodable, Sendable {
     }
 
     var isReady: Bool { status == "ready" }
-}
-
-/// What `/health/live` answers: why the process cannot make progress, when it cannot.
-struct Liveness: ResponseEncodable {
-    let status: String
-    let reason: String?
 }
 
