@@ -7,7 +7,8 @@ import NIOCore
 import TriadEvents
 import TriadStorage
 
-/// JSON responses and request parsing shared by the services' HTTP APIs.
+/// The APIs' error answers, and request parsing shared by the services' HTTP APIs. (A route answers
+/// with an `Encodable` value: `APIRequestContext` writes it.)
 public enum JSONResponse {
     /// JSON bytes as an answer.
     static func make(_ json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
