@@ -13,7 +13,8 @@ public enum JSONResponse {
     /// JSON bytes as an answer.
     static func make(_ json: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: json)))
     }
 
     /// `{"error": {"code": …, "field": …, "reason": …}}`: what is wrong, and where.

@@ -12,7 +12,9 @@ public struct ResponseJSONEncoder: ResponseEncoder {
     public init() {}
 
     /// `value` as a 200 `application/json` answer (a route's `EditedResponse` sets another status).
-    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws
+        -> Response
+    {
         do {
             return JSONResponse.make(try encode(value))
         } catch {

@@ -41,7 +41,8 @@ struct FinanceRoutes: Sendable {
                 return (asked ?? state.quartersWithReservations()).map { ledger.envelope(for: $0, store: state) }
             }
             return EnvelopeView(
-                quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps, quarters: statuses)
+                quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps,
+                quarters: statuses)
         }
         return routes
     }

@@ -17,7 +17,8 @@ struct DashboardTemplate: Sendable {
     private init() {
         do {
             guard
-                let url = Bundle.module.url(forResource: "dashboard", withExtension: "mustache", subdirectory: "Templates")
+                let url = Bundle.module.url(
+                    forResource: "dashboard", withExtension: "mustache", subdirectory: "Templates")
             else { throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "Templates/dashboard.mustache"]) }
             template = try MustacheTemplate(string: String(contentsOf: url, encoding: .utf8))
         } catch {
