@@ -37,8 +37,8 @@ func serviceTargets(domain: String, store: String?, executable: String, folder: 
         .executableTarget(
             name: executable,
             dependencies: (store.map { [Target.Dependency.target(name: $0)] } ?? []) + [
-                .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage", hummingbird, lifecycle,
-                logging,
+                .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage", "TriadWire", hummingbird,
+                lifecycle, logging,
             ],
             path: "Services/\(folder)/Service",
             swiftSettings: swiftSettings
@@ -90,10 +90,24 @@ let package = Package(
             path: "Shared/Events",
             swiftSettings: swiftSettings
         ),
+        // The wire format: the CloudEvents codec (Kafka binding, both modes) and its JSON reading and writing.
+        .target(
+            name: "TriadWire",
+            dependencies: ["TriadEvents", "TriadKafka"],
+            path: "Shared/Wire",
+            swiftSettings: swiftSettings
+        ),
+        // The contract generator (JSON Schema, AsyncAPI): linked by the `triad` tool and the tests only.
+        .target(
+            name: "TriadContracts",
+            dependencies: ["TriadEvents", "TriadWire"],
+            path: "Shared/Contracts",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "TriadStorage",
             dependencies: [
-                "TriadEvents", logging,
+                "TriadEvents", "TriadKafka", "TriadWire", logging,
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -105,7 +119,7 @@ let package = Package(
         .target(
             name: "TriadRuntime",
             dependencies: [
-                "TriadEvents", "TriadKafka", "TriadStorage", hummingbird, lifecycle, unixSignals, logging,
+                "TriadEvents", "TriadKafka", "TriadStorage", "TriadWire", hummingbird, lifecycle, unixSignals, logging,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -121,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "triad",
             dependencies: [
-                "TriadEvents", "TriadKafka", "Marketing", logging, lifecycle, unixSignals,
+                "TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "Marketing", logging, lifecycle, unixSignals,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/triad",
@@ -133,30 +147,39 @@ let package = Package(
             path: "Tests/Support",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EventsTests", dependencies: ["TriadEvents", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EventsTests", dependencies: ["TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "TestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
-        .testTarget(name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "InvariantTests", dependencies: ["Marketing", "Finance", "Analytics", "TriadEvents", "TestSupport"],
+            name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents", "TriadWire", "TriadKafka"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InvariantTests",
+            dependencies: ["Marketing", "Finance", "Analytics", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["TriadStorage", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StorageTests", dependencies: ["TriadStorage", "TriadKafka", "TestSupport", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadWire", "TriadKafka"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "RouterTests",
             dependencies: [
                 "marketing-service", "finance-service", "it-service", "Marketing", "Finance", "Analytics", "TriadRuntime",
-                "TriadStorage", "TriadEvents", "TestSupport", hummingbird, logging,
+                "TriadStorage", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport", hummingbird, logging,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["TriadRuntime", "TriadEvents", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TriadRuntime", "TriadEvents", "TriadWire", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing")

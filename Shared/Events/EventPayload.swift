@@ -71,3 +71,32 @@ public enum DomainEvent: Sendable, Equatable {
         }
     }
 }
+
+extension DomainEvent {
+    /// Decodes the payload of `type` with `read`, which is handed the payload's Swift type.
+    package static func decode(
+        _ type: EventType, _ read: (any EventPayload.Type) throws -> any EventPayload
+    ) throws -> DomainEvent {
+        func payload<P: EventPayload>(_: P.Type) throws -> P { try read(P.self) as! P }
+        switch type {
+        case .campaignPlanned: return .campaignPlanned(try payload(CampaignPlanned.self))
+        case .campaignLaunched: return .campaignLaunched(try payload(CampaignLaunched.self))
+        case .campaignPaused: return .campaignPaused(try payload(CampaignPaused.self))
+        case .campaignResumed: return .campaignResumed(try payload(CampaignResumed.self))
+        case .campaignCompleted: return .campaignCompleted(try payload(CampaignCompleted.self))
+        case .budgetApproved: return .budgetApproved(try payload(BudgetApproved.self))
+        case .budgetRejected: return .budgetRejected(try payload(BudgetRejected.self))
+        case .budgetExceeded: return .budgetExceeded(try payload(BudgetExceeded.self))
+        case .envelopeChanged: return .envelopeChanged(try payload(EnvelopeChanged.self))
+        case .roiReported: return .roiReported(try payload(RoiReported.self))
+        case .adSpendReported: return .adSpendReported(try payload(AdSpendReported.self))
+        case .customerInteraction: return .customerInteraction(try payload(CustomerInteraction.self))
+        case .conversionAttributed: return .conversionAttributed(try payload(ConversionAttributed.self))
+        case .campaignPerformanceReported:
+            return .campaignPerformanceReported(try payload(CampaignPerformanceReported.self))
+        case .churnRiskDetected: return .churnRiskDetected(try payload(ChurnRiskDetected.self))
+        case .churnRiskCleared: return .churnRiskCleared(try payload(ChurnRiskCleared.self))
+        case .churnRiskSegmentChanged: return .churnRiskSegmentChanged(try payload(ChurnRiskSegmentChanged.self))
+        }
+    }
+}

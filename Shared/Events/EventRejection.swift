@@ -50,7 +50,7 @@ public struct ValidationRules: Sendable {
         recorder = nil
     }
 
-    init(recordingInto recorder: RuleRecorder) {
+    package init(recordingInto recorder: RuleRecorder) {
         currency = .euro
         self.recorder = recorder
     }
@@ -70,10 +70,11 @@ public enum FieldRule: Equatable, Sendable {
 }
 
 /// Collects the rules `validate(_:)` applies while it runs in recording mode.
-final class RuleRecorder: Sendable {
+package final class RuleRecorder: Sendable {
     private let recorded = Mutex<[FieldRule]>([])
+    package init() {}
     func record(_ rule: FieldRule) { recorded.withLock { $0.append(rule) } }
-    var rules: [FieldRule] { recorded.withLock { $0 } }
+    package var rules: [FieldRule] { recorded.withLock { $0 } }
 }
 
 /// Small checks that payloads compose in their `validate(_:)`.

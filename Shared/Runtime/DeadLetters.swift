@@ -11,11 +11,11 @@ public struct DeadLetters: Sendable {
     /// The outbox's `event_type` of a dead letter (and its `type` label in metrics).
     public static let eventType = "dead-letter"
 
-    public let service: Producer
+    public let service: Participant
     public let metrics: ServiceMetrics
     public let logger: Logger
 
-    public init(service: Producer, metrics: ServiceMetrics, logger: Logger) {
+    public init(service: Participant, metrics: ServiceMetrics, logger: Logger) {
         self.service = service
         self.metrics = metrics
         self.logger = logger
@@ -41,17 +41,18 @@ public struct DeadLetters: Sendable {
             (DeadLetterHeader.sourceOffset, String(original.offset)),
             (DeadLetterHeader.service, service.rawValue),
             (DeadLetterHeader.failedAt, Timestamp.now().iso8601),
-        ].map { (name: $0.0, value: Array($0.1.utf8)) }
+        ].map { KafkaHeader($0.0, $0.1) }
         var value = original.value
         if value.count > Self.maxValueBytes {
-            headers.append((DeadLetterHeader.originalBytes, Array(String(value.count).utf8)))
-            headers.append((DeadLetterHeader.originalSHA256, Array(SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined().utf8)))
+            headers.append(KafkaHeader(DeadLetterHeader.originalBytes, String(value.count)))
+            headers.append(
+                KafkaHeader(DeadLetterHeader.originalSHA256, SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined()))
             value = Array(value.prefix(Self.maxValueBytes))
         }
         var copied = 0
         for header in original.headers where copied + header.name.utf8.count + header.value.count <= Self.maxOriginalHeaderBytes {
             copied += header.name.utf8.count + header.value.count
-            headers.append((name: header.name, value: header.value))
+            headers.append(header)
         }
         let key = original.key.map { Array($0.prefix(Self.maxHeaderValueBytes)) }
         return OutboxMessage(topic: topic, eventType: Self.eventType, key: key, value: value, headers: headers)

@@ -6,6 +6,7 @@ import Tracing
 import TriadEvents
 import TriadKafka
 import TriadStorage
+import TriadWire
 
 /// The consume loop's work for one batch, effectively once: in one storage transaction it records
 /// the batch's event ids (those recorded before are redeliveries and skipped), hands the new events
@@ -133,7 +134,7 @@ public struct EventPipeline: Sendable {
         let codec = self.codec
         @Sendable func decodeOne(_ message: ConsumedMessage) -> Result<ReceivedEvent, EventRejection> {
             Result { () throws(EventRejection) in
-                try codec.decode(value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: message.topic)
+                try codec.decode(value: message.value, headers: message.headers, topic: message.topic)
             }
         }
         let parts = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 256)

@@ -2,7 +2,9 @@ import Foundation
 import Logging
 import ServiceContextModule
 import TriadEvents
+import TriadKafka
 import TriadStorage
+import TriadWire
 
 /// What caused an event a service emits: an incoming event, an HTTP request, or the service itself.
 public struct Cause: Sendable {
@@ -33,7 +35,7 @@ public struct Cause: Sendable {
 
     /// Work the service starts on its own (a coalesced report): a new correlation; the trace of
     /// `context`'s span, else a new one.
-    public static func internal_(context: ServiceContext? = nil) -> Cause {
+    public static func serviceInitiated(context: ServiceContext? = nil) -> Cause {
         Cause(eventId: nil, correlationId: UUID().uuidString.lowercased(), context: context, incoming: nil)
     }
 }
@@ -65,10 +67,10 @@ public struct EventPublisher: Sendable {
     public func outboxMessage(for event: OutgoingEvent) throws(EventRejection) -> OutboxMessage {
         do {
             let (value, headers) = try codec.encode(event)
-            let trace = event.traceparent.map { [(name: TracePropagation.header, value: Array($0.utf8))] } ?? []
+            let trace = event.traceparent.map { [KafkaHeader(TracePropagation.header, $0)] } ?? []
             return OutboxMessage(
                 topic: event.topic.name, eventType: event.event.type.rawValue, key: Array(event.key.utf8), value: value,
-                headers: headers.map { (name: $0.0, value: $0.1) } + trace)
+                headers: headers + trace)
         } catch {
             throw EventRejection(.invalidData, "could not encode \(event.event.type.rawValue): \(error)")
         }

@@ -6,6 +6,7 @@ import ServiceContextModule
 import NIOCore
 import TriadEvents
 import TriadStorage
+import TriadWire
 
 /// The APIs' error answers, and request parsing shared by the services' HTTP APIs. (A route answers
 /// with an `Encodable` value: `APIRequestContext` writes it.)

@@ -120,7 +120,7 @@ public final class OutboxRelay: Service, Sendable {
     /// was written with, so the consumer's span is the publish span's child. A dead letter keeps the
     /// original message's headers as they came (`triad dlq replay` sends them back unchanged).
     private func message(for row: OutboxMessage, span: (any Span)?) -> OutgoingMessage {
-        var headers = row.headers.map { KafkaHeader($0.name, $0.value) }
+        var headers = row.headers
         if let span, row.eventType != DeadLetters.eventType {
             let trace = TracePropagation.headers(of: span.context)
             headers.removeAll { trace[$0.name.lowercased()] != nil }
@@ -131,8 +131,8 @@ public final class OutboxRelay: Service, Sendable {
 
     /// A producer span for one row, a child of the span that wrote it (its `traceparent` header).
     static func publishSpan(for row: OutboxMessage) -> any Span {
-        let headers = row.headers.map { KafkaHeader($0.name, $0.value) }
-        let span = startSpan("send \(row.topic)", context: TracePropagation.context(headers: headers, attribute: nil), ofKind: .producer)
+        let span = startSpan(
+            "send \(row.topic)", context: TracePropagation.context(headers: row.headers, attribute: nil), ofKind: .producer)
         span.updateAttributes { $0.message(topic: row.topic, type: row.eventType) }
         return span
     }

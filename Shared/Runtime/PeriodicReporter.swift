@@ -75,7 +75,7 @@ public struct PeriodicReporter: Service {
                     for report in reports {
                         let span = tracing ? Self.span(for: report, summarising: report.campaignId.flatMap { links[$0.utf8Key] } ?? []) : nil
                         if let span { attempt.withLock { $0.append(span) } }
-                        rows += try publisher.outgoing([report], cause: .internal_(context: span?.context)).map {
+                        rows += try publisher.outgoing([report], cause: .serviceInitiated(context: span?.context)).map {
                             event throws(EventRejection) in try publisher.outboxMessage(for: event)
                         }
                     }

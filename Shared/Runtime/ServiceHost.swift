@@ -6,6 +6,7 @@ import ServiceLifecycle
 import TriadEvents
 import TriadKafka
 import TriadStorage
+import TriadWire
 import UnixSignals
 
 /// What makes one service different from the others; the host wires the rest. The topics it

@@ -1,5 +1,6 @@
 import Foundation
-import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// A message waiting in the outbox.
 public struct OutboxMessage: Sendable, Equatable {
@@ -9,11 +10,10 @@ public struct OutboxMessage: Sendable, Equatable {
     public var eventType: String
     public var key: [UInt8]?
     public var value: [UInt8]
-    public var headers: [(name: String, value: [UInt8])]
+    public var headers: [KafkaHeader]
 
     public init(
-        sequence: Int64 = 0, topic: String, eventType: String, key: [UInt8]?, value: [UInt8],
-        headers: [(name: String, value: [UInt8])]
+        sequence: Int64 = 0, topic: String, eventType: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader]
     ) {
         self.sequence = sequence
         self.topic = topic
@@ -23,11 +23,6 @@ public struct OutboxMessage: Sendable, Equatable {
         self.headers = headers
     }
 
-    public static func == (a: OutboxMessage, b: OutboxMessage) -> Bool {
-        a.sequence == b.sequence && a.topic == b.topic && a.eventType == b.eventType && a.key == b.key && a.value == b.value
-            && a.headers.map(\.name) == b.headers.map(\.name) && a.headers.map(\.value) == b.headers.map(\.value)
-    }
-
     /// The headers as a JSON array of `[name, base64 value]` pairs, written directly (this runs
     /// for every outbox row inside the writing transaction).
     var encodedHeaders: String {
@@ -35,7 +30,7 @@ public struct OutboxMessage: Sendable, Equatable {
         for (index, header) in headers.enumerated() {
             if index > 0 { text += "," }
             text += "["
-            JSONValue.quote(header.name, into: &text)
+            JSONString.quote(header.name, into: &text)
             text += ",\""
             text += Data(header.value).base64EncodedString()
             text += "\"]"
@@ -43,14 +38,14 @@ public struct OutboxMessage: Sendable, Equatable {
         return text + "]"
     }
 
-    static func decodeHeaders(_ text: String) -> [(name: String, value: [UInt8])] {
+    static func decodeHeaders(_ text: String) -> [KafkaHeader] {
         // The relay reads every row: the common case (no escapes in names) skips Foundation's decoder.
         let pairs =
             JSONStringPairs.parse(text)
             ?? (try? JSONDecoder().decode([[String]].self, from: Data(text.utf8)))?.compactMap { pair in
                 pair.count == 2 ? (pair[0], pair[1]) : nil
             } ?? []
-        return pairs.compactMap { name, value in Data(base64Encoded: value).map { (name, [UInt8]($0)) } }
+        return pairs.compactMap { name, value in Data(base64Encoded: value).map { KafkaHeader(name, [UInt8]($0)) } }
     }
 }
 

@@ -2,6 +2,8 @@ import Analytics
 import Foundation
 import Testing
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// IT at the edges of the timestamp range: windows subtracted below year 1 or thresholds crossing
 /// 9999 neither trap nor emit a time that does not parse.

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 import TriadEvents
 import TriadKafka
+import TriadWire
 
 /// docs/producers.md is true: its kcat and Python examples, run as written against a local broker,
 /// publish events the services' own codec accepts, keyed by their subject; its dry-run example
@@ -52,7 +53,7 @@ import TriadKafka
                 logger: Logger(label: "test"))
             for message in messages {
                 let event = try codec.decode(
-                    value: message.value, headers: message.headers.map { ($0.name, $0.value) }, topic: topic.name)
+                    value: message.value, headers: message.headers, topic: topic.name)
                 #expect(message.key == Array(event.event.payload.subject.utf8), "keyed by its subject")
                 ids.append(event.envelope.id)
             }

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 import TestSupport
+import TriadContracts
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// The committed contracts (contracts/) are what the catalog generates, and an independent JSON
 /// Schema implementation (Python's jsonschema) and the codec agree on every example.
@@ -45,7 +48,7 @@ import TriadEvents
                 let name = "\(example["name"] as! String) (\(binary ? "binary" : "structured") mode, fast path \(fastPath))"
                 let event = example["event"] as! [String: Any]
                 var breaks = example["breaks"] as? String
-                let message: (value: [UInt8], headers: [(String, [UInt8])])
+                let message: (value: [UInt8], headers: [KafkaHeader])
                 if binary {
                     // The same event with its attributes in ce_ headers and its data as the value.
                     guard breaks != "data" else { continue }
@@ -69,10 +72,10 @@ import TriadEvents
         }
     }
 
-    private static func binaryMode(_ event: [String: Any]) throws -> (value: [UInt8], headers: [(String, [UInt8])]) {
-        var headers: [(String, [UInt8])] = [(CloudEventHeaders.contentType, Array(CloudEventHeaders.jsonContentType.utf8))]
+    private static func binaryMode(_ event: [String: Any]) throws -> (value: [UInt8], headers: [KafkaHeader]) {
+        var headers = [KafkaHeader(CloudEventHeaders.contentType, CloudEventHeaders.jsonContentType)]
         for (name, value) in event.sorted(by: { $0.key < $1.key }) where name != "data" && name != "datacontenttype" {
-            headers.append((CloudEventHeaders.prefix + name, Array("\(value)".utf8)))
+            headers.append(KafkaHeader(CloudEventHeaders.prefix + name, "\(value)"))
         }
         let data = try JSONSerialization.data(withJSONObject: event["data"]!, options: [.fragmentsAllowed])
         return (Array(data), headers)

@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import TriadEvents
+import TriadWire
 
 /// The codec and the published JSON Schemas (Python's jsonschema after a strict JSON read) decide
 /// alike on a seeded fuzz corpus: byte mutations of valid events, and mutations that keep the JSON

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 @Suite struct EventCodecTests {
     let codec = EventCodec(rules: ValidationRules(currency: .euro), maxValueBytes: 4096)
@@ -52,7 +54,7 @@ import TriadEvents
                 id: "e-\(event.type.rawValue)", source: event.type.requiredSource ?? "/test", time: Timestamp(millisecondsSinceEpoch: 1_000),
                 event: event, correlationId: "corr", causationId: "cause", traceparent: "00-abc-def-01")
             let (value, headers) = try codec.encode(outgoing)
-            #expect(headers.first?.0 == "content-type")
+            #expect(headers.first?.name == "content-type")
             let received = try codec.decode(value: value, headers: headers, topic: event.type.topic.name)
             #expect(received.event == event)
             #expect(received.envelope.id == outgoing.id)
@@ -80,10 +82,10 @@ import TriadEvents
 
     @Test func binaryModeIsAccepted() throws {
         let data = #"{"customerId":"u9","kind":"click","occurredAt":"2026-10-01T00:00:00Z","campaignId":"c1","extra":"ignored"}"#
-        let headers: [(String, [UInt8])] = [
-            ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("b1".utf8)), ("ce_source", Array("/crm".utf8)),
-            ("ce_type", Array("triad.customer.interaction".utf8)), ("ce_schemaversion", Array("1".utf8)),
-            ("ce_subject", Array("u9".utf8)), ("content-type", Array("application/json".utf8)),
+        let headers: [KafkaHeader] = [
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b1"), KafkaHeader("ce_source", "/crm"),
+            KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
+            KafkaHeader("ce_subject", "u9"), KafkaHeader("content-type", "application/json"),
         ]
         let received = try codec.decode(value: Array(data.utf8), headers: headers, topic: "customer.interactions")
         guard case .customerInteraction(let interaction) = received.event else {
@@ -104,7 +106,7 @@ import TriadEvents
 
     // MARK: Rejections
 
-    func rejection(_ value: String, headers: [(String, [UInt8])] = [], topic: String? = nil) -> EventRejection? {
+    func rejection(_ value: String, headers: [KafkaHeader] = [], topic: String? = nil) -> EventRejection? {
         do {
             _ = try codec.decode(value: Array(value.utf8), headers: headers, topic: topic)
             return nil
@@ -229,7 +231,7 @@ import TriadEvents
     }
 
     @Test func binaryModeNamesMissingHeaders() {
-        let headers: [(String, [UInt8])] = [("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("b1".utf8))]
+        let headers: [KafkaHeader] = [KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b1")]
         let found = rejection(#"{"campaignId":"c1"}"#, headers: headers)
         #expect(found == EventRejection(.missingAttribute, field: "header ce_source", "is required"))
     }

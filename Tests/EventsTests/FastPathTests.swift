@@ -1,7 +1,9 @@
 import Foundation
 import TestSupport
 import Testing
-@testable import TriadEvents
+import TriadEvents
+import TriadKafka
+@testable import TriadWire
 
 /// The codec's fast path must decide exactly as JSONDecoder does: on valid events, on the odd
 /// shapes JSON allows, and on 100,000 seeded mutations of valid events (none traps; every refusal
@@ -18,10 +20,10 @@ import Testing
         #"{"specversion":"1.0","id":"a-1","source":"/triad/it","type":"triad.conversion.attributed","subject":"c-1","schemaversion":1,"data":{"campaignId":"c-1","orderId":"o-1","customerId":"u","revenue":{"amountMinor":7,"currency":"EUR"},"occurredAt":"2026-10-05T10:00:00Z"}}"#
 
     func outcome(_ codec: EventCodec, _ value: [UInt8], topic: String?, binary: Bool = false) -> Result<ReceivedEvent, EventRejection> {
-        let headers: [(String, [UInt8])] =
+        let headers: [KafkaHeader] =
             binary
-            ? [("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("b-1".utf8)), ("ce_source", Array("/shop".utf8)),
-               ("ce_type", Array("triad.customer.interaction".utf8)), ("ce_schemaversion", Array("1".utf8))]
+            ? [KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b-1"), KafkaHeader("ce_source", "/shop"),
+               KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1")]
             : []
         return Result { () throws(EventRejection) in try codec.decode(value: value, headers: headers, topic: topic) }
     }
@@ -36,7 +38,7 @@ import Testing
         for text in [Self.interaction, Self.spend, Self.conversion] {
             expectSame(text)
             #expect(throws: Never.self) { try outcome(fast, Array(text.utf8), topic: nil).get() }
-            #expect(FastJSON.structured(Array(text.utf8)) != nil, "the fast path reads it")
+            #expect(EventScanner.structured(Array(text.utf8)) != nil, "the fast path reads it")
         }
         expectSame(#"{"customerId":"u","kind":"click","occurredAt":"2026-10-05T10:00:00Z","campaignId":"c"}"#, binary: true)
     }
@@ -86,8 +88,8 @@ import Testing
                 event: .conversionAttributed(conversion), correlationId: maybe(), causationId: maybe(), traceparent: maybe())
             let written = try fast.encode(event), encoded = try slow.encode(event)
             #expect(written.value == encoded.value, "\(String(decoding: written.value, as: UTF8.self)) vs \(String(decoding: encoded.value, as: UTF8.self))")
-            #expect(written.headers.map(\.0) == encoded.headers.map(\.0))
-            #expect(FastJSONWriter.structured(event) != nil, "the fast path writes it")
+            #expect(written.headers.map(\.name) == encoded.headers.map(\.name))
+            #expect(EventWriter.structured(event) != nil, "the fast path writes it")
         }
     }
 

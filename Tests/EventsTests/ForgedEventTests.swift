@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+import TriadContracts
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// Events only a Triad service emits carry that service's `source`; anything else is refused as
 /// `wrong-source` naming the attribute. `envelope.changed` revisions are bounded.
@@ -17,18 +20,18 @@ import TriadEvents
             // The same event in binary mode: attributes in ce_ headers, data as the value.
             let json = try! JSONSerialization.jsonObject(with: Data(value)) as! [String: Any]
             let data = try! JSONSerialization.data(withJSONObject: json["data"]!)
-            let ceHeaders: [(String, [UInt8])] = ["specversion", "id", "source", "type", "schemaversion"].map { name in
-                ("ce_\(name)", Array("\(json[name]!)".utf8))
+            let ceHeaders: [KafkaHeader] = ["specversion", "id", "source", "type", "schemaversion"].map { name in
+                KafkaHeader("ce_\(name)", "\(json[name]!)")
             }
             return try codec.decode(value: Array(data), headers: ceHeaders, topic: event.type.topic.name)
         }
     }
 
     @Test func theCatalogNamesOneSourcePerInternalType() {
-        #expect(Producer.finance.eventSource == "/triad/finance")
-        #expect(Producer.marketing.eventSource == "/triad/marketing")
-        #expect(Producer.it.eventSource == "/triad/it")
-        #expect(Producer.otherSystems.eventSource == nil)
+        #expect(Participant.finance.eventSource == "/triad/finance")
+        #expect(Participant.marketing.eventSource == "/triad/marketing")
+        #expect(Participant.it.eventSource == "/triad/it")
+        #expect(Participant.otherSystems.eventSource == nil)
         #expect(EventType.envelopeChanged.requiredSource == "/triad/finance")
         #expect(EventType.roiReported.requiredSource == "/triad/finance")
         #expect(EventType.campaignPlanned.requiredSource == "/triad/marketing")

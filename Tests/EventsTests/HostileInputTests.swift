@@ -1,5 +1,7 @@
 import Testing
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// Input an attacker or a careless upstream system sends.
 @Suite struct HostileInputTests {
@@ -9,9 +11,9 @@ import TriadEvents
         let value = Array(
             #"{"specversion":"1.0","id":"e-1","source":"/shop","type":"triad.ad-spend.reported","subject":"c","schemaversion":1,"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
                 .utf8)
-        let headers: [(String, [UInt8])] = [
-            ("Content-Type", Array("application/cloudevents+json; charset=UTF-8".utf8)), ("ce_specversion", Array("1.0".utf8)),
-            ("ce_id", Array("stray".utf8)),
+        let headers: [KafkaHeader] = [
+            KafkaHeader("Content-Type", "application/cloudevents+json; charset=UTF-8"), KafkaHeader("ce_specversion", "1.0"),
+            KafkaHeader("ce_id", "stray"),
         ]
         let event = try codec.decode(value: value, headers: headers, topic: "ads.spend")
         #expect(event.envelope.id == "e-1")
@@ -33,10 +35,10 @@ import TriadEvents
             #"{"specversion":"1.0","id":"e-1","source":"/shop","type":"triad.ad-spend.reported","subject":"c","schemaversion":1,"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
                 .utf8)
         // Binary-mode attributes that name another id: the one read tells the mode.
-        let headers: [(String, [UInt8])] = [
-            (name, Array(value.utf8)), ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("binary-1".utf8)),
-            ("ce_source", Array("/shop".utf8)), ("ce_type", Array("triad.ad-spend.reported".utf8)),
-            ("ce_schemaversion", Array("1".utf8)),
+        let headers: [KafkaHeader] = [
+            KafkaHeader(name, value), KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "binary-1"),
+            KafkaHeader("ce_source", "/shop"), KafkaHeader("ce_type", "triad.ad-spend.reported"),
+            KafkaHeader("ce_schemaversion", "1"),
         ]
         if structured {
             #expect(try codec.decode(value: body, headers: headers, topic: "ads.spend").envelope.id == "e-1")
@@ -64,7 +66,7 @@ import TriadEvents
                 #"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"triad.ad-spend.reported","schemaversion":1\#(extra),"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
                     .utf8)
         }
-        func field(_ value: [UInt8], headers: [(String, [UInt8])] = []) -> String? {
+        func field(_ value: [UInt8], headers: [KafkaHeader] = []) -> String? {
             do {
                 _ = try codec.decode(value: value, headers: headers, topic: "ads.spend")
                 return nil
@@ -80,9 +82,9 @@ import TriadEvents
         #expect(field(structured(source: "/s\\u001b")) == "source")
         #expect(field(structured(extra: #","correlationid":"\#(longest)x""#)) == "correlationid")
         #expect(field(structured(extra: #","causationid":"a\nb""#)) == "causationid")
-        let binary: [(String, [UInt8])] = [
-            ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array((longest + "i").utf8)), ("ce_source", Array("/shop".utf8)),
-            ("ce_type", Array("triad.ad-spend.reported".utf8)), ("ce_schemaversion", Array("1".utf8)),
+        let binary: [KafkaHeader] = [
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", longest + "i"), KafkaHeader("ce_source", "/shop"),
+            KafkaHeader("ce_type", "triad.ad-spend.reported"), KafkaHeader("ce_schemaversion", "1"),
         ]
         #expect(field(Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8), headers: binary) == "header ce_id")
     }

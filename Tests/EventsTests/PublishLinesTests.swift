@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import TriadEvents
+import TriadWire
 
 /// `triad publish` splits its input at `\n` only, checks each line as the bytes it has and would
 /// send those very bytes: nothing is split, decoded or repaired on the way.

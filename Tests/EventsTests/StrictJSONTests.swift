@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import TriadEvents
+import TriadEvents
+import TriadKafka
+@testable import TriadWire
 
 /// Values that are not strict JSON (RFC 8259) are dead-lettered, wherever they are — in a member
 /// no reader looks at too — on both read paths and in both CloudEvents modes, naming the member.
@@ -14,9 +16,9 @@ import Testing
         #"{"specversion":"1.0","id":"int-1","source":"/shop","type":"triad.customer.interaction","time":"2026-10-05T10:00:00Z","subject":"cust-1","schemaversion":1,"data":DATA}"#
     static let data =
         #"{"customerId":"cust-1","kind":"purchase","occurredAt":"2026-10-05T10:00:00.123Z","campaignId":"c-1","channel":"search","segment":"young","orderId":"o-1","revenue":{"amountMinor":1250,"currency":"EUR"}}"#
-    static let binaryHeaders: [(String, [UInt8])] = [
-        ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("b-1".utf8)), ("ce_source", Array("/shop".utf8)),
-        ("ce_type", Array("triad.customer.interaction".utf8)), ("ce_schemaversion", Array("1".utf8)),
+    static let binaryHeaders: [KafkaHeader] = [
+        KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b-1"), KafkaHeader("ce_source", "/shop"),
+        KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
     ]
 
     /// A structured event whose `data` is `data`, and, when given, `member` added at the top level.
@@ -33,7 +35,7 @@ import Testing
     }
 
     /// The refusal of `value` (structured mode, or binary with `headers`), the same on both read paths.
-    func refusal(_ value: [UInt8], headers: [(String, [UInt8])] = [], sourceLocation: SourceLocation = #_sourceLocation)
+    func refusal(_ value: [UInt8], headers: [KafkaHeader] = [], sourceLocation: SourceLocation = #_sourceLocation)
         -> EventRejection?
     {
         let outcomes = Self.codecs.map { codec in
@@ -96,7 +98,7 @@ import Testing
 
     private func check(_ value: [UInt8], _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
         let member = Array(#""extra":"#.utf8) + value
-        let placements: [(value: [UInt8], headers: [(String, [UInt8])], field: String)] = [
+        let placements: [(value: [UInt8], headers: [KafkaHeader], field: String)] = [
             (Self.structured(member: member), [], "extra"),
             (Self.structured(data: Self.data(with: member)), [], "data.extra"),
             (Self.data(with: member), Self.binaryHeaders, "extra"),
@@ -136,7 +138,7 @@ import Testing
     /// A member name twice in one object, at any level: refused naming it (readers disagree on which
     /// one counts: the first here, the last in JSON Schema validators).
     @Test func duplicateMemberNamesAreRefusedAtEveryLevel() {
-        let cases: [([UInt8], [(String, [UInt8])], String)] = [
+        let cases: [([UInt8], [KafkaHeader], String)] = [
             (Self.structured(member: Array(#""id":"int-2""#.utf8)), [], "id"),
             (Self.structured(member: Array(#""data":{}"#.utf8)), [], "data"),
             (Self.structured(member: Array(#""x":1,"x":1"#.utf8)), [], "x"),
@@ -166,14 +168,14 @@ import Testing
     @Test func repeatedBinaryModeAttributesAreRefused() {
         let value = Array(Self.data.utf8)
         for extra in [("ce_id", "b-2"), ("CE_ID", "b-1"), ("Ce_Type", "triad.customer.interaction")] {
-            let headers = Self.binaryHeaders + [(extra.0, Array(extra.1.utf8))]
+            let headers = Self.binaryHeaders + [KafkaHeader(extra.0, extra.1)]
             guard let rejection = refusal(value, headers: headers) else { continue }
             #expect(rejection.code == .malformedEvent, "\(rejection)")
             #expect(rejection.field == "header " + extra.0.lowercased(), "\(rejection)")
             #expect(rejection.reason == "appears more than once; duplicate attributes are refused")
         }
         var headers = Self.binaryHeaders
-        headers[1] = ("ce_id", [0x62, 0xC0, 0xAF])
+        headers[1] = KafkaHeader("ce_id", [0x62, 0xC0, 0xAF])
         #expect(refusal(value, headers: headers) == EventRejection(.malformedEvent, field: "header ce_id", "is not valid UTF-8"))
     }
 
@@ -187,7 +189,7 @@ import Testing
         ]
         for (number, reason) in cases {
             let data = Self.data.replacingOccurrences(of: "1250", with: number)
-            let placements: [([UInt8], [(String, [UInt8])], String)] = [
+            let placements: [([UInt8], [KafkaHeader], String)] = [
                 (Self.structured(data: Array(data.utf8)), [], "data.revenue.amountMinor"),
                 (Array(data.utf8), Self.binaryHeaders, "revenue.amountMinor"),
             ]

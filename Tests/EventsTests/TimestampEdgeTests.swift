@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// Timestamps at the edges of years 0001 and 9999: the range applies to the instant in UTC, and
 /// whatever Triad writes parses again.
@@ -15,7 +17,7 @@ import TriadEvents
                 .utf8)
     }
 
-    func rejection(_ value: [UInt8], headers: [(String, [UInt8])] = [], fastPath: Bool = true) -> EventRejection? {
+    func rejection(_ value: [UInt8], headers: [KafkaHeader] = [], fastPath: Bool = true) -> EventRejection? {
         do {
             _ = try EventCodec(rules: ValidationRules(currency: .euro), fastPath: fastPath).decode(
                 value: value, headers: headers, topic: nil)
@@ -51,10 +53,10 @@ import TriadEvents
                 #expect(data?.field == "data.occurredAt", "\(text) \(String(describing: data))")
             }
             // Binary mode: the attribute in a header, the payload as the value.
-            let headers: [(String, [UInt8])] = [
-                ("ce_specversion", Array("1.0".utf8)), ("ce_id", Array("b-1".utf8)), ("ce_source", Array("/ads".utf8)),
-                ("ce_type", Array("triad.ad-spend.reported".utf8)), ("ce_schemaversion", Array("1".utf8)),
-                ("ce_time", Array(text.utf8)),
+            let headers: [KafkaHeader] = [
+                KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b-1"), KafkaHeader("ce_source", "/ads"),
+                KafkaHeader("ce_type", "triad.ad-spend.reported"), KafkaHeader("ce_schemaversion", "1"),
+                KafkaHeader("ce_time", text),
             ]
             let payload = Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8)
             #expect(rejection(payload, headers: headers)?.field == "header ce_time", "\(text)")

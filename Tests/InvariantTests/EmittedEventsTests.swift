@@ -4,6 +4,8 @@ import Marketing
 import TestSupport
 import Testing
 import TriadEvents
+import TriadKafka
+import TriadWire
 
 /// No event a Triad service emits is ever refused by another Triad service: the three services'
 /// rules run together in memory on random workloads whose amounts reach the limits (one amount at
@@ -174,7 +176,7 @@ import TriadEvents
         }
 
         /// Encodes the event as its producer does and decodes it as a consumer does.
-        private mutating func transmit(_ event: DomainEvent, from producer: Producer) throws -> DomainEvent {
+        private mutating func transmit(_ event: DomainEvent, from producer: Participant) throws -> DomainEvent {
             sequence += 1
             run.emitted += 1
             let source = producer.eventSource ?? "/triad/\(producer.rawValue)"

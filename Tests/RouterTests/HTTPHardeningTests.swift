@@ -7,6 +7,7 @@ import Testing
 import TriadEvents
 import TriadRuntime
 import TriadStorage
+import TriadWire
 
 #if canImport(Glibc)
 import Glibc

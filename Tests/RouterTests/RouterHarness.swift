@@ -10,6 +10,7 @@ import Testing
 import TriadEvents
 import TriadRuntime
 import TriadStorage
+import TriadWire
 
 /// A service's whole HTTP surface (`ServiceHost.router`) served in-process on a temporary SQLite
 /// file: no broker, no socket. Events are applied through the service's own batch handler. The

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TriadEvents
 import TriadKafka
+import TriadWire
 
 /// `triad publish`: validates JSON Lines of structured-mode CloudEvents against the catalog and
 /// publishes the good ones, keyed by their subject; bad lines are reported by number.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import TriadEvents
+import TriadContracts
 
 /// `triad schema`: writes the contracts other systems build against (JSON Schemas and the AsyncAPI
 /// document), generated from the event catalog; `--check` compares instead of writing.

@@ -1,3 +1,6 @@
+import TriadEvents
+import TriadWire
+
 /// The JSON Schemas other systems validate against, generated from the catalog itself: each event
 /// type's `data` from its Codable shape (`WireShape`) and the rules its `validate(_:)` applies
 /// (run once in recording mode), and the CloudEvents envelope from the attributes the codec reads.
@@ -67,7 +70,7 @@ public enum EventContracts {
     /// The context attributes as an object schema; in binary mode each is a `ce_` header (a string).
     static func envelope(binary: Bool, definitions: String = "#/$defs/") -> JSONValue {
         let prefix = binary ? CloudEventHeaders.prefix : ""
-        var properties: [(String, JSONValue)] = Attributes.CodingKeys.allCases.map { key in
+        var properties: [(String, JSONValue)] = CloudEventAttribute.allCases.map { key in
             (prefix + key.rawValue, attribute(key, binary: binary, definitions: definitions))
         }
         var required = requiredAttributes.map { prefix + $0.rawValue }
@@ -79,9 +82,9 @@ public enum EventContracts {
     }
 
     /// The attributes `EventCodec` refuses an event without.
-    static let requiredAttributes: [Attributes.CodingKeys] = [.specversion, .id, .source, .type, .schemaversion]
+    static let requiredAttributes: [CloudEventAttribute] = [.specversion, .id, .source, .type, .schemaversion]
 
-    static func attribute(_ key: Attributes.CodingKeys, binary: Bool, definitions: String) -> JSONValue {
+    static func attribute(_ key: CloudEventAttribute, binary: Bool, definitions: String) -> JSONValue {
         let identifier: JSONValue = ["$ref": .string(definitions + "identifier")]
         return switch key {
         case .specversion: ["type": "string", "const": "1.0"]

@@ -1,3 +1,5 @@
+import TriadWire
+
 /// A JSON document built in code, with object keys kept in the order they were written, so the
 /// generated contracts read top-down and come out byte-identical on every run.
 public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
@@ -45,12 +47,6 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
         return .object(members)
     }
 
-    /// This object without `key`.
-    public func removing(_ key: String) -> JSONValue {
-        guard case .object(let members) = self else { return self }
-        return .object(members.filter { $0.0 != key })
-    }
-
     /// Two-space indented JSON with a final newline; `/` is not escaped, non-ASCII is written as is.
     public var pretty: String {
         var out = ""
@@ -60,7 +56,7 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
 
     private func write(to out: inout String, indent: String) {
         switch self {
-        case .string(let text): Self.quote(text, into: &out)
+        case .string(let text): JSONString.quote(text, into: &out)
         case .integer(let value): out += String(value)
         case .bool(let value): out += value ? "true" : "false"
         case .array(let elements):
@@ -88,7 +84,7 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
             out += "{\n"
             for (index, (key, value)) in members.enumerated() {
                 out += inner
-                Self.quote(key, into: &out)
+                JSONString.quote(key, into: &out)
                 out += ": "
                 value.write(to: &out, indent: inner)
                 out += index == members.count - 1 ? "\n" : ",\n"
@@ -102,24 +98,5 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
         case .array, .object: false
         default: true
         }
-    }
-
-    /// Appends `text` as a JSON string (quotes, escapes) to `out`.
-    public static func quote(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }

@@ -1,3 +1,5 @@
+import TriadEvents
+
 // The wire schemas of the catalog's own value types. Each pattern says what the type's parser
 // reads; what a pattern cannot say (the day exists in its month) is `format`, which validators
 // check when asked to.

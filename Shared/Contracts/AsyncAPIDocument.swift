@@ -1,3 +1,6 @@
+import TriadEvents
+import TriadWire
+
 /// The AsyncAPI 3.0 description of the suite, generated from the topic catalog: every topic a
 /// channel (its key, partitions, messages), who sends and who receives, each event type in both
 /// CloudEvents modes, and the dead-letter topics with their headers.
@@ -43,7 +46,7 @@ public enum AsyncAPIDocument {
 
     static func structured(_ type: EventType) -> String { type.rawValue + ".structured" }
     static func binary(_ type: EventType) -> String { type.rawValue + ".binary" }
-    static let deadLetterServices: [Producer] = [.marketing, .finance, .it]
+    static let deadLetterServices: [Participant] = [.marketing, .finance, .it]
 
     // MARK: Channels and operations
 

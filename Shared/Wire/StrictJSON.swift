@@ -1,3 +1,5 @@
+import TriadEvents
+
 /// RFC 8259 JSON, checked byte by byte before any reader maps it to types: the grammar exactly
 /// (numbers, the escapes JSON has, `\u` with four hex digits and paired surrogates, no raw control
 /// characters in strings, `true`/`false`/`null` spelled so, nothing after the value), UTF-8 that is
