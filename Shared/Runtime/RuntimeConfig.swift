@@ -190,12 +190,12 @@ public struct RuntimeConfig: Sendable {
         KafkaConfiguration(bootstrapServers: brokers, properties: kafkaSecurity)
     }
 
-    public var consumerKafka: KafkaConfiguration {
-        kafka.with([
-            "group.id": groupId, "session.timeout.ms": String(sessionTimeoutMilliseconds),
-            "heartbeat.interval.ms": String(max(sessionTimeoutMilliseconds / 3, 100)),
-            "client.id": "triad-\(service.rawValue)-consumer",
-        ])
+    public var consumerKafka: KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(
+            client: kafka, groupID: groupId, clientID: "triad-\(service.rawValue)-consumer",
+            sessionTimeout: .milliseconds(sessionTimeoutMilliseconds),
+            heartbeatInterval: .milliseconds(max(sessionTimeoutMilliseconds / 3, 100)), maxBatchSize: maxBatchSize,
+            maxBatchBytes: maxBatchBytes)
     }
 
     public var producerKafka: KafkaConfiguration {

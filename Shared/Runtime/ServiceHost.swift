@@ -131,7 +131,7 @@ public enum ServiceHost {
             metrics: metrics, logger: logger, recordsReportLinks: definition.reports != nil, handler: definition.handler)
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,
-            maxBatchSize: config.maxBatchSize, maxBatchBytes: config.maxBatchBytes, stagedHandler: pipeline.prepare)
+            stagedHandler: pipeline.prepare)
 
         // Messages not yet handled, by assigned partition.
         metrics.gauge("triad_consumer_lag") {

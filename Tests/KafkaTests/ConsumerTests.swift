@@ -23,10 +23,16 @@ struct HandlerFailed: Error {}
         handler: @escaping KafkaConsumer.Handler
     ) throws -> KafkaConsumer {
         try KafkaConsumer(
-            configuration: KafkaConfiguration(
-                bootstrapServers: servers,
-                properties: ["group.id": group, "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
-            topics: topics, logger: logger, maxBatchSize: 50, maxBatchBytes: maxBatchBytes, handler: handler)
+            configuration: configuration(servers, group: group, maxBatchSize: 50, maxBatchBytes: maxBatchBytes),
+            topics: topics, logger: logger, handler: handler)
+    }
+
+    func configuration(
+        _ servers: String, group: String, maxBatchSize: Int, maxBatchBytes: Int = 16 << 20
+    ) -> KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(
+            client: KafkaConfiguration(bootstrapServers: servers), groupID: group, sessionTimeout: .seconds(6),
+            heartbeatInterval: .milliseconds(500), maxBatchSize: maxBatchSize, maxBatchBytes: maxBatchBytes)
     }
 
     func publish(_ servers: String, topic: String, range: Range<Int>) async throws {
@@ -151,10 +157,8 @@ struct HandlerFailed: Error {}
         let confirmed = Received()
         let confirming = Mutex(0), overlapped = Mutex(false)
         let failing = try KafkaConsumer(
-            configuration: KafkaConfiguration(
-                bootstrapServers: mock.bootstrapServers,
-                properties: ["group.id": "g4", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
-            topics: ["t"], logger: logger, maxBatchSize: 10,
+            configuration: configuration(mock.bootstrapServers, group: "g4", maxBatchSize: 10),
+            topics: ["t"], logger: logger,
             stagedHandler: { batch in
                 {
                     if confirming.withLock({ $0 }) > 0 { overlapped.withLock { $0 = true } }

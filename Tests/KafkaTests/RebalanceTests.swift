@@ -19,10 +19,10 @@ import TriadKafka
 
         func consumer(_ received: Received) throws -> KafkaConsumer {
             try KafkaConsumer(
-                configuration: KafkaConfiguration(
-                    bootstrapServers: broker.bootstrapServers,
-                    properties: ["group.id": "group-\(topic)", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]),
-                topics: [topic], logger: logger, maxBatchSize: 20) { received.add($0) }
+                configuration: KafkaConsumerConfiguration(
+                    client: KafkaConfiguration(bootstrapServers: broker.bootstrapServers), groupID: "group-\(topic)",
+                    sessionTimeout: .seconds(6), heartbeatInterval: .milliseconds(500), maxBatchSize: 20),
+                topics: [topic], logger: logger) { received.add($0) }
         }
         func publish(_ range: Range<Int>) async throws {
             try await producer.send(

@@ -59,12 +59,10 @@ struct Tail: AsyncParsableCommand {
             }
         }
         let consumer = try KafkaConsumer(
-            configuration: KafkaConfiguration(
-                bootstrapServers: broker.brokers,
-                properties: [
-                    "group.id": "triad-tail-\(UUID().uuidString.lowercased())", "enable.auto.commit": "false",
-                    "auto.offset.reset": fromBeginning ? "earliest" : "latest", "session.timeout.ms": "6000",
-                ]),
+            configuration: KafkaConsumerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: broker.brokers),
+                groupID: "triad-tail-\(UUID().uuidString.lowercased())", sessionTimeout: .seconds(6),
+                offsetReset: fromBeginning ? .earliest : .latest, commitsPeriodically: false),
             topics: [topic], logger: logger, handler: show)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

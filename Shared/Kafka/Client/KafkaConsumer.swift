@@ -1,16 +1,15 @@
 import CRdKafka
-import Dispatch
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// A consumer-group member that hands batches of messages to a handler, in order.
 ///
 /// - A dedicated thread polls librdkafka; the handler runs on Swift's concurrency pool. A handler
 ///   comes in three steps: preparing a batch (decoding, say), the work that must run in order, and
-///   the confirmation the work returns (its commit reaching the disk). While one batch is confirmed
-///   and the next one's work runs, the thread collects a third batch and its preparation runs, so
-///   at most three batches are in flight; the thread waits for the oldest before it polls again.
+///   the confirmation the work returns (its commit reaching the disk). Each step has a lane that
+///   takes batches in order: while one batch is confirmed and the next one's work runs, the thread
+///   collects a third batch and its preparation runs, so at most three batches are in flight; the
+///   thread waits for the oldest before it polls again.
 /// - A rebalance callback (it runs inside a poll) first waits until every batch handed out is
 ///   finished, so a revoke always sees in-flight work done and its offsets stored.
 /// - Offsets are stored only after the handler's work returned and what it returned confirmed (its
@@ -20,6 +19,8 @@ import Synchronization
 /// - Eager assignment (`range,roundrobin`), so a revoke always means "give everything back".
 /// - If the handler throws, the batch's offsets are not stored and the consumer stops: the error
 ///   ends `run()`, and a restart re-reads the batch (at-least-once).
+///
+/// Who does what when is one `StateMachine` (KafkaConsumer+StateMachine.swift) behind one lock.
 public final class KafkaConsumer: Service, Sendable {
     public typealias Handler = @Sendable ([ConsumedMessage]) async throws -> Void
     /// The work that must run in batch order, once the batch is prepared. It returns what must still
@@ -30,26 +31,22 @@ public final class KafkaConsumer: Service, Sendable {
     /// Prepares a batch (may overlap the previous batch's work) and returns its in-order work.
     public typealias StagedHandler = @Sendable ([ConsumedMessage]) async -> Work
 
-    private let handle: KafkaHandle
-    private let context: ConsumerContext
+    let handle: KafkaHandle
+    let core: ConsumerCore
     private let handler: StagedHandler
     private let topics: [String]
-    private let logger: Logger
-    public let maxBatchSize: Int
-    /// A batch closes once its messages (keys, values and headers) reach this many bytes, so large
-    /// messages make smaller batches.
-    public let maxBatchBytes: Int
-    /// How long shutdown waits for the final commit and group leave.
-    public let closeTimeout: Duration
+    let logger: Logger
+    public let configuration: KafkaConsumerConfiguration
+
+    typealias Machine = ConsumerCore.Machine
 
     /// A consumer whose handler does all of a batch's work in order.
     public convenience init(
-        configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
-        maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10), handler: @escaping Handler
+        configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger, handler: @escaping Handler
     ) throws(KafkaError) {
         try self.init(
-            configuration: configuration, topics: topics, logger: logger, maxBatchSize: maxBatchSize,
-            maxBatchBytes: maxBatchBytes, closeTimeout: closeTimeout, stagedHandler: { batch in
+            configuration: configuration, topics: topics, logger: logger,
+            stagedHandler: { batch in
                 {
                     try await handler(batch)
                     return {}
@@ -58,42 +55,30 @@ public final class KafkaConsumer: Service, Sendable {
     }
 
     public init(
-        configuration: KafkaConfiguration, topics: [String], logger: Logger, maxBatchSize: Int = 500,
-        maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10), stagedHandler handler: @escaping StagedHandler
+        configuration: KafkaConsumerConfiguration, topics: [String], logger: Logger,
+        stagedHandler handler: @escaping StagedHandler
     ) throws(KafkaError) {
         precondition(!topics.isEmpty, "a consumer needs at least one topic")
-        var configuration = configuration
-        guard configuration["group.id"] != nil else {
-            throw KafkaError(.configuration, "group.id is required for a consumer")
-        }
-        configuration["enable.auto.offset.store"] = "false"
-        configuration["enable.auto.commit"] = configuration["enable.auto.commit"] ?? "true"
-        configuration["auto.offset.reset"] = configuration["auto.offset.reset"] ?? "earliest"
-        configuration["partition.assignment.strategy"] = "range,roundrobin"
-        configuration["enable.partition.eof"] = "false"
-        let conf = try configuration.makeNative()
-        let context = ConsumerContext(logger: logger)
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
+        let conf = try configuration.rendered().makeNative()
+        let core = ConsumerCore(logger: logger)
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(core).toOpaque())
         rd_kafka_conf_set_rebalance_cb(conf) { rk, error, partitions, opaque in
             guard let rk, let opaque else { return }
-            Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-                .rebalance(rk, error, partitions)
+            Unmanaged<ConsumerCore>.fromOpaque(opaque).takeUnretainedValue().rebalance(rk, error, partitions)
         }
         rd_kafka_conf_set_error_cb(conf) { _, error, reason, opaque in
             guard let opaque else { return }
-            let context = Unmanaged<ConsumerContext>.fromOpaque(opaque).takeUnretainedValue()
-            context.logger.warning(
+            let core = Unmanaged<ConsumerCore>.fromOpaque(opaque).takeUnretainedValue()
+            core.logger.warning(
                 "kafka consumer error",
                 metadata: ["code": "\(error)", "reason": "\(reason.map { String(cString: $0) } ?? "")"])
         }
-        self.handle = try KafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf, context: context)
-        self.context = context
+        self.handle = try KafkaHandle(type: RD_KAFKA_CONSUMER, conf: conf, context: core)
+        self.core = core
         self.handler = handler
         self.topics = topics
         self.logger = logger
-        self.maxBatchSize = maxBatchSize
-        self.maxBatchBytes = maxBatchBytes
-        self.closeTimeout = closeTimeout
+        self.configuration = configuration
 
         let redirected = rd_kafka_poll_set_consumer(handle.pointer)
         guard redirected == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -115,205 +100,91 @@ public final class KafkaConsumer: Service, Sendable {
 
     /// True once the group gave this member an assignment (possibly empty when there are more
     /// members than partitions) and while it holds it.
-    public var isAssigned: Bool { context.assignment.withLock { $0 != nil } }
+    public var isAssigned: Bool { core.transition { $0.assignment != nil } }
 
     /// The partitions this member holds now.
-    public var assignedPartitions: [TopicPartition] { context.assignment.withLock { $0 ?? [] } }
-
-    /// Messages not yet handled per assigned partition: the high watermark librdkafka last saw
-    /// minus this member's position. A partition this member has taken nothing from since it was
-    /// assigned has no position yet: its consumption starts at the group's committed offset (the
-    /// low watermark when there is none), which is asked of the broker once per assignment. A
-    /// partition whose watermark or start is not known yet is left out.
-    public func lag() -> [TopicPartition: Int64] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        let generation = context.rebalances.load(ordering: .acquiring)
-        guard rd_kafka_assignment(handle.pointer, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        guard rd_kafka_position(handle.pointer, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
-        let starts = startOffsets(ofUnpositioned: list, generation: generation)
-        var lag: [TopicPartition: Int64] = [:]
-        for index in 0..<Int(list.pointee.cnt) {
-            let element = list.pointee.elems[index]
-            let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
-            var low: Int64 = 0, high: Int64 = 0
-            guard rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
-                == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
-            else { continue }
-            let position: Int64
-            if element.offset >= 0 {
-                position = element.offset
-            } else if let start = starts[partition] {
-                position = start >= 0 ? start : low
-            } else {
-                continue
-            }
-            lag[partition] = max(high - position, 0)
-        }
-        return lag
-    }
-
-    /// The committed offsets of the partitions in `list` that have no position, by partition
-    /// (negative: none committed), remembered for the assignment `generation`: nothing is
-    /// committed for a partition this member holds but has taken nothing from.
-    private func startOffsets(
-        ofUnpositioned list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, generation: UInt64
-    ) -> [TopicPartition: Int64] {
-        var known = committedAtAssignment.withLock { $0.generation == generation ? $0.offsets : [:] }
-        let unpositioned = (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }.filter { $0.offset < 0 }
-        let missing = unpositioned.filter { known[TopicPartition(topic: String(cString: $0.topic), partition: $0.partition)] == nil }
-        guard !missing.isEmpty else { return known }
-        let query = rd_kafka_topic_partition_list_new(Int32(missing.count))!
-        defer { rd_kafka_topic_partition_list_destroy(query) }
-        for element in missing { rd_kafka_topic_partition_list_add(query, element.topic, element.partition) }
-        guard rd_kafka_committed(handle.pointer, query, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR else { return known }
-        for index in 0..<Int(query.pointee.cnt) where query.pointee.elems[index].err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            let element = query.pointee.elems[index]
-            known[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
-        }
-        committedAtAssignment.withLock { $0 = (generation, known) }
-        return known
-    }
-
-    /// Committed offsets asked of the broker for `lag()`, and the assignment they are of.
-    private let committedAtAssignment = Mutex<(generation: UInt64, offsets: [TopicPartition: Int64])>((0, [:]))
+    public var assignedPartitions: [TopicPartition] { core.transition { $0.assignment ?? [] } }
 
     /// Polls and handles batches until graceful shutdown (or the handler fails), then commits and leaves the group.
     public func run() async throws {
         try subscribe()
-        let batches = AsyncStream<Batch>.makeStream(bufferingPolicy: .unbounded)
-        let prepared = AsyncStream<(batch: Batch, work: Work)>.makeStream(bufferingPolicy: .unbounded)
-        // Worked batches in order, with what confirms them (none: failed or skipped after a failure).
-        let worked = AsyncStream<(batch: Batch, work: Work, confirmation: Confirmation?)>.makeStream(bufferingPolicy: .unbounded)
-        startPolling(into: batches.continuation)
-        let handler = self.handler
-        let context = self.context
+        core.transition { $0.start() }
+        startPollThread()
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    for await batch in batches.stream { prepared.continuation.yield((batch, await handler(batch.messages))) }
-                    prepared.continuation.finish()
-                }
-                // Confirms each batch, then stores its offsets, while the next batch's work runs.
-                // Batches finish in order: once one fails, the rest finish without their offsets.
-                group.addTask {
-                    var failed = false
-                    for await (batch, work, confirmation) in worked.stream {
-                        guard !failed, let confirmation else {
-                            failed = true
-                            batch.finish(succeeded: false)
-                            continue
-                        }
-                        do {
-                            try await confirmation()
-                            self.storeOffsets(batch.messages)
-                            batch.finish(succeeded: true)
-                            // A batch is thousands of small allocations: they are freed beside the
-                            // next batch's work instead of before it.
-                            Task.detached(priority: .low) { withExtendedLifetime((batch, work)) {} }
-                        } catch {
-                            failed = true
-                            context.fail(error, "the handler's commit was not confirmed; the consumer stops without storing this batch")
-                            batch.finish(succeeded: false)
-                        }
-                    }
-                }
-                for await (batch, work) in prepared.stream {
-                    guard !context.handlerFailed else {
-                        worked.continuation.yield((batch, work, nil))
-                        continue
-                    }
-                    do {
-                        worked.continuation.yield((batch, work, try await work()))
-                    } catch {
-                        context.fail(error, "handler failed; the consumer stops without storing this batch")
-                        worked.continuation.yield((batch, work, nil))
-                    }
-                }
-                worked.continuation.finish()
+                for lane in Lane.allCases { group.addTask { await self.run(lane) } }
             }
         } onCancelOrGracefulShutdown: {
-            self.context.stop.fire()
+            self.core.apply { $0.stop() }
         }
         // Also reached on cancellation: the poll thread must stop and never wait for a batch
         // nobody will finish.
-        context.stop.fire()
-        context.runEnded.fire()
-        let closeTimeout = self.closeTimeout
-        let closed = context.closed
+        core.apply { $0.lanesEnded() }
         // Waits for the final commit even when cancelled: leaving without it means redeliveries.
-        let finished = await Task { await closed.wait(timeout: closeTimeout) }.value
-        if !finished {
-            logger.error("consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
+        let core = self.core
+        let closeTimeout = configuration.closeTimeout
+        let timer = Task {
+            try? await Task.sleep(for: closeTimeout)
+            core.transition { $0.closeTimedOut() }?.resume(returning: nil)
         }
-        if let failure = context.handlerFailure.withLock({ $0 }) { throw failure }
-        if let fatal = context.fatalError.withLock({ $0 }) { throw fatal }
+        _ = await withCheckedContinuation { waiter in
+            core.transition { $0.awaitClose(waiter) }?.resume(returning: nil)
+        }
+        timer.cancel()
+        if !core.transition({ $0.isFinished }) {
+            logger.error(
+                "consumer close did not finish in time; leaving anyway", metadata: ["timeout": "\(closeTimeout)"])
+        }
+        if let failure = core.transition({ $0.failure }) { throw failure }
     }
 
-    private func startPolling(into output: AsyncStream<Batch>.Continuation) {
-        let handle = self.handle
-        let context = self.context
-        let maxBatchSize = self.maxBatchSize
-        let maxBatchBytes = self.maxBatchBytes
-        BlockingThread.start(name: "triad-consumer-poll") {
-            var topicNames: [OpaquePointer: String] = [:]
-            polling: while !context.stop.hasFired {
-                var messages: [ConsumedMessage] = []
-                var bytes = 0
-                var timeout: Int32 = 100
-                var generation = context.rebalances.load(ordering: .acquiring)
-                while messages.count < maxBatchSize, bytes < maxBatchBytes, let raw = rd_kafka_consumer_poll(handle.pointer, timeout) {
-                    timeout = 0
-                    defer { rd_kafka_message_destroy(raw) }
-                    // A rebalance ran inside this poll: what was collected before it may belong to
-                    // partitions this member no longer owns. It was never stored, so it is fetched
-                    // again from the committed offset by whoever owns those partitions now.
-                    let now = context.rebalances.load(ordering: .acquiring)
-                    if now != generation {
-                        messages.removeAll()
-                        bytes = 0
-                        generation = now
-                    }
-                    let error = raw.pointee.err
-                    if error == RD_KAFKA_RESP_ERR__FATAL {
-                        let fatal = KafkaError(.consumer, "fatal consumer error", error)
-                        context.logger.critical("consumer stops on a fatal error", metadata: ["error": "\(fatal)"])
-                        context.fatalError.withLock { $0 = fatal }
-                        break polling
-                    }
-                    if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                        context.logger.warning(
-                            "consumer poll reported an error",
-                            metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
-                        continue
-                    }
-                    let message = ConsumedMessage(copying: raw, topicNames: &topicNames)
-                    bytes += message.sizeInBytes
-                    messages.append(message)
+    /// Runs `lane`'s steps, one batch at a time, until the consumer closes (or the task is cancelled).
+    private func run(_ lane: Lane) async {
+        while let step = await nextStep(of: lane) {
+            switch step {
+            case .prepare(let batch, let messages):
+                let work = await handler(messages)
+                core.apply { $0.prepared(batch, work: work) }
+            case .work(let batch, let work):
+                do {
+                    let confirmation = try await work()
+                    core.apply { $0.worked(batch, confirmation: confirmation) }
+                } catch {
+                    logger.error(
+                        "handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
+                    core.apply { $0.failed(batch, error: error) }
                 }
-                if context.rebalances.load(ordering: .acquiring) != generation { messages.removeAll() }
-                guard !messages.isEmpty else { continue }
-                let batch = Batch(messages: messages)
-                let older = context.handedOut(batch)
-                if case .terminated = output.yield(batch) { break }
-                // The next batch is collected while this one and the one before it are handled,
-                // not before the one before those is finished.
-                if let older, !older.waitUntilFinished(unlessEnded: context.runEnded) { break }
+            case .confirm(let batch, let messages, let confirmation):
+                do {
+                    try await confirmation()
+                    storeOffsets(messages)
+                    core.apply { $0.confirmed(batch) }
+                } catch {
+                    logger.error(
+                        "the handler's commit was not confirmed; the consumer stops without storing this batch",
+                        metadata: ["error": "\(error)"])
+                    core.apply { $0.failed(batch, error: error) }
+                }
             }
-            output.finish()
-            // The final commit includes what is still in flight.
-            _ = context.waitForHandedOut()
-            let committed = rd_kafka_commit(handle.pointer, nil, 0)
-            if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                context.logger.warning(
-                    "final commit failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])
+        }
+    }
+
+    /// The lane's next step; nil once the consumer closes or the task is cancelled.
+    private func nextStep(of lane: Lane) async -> Step? {
+        let core = self.core
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let action = core.transition { machine -> Machine.TakeAction in
+                    Task.isCancelled ? .end : machine.take(lane, waiter: continuation)
+                }
+                switch action {
+                case .run(let step): continuation.resume(returning: step)
+                case .end: continuation.resume(returning: nil)
+                case .parked: break
+                }
             }
-            let closed = rd_kafka_consumer_close(handle.pointer)
-            if closed != RD_KAFKA_RESP_ERR_NO_ERROR {
-                context.logger.warning(
-                    "consumer close reported an error", metadata: ["error": "\(String(cString: rd_kafka_err2str(closed)))"])
-            }
-            context.closed.fire()
+        } onCancel: {
+            core.transition { $0.cancelTake(lane) }?.resume(returning: nil)
         }
     }
 
@@ -359,113 +230,6 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
         self.partition = partition
     }
     public var description: String { "\(topic)[\(partition)]" }
-}
-
-/// One batch handed from the poll thread to the handler; the thread blocks until it is finished.
-final class Batch: Sendable {
-    let messages: [ConsumedMessage]
-    private let done = DispatchSemaphore(value: 0)
-    private let succeeded = Atomic<Bool>(false)
-
-    init(messages: [ConsumedMessage]) { self.messages = messages }
-
-    func finish(succeeded: Bool) {
-        self.succeeded.store(succeeded, ordering: .releasing)
-        done.signal()
-    }
-
-    /// Blocks the poll thread until the handler finished the batch; false when it failed or when
-    /// the consumer's run loop ended without taking it.
-    func waitUntilFinished(unlessEnded runEnded: CompletionSignal) -> Bool {
-        while done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            if runEnded.hasFired { return false }
-        }
-        done.signal()  // stays finished for whoever waits next (the poll thread, a rebalance)
-        return succeeded.load(ordering: .acquiring)
-    }
-}
-
-/// State the rebalance and error callbacks share with the consumer.
-final class ConsumerContext: Sendable {
-    let logger: Logger
-    let stop = CompletionSignal()
-    let closed = CompletionSignal()
-    let runEnded = CompletionSignal()
-    /// Counts rebalances, so the poll thread can tell one happened while it collected a batch.
-    let rebalances = Atomic<UInt64>(0)
-    let fatalError = Mutex<KafkaError?>(nil)
-    /// The first error of the handler's work or of its confirmation; the consumer stops on it.
-    let handlerFailure = Mutex<(any Error)?>(nil)
-    /// nil until the first assignment and after a revoke.
-    let assignment = Mutex<[TopicPartition]?>(nil)
-    /// The batches handed to the handler most recently, newest last; batches finish in order.
-    private let recent = Mutex<[Batch]>([])
-
-    init(logger: Logger) { self.logger = logger }
-
-    var handlerFailed: Bool { handlerFailure.withLock { $0 != nil } }
-
-    /// Records the handler's first failure and stops the consumer.
-    func fail(_ error: any Error, _ message: Logger.Message) {
-        logger.error(message, metadata: ["error": "\(error)"])
-        handlerFailure.withLock { if $0 == nil { $0 = error } }
-        stop.fire()
-    }
-
-    /// Records `batch` as the newest handed out; returns the one two before it, which must finish
-    /// before the next batch is collected: at most three are in flight (one being confirmed, one
-    /// being worked, one being prepared).
-    func handedOut(_ batch: Batch) -> Batch? {
-        recent.withLock { recent in
-            recent.append(batch)
-            if recent.count > 3 { recent.removeFirst() }
-            return recent.count == 3 ? recent[0] : nil
-        }
-    }
-
-    /// Blocks until every batch handed out is finished (or the run loop ended); false when one failed.
-    func waitForHandedOut() -> Bool {
-        guard let batch = recent.withLock({ $0.last }) else { return true }
-        return batch.waitUntilFinished(unlessEnded: runEnded)
-    }
-
-    func rebalance(_ rk: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        let list = partitions.map { Self.partitions(of: $0) } ?? []
-        rebalances.add(1, ordering: .releasing)
-        switch error {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            let result = rd_kafka_assign(rk, partitions)
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                logger.error("assign failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(result)))"])
-                return
-            }
-            assignment.withLock { $0 = list }
-            logger.info("partitions assigned", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            // Once the batches in flight are finished, the stored offsets are complete: commit
-            // them before the partitions go to another member. A lost assignment (session timed
-            // out) cannot commit any more.
-            _ = waitForHandedOut()
-            let committed = rd_kafka_assignment_lost(rk) != 0 ? RD_KAFKA_RESP_ERR__NO_OFFSET : rd_kafka_commit(rk, nil, 0)
-            if committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                logger.warning("commit on revoke failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(committed)))"])
-            }
-            rd_kafka_assign(rk, nil)
-            assignment.withLock { $0 = nil }
-            logger.info("partitions revoked", metadata: ["partitions": "\(list.map(\.description).joined(separator: ","))"])
-        default:
-            logger.error("rebalance failed", metadata: ["error": "\(String(cString: rd_kafka_err2str(error)))"])
-            rd_kafka_assign(rk, nil)
-            assignment.withLock { $0 = nil }
-        }
-    }
-
-    static func partitions(of list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
-        (0..<Int(list.pointee.cnt)).map { index in
-            let element = list.pointee.elems[index]
-            return TopicPartition(topic: String(cString: element.topic), partition: element.partition)
-        }
-    }
 }
 
 extension ConsumedMessage {

@@ -14,10 +14,9 @@ public enum TopicSnapshot {
         guard !pending.isEmpty else { return [] }
         let read = Mutex<[ConsumedMessage]>([])
         let consumer = try KafkaConsumer(
-            configuration: configuration.with([
-                "group.id": "triad-snapshot-\(UUID().uuidString.lowercased())", "enable.auto.commit": "false",
-                "session.timeout.ms": "6000", "heartbeat.interval.ms": "1000",
-            ]),
+            configuration: KafkaConsumerConfiguration(
+                client: configuration, groupID: "triad-snapshot-\(UUID().uuidString.lowercased())",
+                sessionTimeout: .seconds(6), heartbeatInterval: .seconds(1), commitsPeriodically: false),
             topics: [topic], logger: logger
         ) { batch in
             read.withLock { $0 += batch }
