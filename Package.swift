@@ -16,29 +16,25 @@ let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swi
 
 /// A service is a pure domain library, a store library (its tables) and a thin executable that wires
 /// them to Kafka and HTTP.
-func serviceTargets(domain: String, store: String?, executable: String, folder: String) -> [Target] {
+func serviceTargets(domain: String, store: String, executable: String, folder: String) -> [Target] {
     [
         .target(
             name: domain,
             dependencies: ["TriadEvents"],
             path: "Services/\(folder)/Domain",
             swiftSettings: swiftSettings
-        )
-    ] + (store.map { store in
-        [
-            .target(
-                name: store,
-                dependencies: [.target(name: domain), "TriadEvents", "TriadStorage"],
-                path: "Services/\(folder)/Store",
-                swiftSettings: swiftSettings
-            )
-        ]
-    } ?? []) + [
+        ),
+        .target(
+            name: store,
+            dependencies: [.target(name: domain), "TriadEvents", "TriadStorage"],
+            path: "Services/\(folder)/Store",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: executable,
-            dependencies: (store.map { [Target.Dependency.target(name: $0)] } ?? []) + [
-                .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage", "TriadWire", hummingbird,
-                lifecycle, logging,
+            dependencies: [
+                .target(name: store), .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage",
+                "TriadWire", hummingbird, lifecycle, logging,
             ],
             path: "Services/\(folder)/Service",
             swiftSettings: swiftSettings
@@ -164,6 +160,13 @@ let package = Package(
             name: "StorageTests", dependencies: ["TriadStorage", "TriadKafka", "TestSupport", logging],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "MarketingStore", "FinanceStore", "AnalyticsStore", "Marketing", "Finance", "Analytics", "TriadStorage",
+                "TriadEvents", "TestSupport", logging,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
@@ -184,5 +187,5 @@ let package = Package(
     ]
         + serviceTargets(domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing")
         + serviceTargets(domain: "Finance", store: "FinanceStore", executable: "finance-service", folder: "Finance")
-        + serviceTargets(domain: "Analytics", store: nil, executable: "it-service", folder: "IT")
+        + serviceTargets(domain: "Analytics", store: "AnalyticsStore", executable: "it-service", folder: "IT")
 )

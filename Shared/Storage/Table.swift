@@ -262,22 +262,23 @@ extension SQLValue {
 }
 
 extension SQLSession {
-    /// For each tuple of `arguments` (one value per `?` of `sql`), the rows of `sql`; each row starts
-    /// with its tuple's index. PostgreSQL runs one statement for every tuple (`LATERAL`, each
-    /// position bound as one array); SQLite one cached statement per tuple.
-    public func query(_ sql: String, forEach arguments: [[SQLValue]]) throws -> [SQLRow] {
+    /// For each tuple of `arguments` (one value per `?` of `sql`), the rows of `sql`, each with its
+    /// tuple's index. PostgreSQL runs one statement for every tuple (`LATERAL`, each position bound
+    /// as one array); SQLite one cached statement per tuple.
+    public func query(_ sql: String, forEach arguments: [[SQLValue]]) throws -> [(tuple: Int, row: SQLRow)] {
         guard let first = arguments.first else { return [] }
         switch dialect {
         case .sqlite:
-            var rows: [SQLRow] = []
+            var rows: [(tuple: Int, row: SQLRow)] = []
             for (index, tuple) in arguments.enumerated() {
-                for row in try query(sql, tuple) { rows.append([.integer(Int64(index))] + row) }
+                for row in try query(sql, tuple) { rows.append((index, row)) }
             }
             return rows
         case .postgres:
             let (unnest, bound) = try SQLValue.unnest(arguments, width: first.count)
-            return try query(
-                "SELECT u.i - 1, t.* FROM \(unnest) CROSS JOIN LATERAL (\(SQLValue.tupleColumns(in: sql))) t", bound)
+            let rows = try query(
+                "SELECT t.*, u.i - 1 FROM \(unnest) CROSS JOIN LATERAL (\(SQLValue.tupleColumns(in: sql))) t", bound)
+            return rows.map { row in (Int(row.last?.integer ?? 0), Array(row.dropLast())) }
         }
     }
 }

@@ -1,8 +1,10 @@
 import Analytics
+import AnalyticsStore
 import Foundation
 import Hummingbird
 import TriadEvents
 import TriadRuntime
+import TriadStorage
 
 /// IT's HTTP API: campaign counters, organic totals, customers (one, or those at churn risk) and
 /// attributions.
@@ -16,24 +18,24 @@ struct AnalyticsRoutes: Sendable {
         let routes = RouteCollection(context: BasicRequestContext.self)
         routes.get("/campaigns/:id/performance") { _, routeContext in
             let id = try routeContext.pathParameter("id")
-            guard let counters = try await context.read({ try AnalyticsTables.counters(of: id, in: $0) }) else {
+            guard let counters = try await context.read({ try CampaignCountersTable.counters(of: id, in: $0) }) else {
                 throw APIError(.notFound, field: "id", reason: "IT has seen nothing for campaign \(id)")
             }
             return JSONResponse.make(counters.report(currency: currency))
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
-            let counters = try await context.read { try AnalyticsTables.counters(page, in: $0) }
+            let counters = try await context.read { try CampaignCountersTable.counters(page, in: $0) }
             return JSONResponse.make(Page(counters.map { $0.report(currency: currency) }, request: page, key: \.campaignId))
         }
         routes.get("/organic") { _, _ in
-            JSONResponse.make(try await context.read { try AnalyticsTables.organic(in: $0) })
+            JSONResponse.make(try await context.read { try OrganicTable.totals(in: $0) })
         }
         routes.get("/customers/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
             let view = try await context.read { session -> CustomerView? in
-                guard let customer = try AnalyticsTables.customer(id, in: session) else { return nil }
-                return CustomerView(customer, touches: try AnalyticsTables.touches(of: id, limit: 100, in: session))
+                guard let customer = try CustomersTable.customer(id, in: session) else { return nil }
+                return CustomerView(customer, touches: try TouchesTable.recent(of: id, limit: 100, in: session))
             }
             guard let view else { throw APIError(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)") }
             return JSONResponse.make(view)
@@ -45,13 +47,13 @@ struct AnalyticsRoutes: Sendable {
             }
             let page = try PageRequest(request)
             let segment = try request.identifierParameter("segment")
-            let customers = try await context.read { try AnalyticsTables.customersAtRisk(segment: segment, page, in: $0) }
+            let customers = try await context.read { try CustomersTable.atRisk(segment: segment, page, in: $0) }
             return JSONResponse.make(Page(customers.map { AtRiskView($0) }, request: page, key: \.customerId))
         }
         routes.get("/attributions") { request, _ in
             let page = try PageRequest(request)
             let campaign = try request.identifierParameter("campaign")
-            let orders = try await context.read { try AnalyticsTables.orders(campaign: campaign, page, in: $0) }
+            let orders = try await context.read { try OrdersTable.orders(campaign: campaign, page, in: $0) }
             return JSONResponse.make(Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId))
         }
         return routes

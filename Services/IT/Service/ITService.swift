@@ -1,4 +1,5 @@
 import Analytics
+import AnalyticsStore
 import Foundation
 import Hummingbird
 import Logging
@@ -24,12 +25,12 @@ enum ITService {
 
     static func definition(analytics: Analytics) -> ServiceDefinition {
         let window = analytics.policy.attributionWindowMilliseconds
-        let touches = AnalyticsTables.touchSweep(window: window)
+        let touches = TouchesTable.sweep(window: window)
         return ServiceDefinition(
-            migrations: AnalyticsTables.migrations,
-            handler: { events, session in try AnalyticsTables.apply(events, analytics: analytics, in: session) },
-            reports: { session in try AnalyticsTables.performanceReports(analytics: analytics, in: session) },
-            prune: { session in try AnalyticsTables.prune(window: window, sweep: touches, in: session) },
+            migrations: AnalyticsSchema.migrations,
+            handler: { events, session in try AnalyticsBatch.apply(events, analytics: analytics, in: session) },
+            reports: { session in try PerformanceReportedTable.reports(analytics: analytics, in: session) },
+            prune: { session in try TouchesTable.prune(window: window, sweep: touches, in: session) },
             routes: { AnalyticsRoutes(analytics: analytics, context: $0).collection })
     }
 }

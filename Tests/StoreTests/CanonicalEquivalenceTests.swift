@@ -1,19 +1,17 @@
 import Analytics
+import AnalyticsStore
 import Finance
+import FinanceStore
 import Marketing
+import MarketingStore
 import TestSupport
 import Testing
 import TriadEvents
-import TriadRuntime
 import TriadStorage
-
-@testable import finance_service
-@testable import it_service
-@testable import marketing_service
 
 /// An identifier is its UTF-8 bytes: `café` written with U+00E9 (NFC) and with `e` + U+0301 (NFD)
 /// are two ids in memory, in SQL and in the briefing alike, even inside one batch, on both stores.
-@Suite struct CanonicalEquivalenceTables {
+@Suite struct CanonicalEquivalenceTests {
     static let nfc = "caf\u{E9}"
     static let nfd = "cafe\u{301}"
 
@@ -36,7 +34,7 @@ import TriadStorage
 
     @Test(arguments: Store.allCases)
     func financeBooksEachSpellingOnItsOwnAccount(_ store: Store) async throws {
-        let database = try await store.open("fin_nfc", migrations: Migrations.shared + FinanceTables.migrations)
+        let database = try await store.open("fin_nfc", migrations: Migrations.shared + FinanceSchema.migrations)
         let ledger = FinanceLedger(policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(1_000_000), hurdleBps: 0))
         let spend = { (id: String, amount: Int64, event: String) in
             incoming(.adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount))), id: event, topic: .adSpend)
@@ -52,10 +50,10 @@ import TriadStorage
             spend(Self.nfc, 10, "e-1"), spend(Self.nfd, 20, "e-2"), conversion("c", Self.nfc, "e-3"), conversion("c", Self.nfd, "e-4"),
         ]
         let (nfc, nfd) = try await database.transaction { session in
-            _ = try FinanceTables.apply(batch, ledger: ledger, in: session)
-            return (try FinanceTables.account(Self.nfc, in: session), try FinanceTables.account(Self.nfd, in: session))
+            _ = try FinanceBatch.apply(batch, ledger: ledger, in: session)
+            return (try AccountsTable.account(Self.nfc, in: session), try AccountsTable.account(Self.nfd, in: session))
         }
-        let c = try await database.transaction { try FinanceTables.account("c", in: $0) }
+        let c = try await database.transaction { try AccountsTable.account("c", in: $0) }
         await database.close()
         #expect(nfc?.spentMinor == 10)
         #expect(nfd?.spentMinor == 20)
@@ -64,7 +62,7 @@ import TriadStorage
 
     @Test(arguments: Store.allCases)
     func itKeepsEachSpellingAsItsOwnCustomer(_ store: Store) async throws {
-        let database = try await store.open("it_nfc", migrations: Migrations.shared + AnalyticsTables.migrations)
+        let database = try await store.open("it_nfc", migrations: Migrations.shared + AnalyticsSchema.migrations)
         let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
         let at = Timestamp(iso8601: "2026-09-01T10:30:00Z")!
         let purchase = { (customer: String, order: String, segment: String, event: String) in
@@ -79,10 +77,10 @@ import TriadStorage
             purchase("u", Self.nfd, "s", "e-4"),
         ]
         let (nfc, nfd, counters) = try await database.transaction { session in
-            _ = try AnalyticsTables.apply(batch, analytics: analytics, in: session)
+            _ = try AnalyticsBatch.apply(batch, analytics: analytics, in: session)
             return (
-                try AnalyticsTables.customer(Self.nfc, in: session), try AnalyticsTables.customer(Self.nfd, in: session),
-                try AnalyticsTables.counters(of: "c", in: session)
+                try CustomersTable.customer(Self.nfc, in: session), try CustomersTable.customer(Self.nfd, in: session),
+                try CampaignCountersTable.counters(of: "c", in: session)
             )
         }
         await database.close()
@@ -96,7 +94,7 @@ import TriadStorage
 
     @Test(arguments: Store.allCases)
     func theBriefingCountsEachSegmentSpelling(_ store: Store) async throws {
-        let database = try await store.open("mkt_nfc", migrations: Migrations.shared + MarketingTables.migrations)
+        let database = try await store.open("mkt_nfc", migrations: Migrations.shared + MarketingSchema.migrations)
         let at = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
         let detected = { (customer: String, segment: String, event: String) in
             incoming(
@@ -106,8 +104,8 @@ import TriadStorage
         }
         let batch = [detected("u-1", Self.nfc, "e-1"), detected("u-2", Self.nfd, "e-2"), detected("u-3", Self.nfd, "e-3")]
         let briefing = try await database.transaction { session in
-            _ = try MarketingTables.apply(batch, desk: CampaignDesk(), in: session)
-            return try MarketingTables.briefing(policy: BriefingPolicy(), currency: "EUR", in: session)
+            _ = try MarketingBatch.apply(batch, desk: CampaignDesk(), in: session)
+            return try BriefingQuery.briefing(policy: BriefingPolicy(), currency: "EUR", in: session)
         }
         await database.close()
         #expect(briefing.churnRiskBySegment[Self.nfc.utf8Key] == 1)

@@ -1,18 +1,16 @@
 import Analytics
+import AnalyticsStore
 import Foundation
 import Logging
 import Synchronization
 import TestSupport
 import Testing
 import TriadEvents
-import TriadRuntime
 import TriadStorage
-
-@testable import it_service
 
 /// IT's tables on one PostgreSQL database shared by two instances: a customer or an order that a
 /// batch took as new, created meanwhile by another instance, is never overwritten or counted twice.
-@Suite struct AnalyticsTablesConcurrencyTests {
+@Suite struct AnalyticsStoreConcurrencyTests {
     static let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
 
     func purchase(_ customer: String, order: String, id: String) -> IncomingEvent {
@@ -36,7 +34,7 @@ import TriadStorage
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let a = try PostgresDatabase(url: url, logger: logger)
         let b = try PostgresDatabase(url: url, logger: logger)
-        try await Migrations.apply(to: a, migrations: Migrations.shared + AnalyticsTables.migrations)
+        try await Migrations.apply(to: a, migrations: Migrations.shared + AnalyticsSchema.migrations)
         let analytics = Self.analytics
 
         let written = Mutex(false), release = Mutex(false)
@@ -44,14 +42,14 @@ import TriadStorage
         defer { release.withLock { $0 = true } }
         let holding = Task {
             try await b.transaction { session in
-                _ = try AnalyticsTables.apply([held], analytics: analytics, in: session)
+                _ = try AnalyticsBatch.apply([held], analytics: analytics, in: session)
                 written.withLock { $0 = true }
                 while !release.withLock({ $0 }) { usleep(10_000) }
             }
         }
         _ = try await eventually("B to have written") { written.withLock { $0 } ? true : nil }
         let waiting = Task {
-            try await a.transaction { session in _ = try AnalyticsTables.apply([racing], analytics: analytics, in: session) }
+            try await a.transaction { session in _ = try AnalyticsBatch.apply([racing], analytics: analytics, in: session) }
         }
         _ = try await eventually("A to wait on B's row") {
             try LocalPostgres.query(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
@@ -61,7 +59,7 @@ import TriadStorage
         try await holding.value
         await #expect(throws: WriteConflict.self) { try await waiting.value }
 
-        try await a.transaction { session in _ = try AnalyticsTables.apply([racing], analytics: analytics, in: session) }
+        try await a.transaction { session in _ = try AnalyticsBatch.apply([racing], analytics: analytics, in: session) }
         await a.close()
         await b.close()
         return url

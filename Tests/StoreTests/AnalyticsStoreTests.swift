@@ -1,16 +1,14 @@
 import Analytics
+import AnalyticsStore
 import Foundation
 import TestSupport
 import Testing
 import TriadEvents
-import TriadRuntime
 import TriadStorage
-
-@testable import it_service
 
 /// IT's tables on both stores: the inactivity scan finds a buyer exactly at the threshold, whatever
 /// hour bucket the index reads; a customer's row holds the same whichever way it was written back.
-@Suite struct AnalyticsTablesTests {
+@Suite struct AnalyticsStoreTests {
     static let analytics = Analytics(policy: AnalyticsPolicy(inactivityDays: 60, currency: "EUR"))
 
     func interaction(_ customer: String, _ kind: InteractionKind, at time: Timestamp, id: String, segment: String = "young")
@@ -29,7 +27,7 @@ import TriadStorage
 
     @Test(arguments: Store.allCases)
     func aBuyerFallsDueExactlyAtTheThresholdInsideAnHour(_ store: Store) async throws {
-        let database = try await store.open("it_tables", migrations: Migrations.shared + AnalyticsTables.migrations)
+        let database = try await store.open("it_tables", migrations: Migrations.shared + AnalyticsSchema.migrations)
         let analytics = Self.analytics
         // Half past the hour: the threshold's cutoff lands in the same hour bucket as the purchase.
         let bought = Timestamp(iso8601: "2026-09-01T10:30:00Z")!
@@ -42,13 +40,13 @@ import TriadStorage
         var atRisk: [Bool] = []
         for batch in batches {
             let detected = try await database.transaction { session in
-                _ = try AnalyticsTables.apply(batch, analytics: analytics, in: session)
-                return try AnalyticsTables.customer("buyer", in: session)?.atRisk ?? false
+                _ = try AnalyticsBatch.apply(batch, analytics: analytics, in: session)
+                return try CustomersTable.customer("buyer", in: session)?.atRisk ?? false
             }
             atRisk.append(detected)
         }
         #expect(atRisk == [false, false, true])
-        let reason = try await database.read { try AnalyticsTables.customer("buyer", in: $0)?.riskReason }
+        let reason = try await database.read { try CustomersTable.customer("buyer", in: $0)?.riskReason }
         #expect(reason == .inactive)
         await database.close()
     }
@@ -57,9 +55,9 @@ import TriadStorage
     /// the other columns only; the row must read the same as after a full write.
     @Test(arguments: Store.allCases)
     func aCustomerRowHoldsEveryChangeWhicheverWayItIsWritten(_ store: Store) async throws {
-        let database = try await store.open("it_rows", migrations: Migrations.shared + AnalyticsTables.migrations)
+        let database = try await store.open("it_rows", migrations: Migrations.shared + AnalyticsSchema.migrations)
         let at = { (time: String) in Timestamp(iso8601: "2026-09-01T\(time)Z")!.millisecondsSinceEpoch }
-        let hour = { (time: String) in at(time) / AnalyticsTables.dueHourMilliseconds }
+        let hour = { (time: String) in at(time) / CustomersTable.dueHourMilliseconds }
         func row() async throws -> [Int64?] {
             try await database.read { session in
                 let row = try session.query(
@@ -83,7 +81,7 @@ import TriadStorage
              [1, at("11:20:00"), 2, 0, at("11:20:00"), hour("11:10:00")]),
         ]
         for (event, expected) in steps {
-            _ = try await database.transaction { try AnalyticsTables.apply([event], analytics: Self.analytics, in: $0) }
+            _ = try await database.transaction { try AnalyticsBatch.apply([event], analytics: Self.analytics, in: $0) }
             #expect(try await row() == expected)
         }
         await database.close()

@@ -1,0 +1,52 @@
+import Analytics
+import TriadEvents
+import TriadStorage
+
+/// `it_orders`: every order seen once, and the campaign it was attributed to (none: organic).
+public enum OrdersTable {
+    static let table = Table(
+        "it_orders",
+        [
+            .text("order_id"), .text("customer_id"), .text("campaign_id", nullable: true), .integer("revenue_minor"),
+            .integer("occurred_at"),
+        ])
+
+    private static let orderId = table.field("order_id"), customerId = table.field("customer_id")
+    private static let campaignId = table.field("campaign_id"), revenue = table.field("revenue_minor")
+    private static let occurredAt = table.field("occurred_at")
+
+    /// Which of `orderIds` were seen before.
+    static func recorded(_ orderIds: [String], in session: any SQLSession) throws -> Set<UTF8Key> {
+        Set(try table.only("order_id").rows(orderIds, in: session).compactMap { $0.text(Self.orderId)?.utf8Key })
+    }
+
+    /// Records the batch's new orders, in byte order (one lock order). An order another instance
+    /// recorded since the batch read them was counted here as new: the write throws `WriteConflict`,
+    /// and the batch runs again and sees it.
+    static func recordNew(_ orders: [RecordedOrder], in session: any SQLSession) throws {
+        let inserted = try table.insertNew(
+            orders.sorted { $0.orderId.utf8Key < $1.orderId.utf8Key }.map { order in
+                [
+                    .text(order.orderId), .text(order.customerId), SQLValue(order.campaignId), .integer(order.revenueMinor),
+                    .integer(order.occurredAt.millisecondsSinceEpoch),
+                ]
+            }, in: session)
+        if inserted.contains(false) {
+            throw WriteConflict("\(inserted.filter { !$0 }.count) order(s) of this batch were recorded by another instance")
+        }
+    }
+
+    /// One page of the orders IT has seen, by order id, with the campaign each was attributed to
+    /// (none: organic); of one campaign when asked.
+    public static func orders(campaign: String?, _ page: PageRequest, in session: any SQLSession) throws -> [RecordedOrder] {
+        try session.page(
+            table.select, where: campaign == nil ? [] : ["campaign_id = ?"], campaign.map { [.text($0)] } ?? [],
+            key: "order_id", page
+        ).map { row in
+            RecordedOrder(
+                orderId: row.text(Self.orderId) ?? "", customerId: row.text(Self.customerId) ?? "",
+                campaignId: row.text(Self.campaignId), revenueMinor: row.integer(Self.revenue) ?? 0,
+                occurredAt: Timestamp(millisecondsSinceEpoch: row.integer(Self.occurredAt) ?? 0))
+        }
+    }
+}
