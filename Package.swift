@@ -13,6 +13,7 @@ let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let unixSignals: Target.Dependency = .product(name: "UnixSignals", package: "swift-service-lifecycle")
+let configuration: Target.Dependency = .product(name: "Configuration", package: "swift-configuration")
 
 /// A service is a pure domain library, a store library (its tables) and a thin executable that wires
 /// them to Kafka and HTTP.
@@ -34,7 +35,7 @@ func serviceTargets(domain: String, store: String, executable: String, folder: S
             name: executable,
             dependencies: [
                 .target(name: store), .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage",
-                "TriadWire", hummingbird, lifecycle, logging,
+                "TriadWire", hummingbird, lifecycle, logging, configuration,
             ],
             path: "Services/\(folder)/Service",
             swiftSettings: swiftSettings
@@ -56,6 +57,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // The environment provider only: no trait (JSON, the default one, reads files the services do not have).
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -116,6 +119,7 @@ let package = Package(
             name: "TriadRuntime",
             dependencies: [
                 "TriadEvents", "TriadKafka", "TriadStorage", "TriadWire", hummingbird, lifecycle, unixSignals, logging,
+                configuration,
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -182,7 +186,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["TriadRuntime", "TriadEvents", "TriadWire", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["TriadRuntime", "TriadEvents", "TriadWire", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, configuration,
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
     ]
         + serviceTargets(domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing")

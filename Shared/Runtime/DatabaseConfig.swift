@@ -1,28 +1,29 @@
+import Configuration
 import Logging
 import TriadStorage
 
 /// Where a service keeps its state: `TRIAD_DATABASE_URL` is `sqlite:<path>` (the default, one file
 /// per instance) or `postgres://user:password@host:port/database` (shared by a service's instances).
 public enum DatabaseConfig {
-    public static func url(service: String, environment: EnvironmentReader) throws(ConfigurationError) -> String {
-        let url = try environment.string(
-            "TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite", requiredInDeployment: true)
+    public static func url(service: String, environment: ConfigReader) throws(ConfigurationError) -> String {
+        try environment.text("TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite")
+    }
+
+    /// What is wrong with a `TRIAD_DATABASE_URL` value, if anything (its password is not repeated).
+    static func problem(ofURL url: String) -> String? {
         guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
-            throw ConfigurationError(
-                variable: "TRIAD_DATABASE_URL",
-                reason: "must be sqlite:<path> or postgres://user:password@host:port/database")
+            return "must be sqlite:<path> or postgres://user:password@host:port/database"
         }
-        if url.hasPrefix("sqlite:"), url.dropFirst("sqlite:".count).isEmpty {
-            throw ConfigurationError(variable: "TRIAD_DATABASE_URL", reason: "sqlite: needs a file path, e.g. sqlite:data/finance.sqlite")
+        if url.hasPrefix("sqlite:") {
+            let path = url.dropFirst("sqlite:".count)
+            return path.isEmpty ? "sqlite: needs a file path, e.g. sqlite:data/finance.sqlite" : nil
         }
-        if !url.hasPrefix("sqlite:") {
-            do {
-                _ = try PostgresDatabase.Settings(url: url)
-            } catch {
-                throw ConfigurationError(variable: "TRIAD_DATABASE_URL", reason: error.message)
-            }
+        do {
+            _ = try PostgresDatabase.Settings(url: url)
+            return nil
+        } catch {
+            return error.message
         }
-        return url
     }
 
     /// Opens the database and applies its migrations; a database not available yet (PostgreSQL

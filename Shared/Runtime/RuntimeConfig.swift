@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Logging
 import TriadEvents
@@ -14,7 +15,7 @@ public struct RuntimeConfig: Sendable {
         case text, json
     }
 
-    public let service: Producer
+    public let service: Participant
     /// `TRIAD_KAFKA_BROKERS`: bootstrap servers, `host:port[,host:port…]`.
     public let brokers: String
     /// `TRIAD_GROUP_ID`: the consumer group; instances of one service share it.
@@ -64,58 +65,61 @@ public struct RuntimeConfig: Sendable {
     /// (300 s), so the consumer keeps its partitions meanwhile.
     public let databaseRecoveryTimeoutMilliseconds: Int64
 
-    public init(service: Producer, defaultPort: Int, environment: EnvironmentReader) throws(ConfigurationError) {
+    public init(service: Participant, defaultPort: Int, environment: ConfigReader) throws(ConfigurationError) {
         self.service = service
-        brokers = try environment.string("TRIAD_KAFKA_BROKERS", default: "127.0.0.1:9092", requiredInDeployment: true)
-        groupId = try environment.string("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
-        httpHost = try environment.string("TRIAD_HTTP_HOST", default: "127.0.0.1", requiredInDeployment: true)
-        guard Self.isHostNameOrAddress(httpHost) else {
-            throw ConfigurationError(
-                variable: "TRIAD_HTTP_HOST", reason: "must be a host name or an IP address to listen on, got '\(httpHost)'")
-        }
-        httpPort = try environment.port("TRIAD_HTTP_PORT", default: defaultPort)
-        currency = try environment.currency("TRIAD_CURRENCY", default: .euro)
-        sessionTimeoutMilliseconds = try environment.integer(
-            "TRIAD_KAFKA_SESSION_TIMEOUT_MS", default: 6000, in: 1000...3_600_000)
-        reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS", default: 1000, in: 10...3_600_000)
-        let onPostgres = try environment.optionalString("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
-        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: onPostgres ? 20_000 : 10_000, in: 1...100_000))
-        maxBatchBytes = Int(try environment.integer("TRIAD_MAX_BATCH_BYTES", default: 16 << 20, in: 65_536...(1 << 30)))
-        dedupeWindowSeconds = try environment.integer(
-            "TRIAD_DEDUPE_WINDOW_SECONDS", default: 7 * 86_400, in: 1...(10 * 365 * 86_400))
-        createTopics = try environment.boolean("TRIAD_CREATE_TOPICS", default: true)
-        logLevel = try environment.choice("TRIAD_LOG_LEVEL", default: LogLevel.info)
-        logFormat = try environment.choice("TRIAD_LOG_FORMAT", default: LogFormat.text)
-        apiToken = try environment.secret("TRIAD_API_TOKEN", requiredInDeployment: true)
-        protectReads = try environment.boolean("TRIAD_API_PROTECT_READS", default: false)
-        if let apiToken {
-            // Sent as `Authorization: Bearer <token>`: visible ASCII, no spaces. The token is never repeated.
-            guard apiToken.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                throw ConfigurationError(
-                    variable: "TRIAD_API_TOKEN", reason: "must be visible ASCII characters without spaces (it is sent in a header)")
-            }
-            guard apiToken.utf8.count >= 16 else {
-                throw ConfigurationError(variable: "TRIAD_API_TOKEN", reason: "must be at least 16 characters (it has \(apiToken.utf8.count))")
-            }
-        }
-        maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES", default: 65_536, in: 1024...16_777_216))
-        httpIdleTimeoutMilliseconds = try environment.integer("TRIAD_HTTP_IDLE_TIMEOUT_MS", default: 30_000, in: 100...3_600_000)
-        httpRequestReadTimeoutMilliseconds = try environment.integer(
-            "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS", default: 30_000, in: 100...3_600_000)
-        maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES", default: 1_048_576, in: 1024...67_108_864))
+        brokers = try environment.text("TRIAD_KAFKA_BROKERS")
+        groupId = try environment.text("TRIAD_GROUP_ID", default: "triad-\(service.rawValue)")
+        httpHost = try environment.text("TRIAD_HTTP_HOST")
+        httpPort = Int(try environment.integer("TRIAD_HTTP_PORT", default: Int64(defaultPort)))
+        currency = try environment.currency("TRIAD_CURRENCY")
+        sessionTimeoutMilliseconds = try environment.integer("TRIAD_KAFKA_SESSION_TIMEOUT_MS")
+        reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS")
+        let onPostgres = try environment.optionalText("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
+        maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: onPostgres ? 20_000 : 10_000))
+        maxBatchBytes = Int(try environment.integer("TRIAD_MAX_BATCH_BYTES"))
+        dedupeWindowSeconds = try environment.integer("TRIAD_DEDUPE_WINDOW_SECONDS")
+        createTopics = try environment.flag("TRIAD_CREATE_TOPICS")
+        logLevel = try environment.choice("TRIAD_LOG_LEVEL")
+        logFormat = try environment.choice("TRIAD_LOG_FORMAT")
+        apiToken = try environment.optionalText("TRIAD_API_TOKEN")
+        protectReads = try environment.flag("TRIAD_API_PROTECT_READS")
+        maxRequestBytes = Int(try environment.integer("TRIAD_HTTP_MAX_BODY_BYTES"))
+        httpIdleTimeoutMilliseconds = try environment.integer("TRIAD_HTTP_IDLE_TIMEOUT_MS")
+        httpRequestReadTimeoutMilliseconds = try environment.integer("TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS")
+        maxEventBytes = Int(try environment.integer("TRIAD_MAX_EVENT_BYTES"))
         // Room for a dead letter by default: the largest event accepted plus its dead-letter headers.
-        messageMaxBytes = Int(
-            try environment.integer(
-                "TRIAD_KAFKA_MESSAGE_MAX_BYTES", default: Int64(max(1_000_000, maxEventBytes + 65_536)), in: 1000...1_000_000_000))
-        shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS", default: 30_000, in: 1000...600_000)
-        databaseRecoveryTimeoutMilliseconds = try environment.integer(
-            "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS", default: 120_000, in: 1000...280_000)
+        let roomForADeadLetter = Int64(max(1_000_000, maxEventBytes + 65_536))
+        messageMaxBytes = Int(try environment.integer("TRIAD_KAFKA_MESSAGE_MAX_BYTES", default: roomForADeadLetter))
+        shutdownTimeoutMilliseconds = try environment.integer("TRIAD_SHUTDOWN_TIMEOUT_MS")
+        databaseRecoveryTimeoutMilliseconds = try environment.integer("TRIAD_DATABASE_RECOVERY_TIMEOUT_MS")
         kafkaSecurity = try Self.kafkaSecurity(environment)
-        for broker in brokers.split(separator: ",", omittingEmptySubsequences: false) where !Self.isBroker(broker) {
-            throw ConfigurationError(
-                variable: "TRIAD_KAFKA_BROKERS",
-                reason: "must be host:port[,host:port…] with ports 1–65535, got '\(brokers)'")
+    }
+
+    /// What is wrong with a `TRIAD_KAFKA_BROKERS` value, if anything.
+    static func brokersProblem(_ brokers: String) -> String? {
+        brokers.split(separator: ",", omittingEmptySubsequences: false).allSatisfy(isBroker)
+            ? nil : "must be host:port[,host:port…] with ports 1–65535, got '\(brokers)'"
+    }
+
+    /// What is wrong with a `TRIAD_HTTP_HOST` value, if anything.
+    static func listenHostProblem(_ host: String) -> String? {
+        isHostNameOrAddress(host) ? nil : "must be a host name or an IP address to listen on, got '\(host)'"
+    }
+
+    /// What is wrong with a `TRIAD_API_TOKEN` value, if anything. It is sent as `Authorization: Bearer
+    /// <token>`: visible ASCII, no spaces. The token is never repeated.
+    static func tokenProblem(_ token: String) -> String? {
+        guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            return "must be visible ASCII characters without spaces (it is sent in a header)"
         }
+        return token.utf8.count >= 16 ? nil : "must be at least 16 characters (it has \(token.utf8.count))"
+    }
+
+    /// What is wrong with a `TRIAD_KAFKA_SSL_CA_LOCATION` value, if anything: librdkafka takes a
+    /// file, a directory, or `probe` (its list of the usual places).
+    static func certificateAuthorityProblem(_ location: String) -> String? {
+        location == "probe" || FileManager.default.fileExists(atPath: location)
+            ? nil : "must be a CA file or directory that exists (or probe), got '\(location)'"
     }
 
     /// `[protocol://]host:port`, as librdkafka reads one bootstrap server (an IPv6 host in brackets).
@@ -130,28 +134,13 @@ public struct RuntimeConfig: Sendable {
         return isHostNameOrAddress(String(host))
     }
 
-    /// The librdkafka security properties, each checked the way librdkafka would check it when the
-    /// client is created (so a mistake is a configuration error at start, not a failure later).
-    static func kafkaSecurity(_ environment: EnvironmentReader) throws(ConfigurationError) -> [String: String] {
+    /// The librdkafka security properties (their values checked by their variables' rules).
+    static func kafkaSecurity(_ environment: ConfigReader) throws(ConfigurationError) -> [String: String] {
         var security: [String: String] = [:]
-        if let value = try environment.optionalString("TRIAD_KAFKA_SECURITY_PROTOCOL") {
-            let protocols = ["plaintext", "ssl", "sasl_plaintext", "sasl_ssl"]
-            guard protocols.contains(value.lowercased()) else {
-                throw ConfigurationError(
-                    variable: "TRIAD_KAFKA_SECURITY_PROTOCOL", reason: "must be one of \(protocols.joined(separator: ", ")), got '\(value)'")
-            }
-            security["security.protocol"] = value
-        }
-        if let value = try environment.optionalString("TRIAD_KAFKA_SASL_MECHANISM") {
-            let mechanisms = ["GSSAPI", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
-            guard mechanisms.contains(value) else {
-                throw ConfigurationError(
-                    variable: "TRIAD_KAFKA_SASL_MECHANISM", reason: "must be one of \(mechanisms.joined(separator: ", ")), got '\(value)'")
-            }
-            security["sasl.mechanism"] = value
-        }
-        let username = try environment.optionalString("TRIAD_KAFKA_SASL_USERNAME")
-        let password = try environment.secret("TRIAD_KAFKA_SASL_PASSWORD")
+        security["security.protocol"] = try environment.optionalText("TRIAD_KAFKA_SECURITY_PROTOCOL")
+        security["sasl.mechanism"] = try environment.optionalText("TRIAD_KAFKA_SASL_MECHANISM")
+        let username = try environment.optionalText("TRIAD_KAFKA_SASL_USERNAME")
+        let password = try environment.optionalText("TRIAD_KAFKA_SASL_PASSWORD")
         switch (username, password) {
         case (nil, .some):
             throw ConfigurationError(variable: "TRIAD_KAFKA_SASL_USERNAME", reason: "must be set with TRIAD_KAFKA_SASL_PASSWORD")
@@ -161,14 +150,7 @@ public struct RuntimeConfig: Sendable {
             security["sasl.username"] = username
             security["sasl.password"] = password
         }
-        if let value = try environment.optionalString("TRIAD_KAFKA_SSL_CA_LOCATION") {
-            // librdkafka takes a file, a directory, or `probe` (its list of the usual places).
-            guard value == "probe" || FileManager.default.fileExists(atPath: value) else {
-                throw ConfigurationError(
-                    variable: "TRIAD_KAFKA_SSL_CA_LOCATION", reason: "must be a CA file or directory that exists (or probe), got '\(value)'")
-            }
-            security["ssl.ca.location"] = value
-        }
+        security["ssl.ca.location"] = try environment.optionalText("TRIAD_KAFKA_SSL_CA_LOCATION")
         return security
     }
 

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Hummingbird
 import Logging
@@ -266,13 +267,17 @@ public enum ServiceHost {
     /// The body of every service's `main`: reads configuration, runs until SIGTERM/SIGINT, and
     /// returns the process exit code. Configuration errors name the variable and exit with 78.
     public static func main(
-        service: Producer, defaultPort: Int,
-        define: @Sendable (RuntimeConfig, EnvironmentReader, Logger) throws(ConfigurationError) -> ServiceDefinition
+        service: Participant, defaultPort: Int,
+        define: @Sendable (RuntimeConfig, ConfigReader, Logger) throws(ConfigurationError) -> ServiceDefinition
     ) async -> Int32 {
         if CommandLine.arguments.contains("--list-environment") {
             return listEnvironment(service: service, defaultPort: defaultPort, define: define)
         }
-        let environment = EnvironmentReader()
+        if CommandLine.arguments.contains("--configuration-table") {
+            print(EnvironmentVariable.markdownTable, terminator: "")
+            return 0
+        }
+        let environment = ConfigReader.environment()
         let config: RuntimeConfig
         let definition: ServiceDefinition
         let logger: Logger
@@ -323,11 +328,14 @@ public enum ServiceHost {
 extension ServiceHost {
     /// `--list-environment`: every variable the service reads, one per line, with `required` for
     /// those a deployment must set (their defaults only suit a local run) and `optional` for the rest.
+    /// The configuration is read once without an environment first: a variable listed but not read
+    /// (left in `EnvironmentVariable.all` after the code stopped reading it) fails the listing.
     static func listEnvironment(
-        service: Producer, defaultPort: Int,
-        define: @Sendable (RuntimeConfig, EnvironmentReader, Logger) throws(ConfigurationError) -> ServiceDefinition
+        service: Participant, defaultPort: Int,
+        define: @Sendable (RuntimeConfig, ConfigReader, Logger) throws(ConfigurationError) -> ServiceDefinition
     ) -> Int32 {
-        let environment = EnvironmentReader([:])
+        let read = VariablesRead()
+        let environment = ConfigReader.environment([:], accessReporter: read)
         do {
             let config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             _ = try DatabaseConfig.url(service: service.rawValue, environment: environment)
@@ -337,9 +345,13 @@ extension ServiceHost {
             FileHandle.standardError.write(Data("cannot list the environment: \(error)\n".utf8))
             return 1
         }
-        let required = environment.variablesRequiredInDeployment
-        for variable in environment.variablesRead {
-            print("\(variable) \(required.contains(variable) ? "required" : "optional")")
+        let unread = EnvironmentVariable.read(by: service).map(\.name).filter { !read.names.contains($0) }
+        guard unread.isEmpty else {
+            FileHandle.standardError.write(Data("listed but never read: \(unread.joined(separator: ", "))\n".utf8))
+            return 1
+        }
+        for variable in EnvironmentVariable.read(by: service) {
+            print("\(variable.name) \(variable.isRequiredInDeployment ? "required" : "optional")")
         }
         return 0
     }

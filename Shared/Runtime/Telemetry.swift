@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Instrumentation
 import Logging
@@ -17,84 +18,20 @@ import W3CTraceContext
 ///
 /// swift-otel reads those variables itself, and on a value it cannot use it logs a warning and
 /// keeps its default, or traps (a port past 65535, a propagator or sampler it lacks), or spins (a
-/// batch size or delay of 0). So every one that reaches the span exporter is checked here first, at
-/// start, and refused naming the variable.
+/// batch size or delay of 0). So every one that reaches the span exporter is checked first, at
+/// start, by its rule in `EnvironmentVariable.tracing`, and refused naming the variable.
 public struct TracingSettings: Sendable {
-    static let endpointVariables = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
-
-    /// What a value of an `OTEL_*` variable must be.
-    enum Rule: Sendable {
-        /// `true` or `false`, any case.
-        case boolean
-        /// One of these words, spelled exactly.
-        case choice([String])
-        /// A comma-separated list of these words.
-        case list([String])
-        /// A whole number in the range (milliseconds for durations).
-        case integer(ClosedRange<Int64>)
-        /// A number from 0 to 1.
-        case ratio
-        /// `key=value[,key=value…]`; `secret` values are never repeated in an error.
-        case pairs(secret: Bool)
-        /// A file that exists.
-        case file
-        /// Any text (the reader already refuses white space around it and control characters).
-        case text
-        /// An http:// or https:// URL with a host and a port from 1 to 65535.
-        case url
-    }
-
-    /// Every variable swift-otel reads for the span exporter, with its rule. A `TRACES_` variable
-    /// takes precedence over the shared one, as swift-otel reads them.
-    static let rules: [(variable: String, rule: Rule)] = {
-        var rules: [(String, Rule)] = [
-            ("OTEL_SDK_DISABLED", .boolean),
-            ("OTEL_SERVICE_NAME", .text),
-            ("OTEL_RESOURCE_ATTRIBUTES", .pairs(secret: false)),
-            ("OTEL_LOG_LEVEL", .choice(["error", "warning", "info", "debug", "trace"])),
-            // swift-otel traps on the other propagators and samplers the specification names.
-            ("OTEL_PROPAGATORS", .list(["tracecontext", "none"])),
-            ("OTEL_TRACES_EXPORTER", .choice(["otlp"])),
-            (
-                "OTEL_TRACES_SAMPLER",
-                .choice([
-                    "always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off",
-                    "parentbased_traceidratio",
-                ])
-            ),
-            ("OTEL_TRACES_SAMPLER_ARG", .ratio),
-            ("OTEL_BSP_SCHEDULE_DELAY", .integer(1...3_600_000)),
-            ("OTEL_BSP_EXPORT_TIMEOUT", .integer(1...3_600_000)),
-            ("OTEL_BSP_MAX_QUEUE_SIZE", .integer(1...1_000_000)),
-            ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", .integer(1...1_000_000)),
-        ]
-        let exporter: [(String, Rule)] = [
-            ("ENDPOINT", .url), ("PROTOCOL", .choice(["http/protobuf", "http/json"])), ("HEADERS", .pairs(secret: true)),
-            ("COMPRESSION", .choice(["gzip", "none"])), ("TIMEOUT", .integer(1...3_600_000)), ("CERTIFICATE", .file),
-            ("CLIENT_KEY", .file), ("CLIENT_CERTIFICATE", .file),
-        ]
-        for (suffix, rule) in exporter {
-            rules.append(("OTEL_EXPORTER_OTLP_TRACES_\(suffix)", rule))
-            rules.append(("OTEL_EXPORTER_OTLP_\(suffix)", rule))
-        }
-        return rules
-    }()
-
     public let serviceName: String
     /// Where spans go, when tracing is on.
     public let endpoint: String?
 
     public var isOn: Bool { endpoint != nil }
 
-    public init(service: Producer, environment: EnvironmentReader) throws(ConfigurationError) {
+    public init(service: Participant, environment: ConfigReader) throws(ConfigurationError) {
         serviceName = "\(service.rawValue)-service"
         var values: [String: String] = [:]
-        for (variable, rule) in Self.rules {
-            guard let value = try environment.optionalString(variable) else { continue }
-            if let problem = Self.problem(of: value, under: rule) {
-                throw ConfigurationError(variable: variable, reason: problem)
-            }
-            values[variable] = value
+        for variable in EnvironmentVariable.tracing {
+            values[variable.name] = try environment.optionalText(variable.name)
         }
         // As swift-otel chooses: the traces variable when it is in the environment at all (even
         // empty), else the shared one, to which it appends /v1/traces.
@@ -116,7 +53,8 @@ public struct TracingSettings: Sendable {
         guard isOn else { return }
         // While tracing, swift-otel takes an empty variable as given (an empty service name, an
         // unreadable number it silently replaces): refuse it instead.
-        for (variable, _) in Self.rules where environment.isSet(variable) && values[variable] == nil {
+        let emptyVariables = EnvironmentVariable.tracing.map(\.name).filter { environment.isSet($0) && values[$0] == nil }
+        for variable in emptyVariables {
             let tracesVariable = variable.replacingOccurrences(of: "OTEL_EXPORTER_OTLP_", with: "OTEL_EXPORTER_OTLP_TRACES_")
             if tracesVariable != variable, values[tracesVariable] != nil { continue }  // swift-otel takes the traces one
             throw ConfigurationError(variable: variable, reason: "is empty while tracing is on: unset it for the default")
@@ -128,56 +66,6 @@ public struct TracingSettings: Sendable {
             throw ConfigurationError(
                 variable: key == nil ? "OTEL_EXPORTER_OTLP_CLIENT_KEY" : "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
                 reason: "must be set too: mutual TLS needs both the client key and its certificate")
-        }
-    }
-
-    /// What is wrong with `value` under `rule`, if anything.
-    static func problem(of value: String, under rule: Rule) -> String? {
-        switch rule {
-        case .boolean:
-            return ["true", "false"].contains(value.lowercased()) ? nil : "must be true or false, got '\(value)'"
-        case .choice(let words):
-            return words.contains(value) ? nil : "must be one of \(words.joined(separator: ", ")), got '\(value)'"
-        case .list(let words):
-            let items = value.split(separator: ",", omittingEmptySubsequences: false)
-            return items.allSatisfy({ words.contains(String($0)) })
-                ? nil : "must be a comma-separated list of \(words.joined(separator: ", ")) (what this build supports), got '\(value)'"
-        case .integer(let range):
-            guard let number = Int64(value), range.contains(number) else {
-                return "must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(value)'"
-            }
-            return nil
-        case .ratio:
-            guard let number = Double(value), number >= 0, number <= 1 else { return "must be a number from 0 to 1, got '\(value)'" }
-            return nil
-        case .pairs(let secret):
-            let pairs = value.split(separator: ",", omittingEmptySubsequences: false)
-            let wellFormed = pairs.allSatisfy { pair in
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard parts.count == 2 else { return false }
-                let key = parts[0].trimmingCharacters(in: .whitespaces), item = parts[1].trimmingCharacters(in: .whitespaces)
-                // Keys are header names or attribute names: a token of RFC 9110's characters.
-                return !key.isEmpty && !item.isEmpty
-                    && key.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "!#$%&'*+-.^_`|~".unicodeScalars.contains($0)) }
-            }
-            guard wellFormed else {
-                return "must be key=value[,key=value…] with non-empty keys and values" + (secret ? "" : ", got '\(value)'")
-            }
-            return nil
-        case .file:
-            return FileManager.default.fileExists(atPath: value) ? nil : "must name a file that exists, got '\(value)'"
-        case .text:
-            return nil
-        case .url:
-            guard let url = URL(string: value), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                let host = url.host, !host.isEmpty
-            else {
-                return "must be an http:// or https:// URL with a host, got '\(value)'"
-            }
-            if let port = url.port, !(1...65_535).contains(port) {
-                return "must have a port from 1 to 65535, got \(port) in '\(value)'"
-            }
-            return nil
         }
     }
 

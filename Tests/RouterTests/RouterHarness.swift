@@ -24,13 +24,13 @@ final class RouterUnderTest: Sendable {
     private let clock = Mutex<Int64>(1_793_000_000_000)
 
     /// On `store`: the temporary SQLite file, or a new database on the local PostgreSQL.
-    init(_ service: Producer, _ definition: ServiceDefinition, environment: [String: String] = [:], store: Store = .sqlite)
+    init(_ service: Participant, _ definition: ServiceDefinition, environment: [String: String] = [:], store: Store = .sqlite)
         async throws
     {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("triad-router-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.definition = definition
-        config = try RuntimeConfig(service: service, defaultPort: 0, environment: EnvironmentReader(environment))
+        config = try RuntimeConfig(service: service, defaultPort: 0, environment: .environment(environment))
         let url = store == .postgres
             ? try LocalPostgres.createDatabase("router_\(service.rawValue)")
             : "sqlite:\(directory.appendingPathComponent("\(service.rawValue).sqlite").path)"

@@ -1,3 +1,4 @@
+import Configuration
 import Testing
 import TriadEvents
 @testable import TriadRuntime
@@ -5,7 +6,7 @@ import TriadEvents
 /// `TRIAD_DATABASE_RECOVERY_TIMEOUT_MS`: how long a service retries an unavailable database.
 @Suite struct DatabaseRecoveryConfigTests {
     func timeout(_ value: String?) throws(ConfigurationError) -> Int64 {
-        let environment = EnvironmentReader(value.map { ["TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": $0] } ?? [:])
+        let environment = ConfigReader.environment(value.map { ["TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": $0] } ?? [:])
         return try RuntimeConfig(service: .it, defaultPort: 0, environment: environment).databaseRecoveryTimeoutMilliseconds
     }
 

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Testing
 import TriadEvents
@@ -5,7 +6,7 @@ import TriadEvents
 
 @Suite struct RuntimeConfigTests {
     func batchSize(_ environment: [String: String]) throws -> Int {
-        try RuntimeConfig(service: .it, defaultPort: 0, environment: EnvironmentReader(environment)).maxBatchSize
+        try RuntimeConfig(service: .it, defaultPort: 0, environment: .environment(environment)).maxBatchSize
     }
 
     @Test func theBatchSizeDefaultsByStoreAndCanBeSet() throws {
@@ -17,10 +18,10 @@ import TriadEvents
 
     /// Reads the environment as `ServiceHost.main` does, up to the service's own settings.
     @discardableResult
-    static func read(_ values: [String: String], reader: EnvironmentReader? = nil) throws(ConfigurationError) -> (
+    static func read(_ values: [String: String], reporter: VariablesRead? = nil) throws(ConfigurationError) -> (
         RuntimeConfig, TracingSettings
     ) {
-        let environment = reader ?? EnvironmentReader(values)
+        let environment = ConfigReader.environment(values, accessReporter: reporter)
         let config = try RuntimeConfig(service: .it, defaultPort: 8083, environment: environment)
         _ = try DatabaseConfig.url(service: "it", environment: environment)
         return (config, try TracingSettings(service: .it, environment: environment))
@@ -137,11 +138,34 @@ import TriadEvents
     }
 
     @Test func everyVariableTheRuntimeReadsHasABadValueInTheTable() throws {
-        let reader = EnvironmentReader([:])
-        try Self.read([:], reader: reader)
+        let read = VariablesRead()
+        try Self.read([:], reporter: read)
         let covered = Set(Self.refusals.map(\.variable))
-        let missing = reader.variablesRead.filter { !covered.contains($0) }
+        let missing = read.names.filter { !covered.contains($0) }
         #expect(missing.isEmpty, "no refusal case for \(missing)")
+        // And the list the README's table and --list-environment come from holds exactly those.
+        let shared = EnvironmentVariable.all.filter { $0.service == nil }.map(\.name)
+        #expect(Set(shared) == Set(read.names), "read: \(read.names)")
+    }
+
+    /// The README's Configuration table is the one generated from `EnvironmentVariable.all`.
+    @Test func theReadmeTableIsTheGeneratedOne() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let table = lines.drop { !$0.hasPrefix("| variable |") }.prefix { $0.hasPrefix("|") }
+        #expect(
+            table.joined(separator: "\n") + "\n" == EnvironmentVariable.markdownTable,
+            "replace the README's Configuration table with the output of `swift run it-service --configuration-table`")
+    }
+
+    /// Every default is a value its own rule takes.
+    @Test func everyDefaultSatisfiesItsRule() {
+        for variable in EnvironmentVariable.all {
+            guard let value = variable.defaultValue else { continue }
+            #expect(variable.problem(of: value) == nil, "\(variable.name)'s default \(value)")
+        }
     }
 
     @Test func goodSettingsAreTakenAsGiven() throws {

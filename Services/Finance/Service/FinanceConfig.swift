@@ -1,3 +1,4 @@
+import Configuration
 import Finance
 import TriadEvents
 import TriadRuntime
@@ -6,10 +7,9 @@ import TriadRuntime
 struct FinanceConfig {
     let policy: BudgetPolicy
 
-    init(runtime: RuntimeConfig, environment: EnvironmentReader) throws(ConfigurationError) {
-        let envelope = try environment.integer(
-            "TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR", default: 50_000_000, in: 0...Int64.max / 10_000)
-        let hurdle = try environment.integer("TRIAD_FINANCE_HURDLE_BPS", default: 1000, in: -10_000...1_000_000)
+    init(runtime: RuntimeConfig, environment: ConfigReader) throws(ConfigurationError) {
+        let envelope = try environment.integer("TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR")
+        let hurdle = try environment.integer("TRIAD_FINANCE_HURDLE_BPS")
         policy = BudgetPolicy(quarterlyEnvelope: runtime.currency.money(envelope), hurdleBps: hurdle)
     }
 }

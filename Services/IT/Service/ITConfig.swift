@@ -1,4 +1,5 @@
 import Analytics
+import Configuration
 import TriadEvents
 import TriadRuntime
 
@@ -6,10 +7,10 @@ import TriadRuntime
 struct ITConfig {
     let policy: AnalyticsPolicy
 
-    init(runtime: RuntimeConfig, environment: EnvironmentReader) throws(ConfigurationError) {
-        let window = try environment.integer("TRIAD_IT_ATTRIBUTION_WINDOW_DAYS", default: 30, in: 0...3650)
-        let inactivity = try environment.integer("TRIAD_IT_INACTIVITY_DAYS", default: 60, in: 1...3650)
-        let ahead = try environment.integer("TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS", default: 720, in: 0...87_600)
+    init(runtime: RuntimeConfig, environment: ConfigReader) throws(ConfigurationError) {
+        let window = try environment.integer("TRIAD_IT_ATTRIBUTION_WINDOW_DAYS")
+        let inactivity = try environment.integer("TRIAD_IT_INACTIVITY_DAYS")
+        let ahead = try environment.integer("TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS")
         policy = AnalyticsPolicy(
             attributionWindowDays: window, inactivityDays: inactivity, maxAheadHours: ahead, currency: runtime.currency.code)
     }

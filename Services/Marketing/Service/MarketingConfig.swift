@@ -1,3 +1,4 @@
+import Configuration
 import Marketing
 import TriadRuntime
 
@@ -5,13 +6,10 @@ import TriadRuntime
 struct MarketingConfig {
     let briefing: BriefingPolicy
 
-    init(environment: EnvironmentReader) throws(ConfigurationError) {
+    init(environment: ConfigReader) throws(ConfigurationError) {
         briefing = BriefingPolicy(
-            scaleMaxSpendPercent: try environment.integer(
-                "TRIAD_BRIEFING_SCALE_MAX_SPEND_PERCENT", default: 80, in: 0...10_000),
-            pauseMinSpendPercent: try environment.integer(
-                "TRIAD_BRIEFING_PAUSE_MIN_SPEND_PERCENT", default: 50, in: 0...10_000),
-            retentionThreshold: try environment.integer(
-                "TRIAD_BRIEFING_RETENTION_THRESHOLD", default: 10, in: 1...Int64(Int32.max)))
+            scaleMaxSpendPercent: try environment.integer("TRIAD_BRIEFING_SCALE_MAX_SPEND_PERCENT"),
+            pauseMinSpendPercent: try environment.integer("TRIAD_BRIEFING_PAUSE_MIN_SPEND_PERCENT"),
+            retentionThreshold: try environment.integer("TRIAD_BRIEFING_RETENTION_THRESHOLD"))
     }
 }
