@@ -17,7 +17,11 @@ let configuration: Target.Dependency = .product(name: "Configuration", package: 
 
 /// A service is a pure domain library, a store library (its tables) and a thin executable that wires
 /// them to Kafka and HTTP.
-func serviceTargets(domain: String, store: String, executable: String, folder: String) -> [Target] {
+/// `extra` and `resources` are the executable's own (marketing's page template).
+func serviceTargets(
+    domain: String, store: String, executable: String, folder: String, extra: [Target.Dependency] = [],
+    resources: [Resource]? = nil
+) -> [Target] {
     [
         .target(
             name: domain,
@@ -36,8 +40,9 @@ func serviceTargets(domain: String, store: String, executable: String, folder: S
             dependencies: [
                 .target(name: store), .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage",
                 "TriadWire", hummingbird, lifecycle, logging, configuration,
-            ],
+            ] + extra,
             path: "Services/\(folder)/Service",
+            resources: resources,
             swiftSettings: swiftSettings
         ),
     ]
@@ -60,6 +65,7 @@ let package = Package(
         // The environment provider only: no trait (JSON, the default one, reads files the services do not have).
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0", traits: []),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -191,7 +197,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
     ]
-        + serviceTargets(domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing")
+        + serviceTargets(
+            domain: "Marketing", store: "MarketingStore", executable: "marketing-service", folder: "Marketing",
+            extra: [.product(name: "Mustache", package: "swift-mustache")], resources: [.copy("Templates")])
         + serviceTargets(domain: "Finance", store: "FinanceStore", executable: "finance-service", folder: "Finance")
         + serviceTargets(domain: "Analytics", store: "AnalyticsStore", executable: "it-service", folder: "IT")
 )

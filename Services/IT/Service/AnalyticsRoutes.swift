@@ -14,22 +14,22 @@ struct AnalyticsRoutes: Sendable {
 
     private var currency: String { analytics.policy.currency }
 
-    var collection: RouteCollection<BasicRequestContext> {
-        let routes = RouteCollection(context: BasicRequestContext.self)
+    var collection: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
         routes.get("/campaigns/:id/performance") { _, routeContext in
             let id = try routeContext.pathParameter("id")
             guard let counters = try await context.read({ try CampaignCountersTable.counters(of: id, in: $0) }) else {
                 throw APIError(.notFound, field: "id", reason: "IT has seen nothing for campaign \(id)")
             }
-            return JSONResponse.make(counters.report(currency: currency))
+            return counters.report(currency: currency)
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
             let counters = try await context.read { try CampaignCountersTable.counters(page, in: $0) }
-            return JSONResponse.make(Page(counters.map { $0.report(currency: currency) }, request: page, key: \.campaignId))
+            return Page(counters.map { $0.report(currency: currency) }, request: page, key: \.campaignId)
         }
         routes.get("/organic") { _, _ in
-            JSONResponse.make(try await context.read { try OrganicTable.totals(in: $0) })
+            try await context.read { try OrganicTable.totals(in: $0) }
         }
         routes.get("/customers/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
@@ -38,7 +38,7 @@ struct AnalyticsRoutes: Sendable {
                 return CustomerView(customer, touches: try TouchesTable.recent(of: id, limit: 100, in: session))
             }
             guard let view else { throw APIError(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)") }
-            return JSONResponse.make(view)
+            return view
         }
         routes.get("/customers") { request, _ in
             // Only the customers at churn risk are listed: `?atRisk=true` says so explicitly.
@@ -48,20 +48,20 @@ struct AnalyticsRoutes: Sendable {
             let page = try PageRequest(request)
             let segment = try request.identifierParameter("segment")
             let customers = try await context.read { try CustomersTable.atRisk(segment: segment, page, in: $0) }
-            return JSONResponse.make(Page(customers.map { AtRiskView($0) }, request: page, key: \.customerId))
+            return Page(customers.map { AtRiskView($0) }, request: page, key: \.customerId)
         }
         routes.get("/attributions") { request, _ in
             let page = try PageRequest(request)
             let campaign = try request.identifierParameter("campaign")
             let orders = try await context.read { try OrdersTable.orders(campaign: campaign, page, in: $0) }
-            return JSONResponse.make(Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId))
+            return Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId)
         }
         return routes
     }
 }
 
 /// What IT knows of a customer, with its most recent touches (oldest first).
-struct CustomerView: Encodable {
+struct CustomerView: ResponseEncodable {
     let customerId: String
     let segment: String
     let lastActivityAt: Timestamp?
@@ -113,3 +113,7 @@ struct AttributionView: Encodable, Sendable {
         occurredAt = order.occurredAt
     }
 }
+
+/// IT's answers from the domain and the catalog, written by `APIRequestContext`'s encoder.
+extension CampaignPerformanceReported: ResponseEncodable {}
+extension OrganicTotals: ResponseEncodable {}
