@@ -38,7 +38,8 @@ func serviceTargets(
         .executableTarget(
             name: executable,
             dependencies: [
-                .target(name: store), .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime", "TriadStorage",
+                .target(name: store), .target(name: domain), "TriadEvents", "TriadKafka", "TriadRuntime",
+                "TriadStorage",
                 "TriadWire", hummingbird, lifecycle, logging, configuration,
             ] + extra,
             path: "Services/\(folder)/Service",
@@ -141,7 +142,8 @@ let package = Package(
         .executableTarget(
             name: "triad",
             dependencies: [
-                "TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "Marketing", logging, lifecycle, unixSignals,
+                "TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "Marketing", logging, lifecycle,
+                unixSignals,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/triad",
@@ -154,7 +156,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "EventsTests", dependencies: ["TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "TestSupport"],
+            name: "EventsTests",
+            dependencies: ["TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
@@ -163,9 +166,13 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvariantTests",
-            dependencies: ["Marketing", "Finance", "Analytics", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport"],
+            dependencies: [
+                "Marketing", "Finance", "Analytics", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport",
+            ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaTests", dependencies: ["TriadKafka", "CRdKafka", "TestSupport", logging],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests", dependencies: ["TriadStorage", "TriadKafka", "TestSupport", logging],
             swiftSettings: swiftSettings),
@@ -177,7 +184,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings),
+            name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["TestSupport", "TriadEvents", "TriadWire", "TriadKafka"],
@@ -185,14 +193,17 @@ let package = Package(
         .testTarget(
             name: "RouterTests",
             dependencies: [
-                "marketing-service", "finance-service", "it-service", "Marketing", "Finance", "Analytics", "TriadRuntime",
+                "marketing-service", "finance-service", "it-service", "Marketing", "Finance", "Analytics",
+                "TriadRuntime",
                 "TriadStorage", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport", hummingbird, logging,
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RuntimeTests",
-            dependencies: ["TriadRuntime", "TriadEvents", "TriadWire", "TriadKafka", "TriadStorage", "Marketing", "TestSupport", logging, configuration,
+            dependencies: [
+                "TriadRuntime", "TriadEvents", "TriadWire", "TriadKafka", "TriadStorage", "Marketing", "TestSupport",
+                logging, configuration,
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),

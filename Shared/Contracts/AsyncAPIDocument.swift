@@ -10,7 +10,8 @@ public enum AsyncAPIDocument {
 
     public static func document() throws -> JSONValue {
         let definitions = "#/components/schemas/"
-        var schemas = [("cloudevent", EventContracts.envelope(binary: false, definitions: definitions))] + EventContracts.shared
+        var schemas =
+            [("cloudevent", EventContracts.envelope(binary: false, definitions: definitions))] + EventContracts.shared
         var messages: [(String, JSONValue)] = []
         for type in EventType.allCases {
             schemas.append((type.rawValue, try EventContracts.dataSchema(of: type, definitions: definitions)))
@@ -34,7 +35,8 @@ public enum AsyncAPIDocument {
             "servers": [
                 "local": [
                     "host": "127.0.0.1:9092", "protocol": "kafka",
-                    "description": "The broker scripts/run-local.sh starts; under docker compose the services reach it as kafka:9092.",
+                    "description":
+                        "The broker scripts/run-local.sh starts; under docker compose the services reach it as kafka:9092.",
                 ]
             ],
             "defaultContentType": .string(CloudEventHeaders.structuredContentType),
@@ -86,9 +88,12 @@ public enum AsyncAPIDocument {
                         "description": .string(
                             "Messages \(service.displayName) could not read or that broke a rule: the original key, value "
                                 + "and headers, with the reason in dead-letter-* headers. `triad dlq list` and "
-                                + "`triad dlq replay` read them. Partitions: what the service creates; docker-compose.yml creates 3."),
+                                + "`triad dlq replay` read them. Partitions: what the service creates; docker-compose.yml creates 3."
+                        ),
                         "messages": ["dead-letter": reference("#/components/messages/dead-letter")],
-                        "bindings": ["kafka": ["topic": .string(name), "partitions": 1, "bindingVersion": .string(kafkaBinding)]],
+                        "bindings": [
+                            "kafka": ["topic": .string(name), "partitions": 1, "bindingVersion": .string(kafkaBinding)]
+                        ],
                     ]
                 ))
         }
@@ -101,7 +106,8 @@ public enum AsyncAPIDocument {
             for producer in topic.producers {
                 // The services write structured mode; other systems may write either.
                 let types = topic.eventTypes
-                let sent = producer == .otherSystems ? types.flatMap { [structured($0), binary($0)] } : types.map(structured)
+                let sent =
+                    producer == .otherSystems ? types.flatMap { [structured($0), binary($0)] } : types.map(structured)
                 operations.append(
                     (
                         "\(producer.rawValue).send.\(topic.name)",
@@ -120,7 +126,8 @@ public enum AsyncAPIDocument {
                         [
                             "action": "receive", "channel": reference("#/channels/\(topic.name)"),
                             "summary": .string(
-                                "\(consumer.displayName) reads \(topic.name) in consumer group triad-\(consumer.rawValue) (TRIAD_GROUP_ID)"),
+                                "\(consumer.displayName) reads \(topic.name) in consumer group triad-\(consumer.rawValue) (TRIAD_GROUP_ID)"
+                            ),
                             "messages": .array(read.map { reference("#/channels/\(topic.name)/messages/\($0)") }),
                             "bindings": [
                                 "kafka": [
@@ -152,7 +159,10 @@ public enum AsyncAPIDocument {
     static func key(_ topic: Topic) -> JSONValue {
         [
             "kafka": [
-                "key": ["type": "string", "description": .string("The \(topic.key), UTF-8; the same as the event's subject.")],
+                "key": [
+                    "type": "string",
+                    "description": .string("The \(topic.key), UTF-8; the same as the event's subject."),
+                ],
                 "bindingVersion": .string(kafkaBinding),
             ]
         ]
@@ -169,7 +179,8 @@ public enum AsyncAPIDocument {
                 "properties": [
                     CloudEventHeaders.contentType: [
                         "type": "string", "const": .string(CloudEventHeaders.structuredContentType),
-                        "description": "Marks the value as a whole CloudEvent; without it, a value is read in structured mode unless a ce_specversion header is present.",
+                        "description":
+                            "Marks the value as a whole CloudEvent; without it, a value is read in structured mode unless a ce_specversion header is present.",
                     ]
                 ],
             ],
@@ -197,7 +208,8 @@ public enum AsyncAPIDocument {
         let typed = properties.map { name, schema -> (String, JSONValue) in
             switch name {
             case CloudEventHeaders.prefix + "type": (name, ["type": "string", "const": .string(type.rawValue)])
-            case CloudEventHeaders.prefix + "source": (name, EventContracts.sourceRule(type).map { schema.merging($0) } ?? schema)
+            case CloudEventHeaders.prefix + "source":
+                (name, EventContracts.sourceRule(type).map { schema.merging($0) } ?? schema)
             default: (name, schema)
             }
         }
@@ -222,7 +234,9 @@ public enum AsyncAPIDocument {
             "headers": [
                 "type": "object",
                 "properties": [
-                    DeadLetterHeader.reason: header("What is wrong, naming the field (e.g. invalid-data: data.orderId: is required for a purchase)."),
+                    DeadLetterHeader.reason: header(
+                        "What is wrong, naming the field (e.g. invalid-data: data.orderId: is required for a purchase)."
+                    ),
                     DeadLetterHeader.code: [
                         "type": "string", "enum": .strings(EventRejection.Code.allCases.map(\.rawValue)),
                         "description": "The kind of problem.",
@@ -232,17 +246,27 @@ public enum AsyncAPIDocument {
                     DeadLetterHeader.sourceOffset: header("Its offset, in decimal."),
                     DeadLetterHeader.service: header("The service that set it aside."),
                     DeadLetterHeader.failedAt: header("When, as an RFC 3339 date-time."),
-                    DeadLetterHeader.originalBytes: header("Only on an excerpt of an oversized original: the original's size in bytes."),
+                    DeadLetterHeader.originalBytes: header(
+                        "Only on an excerpt of an oversized original: the original's size in bytes."),
                     DeadLetterHeader.originalSHA256: header("Only on an excerpt: the original's SHA-256, in hex."),
                 ],
                 "required": .strings([
-                    DeadLetterHeader.reason, DeadLetterHeader.code, DeadLetterHeader.sourceTopic, DeadLetterHeader.sourcePartition,
+                    DeadLetterHeader.reason, DeadLetterHeader.code, DeadLetterHeader.sourceTopic,
+                    DeadLetterHeader.sourcePartition,
                     DeadLetterHeader.sourceOffset, DeadLetterHeader.service, DeadLetterHeader.failedAt,
                 ]),
-                "description": "The original headers follow these; `triad dlq replay` strips every dead-letter-* header.",
+                "description":
+                    "The original headers follow these; `triad dlq replay` strips every dead-letter-* header.",
             ],
-            "payload": ["description": "The original value, byte for byte (an excerpt when it was over the size limit)."],
-            "bindings": ["kafka": ["key": ["type": "string", "description": "The original key."], "bindingVersion": .string(kafkaBinding)]],
+            "payload": [
+                "description": "The original value, byte for byte (an excerpt when it was over the size limit)."
+            ],
+            "bindings": [
+                "kafka": [
+                    "key": ["type": "string", "description": "The original key."],
+                    "bindingVersion": .string(kafkaBinding),
+                ]
+            ],
         ]
     }
 
@@ -258,7 +282,8 @@ extension EventType {
         case .campaignPaused: "A live campaign was paused, with the reason (budget-exceeded when finance reported so)."
         case .campaignResumed: "A paused campaign went live again."
         case .campaignCompleted: "A campaign ended; finance gives back what it did not spend."
-        case .budgetApproved: "Finance approved the requested budget in full and reserved it from the quarter's envelope."
+        case .budgetApproved:
+            "Finance approved the requested budget in full and reserved it from the quarter's envelope."
         case .budgetRejected: "Finance rejected a campaign's budget, with the reason."
         case .budgetExceeded: "A campaign's spend went over its approved budget (sent once)."
         case .envelopeChanged:

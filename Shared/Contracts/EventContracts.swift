@@ -26,8 +26,10 @@ public enum EventContracts {
 
     /// What every data schema refers to: identifiers and amounts of money.
     public static var shared: [(String, JSONValue)] {
-        [("identifier", identifier), ("money", money(positive: false)), ("positive-money", money(positive: true)),
-         ("money-total", moneyTotal)]
+        [
+            ("identifier", identifier), ("money", money(positive: false)), ("positive-money", money(positive: true)),
+            ("money-total", moneyTotal),
+        ]
     }
 
     private static func shapeOf<P: EventPayload>(_ type: P.Type) throws -> (JSONValue, any EventPayload) {
@@ -75,7 +77,8 @@ public enum EventContracts {
         }
         var required = requiredAttributes.map { prefix + $0.rawValue }
         if !binary {
-            properties.append(("data", ["type": "object", "description": "The payload; its schema follows from `type`."]))
+            properties.append(
+                ("data", ["type": "object", "description": "The payload; its schema follows from `type`."]))
             required.append("data")
         }
         return ["type": "object", "properties": .object(properties), "required": .strings(required)]
@@ -94,14 +97,16 @@ public enum EventContracts {
         case .subject:
             [
                 "type": "string",
-                "description": "When present, must equal the payload's id field (the Kafka key): campaignId, customerId or quarter.",
+                "description":
+                    "When present, must equal the payload's id field (the Kafka key): campaignId, customerId or quarter.",
             ]
         case .schemaversion:
             binary
                 ? ["type": "string", "pattern": "^[1-9][0-9]*$", "description": "The schema version of data."]
                 : ["type": "integer", "minimum": 1, "description": "The schema version of data."]
         case .correlationid, .causationid: identifier
-        case .traceparent: ["type": "string", "description": "W3C trace context, passed on to the events this one causes."]
+        case .traceparent:
+            ["type": "string", "description": "W3C trace context, passed on to the events this one causes."]
         }
     }
 
@@ -125,7 +130,8 @@ public enum EventContracts {
         let producer = type.topic.producers.map(\.displayName).joined(separator: ", ")
         return [
             "const": .string(source),
-            "description": .string("Only \(producer) emits \(type.rawValue); any other source is refused as wrong-source."),
+            "description": .string(
+                "Only \(producer) emits \(type.rawValue); any other source is refused as wrong-source."),
         ]
     }
 
@@ -140,7 +146,8 @@ public enum EventContracts {
         func update(_ field: String, _ change: (JSONValue) throws -> JSONValue) throws {
             guard let index = properties.firstIndex(where: { $0.0 == field }) else {
                 throw WireShapeError(
-                    description: "\(type.rawValue): validate(_:) checks '\(field)', which its Codable shape does not read")
+                    description:
+                        "\(type.rawValue): validate(_:) checks '\(field)', which its Codable shape does not read")
             }
             properties[index].1 = try change(properties[index].1)
         }
@@ -150,21 +157,29 @@ public enum EventContracts {
             case .identifier(let field):
                 try update(field) { current in
                     guard current["type"] == "string" else {
-                        throw WireShapeError(description: "\(type.rawValue).\(field) is checked as an identifier but is not a string")
+                        throw WireShapeError(
+                            description: "\(type.rawValue).\(field) is checked as an identifier but is not a string")
                     }
                     return ["$ref": .string(definitions + "identifier")]
                 }
             case .money(let field, let positive):
                 try update(field) { current in
-                    guard case .object(let members)? = current["properties"], members.map(\.0) == ["amountMinor", "currency"] else {
-                        throw WireShapeError(description: "\(type.rawValue).\(field) is checked as money but is not read as Money")
+                    guard case .object(let members)? = current["properties"],
+                        members.map(\.0) == ["amountMinor", "currency"]
+                    else {
+                        throw WireShapeError(
+                            description: "\(type.rawValue).\(field) is checked as money but is not read as Money")
                     }
                     return ["$ref": .string(definitions + (positive ? "positive-money" : "money"))]
                 }
             case .total(let field):
                 try update(field) { current in
-                    guard case .object(let members)? = current["properties"], members.map(\.0) == ["amountMinor", "currency"] else {
-                        throw WireShapeError(description: "\(type.rawValue).\(field) is checked as a total but is not read as MoneyTotal")
+                    guard case .object(let members)? = current["properties"],
+                        members.map(\.0) == ["amountMinor", "currency"]
+                    else {
+                        throw WireShapeError(
+                            description: "\(type.rawValue).\(field) is checked as a total but is not read as MoneyTotal"
+                        )
                     }
                     return ["$ref": .string(definitions + "money-total")]
                 }
@@ -235,7 +250,8 @@ public enum EventContracts {
     static var moneyTotal: JSONValue {
         moneyShape(
             minimum: 0, maximum: MoneyTotal.maximumMinor,
-            description: "A running total in minor units (cents) as a whole number: up to 2^63-1, past one amount's 10^15.")
+            description:
+                "A running total in minor units (cents) as a whole number: up to 2^63-1, past one amount's 10^15.")
     }
 
     private static func moneyShape(minimum: Int64, maximum: Int64, description: String) -> JSONValue {
@@ -263,7 +279,8 @@ public enum EventContracts {
             return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
         }
         return ranges.map { range in
-            range.lowerBound == range.upperBound ? escaped(range.lowerBound) : escaped(range.lowerBound) + "-" + escaped(range.upperBound)
+            range.lowerBound == range.upperBound
+                ? escaped(range.lowerBound) : escaped(range.lowerBound) + "-" + escaped(range.upperBound)
         }.joined()
     }
 }

@@ -25,7 +25,8 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
         case (.integer(let a), .integer(let b)): a == b
         case (.bool(let a), .bool(let b)): a == b
         case (.array(let a), .array(let b)): a == b
-        case (.object(let a), .object(let b)): a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case (.object(let a), .object(let b)):
+            a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: false
         }
     }
@@ -60,7 +61,10 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
         case .integer(let value): out += String(value)
         case .bool(let value): out += value ? "true" : "false"
         case .array(let elements):
-            if elements.isEmpty { out += "[]"; return }
+            if elements.isEmpty {
+                out += "[]"
+                return
+            }
             if elements.allSatisfy(\.isScalar) {
                 out += "["
                 for (index, element) in elements.enumerated() {
@@ -79,7 +83,10 @@ public indirect enum JSONValue: Equatable, Sendable, ExpressibleByStringLiteral,
             }
             out += indent + "]"
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
+            if members.isEmpty {
+                out += "{}"
+                return
+            }
             let inner = indent + "  "
             out += "{\n"
             for (index, (key, value)) in members.enumerated() {

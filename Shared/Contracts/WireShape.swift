@@ -79,7 +79,8 @@ public enum WireShape {
         }
 
         func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-            throw WireShapeError(description: "arrays are not part of the event catalog (at \(codingPath.map(\.stringValue)))")
+            throw WireShapeError(
+                description: "arrays are not part of the event catalog (at \(codingPath.map(\.stringValue)))")
         }
 
         func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -134,26 +135,46 @@ public enum WireShape {
             try recording.read(T.self, key: key.stringValue, required: false)
         }
 
-        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try recording.read(type, key: key.stringValue, required: true) }
-        func decode(_ type: String.Type, forKey key: Key) throws -> String { try recording.read(type, key: key.stringValue, required: true) }
+        func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool {
+            try recording.read(type, key: key.stringValue, required: true)
+        }
+        func decode(_ type: String.Type, forKey key: Key) throws -> String {
+            try recording.read(type, key: key.stringValue, required: true)
+        }
         func decode(_ type: Double.Type, forKey key: Key) throws -> Double { throw unsupported(type, key) }
         func decode(_ type: Float.Type, forKey key: Key) throws -> Float { throw unsupported(type, key) }
-        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try recording.read(type, key: key.stringValue, required: true) }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+            try recording.read(type, key: key.stringValue, required: true)
+        }
         func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { throw unsupported(type, key) }
         func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { throw unsupported(type, key) }
-        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try recording.read(type, key: key.stringValue, required: true) }
-        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try recording.read(type, key: key.stringValue, required: true) }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+            try recording.read(type, key: key.stringValue, required: true)
+        }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+            try recording.read(type, key: key.stringValue, required: true)
+        }
         func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { throw unsupported(type, key) }
         func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { throw unsupported(type, key) }
         func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { throw unsupported(type, key) }
         func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { throw unsupported(type, key) }
         func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { throw unsupported(type, key) }
 
-        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try recording.read(type, key: key.stringValue, required: false) }
-        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try recording.read(type, key: key.stringValue, required: false) }
-        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try recording.read(type, key: key.stringValue, required: false) }
-        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try recording.read(type, key: key.stringValue, required: false) }
-        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try recording.read(type, key: key.stringValue, required: false) }
+        func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
+            try recording.read(type, key: key.stringValue, required: false)
+        }
+        func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
+            try recording.read(type, key: key.stringValue, required: false)
+        }
+        func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? {
+            try recording.read(type, key: key.stringValue, required: false)
+        }
+        func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? {
+            try recording.read(type, key: key.stringValue, required: false)
+        }
+        func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? {
+            try recording.read(type, key: key.stringValue, required: false)
+        }
 
         func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
             -> KeyedDecodingContainer<NestedKey>
@@ -167,7 +188,8 @@ public enum WireShape {
         func superDecoder(forKey key: Key) throws -> any Decoder { try superDecoder() }
 
         private func unsupported(_ type: Any.Type, _ key: Key) -> WireShapeError {
-            WireShapeError(description: "\(type) at key \(key.stringValue) has no schema; the catalog uses whole 64-bit numbers")
+            WireShapeError(
+                description: "\(type) at key \(key.stringValue) has no schema; the catalog uses whole 64-bit numbers")
         }
     }
 }

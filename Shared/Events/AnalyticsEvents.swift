@@ -122,7 +122,8 @@ public struct ChurnRiskCleared: EventPayload {
         try rules.requireIdentifier(customerId, "customerId")
         try rules.requireIdentifier(segment, "segment")
         try rules.requireOneOf(
-            activity, [.click, .visit, .signup, .purchase], "activity", "\(activity.rawValue) does not end a churn-risk episode")
+            activity, [.click, .visit, .signup, .purchase], "activity",
+            "\(activity.rawValue) does not end a churn-risk episode")
     }
 }
 

@@ -102,7 +102,8 @@ extension ValidationRules {
                 let hex = String(scalar.value, radix: 16, uppercase: true)
                 throw EventRejection(
                     .invalidData, field: field,
-                    "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))")
+                    "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))"
+                )
             } else if !Self.blankCharacters.contains(where: { $0.contains(scalar.value) }) {
                 visible = true
             }
@@ -117,7 +118,8 @@ extension ValidationRules {
         if let recorder { return recorder.record(.money(field: field, positive: positive)) }
         guard money.amountMinor <= Money.maximumMinor else {
             throw EventRejection(
-                .invalidData, field: "\(field).amountMinor", "must be at most \(Money.maximumMinor) (one amount's upper bound)")
+                .invalidData, field: "\(field).amountMinor",
+                "must be at most \(Money.maximumMinor) (one amount's upper bound)")
         }
         try requireCurrency(money.currency, field)
         if positive {
@@ -156,13 +158,16 @@ extension ValidationRules {
         if let recorder { return recorder.record(.atLeast(field: field, minimum: minimum)) }
         guard value >= minimum else {
             throw EventRejection(
-                .invalidData, field: field, minimum == 0 ? "must not be negative" : "must be \(minimum) or more, got \(value)")
+                .invalidData, field: field,
+                minimum == 0 ? "must not be negative" : "must be \(minimum) or more, got \(value)")
         }
     }
 
     public func requireAtMost(_ value: Int64, _ maximum: Int64, _ field: String) throws(EventRejection) {
         if let recorder { return recorder.record(.atMost(field: field, maximum: maximum)) }
-        guard value <= maximum else { throw EventRejection(.invalidData, field: field, "must be \(maximum) or less, got \(value)") }
+        guard value <= maximum else {
+            throw EventRejection(.invalidData, field: field, "must be \(maximum) or less, got \(value)")
+        }
     }
 
     /// A value of an enumeration that this field narrows to `allowed`.
@@ -183,7 +188,9 @@ extension ValidationRules {
             return value
         }
         guard actual == expected else { return nil }
-        guard let value else { throw EventRejection(.invalidData, field: field, "is required for a \(expected.rawValue)") }
+        guard let value else {
+            throw EventRejection(.invalidData, field: field, "is required for a \(expected.rawValue)")
+        }
         return value
     }
 }

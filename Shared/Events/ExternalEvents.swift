@@ -63,7 +63,8 @@ public struct CustomerInteraction: EventPayload {
         if let campaignId { try rules.requireIdentifier(campaignId, "campaignId") }
         if let segment { try rules.requireIdentifier(segment, "segment") }
         // A purchase's orderId is an identifier; other kinds' orderId is not read, so not checked.
-        if let orderId = try rules.require(orderId, "orderId", when: "kind", is: InteractionKind.purchase, given: kind) {
+        if let orderId = try rules.require(orderId, "orderId", when: "kind", is: InteractionKind.purchase, given: kind)
+        {
             try rules.requireIdentifier(orderId, "orderId")
         }
         _ = try rules.require(revenue, "revenue", when: "kind", is: InteractionKind.purchase, given: kind)

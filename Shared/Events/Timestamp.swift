@@ -187,7 +187,9 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
     public var quarter: Quarter { Quarter(year: year, number: (month - 1) / 3 + 1) }
 
     public var description: String {
-        let y = String(year), m = String(month), d = String(day)
+        let y = String(year)
+        let m = String(month)
+        let d = String(day)
         return String(repeating: "0", count: 4 - y.count) + y + "-" + (m.count == 1 ? "0" : "") + m + "-"
             + (d.count == 1 ? "0" : "") + d
     }

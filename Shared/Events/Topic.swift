@@ -58,10 +58,14 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     public static func named(_ name: String) -> Topic? { Topic(rawValue: name) }
 
     /// The topics a service consumes, in catalog order: what it subscribes to.
-    public static func consumed(by service: Participant) -> [Topic] { allCases.filter { $0.consumers.contains(service) } }
+    public static func consumed(by service: Participant) -> [Topic] {
+        allCases.filter { $0.consumers.contains(service) }
+    }
 
     /// The topics a service publishes to, in catalog order.
-    public static func produced(by service: Participant) -> [Topic] { allCases.filter { $0.producers.contains(service) } }
+    public static func produced(by service: Participant) -> [Topic] {
+        allCases.filter { $0.producers.contains(service) }
+    }
 
     /// The dead-letter topic of a service: `<service>.dead-letter`.
     public static func deadLetter(of service: Participant) -> String { "\(service.rawValue).dead-letter" }
@@ -71,14 +75,18 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     /// when `service` consumes that topic. A dead-letter topic is only as trustworthy as whoever can
     /// write to it: a letter naming any other topic (or none, or two) is refused, so a replay cannot
     /// be used to publish onto a topic the service never read from.
-    public static func replayDestination(ofDeadLetterFrom service: Participant, sourceTopics: [String?]) -> Result<Topic, ReplayRefusal> {
+    public static func replayDestination(ofDeadLetterFrom service: Participant, sourceTopics: [String?]) -> Result<
+        Topic, ReplayRefusal
+    > {
         let header = DeadLetterHeader.sourceTopic
         guard sourceTopics.count == 1, let name = sourceTopics[0] else {
             return .failure(
                 ReplayRefusal(
                     sourceTopics.isEmpty
-                        ? "it has no \(header) header" : sourceTopics.count > 1
-                        ? "it has \(sourceTopics.count) \(header) headers; one is needed" : "its \(header) header is not UTF-8"))
+                        ? "it has no \(header) header"
+                        : sourceTopics.count > 1
+                            ? "it has \(sourceTopics.count) \(header) headers; one is needed"
+                            : "its \(header) header is not UTF-8"))
         }
         let consumed = consumed(by: service)
         guard let topic = named(name), consumed.contains(topic) else {
@@ -130,7 +138,9 @@ extension Topic {
                 "| `\(topic.name)` | \(topic.key) | \(events) | \(topic.producers.map(\.displayName).joined(separator: ", ")) | "
                     + "\(topic.consumers.map(\.displayName).joined(separator: ", ")) |")
         }
-        lines.append("| `<service>.dead-letter` | original key | the original bytes, reason in headers | each service | operators |")
+        lines.append(
+            "| `<service>.dead-letter` | original key | the original bytes, reason in headers | each service | operators |"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -16,7 +16,9 @@ public struct UTF8Key: Hashable, Comparable, Sendable, CustomStringConvertible, 
     }
 
     public func hash(into hasher: inout Hasher) {
-        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        let hashed: Void? = string.utf8.withContiguousStorageIfAvailable {
+            hasher.combine(bytes: UnsafeRawBufferPointer($0))
+        }
         if hashed == nil { for byte in string.utf8 { hasher.combine(byte) } }
         hasher.combine(0xFF as UInt8)  // never a UTF-8 byte: ends the key, so keys side by side stay apart
     }

@@ -52,12 +52,16 @@ public enum DatabaseConfig {
                     logged = true
                     logger.warning(
                         "database unavailable at start; retrying with backoff",
-                        metadata: ["reason": "\(error.reason)", "gives-up-after": "\(WatchedDatabase.seconds(recoveryTimeout))"])
+                        metadata: [
+                            "reason": "\(error.reason)",
+                            "gives-up-after": "\(WatchedDatabase.seconds(recoveryTimeout))",
+                        ])
                 }
                 throw error
             }
         }
-        logger.info("database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
+        logger.info(
+            "database ready", metadata: ["database": "\(database.location)", "migrations-applied": "\(applied)"])
         return database
     }
 }

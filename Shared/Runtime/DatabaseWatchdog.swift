@@ -32,7 +32,9 @@ public struct DatabaseWatchdog: Service {
                 ])
             let deadline = shutdownTimeout + .seconds(5)
             Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: Double(deadline.components.seconds) + Double(deadline.components.attoseconds) / 1e18)
+                Thread.sleep(
+                    forTimeInterval: Double(deadline.components.seconds) + Double(deadline.components.attoseconds)
+                        / 1e18)
                 exit(DatabaseGaveUp.exitStatus)
             }
             throw DatabaseGaveUp(reason: reason)
@@ -52,6 +54,7 @@ extension APIError {
     /// 503 with code `database-unavailable`: the request needs the database, which is away.
     public static func databaseUnavailable(_ error: DatabaseUnavailable) -> APIError {
         // The cause is logged, not answered: it names hosts and files.
-        APIError(.serviceUnavailable, reason: "the database is unavailable; try again shortly", code: "database-unavailable")
+        APIError(
+            .serviceUnavailable, reason: "the database is unavailable; try again shortly", code: "database-unavailable")
     }
 }

@@ -46,11 +46,14 @@ public struct DeadLetters: Sendable {
         if value.count > Self.maxValueBytes {
             headers.append(KafkaHeader(DeadLetterHeader.originalBytes, String(value.count)))
             headers.append(
-                KafkaHeader(DeadLetterHeader.originalSHA256, SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined()))
+                KafkaHeader(
+                    DeadLetterHeader.originalSHA256,
+                    SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined()))
             value = Array(value.prefix(Self.maxValueBytes))
         }
         var copied = 0
-        for header in original.headers where copied + header.name.utf8.count + header.value.count <= Self.maxOriginalHeaderBytes {
+        for header in original.headers
+        where copied + header.name.utf8.count + header.value.count <= Self.maxOriginalHeaderBytes {
             copied += header.name.utf8.count + header.value.count
             headers.append(header)
         }

@@ -172,7 +172,8 @@ extension EnvironmentVariable.Rule {
     private static func isPair(_ pair: Substring) -> Bool {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return false }
-        let key = parts[0].trimmingCharacters(in: .whitespaces), item = parts[1].trimmingCharacters(in: .whitespaces)
+        let key = parts[0].trimmingCharacters(in: .whitespaces)
+        let item = parts[1].trimmingCharacters(in: .whitespaces)
         let token = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$%&'*+-.^_`|~"))
         return !key.isEmpty && !item.isEmpty && key.unicodeScalars.allSatisfy { $0.isASCII && token.contains($0) }
     }
@@ -204,7 +205,8 @@ extension EnvironmentVariable {
     /// The README's Configuration table (`<service>-service --configuration-table` prints it). An
     /// `OTEL_EXPORTER_OTLP_TRACES_…` variable shares the row of the shared one it takes precedence over.
     public static var markdownTable: String {
-        let traces = "OTEL_EXPORTER_OTLP_TRACES_", shared = "OTEL_EXPORTER_OTLP_"
+        let traces = "OTEL_EXPORTER_OTLP_TRACES_"
+        let shared = "OTEL_EXPORTER_OTLP_"
         var lines = ["| variable | default | values | meaning |", "|---|---|---|---|"]
         for variable in all where !variable.name.hasPrefix(traces) {
             var label = "`\(variable.name)`"

@@ -79,7 +79,9 @@ public struct EventPipeline: Sendable {
             (outcome, durable) = try await withRetries(on: database) {
                 try await withSpan("triad.transaction", context: trace.context) { span in
                     span.attributes["db.system"] = database.dialect == .postgres ? "postgresql" : "sqlite"
-                    return try await database.transactionDurableLater { session in try self.apply(decoded, trace: trace, in: session) }
+                    return try await database.transactionDurableLater { session in
+                        try self.apply(decoded, trace: trace, in: session)
+                    }
                 }
             }
         } catch {
@@ -88,7 +90,8 @@ public struct EventPipeline: Sendable {
         }
         trace.end(outcome)
         relay.nudge()
-        metrics.observe("triad_handler_batch_seconds", seconds: Self.seconds(decoding + (ContinuousClock.now - started)))
+        metrics.observe(
+            "triad_handler_batch_seconds", seconds: Self.seconds(decoding + (ContinuousClock.now - started)))
         let now = Timestamp.now()
         var consumed: [String: [String: Int64]] = [:]
         var latencies: [String: [Double]] = [:]
@@ -104,7 +107,9 @@ public struct EventPipeline: Sendable {
                 metrics.increment("triad_events_consumed_total", [("topic", topic), ("type", type)], by: count)
             }
         }
-        for (topic, samples) in latencies { metrics.observe("triad_event_latency_seconds", [("topic", topic)], samples: samples) }
+        for (topic, samples) in latencies {
+            metrics.observe("triad_event_latency_seconds", [("topic", topic)], samples: samples)
+        }
         if outcome.redeliveries > 0 {
             metrics.increment("triad_redeliveries_absorbed_total", [], by: Int64(outcome.redeliveries))
             logger.info("skipped events applied before", metadata: ["count": "\(outcome.redeliveries)"])
@@ -172,7 +177,8 @@ public struct EventPipeline: Sendable {
         var refused: [AppliedEvents.Key] = []
         var links = ReportLinkCollector(enabled: recordsReportLinks && trace.isRecording)
         for (applying, result) in results.enumerated() {
-            let position = toApply[applying], index = batch.readable[position]
+            let position = toApply[applying]
+            let index = batch.readable[position]
             let received = incoming[applying].received
             do throws(EventRejection) {
                 let events = try result.get()
@@ -180,14 +186,16 @@ public struct EventPipeline: Sendable {
                 if !events.isEmpty {
                     let cause = Cause(
                         received.envelope, context: span?.context,
-                        incoming: TracePropagation.incoming(headers: batch.messages[index].headers, attribute: received.envelope.traceparent))
+                        incoming: TracePropagation.incoming(
+                            headers: batch.messages[index].headers, attribute: received.envelope.traceparent))
                     let emitted = publisher.outgoing(events, cause: cause)
                     // All of an event's rows or none: a refused event leaves nothing in the outbox.
                     rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                     outcome.emitted += emitted
                 }
                 if let span { links.add(span, about: [received.event] + events) }
-                outcome.applied.append((incoming[applying].topic, received.envelope.type.rawValue, received.envelope.time))
+                outcome.applied.append(
+                    (incoming[applying].topic, received.envelope.type.rawValue, received.envelope.time))
             } catch {
                 refused.append(batch.keys[position])
                 failures.append((index, error))
@@ -198,10 +206,13 @@ public struct EventPipeline: Sendable {
         try AppliedEvents.forget(refused, in: session)
 
         // Once per source position: a redelivered bad message is not dead-lettered again.
-        for (index, rejection) in failures.sorted(by: { batch.messages[$0.index].offset < batch.messages[$1.index].offset }) {
+        for (index, rejection) in failures.sorted(by: {
+            batch.messages[$0.index].offset < batch.messages[$1.index].offset
+        }) {
             let message = batch.messages[index]
             if try DeadLetterMemo.firstTime(
-                topic: message.topic, partition: message.partition, offset: message.offset, value: message.value, at: now,
+                topic: message.topic, partition: message.partition, offset: message.offset, value: message.value,
+                at: now,
                 in: session)
             {
                 rows.append(deadLetters.outboxMessage(for: message, rejection: rejection))
@@ -212,7 +223,9 @@ public struct EventPipeline: Sendable {
         }
         if trace.isRecording {
             for (index, rejection) in failures { outcome.refusedAt[index] = rejection }
-            for (position, isNew) in new.enumerated() where !isNew { outcome.redeliveredAt.insert(batch.readable[position]) }
+            for (position, isNew) in new.enumerated() where !isNew {
+                outcome.redeliveredAt.insert(batch.readable[position])
+            }
         }
         try Outbox.append(rows, in: session)
         return outcome
@@ -233,7 +246,9 @@ struct DecodedBatch: Sendable {
     init(_ messages: [ConsumedMessage], results: [Result<ReceivedEvent, EventRejection>]) {
         self.messages = messages
         self.results = results
-        var readable: [Int] = [], keys: [AppliedEvents.Key] = [], events: [IncomingEvent] = []
+        var readable: [Int] = []
+        var keys: [AppliedEvents.Key] = []
+        var events: [IncomingEvent] = []
         var undecodable: [(index: Int, rejection: EventRejection)] = []
         readable.reserveCapacity(messages.count)
         keys.reserveCapacity(messages.count)
@@ -243,7 +258,9 @@ struct DecodedBatch: Sendable {
             case .success(let received):
                 readable.append(index)
                 keys.append(AppliedEvents.Key(source: received.envelope.source, id: received.envelope.id))
-                events.append(IncomingEvent(received: received, topic: messages[index].topic, partition: messages[index].partition))
+                events.append(
+                    IncomingEvent(
+                        received: received, topic: messages[index].topic, partition: messages[index].partition))
             case .failure(let rejection):
                 undecodable.append((index, rejection))
             }
@@ -280,7 +297,8 @@ struct BatchTrace: Sendable {
             let envelope = try? result.get().envelope
             let span = startSpan(
                 "process \(envelope?.type.rawValue ?? message.topic)",
-                context: TracePropagation.context(headers: message.headers, attribute: envelope?.traceparent), ofKind: .consumer)
+                context: TracePropagation.context(headers: message.headers, attribute: envelope?.traceparent),
+                ofKind: .consumer)
             span.updateAttributes {
                 $0.message(
                     topic: message.topic, partition: message.partition, offset: message.offset, eventId: envelope?.id,
@@ -354,12 +372,14 @@ extension EventPipeline {
 /// gets `attempts` tries) or the service is shutting down. Any other failure (a PostgreSQL deadlock
 /// or serialization failure) is tried `attempts` times in all. Then it gives up with the last error.
 func withRetries<T>(on database: any Database, attempts: Int = 3, _ body: () async throws -> T) async throws -> T {
-    try await withDatabaseRetries(attempts: attempts, giveUp: { failures in
-        if Task.isShuttingDownGracefully || Task.isCancelled { return true }
-        guard let watched = database as? WatchedDatabase else { return failures >= attempts }
-        if case .failed = watched.health() { return true }
-        return false
-    }, body)
+    try await withDatabaseRetries(
+        attempts: attempts,
+        giveUp: { failures in
+            if Task.isShuttingDownGracefully || Task.isCancelled { return true }
+            guard let watched = database as? WatchedDatabase else { return failures >= attempts }
+            if case .failed = watched.health() { return true }
+            return false
+        }, body)
 }
 
 /// Retries a storage transaction that failed (a PostgreSQL deadlock or serialization failure, a

@@ -169,10 +169,12 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// 413 for a body announced over the limit, whether or not the client waits for `100 Continue`.
     private func refusal(of head: HTTPRequest) -> Refusal? {
-        guard let announced = head.headerFields[.contentLength], let length = UInt64(announced), length > UInt64(maxBodyBytes)
+        guard let announced = head.headerFields[.contentLength], let length = UInt64(announced),
+            length > UInt64(maxBodyBytes)
         else { return nil }
         return Refusal(
-            status: .contentTooLarge, reason: "the request body (\(length) bytes announced) is over the \(maxBodyBytes)-byte limit")
+            status: .contentTooLarge,
+            reason: "the request body (\(length) bytes announced) is over the \(maxBodyBytes)-byte limit")
     }
 
     /// `100 Continue` for the oldest unanswered request, if it waits for one.
@@ -203,7 +205,9 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func refuse(_ refusal: Refusal, context: ChannelHandlerContext) {
         let body = Self.errorBody(refusal)
         var head = HTTPResponse(status: refusal.status)
-        head.headerFields = [.contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close"]
+        head.headerFields = [
+            .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
+        ]
         SecurityHeaders.add(to: &head.headerFields)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

@@ -2,8 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import ServiceContextModule
 import NIOCore
+import ServiceContextModule
 import TriadEvents
 import TriadStorage
 import TriadWire
@@ -176,13 +176,15 @@ public func decodeRequestBody<T: Decodable>(_ type: T.Type, from bytes: [UInt8])
 /// would have (`invalid-data`); a body that cannot be read as a whole is an `invalid-request`.
 public func decodeJSON<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
     if let kind = nonObjectBody(bytes) {
-        throw APIError(.badRequest, reason: "the request body must be a JSON object, got \(kind)", code: "invalid-request")
+        throw APIError(
+            .badRequest, reason: "the request body must be a JSON object, got \(kind)", code: "invalid-request")
     }
     do {
         return try decodeRequestBody(type, from: bytes)
     } catch {
         throw APIError(
-            .badRequest, field: error.field, reason: error.reason, code: error.field == nil || error.code == .malformedEvent ? "invalid-request" : error.code.rawValue)
+            .badRequest, field: error.field, reason: error.reason,
+            code: error.field == nil || error.code == .malformedEvent ? "invalid-request" : error.code.rawValue)
     }
 }
 
@@ -209,7 +211,9 @@ extension PageRequest {
         var limit = Self.defaultLimit
         if let text = parameters.get("limit") {
             guard let value = Int(text), (1...Self.maxLimit).contains(value) else {
-                throw APIError(.badRequest, field: "limit", reason: "must be a whole number from 1 to \(Self.maxLimit), got '\(text)'")
+                throw APIError(
+                    .badRequest, field: "limit",
+                    reason: "must be a whole number from 1 to \(Self.maxLimit), got '\(text)'")
             }
             limit = value
         }
@@ -238,12 +242,15 @@ public enum PageCursor {
     /// The key a cursor names, or nil when it is not one this API gave out.
     public static func key(of cursor: String) -> String? {
         guard !cursor.isEmpty, cursor.utf8.count <= 4096,
-            cursor.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_") })
+            cursor.unicodeScalars.allSatisfy({
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_")
+            })
         else { return nil }
         var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8), !key.isEmpty,
-            Self.cursor(after: key) == cursor, (try? ValidationRules(currency: .euro).requireIdentifier(key, "after")) != nil
+            Self.cursor(after: key) == cursor,
+            (try? ValidationRules(currency: .euro).requireIdentifier(key, "after")) != nil
         else { return nil }
         return key
     }

@@ -51,9 +51,11 @@ public struct Housekeeping: Service {
     /// One round: returns how many rows each table lost.
     @discardableResult
     public func sweep(now: Date = Date()) async throws -> [String: Int] {
-        let cutoff = Int64(now.timeIntervalSince1970 * 1000) - Int64(dedupeWindow.components.seconds * 1000)
+        let cutoff =
+            Int64(now.timeIntervalSince1970 * 1000) - Int64(dedupeWindow.components.seconds * 1000)
             - Int64(dedupeWindow.components.attoseconds / 1_000_000_000_000_000)
-        let prune = self.prune, appliedEvents = self.appliedEvents
+        let prune = self.prune
+        let appliedEvents = self.appliedEvents
         let dropped = try await database.transaction { session in
             var dropped = [
                 "applied_events": try appliedEvents.sweep(olderThan: cutoff, in: session),

@@ -35,7 +35,9 @@ struct JSONLogHandler: LogHandler {
         for (key, value) in merged.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }) {
             object[key] = "\(value)"
         }
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        guard
+            var line = try? JSONSerialization.data(
+                withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         else { return }
         line.append(0x0A)
         Self.lock.withLock { _ in FileHandle.standardError.write(line) }

@@ -1,7 +1,7 @@
 import Logging
+import ServiceLifecycle
 import Synchronization
 import Tracing
-import ServiceLifecycle
 import TriadEvents
 import TriadStorage
 
@@ -54,7 +54,10 @@ public struct PeriodicReporter: Service {
         // with an error when the next one starts, the last attempt's end after it.
         let attempt = Mutex<[any Span]>([])
         @Sendable func endAttempt(failure: (any Error)?) {
-            for span in attempt.withLock({ spans in defer { spans = [] }; return spans }) {
+            for span in attempt.withLock({ spans in
+                defer { spans = [] }
+                return spans
+            }) {
                 if let failure {
                     span.recordError(failure)
                     span.setStatus(SpanStatus(code: .error))
@@ -73,7 +76,10 @@ public struct PeriodicReporter: Service {
                     let reports = try collect(session)
                     var rows: [OutboxMessage] = []
                     for report in reports {
-                        let span = tracing ? Self.span(for: report, summarising: report.campaignId.flatMap { links[$0.utf8Key] } ?? []) : nil
+                        let span =
+                            tracing
+                            ? Self.span(for: report, summarising: report.campaignId.flatMap { links[$0.utf8Key] } ?? [])
+                            : nil
                         if let span { attempt.withLock { $0.append(span) } }
                         rows += try publisher.outgoing([report], cause: .serviceInitiated(context: span?.context)).map {
                             event throws(EventRejection) in try publisher.outboxMessage(for: event)
@@ -102,8 +108,10 @@ public struct PeriodicReporter: Service {
         let span = startSpan("report \(report.type.rawValue)", context: latest ?? .topLevel, ofKind: .internal)
         span.attributes["triad.report.summarised_traces"] = Int64(traceparents.count)
         var linked: Set<String> = []
-        for traceparent in traceparents.reversed() where linked.count < maxLinks && linked.insert(traceparent).inserted {
-            span.addLink(SpanLink(context: TracePropagation.context(headers: [], attribute: traceparent), attributes: [:]))
+        for traceparent in traceparents.reversed() where linked.count < maxLinks && linked.insert(traceparent).inserted
+        {
+            span.addLink(
+                SpanLink(context: TracePropagation.context(headers: [], attribute: traceparent), attributes: [:]))
         }
         return span
     }

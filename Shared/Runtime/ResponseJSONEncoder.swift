@@ -112,7 +112,9 @@ private struct TreeEncoder: Encoder {
         return UnkeyedContainer(box: box, codingPath: codingPath)
     }
 
-    func singleValueContainer() -> any SingleValueEncodingContainer { SingleContainer(box: box, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        SingleContainer(box: box, codingPath: codingPath)
+    }
 }
 
 /// Turns one value into a node: scalars directly, anything else through its own `encode(to:)`.
@@ -190,7 +192,9 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws { append(try node(value, at: codingPath)) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let child = Node.Box(.object([]))
         append(child)
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: child, codingPath: codingPath))

@@ -143,9 +143,11 @@ public struct RuntimeConfig: Sendable {
         let password = try environment.optionalText("TRIAD_KAFKA_SASL_PASSWORD")
         switch (username, password) {
         case (nil, .some):
-            throw ConfigurationError(variable: "TRIAD_KAFKA_SASL_USERNAME", reason: "must be set with TRIAD_KAFKA_SASL_PASSWORD")
+            throw ConfigurationError(
+                variable: "TRIAD_KAFKA_SASL_USERNAME", reason: "must be set with TRIAD_KAFKA_SASL_PASSWORD")
         case (.some, nil):
-            throw ConfigurationError(variable: "TRIAD_KAFKA_SASL_PASSWORD", reason: "must be set with TRIAD_KAFKA_SASL_USERNAME")
+            throw ConfigurationError(
+                variable: "TRIAD_KAFKA_SASL_PASSWORD", reason: "must be set with TRIAD_KAFKA_SASL_USERNAME")
         default:
             security["sasl.username"] = username
             security["sasl.password"] = password

@@ -109,14 +109,19 @@ public enum ServiceHost {
         metrics: ServiceMetrics = ServiceMetrics(), telemetry: (any Service)? = nil
     ) async throws -> ServiceGroup {
         // Every database call goes through the watch: outages are noticed, logged and timed.
-        let database = database as? WatchedDatabase
-            ?? WatchedDatabase(database, recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds), logger: logger)
+        let database =
+            database as? WatchedDatabase
+            ?? WatchedDatabase(
+                database, recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds), logger: logger)
         let version = LibrdkafkaVersion.loaded
         logger.info("librdkafka loaded", metadata: ["version": "\(version)"])
         try version.requireSupported()
 
         if config.createTopics {
-            let topics = Set(Topic.consumed(by: config.service) + Topic.produced(by: config.service)).map { ($0.name, $0.defaultPartitions) }
+            let topics =
+                Set(Topic.consumed(by: config.service) + Topic.produced(by: config.service)).map {
+                    ($0.name, $0.defaultPartitions)
+                }
                 + [(Topic.deadLetter(of: config.service), Int32(1))]
             try await KafkaAdmin(configuration: config.kafka).createTopics(topics.sorted { $0.0 < $1.0 })
         }
@@ -129,14 +134,17 @@ public enum ServiceHost {
         let deadLetters = DeadLetters(service: config.service, metrics: metrics, logger: logger)
         let pipeline = EventPipeline(
             codec: codec, publisher: publisher, deadLetters: deadLetters, database: database, relay: relay,
-            metrics: metrics, logger: logger, recordsReportLinks: definition.reports != nil, handler: definition.handler)
+            metrics: metrics, logger: logger, recordsReportLinks: definition.reports != nil, handler: definition.handler
+        )
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,
             stagedHandler: pipeline.prepare)
 
         // Messages not yet handled, by assigned partition.
         metrics.gauge("triad_consumer_lag") {
-            consumer.lag().map { (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value)) }
+            consumer.lag().map {
+                (labels: [("topic", $0.key.topic), ("partition", String($0.key.partition))], value: Double($0.value))
+            }
         }
         // 1 while the database is available, 0 during an outage.
         metrics.gauge("triad_database_available") {
@@ -185,12 +193,14 @@ public enum ServiceHost {
             },
             liveness: {
                 guard case .failed = database.health() else { return nil }
-                return "the database has been unavailable, or a call to it stuck, past TRIAD_DATABASE_RECOVERY_TIMEOUT_MS"
+                return
+                    "the database has been unavailable, or a call to it stuck, past TRIAD_DATABASE_RECOVERY_TIMEOUT_MS"
             })
         let app = Application(
             router: router, server: httpServer(config),
             configuration: ApplicationConfiguration(
-                address: .hostname(config.httpHost, port: config.httpPort), serverName: "triad-\(config.service.rawValue)"),
+                address: .hostname(config.httpHost, port: config.httpPort),
+                serverName: "triad-\(config.service.rawValue)"),
             logger: logger)
 
         // Shutdown runs in reverse order, each step with its own deadline: HTTP stops, the consumer
@@ -201,11 +211,13 @@ public enum ServiceHost {
             .init(service: SignalEscalation()),
             .init(
                 service: DatabaseWatchdog(
-                    database: database, shutdownTimeout: .milliseconds(config.shutdownTimeoutMilliseconds), logger: logger)),
+                    database: database, shutdownTimeout: .milliseconds(config.shutdownTimeoutMilliseconds),
+                    logger: logger)),
             .init(service: producer), .init(service: relay),
             .init(
                 service: Housekeeping(
-                    database: database, relay: relay, dedupeWindow: .seconds(config.dedupeWindowSeconds), metrics: metrics,
+                    database: database, relay: relay, dedupeWindow: .seconds(config.dedupeWindowSeconds),
+                    metrics: metrics,
                     logger: logger, prune: definition.prune)),
         ]
         if let reports = definition.reports {
@@ -241,14 +253,17 @@ public enum ServiceHost {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: APIErrorMiddleware(logger: context.logger))
         if let token = context.config.apiToken {
-            router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
+            router.add(
+                middleware: BearerTokenMiddleware(token: Array(token.utf8), protectReads: context.config.protectReads))
         } else {
             context.logger.warning(
                 "TRIAD_API_TOKEN is not set: state-changing endpoints accept anyone (fine for a local run only)")
         }
         // Live while the process makes progress, or retries a database within its recovery timeout.
         router.get("/health/live") { _, _ in
-            guard let reason = liveness() else { return EditedResponse(response: Liveness(status: "live", reason: nil)) }
+            guard let reason = liveness() else {
+                return EditedResponse(response: Liveness(status: "live", reason: nil))
+            }
             return EditedResponse(status: .serviceUnavailable, response: Liveness(status: "not live", reason: reason))
         }
         router.get("/health/ready") { _, _ in
@@ -307,7 +322,8 @@ public enum ServiceHost {
                 databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger,
                 recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds))
             let group = try await buildServiceGroup(
-                config: config, database: database, definition: definition, logger: logger, metrics: metrics, telemetry: telemetry)
+                config: config, database: database, definition: definition, logger: logger, metrics: metrics,
+                telemetry: telemetry)
             try await group.run()
             await database.close()
             logger.info("stopped")
@@ -340,7 +356,8 @@ extension ServiceHost {
             let config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             _ = try DatabaseConfig.url(service: service.rawValue, environment: environment)
             _ = try TracingSettings(service: service, environment: environment)
-            _ = try define(config, environment, Logger(label: "list-environment", factory: { _ in SwiftLogNoOpLogHandler() }))
+            _ = try define(
+                config, environment, Logger(label: "list-environment", factory: { _ in SwiftLogNoOpLogHandler() }))
         } catch {
             FileHandle.standardError.write(Data("cannot list the environment: \(error)\n".utf8))
             return 1
@@ -375,4 +392,3 @@ public struct Readiness: ResponseEncodable, Sendable {
 
     var isReady: Bool { status == "ready" }
 }
-

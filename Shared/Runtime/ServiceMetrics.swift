@@ -19,7 +19,9 @@ public final class ServiceMetrics: Sendable {
     public typealias GaugeReader = @Sendable () async -> [(labels: Labels, value: Double)]
 
     /// Histogram buckets in seconds, from a millisecond to an hour.
-    public static let bucketBounds: [Double] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600]
+    public static let bucketBounds: [Double] = [
+        0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600,
+    ]
 
     public let registry: PrometheusCollectorRegistry
     public let factory: PrometheusMetricsFactory

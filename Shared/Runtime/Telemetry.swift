@@ -6,9 +6,9 @@ import OTel
 import ServiceContextModule
 import ServiceLifecycle
 import Synchronization
+import Tracing
 import TriadEvents
 import TriadKafka
-import Tracing
 import W3CTraceContext
 
 /// Distributed tracing: spans through swift-distributed-tracing, exported by swift-otel over
@@ -41,7 +41,9 @@ public struct TracingSettings: Sendable {
             if endpoint == nil, values["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil {
                 throw ConfigurationError(
                     variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-                    reason: "is empty while OTEL_EXPORTER_OTLP_ENDPOINT is set: swift-otel would send spans to the empty one; unset it")
+                    reason:
+                        "is empty while OTEL_EXPORTER_OTLP_ENDPOINT is set: swift-otel would send spans to the empty one; unset it"
+                )
             }
         } else if let base = values["OTEL_EXPORTER_OTLP_ENDPOINT"] {
             endpoint = base.hasSuffix("/") ? base + "v1/traces" : base + "/v1/traces"
@@ -53,15 +55,21 @@ public struct TracingSettings: Sendable {
         guard isOn else { return }
         // While tracing, swift-otel takes an empty variable as given (an empty service name, an
         // unreadable number it silently replaces): refuse it instead.
-        let emptyVariables = EnvironmentVariable.tracing.map(\.name).filter { environment.isSet($0) && values[$0] == nil }
+        let emptyVariables = EnvironmentVariable.tracing.map(\.name).filter {
+            environment.isSet($0) && values[$0] == nil
+        }
         for variable in emptyVariables {
-            let tracesVariable = variable.replacingOccurrences(of: "OTEL_EXPORTER_OTLP_", with: "OTEL_EXPORTER_OTLP_TRACES_")
-            if tracesVariable != variable, values[tracesVariable] != nil { continue }  // swift-otel takes the traces one
-            throw ConfigurationError(variable: variable, reason: "is empty while tracing is on: unset it for the default")
+            let tracesVariable = variable.replacingOccurrences(
+                of: "OTEL_EXPORTER_OTLP_", with: "OTEL_EXPORTER_OTLP_TRACES_")
+            // swift-otel takes the traces one
+            if tracesVariable != variable, values[tracesVariable] != nil { continue }
+            throw ConfigurationError(
+                variable: variable, reason: "is empty while tracing is on: unset it for the default")
         }
         // Mutual TLS needs both halves, as swift-otel reads them.
         let key = values["OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"] ?? values["OTEL_EXPORTER_OTLP_CLIENT_KEY"]
-        let certificate = values["OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"] ?? values["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"]
+        let certificate =
+            values["OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"] ?? values["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"]
         if (key == nil) != (certificate == nil) {
             throw ConfigurationError(
                 variable: key == nil ? "OTEL_EXPORTER_OTLP_CLIENT_KEY" : "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
@@ -171,7 +179,8 @@ public enum TracePropagation {
 
     /// The trace id of a `traceparent`, for logs; empty when it is not a valid one.
     public static func traceId(of traceparent: String?) -> String {
-        traceparent.flatMap { try? W3CTraceContext.TraceContext(traceParentHeaderValue: $0) }.map { "\($0.traceID)" } ?? ""
+        traceparent.flatMap { try? W3CTraceContext.TraceContext(traceParentHeaderValue: $0) }.map { "\($0.traceID)" }
+            ?? ""
     }
 
     /// Whether the `traceparent` asks for the trace to be recorded.
@@ -184,13 +193,17 @@ public enum TracePropagation {
     }
 
     struct DictionaryInjector: Injector {
-        func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) { carrier[key.lowercased()] = value }
+        func inject(_ value: String, forKey key: String, into carrier: inout [String: String]) {
+            carrier[key.lowercased()] = value
+        }
     }
 }
 
 /// Span attributes in the OpenTelemetry semantic conventions for messaging.
 extension SpanAttributes {
-    mutating func message(topic: String, partition: Int32? = nil, offset: Int64? = nil, eventId: String? = nil, type: String? = nil) {
+    mutating func message(
+        topic: String, partition: Int32? = nil, offset: Int64? = nil, eventId: String? = nil, type: String? = nil
+    ) {
         self["messaging.system"] = "kafka"
         self["messaging.destination.name"] = topic
         if let partition { self["messaging.destination.partition.id"] = String(partition) }

@@ -46,7 +46,9 @@ public final class AgeSweep: Sendable {
 
     /// How many rows a round examines: the table's size spread over the rounds that fit in half a
     /// lifetime at `interval` between rounds, within the bounds.
-    public static func stretch(tableSize: Int, interval: Duration, lifetime: Duration, minimum: Int, maximum: Int) -> Int {
+    public static func stretch(tableSize: Int, interval: Duration, lifetime: Duration, minimum: Int, maximum: Int)
+        -> Int
+    {
         let half = seconds(lifetime) / 2
         guard half > 0 else { return maximum }
         let share = Double(tableSize) * seconds(interval) / half
@@ -64,7 +66,9 @@ public final class AgeSweep: Sendable {
             let size = max(position.lastPass, position.examinedThisPass)
             return (
                 position.after,
-                Self.stretch(tableSize: size, interval: interval, lifetime: lifetime, minimum: minimumStretch, maximum: maximumStretch)
+                Self.stretch(
+                    tableSize: size, interval: interval, lifetime: lifetime, minimum: minimumStretch,
+                    maximum: maximumStretch)
             )
         }
         let columns = key.joined(separator: ", ")
@@ -78,7 +82,8 @@ public final class AgeSweep: Sendable {
         ).first
         let through = end == nil ? "" : " AND \(tuple) <= \(placeholders)"
         let deleted = try session.query(
-            "DELETE FROM \(table) WHERE \(from)\(through) AND \(age) < ? RETURNING 1", fromArguments + (end ?? []) + [.integer(cutoff)]
+            "DELETE FROM \(table) WHERE \(from)\(through) AND \(age) < ? RETURNING 1",
+            fromArguments + (end ?? []) + [.integer(cutoff)]
         ).count
         position.withLock { position in
             position.examinedThisPass += stretch  // at most that many at a pass's end

@@ -13,7 +13,9 @@ public enum AppliedEvents {
             self.id = id
         }
 
-        public static func == (a: Key, b: Key) -> Bool { a.source.utf8Key == b.source.utf8Key && a.id.utf8Key == b.id.utf8Key }
+        public static func == (a: Key, b: Key) -> Bool {
+            a.source.utf8Key == b.source.utf8Key && a.id.utf8Key == b.id.utf8Key
+        }
 
         public func hash(into hasher: inout Hasher) {
             hasher.combine(source.utf8Key)
@@ -39,7 +41,8 @@ public enum AppliedEvents {
         for (position, key) in keys.enumerated() where seen.insert(key).inserted { unique.append(position) }
         // One lock order for every instance: the table's, by bytes.
         unique.sort { (keys[$0].source.utf8Key, keys[$0].id.utf8Key) < (keys[$1].source.utf8Key, keys[$1].id.utf8Key) }
-        let inserted = try session.insertNew(into: "applied_events", columns, rows: unique.map { row(keys[$0]) }, key: 2)
+        let inserted = try session.insertNew(
+            into: "applied_events", columns, rows: unique.map { row(keys[$0]) }, key: 2)
         var new = [Bool](repeating: false, count: keys.count)
         for (position, wasInserted) in zip(unique, inserted) { new[position] = wasInserted }
         return new
@@ -48,7 +51,8 @@ public enum AppliedEvents {
     /// Takes back events recorded in this transaction that were then refused (so a fixed one can be replayed).
     public static func forget(_ keys: [Key], in session: any SQLSession) throws {
         for key in keys {
-            try session.query("DELETE FROM applied_events WHERE source = ? AND id = ?", [.text(key.source), .text(key.id)])
+            try session.query(
+                "DELETE FROM applied_events WHERE source = ? AND id = ?", [.text(key.source), .text(key.id)])
         }
     }
 
@@ -69,7 +73,8 @@ public enum AppliedEvents {
 public enum DeadLetterMemo {
     /// True the first time this message is seen here.
     public static func firstTime(
-        topic: String, partition: Int32, offset: Int64, value: [UInt8], at milliseconds: Int64, in session: any SQLSession
+        topic: String, partition: Int32, offset: Int64, value: [UInt8], at milliseconds: Int64,
+        in session: any SQLSession
     ) throws -> Bool {
         !(try session.query(
             """
@@ -77,7 +82,10 @@ public enum DeadLetterMemo {
             ON CONFLICT (topic, partition_id, message_offset) DO UPDATE SET digest = excluded.digest, recorded_at = excluded.recorded_at
             WHERE dead_lettered.digest <> excluded.digest RETURNING 1
             """,
-            [.text(topic), .integer(Int64(partition)), .integer(offset), .integer(digest(value)), .integer(milliseconds)]
+            [
+                .text(topic), .integer(Int64(partition)), .integer(offset), .integer(digest(value)),
+                .integer(milliseconds),
+            ]
         ).isEmpty)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The schema, as versioned migrations applied at start: the tables every service has (`shared`)
 /// and each service's own tables (versions from 100 up, in the service's target).
 ///
@@ -56,7 +58,9 @@ public enum Migrations {
         Migration(version: 4) { dialect in
             let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
             // Written only while tracing (`ReportLinks`); the reporter empties it every round.
-            return ["CREATE TABLE report_links (seq \(serial), aggregate TEXT NOT NULL, traceparent TEXT NOT NULL, recorded_at BIGINT NOT NULL)"]
+            return [
+                "CREATE TABLE report_links (seq \(serial), aggregate TEXT NOT NULL, traceparent TEXT NOT NULL, recorded_at BIGINT NOT NULL)"
+            ]
         },
         // Ids are pruned by walking the key (`AgeSweep`): an index on their age cost every id a
         // second b-tree write.
@@ -75,10 +79,12 @@ public enum Migrations {
                 // Instances starting together take turns.
                 try session.query("SELECT pg_advisory_xact_lock(7391001)")
             }
-            try session.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            try session.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             let done = Set(try session.query("SELECT version FROM schema_migrations").compactMap { $0.first?.integer })
             var applied: [Int] = []
-            for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(Int64(migration.version)) {
+            for migration in migrations.sorted(by: { $0.version < $1.version })
+            where !done.contains(Int64(migration.version)) {
                 for statement in migration.statements(session.dialect) { try session.query(statement) }
                 try session.query(
                     "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
@@ -125,10 +131,13 @@ public enum Migrations {
         var tables: Set<String> = ["schema_migrations"]
         for migration in migrations.sorted(by: { $0.version < $1.version }) {
             for statement in migration.statements(dialect) {
-                let words = statement.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ";" }).map(String.init)
+                let words = statement.split(whereSeparator: { $0.isWhitespace || $0 == "(" || $0 == ";" }).map(
+                    String.init)
                 guard words.count > 2, words[1].uppercased() == "TABLE" else { continue }
-                let conditional = words.count > 4 && words[2].uppercased() == "IF"
-                    && (words[3].uppercased() == "NOT" ? words[4].uppercased() == "EXISTS" : words[3].uppercased() == "EXISTS")
+                let conditional =
+                    words.count > 4 && words[2].uppercased() == "IF"
+                    && (words[3].uppercased() == "NOT"
+                        ? words[4].uppercased() == "EXISTS" : words[3].uppercased() == "EXISTS")
                 let nameAt = conditional ? (words[3].uppercased() == "NOT" ? 5 : 4) : 2
                 guard words.count > nameAt else { continue }
                 let name = tableName(words[nameAt])
@@ -152,8 +161,6 @@ public enum Migrations {
     }
 }
 
-import Foundation
-
 /// One step of a migration, written once for both stores.
 public enum SchemaChange: Sendable, ExpressibleByStringInterpolation {
     /// A statement both stores run as written.
@@ -171,7 +178,8 @@ public enum SchemaChange: Sendable, ExpressibleByStringInterpolation {
         switch self {
         case .sql(let sql): sql
         case .keyedTable(let sql): sql + Migrations.withoutRowID(dialect)
-        case .fillFactor(let table, let percent): dialect == .postgres ? "ALTER TABLE \(table) SET (fillfactor = \(percent))" : nil
+        case .fillFactor(let table, let percent):
+            dialect == .postgres ? "ALTER TABLE \(table) SET (fillfactor = \(percent))" : nil
         }
     }
 }

@@ -73,10 +73,12 @@ public enum Outbox {
     /// The oldest waiting messages, in the order they were written.
     public static func next(_ limit: Int, in session: any SQLSession) throws -> [OutboxMessage] {
         try session.query(
-            "SELECT seq, topic, event_type, key, value, headers FROM outbox ORDER BY seq LIMIT ?", [.integer(Int64(limit))]
+            "SELECT seq, topic, event_type, key, value, headers FROM outbox ORDER BY seq LIMIT ?",
+            [.integer(Int64(limit))]
         ).map { row in
             OutboxMessage(
-                sequence: row[0].integer ?? 0, topic: row[1].text ?? "", eventType: row[2].text ?? "", key: row[3].bytes,
+                sequence: row[0].integer ?? 0, topic: row[1].text ?? "", eventType: row[2].text ?? "",
+                key: row[3].bytes,
                 value: row[4].bytes ?? [], headers: OutboxMessage.decodeHeaders(row[5].text ?? "[]"))
         }
     }
@@ -88,7 +90,9 @@ public enum Outbox {
             try session.query("DELETE FROM outbox WHERE seq = ANY(?::bigint[])", [.integers(sequences)])
             return
         }
-        for chunk in stride(from: 0, to: sequences.count, by: 500).map({ Array(sequences[$0..<min($0 + 500, sequences.count)]) }) {
+        for chunk in stride(from: 0, to: sequences.count, by: 500).map({
+            Array(sequences[$0..<min($0 + 500, sequences.count)])
+        }) {
             let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
             try session.query("DELETE FROM outbox WHERE seq IN (\(placeholders))", chunk.map { .integer($0) })
         }

@@ -16,7 +16,9 @@ public enum ReportLinks {
 
     private static let columns: [Column] = [.text("aggregate"), .text("traceparent"), .integer("recorded_at")]
 
-    public static func record(_ links: [(aggregate: String, traceparent: String)], at milliseconds: Int64, in session: any SQLSession) throws {
+    public static func record(
+        _ links: [(aggregate: String, traceparent: String)], at milliseconds: Int64, in session: any SQLSession
+    ) throws {
         try session.insert(
             into: "report_links", columns,
             rows: links.map { [.text($0.aggregate), .text($0.traceparent), .integer(milliseconds)] })
@@ -37,7 +39,8 @@ public enum ReportLinks {
         for chunk in stride(from: 0, to: taken.count, by: 500) {
             let part = Array(taken[chunk..<min(chunk + 500, taken.count)])
             try session.query(
-                "DELETE FROM report_links WHERE seq IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))", part)
+                "DELETE FROM report_links WHERE seq IN (\(Array(repeating: "?", count: part.count).joined(separator: ", ")))",
+                part)
         }
         return links
     }

@@ -18,11 +18,15 @@ public struct Column: Sendable {
     public let kind: Kind
     public let nullable: Bool
 
-    public static func text(_ name: String, nullable: Bool = false) -> Column { Column(name: name, kind: .text, nullable: nullable) }
+    public static func text(_ name: String, nullable: Bool = false) -> Column {
+        Column(name: name, kind: .text, nullable: nullable)
+    }
     public static func integer(_ name: String, nullable: Bool = false) -> Column {
         Column(name: name, kind: .integer, nullable: nullable)
     }
-    public static func blob(_ name: String, nullable: Bool = false) -> Column { Column(name: name, kind: .blob, nullable: nullable) }
+    public static func blob(_ name: String, nullable: Bool = false) -> Column {
+        Column(name: name, kind: .blob, nullable: nullable)
+    }
 }
 
 extension SQLSession {
@@ -32,7 +36,8 @@ extension SQLSession {
     /// `suffixArguments` bind its placeholders. Rows must be unique on a conflict target that updates.
     @discardableResult
     public func insert(
-        into table: String, _ columns: [Column], rows: [[SQLValue]], _ suffix: String = "", suffixArguments: [SQLValue] = []
+        into table: String, _ columns: [Column], rows: [[SQLValue]], _ suffix: String = "",
+        suffixArguments: [SQLValue] = []
     ) throws -> [SQLRow] {
         guard !rows.isEmpty else { return [] }
         let names = columns.map(\.name).joined(separator: ", ")
@@ -100,7 +105,8 @@ extension SQLSession {
                 try query("RELEASE SAVEPOINT insert_new")
             }
             let inserted = Set(
-                try insert(into: table, columns, rows: rows, "ON CONFLICT (\(keyNames)) DO NOTHING RETURNING \(keyNames)"))
+                try insert(
+                    into: table, columns, rows: rows, "ON CONFLICT (\(keyNames)) DO NOTHING RETURNING \(keyNames)"))
             return rows.map { inserted.contains(Array($0.prefix(key))) }
         }
     }
@@ -135,23 +141,32 @@ extension SQLSession {
     private static func array(_ values: [SQLValue], of column: Column) throws -> SQLValue {
         switch column.kind {
         case .text:
-            return .texts(try values.map { value in
-                if value == .null, column.nullable { return "" }
-                guard let text = value.text else { throw StorageError("column \(column.name) needs text, got \(value)") }
-                return text
-            })
+            return .texts(
+                try values.map { value in
+                    if value == .null, column.nullable { return "" }
+                    guard let text = value.text else {
+                        throw StorageError("column \(column.name) needs text, got \(value)")
+                    }
+                    return text
+                })
         case .integer:
-            return .integers(try values.map { value in
-                if value == .null, column.nullable { return 0 }
-                guard case .integer(let number) = value else { throw StorageError("column \(column.name) needs an integer, got \(value)") }
-                return number
-            })
+            return .integers(
+                try values.map { value in
+                    if value == .null, column.nullable { return 0 }
+                    guard case .integer(let number) = value else {
+                        throw StorageError("column \(column.name) needs an integer, got \(value)")
+                    }
+                    return number
+                })
         case .blob:
-            return .blobs(try values.map { value in
-                if value == .null, column.nullable { return [] }
-                guard let bytes = value.bytes else { throw StorageError("column \(column.name) needs bytes, got \(value)") }
-                return bytes
-            })
+            return .blobs(
+                try values.map { value in
+                    if value == .null, column.nullable { return [] }
+                    guard let bytes = value.bytes else {
+                        throw StorageError("column \(column.name) needs bytes, got \(value)")
+                    }
+                    return bytes
+                })
         }
     }
 }

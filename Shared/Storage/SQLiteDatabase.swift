@@ -40,7 +40,8 @@ public final class SQLiteDatabase: Database {
                 // The writer keeps the hot pages of a batch's tables; readers keep SQLite's default.
                 try db.execute(sql: "PRAGMA cache_size = -16384")
                 // Checkpoints run beside the writer, not inside its commits.
-                checkpointer.install(on: db.sqliteConnection!, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096)
+                checkpointer.install(
+                    on: db.sqliteConnection!, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096)
             }
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -48,7 +49,9 @@ public final class SQLiteDatabase: Database {
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
-            if let unavailable = Self.unavailability(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path) {
+            if let unavailable = Self.unavailability(
+                code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path)
+            {
                 throw unavailable
             }
             throw error
@@ -65,7 +68,8 @@ public final class SQLiteDatabase: Database {
         case SQLITE_FULL: what = "the disk holding it is full (SQLITE_FULL)"
         case SQLITE_READONLY where code == 1032:
             what = "the file was moved or deleted while open (SQLITE_READONLY_DBMOVED); put it back"
-        case SQLITE_READONLY: what = "it cannot be written: the file, its folder or its file system is read-only (SQLITE_READONLY)"
+        case SQLITE_READONLY:
+            what = "it cannot be written: the file, its folder or its file system is read-only (SQLITE_READONLY)"
         case SQLITE_CANTOPEN: what = "it cannot be opened (SQLITE_CANTOPEN)"
         case SQLITE_IOERR: what = "reading or writing it failed (SQLITE_IOERR)"
         default: return nil
@@ -78,7 +82,9 @@ public final class SQLiteDatabase: Database {
         do {
             return try await body()
         } catch let error as DatabaseError {
-            if let unavailable = Self.unavailability(code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path) {
+            if let unavailable = Self.unavailability(
+                code: error.extendedResultCode.rawValue, message: error.message ?? "\(error)", path: path)
+            {
                 throw unavailable
             }
             throw error
@@ -91,7 +97,8 @@ public final class SQLiteDatabase: Database {
         return result
     }
 
-    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T)
+        async throws
         -> (T, Durability)
     {
         let (result, wrote) = try await mappingUnavailability {
@@ -115,7 +122,8 @@ public final class SQLiteDatabase: Database {
 
     public func sizeInBytes() async throws -> Int64 {
         let pages = try await pool.read { db in
-            (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0) * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+            (try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0)
+                * (try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
         }
         let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int64 ?? 0
         return pages + wal
@@ -169,13 +177,17 @@ struct GRDBSession: SQLSession, RepeatedStatement {
                 code = text.withUTF8 { utf8 in
                     utf8.withMemoryRebound(to: CChar.self) { chars in
                         // An empty string still needs a pointer, or SQLite binds NULL.
-                        guard let start = chars.baseAddress else { return sqlite3_bind_text(statement, index, "", 0, Self.transient) }
+                        guard let start = chars.baseAddress else {
+                            return sqlite3_bind_text(statement, index, "", 0, Self.transient)
+                        }
                         return sqlite3_bind_text(statement, index, start, Int32(chars.count), Self.transient)
                     }
                 }
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes { raw in
-                    sqlite3_bind_blob(statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count), Self.transient)
+                    sqlite3_bind_blob(
+                        statement, index, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(raw.count),
+                        Self.transient)
                 }
             case .texts, .integers, .blobs, .booleans:
                 throw StorageError("SQLite binds no arrays")
@@ -220,10 +232,11 @@ struct GRDBSession: SQLSession, RepeatedStatement {
 
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-
     private func error(_ code: Int32, _ sql: String) -> any Error {
         let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-        if let unavailable = SQLiteDatabase.unavailability(code: code, message: message, path: String(cString: sqlite3_db_filename(db.sqliteConnection, "main"))) {
+        if let unavailable = SQLiteDatabase.unavailability(
+            code: code, message: message, path: String(cString: sqlite3_db_filename(db.sqliteConnection, "main")))
+        {
             return unavailable
         }
         return StorageError("SQLite error \(code): \(message) - while executing `\(sql)`")

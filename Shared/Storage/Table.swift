@@ -38,7 +38,9 @@ public struct Table: Sendable {
         }
         indexedPositions = indexed.map(position)
         // SQLite: an UPDATE of the columns neither key nor indexed, bound to a whole row (`?N` is column N).
-        let set = columns.dropFirst(key).filter { !indexed.contains($0.name) }.map { "\($0.name) = ?\(position($0.name) + 1)" }
+        let set = columns.dropFirst(key).filter { !indexed.contains($0.name) }.map {
+            "\($0.name) = ?\(position($0.name) + 1)"
+        }
         let match = columns.prefix(key).map { "\($0.name) = ?\(position($0.name) + 1)" }
         narrowUpdate = "UPDATE \(name) SET \(set.joined(separator: ", ")) WHERE \(match.joined(separator: " AND "))"
     }
@@ -79,7 +81,9 @@ public struct Table: Sendable {
     /// missing ones created there with their defaults so that a key nobody has yet is locked too;
     /// and the keys created that way (see `delete`). On SQLite missing rows stay missing. Keys go
     /// in as given: sort them for one lock order.
-    public func lockOrCreate(_ keys: [String], in session: any SQLSession) throws -> (rows: [SQLRow], created: Set<UTF8Key>) {
+    public func lockOrCreate(_ keys: [String], in session: any SQLSession) throws -> (
+        rows: [SQLRow], created: Set<UTF8Key>
+    ) {
         switch session.dialect {
         case .sqlite:
             return (try rows(keys, in: session), [])
@@ -180,7 +184,9 @@ public struct Table: Sendable {
             full.reserveCapacity(rows.count)
             let positions = indexedPositions
             for row in rows {
-                if let index = before[(row[0].text ?? "").utf8Key], positions.allSatisfy({ row[$0].sameBytes(stored[index][$0]) }) {
+                if let index = before[(row[0].text ?? "").utf8Key],
+                    positions.allSatisfy({ row[$0].sameBytes(stored[index][$0]) })
+                {
                     narrow.append(row)
                 } else {
                     full.append(row)
@@ -195,7 +201,8 @@ public struct Table: Sendable {
                 "\(suffix(.replace)) WHERE \(name).\(columns[0].name) = ANY(?::text[]) RETURNING 1",
                 suffixArguments: [.texts(stored.map { $0[0].text ?? "" })])
             if written.count != rows.count {
-                throw WriteConflict("\(rows.count - written.count) new row(s) of \(name) were created meanwhile by another instance")
+                throw WriteConflict(
+                    "\(rows.count - written.count) new row(s) of \(name) were created meanwhile by another instance")
             }
         }
     }
@@ -242,7 +249,10 @@ extension SQLValue {
             }
         }
         let names = (1...width).map { "a\($0)" } + ["i"]
-        return ("unnest(\(arrays.joined(separator: ", "))) WITH ORDINALITY AS u(\(names.joined(separator: ", ")))", arguments)
+        return (
+            "unnest(\(arrays.joined(separator: ", "))) WITH ORDINALITY AS u(\(names.joined(separator: ", ")))",
+            arguments
+        )
     }
 
     /// `sql` with its `?` placeholders, in order, naming the columns of `unnest`'s tuple (`u.a1`, …).

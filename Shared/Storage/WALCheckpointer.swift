@@ -40,7 +40,8 @@ final class WALCheckpointer: Sendable {
             connection,
             { context, connection, _, frames in
                 guard let context, let connection else { return SQLITE_OK }
-                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(frames: frames, on: connection)
+                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().committed(
+                    frames: frames, on: connection)
                 return SQLITE_OK
             }, Unmanaged.passUnretained(self).toOpaque())
     }

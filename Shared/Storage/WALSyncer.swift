@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Makes SQLite's commits durable off the writer's thread. The database commits with
@@ -57,7 +57,9 @@ final class WALSyncer: Sendable {
     private func flush(covering target: UInt64) throws {
         let (descriptor, commits) = try state.withLock { state -> (Int32, UInt64) in
             guard state.synced < target else { return (-1, state.synced) }
-            guard !state.closed else { throw StorageError("the database is closed before its last commits were synced") }
+            guard !state.closed else {
+                throw StorageError("the database is closed before its last commits were synced")
+            }
             return (try Self.open(logPath, directory: directory, into: &state), state.commits)
         }
         guard descriptor >= 0 else { return }

@@ -87,7 +87,8 @@ struct CloudEventAttributes: Decodable {
         }
         let spec = try required(specversion, "specversion")
         guard spec == "1.0" else {
-            throw EventRejection(.unsupportedSpecVersion, field: where_ + "specversion", "is '\(spec)'; only 1.0 is read")
+            throw EventRejection(
+                .unsupportedSpecVersion, field: where_ + "specversion", "is '\(spec)'; only 1.0 is read")
         }
         let id = try required(id, "id")
         let source = try required(source, "source")

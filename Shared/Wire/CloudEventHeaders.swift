@@ -16,10 +16,12 @@ public enum CloudEventHeaders {
             guard asciiEqualIgnoringCase(name.utf8, contentType.utf8) else { return false }
             let start = value.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? value.endIndex
             let prefix = structuredContentType.utf8
-            return value.count - start >= prefix.count && asciiEqualIgnoringCase(value[start..<start + prefix.count], prefix)
+            return value.count - start >= prefix.count
+                && asciiEqualIgnoringCase(value[start..<start + prefix.count], prefix)
         }
         return name.lowercased() == contentType
-            && String(decoding: value, as: UTF8.self).lowercased().trimmingCharacters(in: .whitespaces).hasPrefix(structuredContentType)
+            && String(decoding: value, as: UTF8.self).lowercased().trimmingCharacters(in: .whitespaces).hasPrefix(
+                structuredContentType)
     }
 
     private static func asciiEqualIgnoringCase<A: Collection<UInt8>, B: Collection<UInt8>>(_ a: A, _ b: B) -> Bool {

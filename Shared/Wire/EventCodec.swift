@@ -85,8 +85,12 @@ public struct EventCodec: Sendable {
         let attribute = binary ? "header ce_" : ""
         try rules.requireIdentifier(envelope.id, attribute + "id")
         try rules.requireIdentifier(envelope.source, attribute + "source")
-        if let correlationId = envelope.correlationId { try rules.requireIdentifier(correlationId, attribute + "correlationid") }
-        if let causationId = envelope.causationId { try rules.requireIdentifier(causationId, attribute + "causationid") }
+        if let correlationId = envelope.correlationId {
+            try rules.requireIdentifier(correlationId, attribute + "correlationid")
+        }
+        if let causationId = envelope.causationId {
+            try rules.requireIdentifier(causationId, attribute + "causationid")
+        }
         if let subject = envelope.subject, subject != event.payload.subject {
             throw EventRejection(
                 .invalidData, field: "subject",
@@ -100,7 +104,8 @@ public struct EventCodec: Sendable {
         if let required = envelope.type.requiredSource, envelope.source != required {
             throw EventRejection(
                 .wrongSource, field: attribute + "source",
-                "is '\(envelope.source)'; \(envelope.type.rawValue) is emitted only by the service whose source is '\(required)'")
+                "is '\(envelope.source)'; \(envelope.type.rawValue) is emitted only by the service whose source is '\(required)'"
+            )
         }
         return ReceivedEvent(envelope: envelope, event: event)
     }
@@ -151,7 +156,8 @@ private struct StructuredMessage: Decodable {
         do {
             var message = try decoder.decode(StructuredMessage.self, from: Data(value))
             // A number in `data` that does not fit its integer field fails the parse without a path.
-            if case .failure(let rejection) = message.payload, rejection.code == .malformedEvent, rejection.field == nil,
+            if case .failure(let rejection) = message.payload, rejection.code == .malformedEvent,
+                rejection.field == nil,
                 let misfit = EventRejection.misfitNumber(in: value, member: "data")
             {
                 message.payload = .failure(misfit)

@@ -81,7 +81,8 @@ extension JSONScanner {
     fileprivate mutating func timestamp() -> Timestamp? { string().flatMap(Timestamp.init(iso8601:)) }
 
     fileprivate mutating func money() -> Money? {
-        var amount: Int64?, currency: String?
+        var amount: Int64?
+        var currency: String?
         var seen = KeysSeen()
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
@@ -101,8 +102,14 @@ extension JSONScanner {
     }
 
     mutating func interaction() -> CustomerInteraction? {
-        var customerId: String?, kind: InteractionKind?, occurredAt: Timestamp?, campaignId: String?
-        var channel: Channel?, segment: String?, orderId: String?, revenue: Money?
+        var customerId: String?
+        var kind: InteractionKind?
+        var occurredAt: Timestamp?
+        var campaignId: String?
+        var channel: Channel?
+        var segment: String?
+        var orderId: String?
+        var revenue: Money?
         var seen = KeysSeen()
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
@@ -127,7 +134,10 @@ extension JSONScanner {
     }
 
     mutating func adSpend() -> AdSpendReported? {
-        var campaignId: String?, amount: Money?, occurredAt: Timestamp?, platform: String?
+        var campaignId: String?
+        var amount: Money?
+        var occurredAt: Timestamp?
+        var platform: String?
         var seen = KeysSeen()
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
@@ -146,7 +156,11 @@ extension JSONScanner {
     }
 
     mutating func conversion() -> ConversionAttributed? {
-        var campaignId: String?, orderId: String?, customerId: String?, revenue: Money?, occurredAt: Timestamp?
+        var campaignId: String?
+        var orderId: String?
+        var customerId: String?
+        var revenue: Money?
+        var occurredAt: Timestamp?
         var seen = KeysSeen()
         let read = object { key, scanner in
             guard seen.first(key) else { return false }

@@ -67,7 +67,8 @@ struct JSONBytes {
             case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])  // \n
             case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])  // \r
             case 0x09: bytes.append(contentsOf: [0x5C, 0x74])  // \t
-            case 0..<0x20: bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
+            case 0..<0x20:
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hex[Int(byte >> 4)], Self.hex[Int(byte & 0xF)]])
             default: bytes.append(byte)
             }
         }

@@ -14,7 +14,9 @@ struct JSONScanner {
     }
 
     mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
             index += 1
         }
     }
@@ -98,7 +100,8 @@ struct JSONScanner {
         }
         let digits = index - start
         guard digits > 0, !(digits > 1 && bytes[start] == 0x30) else { return nil }
-        if index < bytes.count, bytes[index] == 0x2E || bytes[index] == 0x65 || bytes[index] == 0x45 { return nil }  // . e E
+        // . e E
+        if index < bytes.count, bytes[index] == 0x2E || bytes[index] == 0x65 || bytes[index] == 0x45 { return nil }
         return value
     }
 
@@ -142,7 +145,8 @@ struct JSONScanner {
                 let byte = bytes[index]
                 if byte == 0x22 {
                     defer { index += 1 }
-                    return ascii || String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) != nil
+                    return ascii
+                        || String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) != nil
                 }
                 if byte < 0x20 { return false }
                 if byte >= 0x80 { ascii = false }
@@ -187,7 +191,8 @@ struct JSONScanner {
             index += 2
             return true
         case 0x75:
-            guard index + 5 < bytes.count, bytes[index + 2] != 0x64, bytes[index + 2] != 0x44 else { return false }  // d D
+            // d D
+            guard index + 5 < bytes.count, bytes[index + 2] != 0x64, bytes[index + 2] != 0x44 else { return false }
             for offset in 2...5 {
                 switch bytes[index + offset] {
                 case 0x30...0x39, 0x41...0x46, 0x61...0x66: continue
@@ -206,7 +211,9 @@ struct JSONScanner {
     private mutating func skipNumber() -> Bool {
         func digits(_ scanner: inout JSONScanner) -> Int {
             let start = scanner.index
-            while scanner.index < scanner.bytes.count, scanner.bytes[scanner.index] >= 0x30, scanner.bytes[scanner.index] <= 0x39 {
+            while scanner.index < scanner.bytes.count, scanner.bytes[scanner.index] >= 0x30,
+                scanner.bytes[scanner.index] <= 0x39
+            {
                 scanner.index += 1
             }
             return scanner.index - start

@@ -9,11 +9,13 @@ public enum JSONStringPairs {
             var pairs: [(String, String)] = []
             let read = scanner.array { scanner in
                 var pair: [String] = []
-                guard scanner.array({ scanner in
-                    guard let string = scanner.string() else { return false }
-                    pair.append(string)
-                    return true
-                }), pair.count == 2 else { return false }
+                guard
+                    scanner.array({ scanner in
+                        guard let string = scanner.string() else { return false }
+                        pair.append(string)
+                        return true
+                    }), pair.count == 2
+                else { return false }
                 pairs.append((pair[0], pair[1]))
                 return true
             }

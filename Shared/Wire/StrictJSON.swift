@@ -161,7 +161,9 @@ private struct StrictJSONChecker {
             exponent = true
             whole = false
             if index < bytes.count, bytes[index] == 0x2B || bytes[index] == 0x2D { index += 1 }  // + -
-            guard index < bytes.count, isDigit(bytes[index]) else { throw failure("a number with no digit in its exponent") }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw failure("a number with no digit in its exponent")
+            }
             skipDigits()
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
@@ -234,19 +236,23 @@ private struct StrictJSONChecker {
             }
             if (0xD800...0xDBFF).contains(scalar) {
                 guard index + 1 < bytes.count, bytes[index] == 0x5C, bytes[index + 1] == 0x75 else {
-                    throw failure("the escape \\u\(hex(scalar)) is a high surrogate without a low one after it", at: start)
+                    throw failure(
+                        "the escape \\u\(hex(scalar)) is a high surrogate without a low one after it", at: start)
                 }
                 index += 2
                 let low = try hexQuad(from: start)
                 guard (0xDC00...0xDFFF).contains(low) else {
-                    throw failure("the escape \\u\(hex(scalar)) is a high surrogate without a low one after it", at: start)
+                    throw failure(
+                        "the escape \\u\(hex(scalar)) is a high surrogate without a low one after it", at: start)
                 }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
             }
             if collecting, let unicode = Unicode.Scalar(scalar) { text += Array(String(Character(unicode)).utf8) }
             return
         default:
-            throw failure("the escape \\\(describeCharacter(bytes[index])) (a string's escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)", at: start)
+            throw failure(
+                "the escape \\\(describeCharacter(bytes[index])) (a string's escapes are \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)",
+                at: start)
         }
         if collecting { text.append(decoded) }
         index += 1
@@ -292,13 +298,16 @@ private struct StrictJSONChecker {
     private func invalidUTF8(count: Int) -> EventRejection {
         let shown = bytes[index..<min(index + count, bytes.count)].map { "0x" + hex(UInt32($0), digits: 2) }
         return failure(
-            "bytes that are not UTF-8 (\(shown.joined(separator: " ")): a stray, overlong, surrogate or cut-short sequence)")
+            "bytes that are not UTF-8 (\(shown.joined(separator: " ")): a stray, overlong, surrogate or cut-short sequence)"
+        )
     }
 
     // MARK: Helpers
 
     private mutating func skipSpace() {
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09 {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
             index += 1
         }
     }

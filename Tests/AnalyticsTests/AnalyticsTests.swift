@@ -16,7 +16,8 @@ import TriadEvents
     ) -> DomainEvent {
         .customerInteraction(
             CustomerInteraction(
-                customerId: customer, kind: kind, occurredAt: time, campaignId: campaign, segment: segment, orderId: order,
+                customerId: customer, kind: kind, occurredAt: time, campaignId: campaign, segment: segment,
+                orderId: order,
                 revenue: revenue.map { Currency.euro.money($0) }))
     }
 
@@ -31,11 +32,15 @@ import TriadEvents
     @Test mutating func purchasesGoToTheLatestTouchInsideTheWindow() throws {
         _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "old"), to: &store)
         _ = try analytics.apply(interaction("u", .visit, at(days: 5), campaign: "new"), to: &store)
-        _ = try analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)  // not a touch
-        let events = try analytics.apply(interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
+        // not a touch
+        _ = try analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)
+        let events = try analytics.apply(
+            interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
         #expect(
             attributed(events) == [
-                ConversionAttributed(campaignId: "new", orderId: "o1", customerId: "u", revenue: Currency.euro.money(1234), occurredAt: at(days: 7))
+                ConversionAttributed(
+                    campaignId: "new", orderId: "o1", customerId: "u", revenue: Currency.euro.money(1234),
+                    occurredAt: at(days: 7))
             ])
         #expect(store.counters("new")?.purchases == 1)
         #expect(store.counters("new")?.revenueMinor == 1234)
@@ -49,14 +54,23 @@ import TriadEvents
 
     @Test mutating func aTouchOneMillisecondOutsideTheWindowDoesNot() throws {
         _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "c"), to: &store)
-        let events = try analytics.apply(interaction("u", .purchase, at(days: 30, ms: 1), order: "o1", revenue: 7), to: &store)
+        let events = try analytics.apply(
+            interaction("u", .purchase, at(days: 30, ms: 1), order: "o1", revenue: 7), to: &store)
         #expect(attributed(events).isEmpty)
-        #expect(store.organic == { var o = OrganicTotals(); o.purchases = 1; o.revenueMinor = 7; return o }())
+        #expect(
+            store.organic
+                == {
+                    var o = OrganicTotals()
+                    o.purchases = 1
+                    o.revenueMinor = 7
+                    return o
+                }())
     }
 
     @Test mutating func aPurchasesOwnCampaignWins() throws {
         _ = try analytics.apply(interaction("u", .click, at(days: 0), campaign: "touched"), to: &store)
-        let events = try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "own", order: "o1", revenue: 1), to: &store)
+        let events = try analytics.apply(
+            interaction("u", .purchase, at(days: 1), campaign: "own", order: "o1", revenue: 1), to: &store)
         #expect(attributed(events).map(\.campaignId) == ["own"])
         #expect(store.counters("own")?.purchases == 1)
     }
@@ -104,7 +118,8 @@ import TriadEvents
             reports == [
                 .campaignPerformanceReported(
                     CampaignPerformanceReported(
-                        campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0, revenue: Currency.euro.total(0)))
+                        campaignId: "c", impressions: 2, clicks: 1, visits: 1, signups: 1, purchases: 0,
+                        revenue: Currency.euro.total(0)))
             ])
         let reported = Dictionary(uniqueKeysWithValues: store.allCounters().map { ($0.campaignId.utf8Key, $0) })
         #expect(analytics.performanceReports(current: store.allCounters(), lastReported: reported).isEmpty)
@@ -130,14 +145,17 @@ import TriadEvents
     }
 
     @Test mutating func silentBuyersBecomeAtRiskExactlyAtTheThresholdInEventTime() throws {
-        _ = try analytics.apply(interaction("buyer", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
+        _ = try analytics.apply(
+            interaction("buyer", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
         _ = try analytics.apply(interaction("browser", .visit, at(days: 0)), to: &store)  // never bought: never at risk
         let before = try analytics.apply(interaction("other", .impression, at(days: 60, ms: -1)), to: &store)
         #expect(churn(before).isEmpty)
         let at60 = try analytics.apply(interaction("other", .impression, at(days: 60)), to: &store)
         #expect(
             churn(at60) == [
-                ChurnRiskDetected(customerId: "buyer", segment: "loyal", reason: .inactive, lastActivityAt: at(days: 0), detectedAt: at(days: 60))
+                ChurnRiskDetected(
+                    customerId: "buyer", segment: "loyal", reason: .inactive, lastActivityAt: at(days: 0),
+                    detectedAt: at(days: 60))
             ])
         // Once per episode.
         #expect(churn(try analytics.apply(interaction("other", .impression, at(days: 90)), to: &store)).isEmpty)
@@ -146,7 +164,10 @@ import TriadEvents
     @Test mutating func impressionsAreNotActivity() throws {
         _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), to: &store)
         _ = try analytics.apply(interaction("u", .impression, at(days: 59), campaign: "c"), to: &store)
-        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+        #expect(
+            churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == [
+                "u"
+            ])
     }
 
     @Test mutating func activityStartsANewEpisode() throws {
@@ -154,7 +175,10 @@ import TriadEvents
         #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 61)), to: &store)).count == 1)
         _ = try analytics.apply(interaction("u", .visit, at(days: 62)), to: &store)
         #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 121)), to: &store)).isEmpty)
-        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == ["u"])
+        #expect(
+            churn(try analytics.apply(interaction("x", .impression, at(days: 122)), to: &store)).map(\.customerId) == [
+                "u"
+            ])
     }
 
     func cleared(_ events: [DomainEvent]) -> [ChurnRiskCleared] {
@@ -166,15 +190,24 @@ import TriadEvents
     }
 
     @Test mutating func activityEndsAnEpisodeAndSaysSo() throws {
-        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
-        #expect(churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+        _ = try analytics.apply(
+            interaction("u", .purchase, at(days: 0), segment: "loyal", order: "o", revenue: 1), to: &store)
+        #expect(
+            churn(try analytics.apply(interaction("x", .impression, at(days: 60)), to: &store)).map(\.customerId) == [
+                "u"
+            ])
         // Neither an impression nor an unsubscribe ends it.
-        #expect(cleared(try analytics.apply(interaction("u", .impression, at(days: 61), campaign: "c"), to: &store)).isEmpty)
+        #expect(
+            cleared(try analytics.apply(interaction("u", .impression, at(days: 61), campaign: "c"), to: &store)).isEmpty
+        )
         let unsubscribed = try analytics.apply(interaction("u", .unsubscribe, at(days: 62)), to: &store)
         #expect(cleared(unsubscribed).isEmpty && churn(unsubscribed).isEmpty)
         // A click does, once.
         let back = try analytics.apply(interaction("u", .click, at(days: 63), campaign: "c"), to: &store)
-        #expect(cleared(back) == [ChurnRiskCleared(customerId: "u", segment: "loyal", activity: .click, clearedAt: at(days: 63))])
+        #expect(
+            cleared(back) == [
+                ChurnRiskCleared(customerId: "u", segment: "loyal", activity: .click, clearedAt: at(days: 63))
+            ])
         #expect(cleared(try analytics.apply(interaction("u", .visit, at(days: 64)), to: &store)).isEmpty)
         #expect(store.customer("u")?.atRisk == false)
     }
@@ -191,43 +224,66 @@ import TriadEvents
         _ = try analytics.apply(interaction("u", .unsubscribe, at(days: 0), segment: "young"), to: &store)
         // An impression carrying the CRM's new segment moves the customer, and does not end the episode.
         let events = try analytics.apply(interaction("u", .impression, at(days: 1), segment: "loyal"), to: &store)
-        #expect(moved(events) == [ChurnRiskSegmentChanged(customerId: "u", previousSegment: "young", segment: "loyal", changedAt: at(days: 1))])
+        #expect(
+            moved(events) == [
+                ChurnRiskSegmentChanged(
+                    customerId: "u", previousSegment: "young", segment: "loyal", changedAt: at(days: 1))
+            ])
         #expect(cleared(events).isEmpty)
         // The same segment again is no change; a customer not at risk moves silently.
-        #expect(moved(try analytics.apply(interaction("u", .impression, at(days: 2), segment: "loyal"), to: &store)).isEmpty)
+        #expect(
+            moved(try analytics.apply(interaction("u", .impression, at(days: 2), segment: "loyal"), to: &store)).isEmpty
+        )
         _ = try analytics.apply(interaction("v", .visit, at(days: 0), segment: "young"), to: &store)
         #expect(moved(try analytics.apply(interaction("v", .visit, at(days: 1), segment: "loyal"), to: &store)).isEmpty)
         // Moving and coming back in one interaction: both, the episode ending in the new segment.
         _ = try analytics.apply(interaction("w", .unsubscribe, at(days: 0), segment: "young"), to: &store)
-        let both = try analytics.apply(interaction("w", .purchase, at(days: 3), segment: "vip", order: "o-w", revenue: 5), to: &store)
+        let both = try analytics.apply(
+            interaction("w", .purchase, at(days: 3), segment: "vip", order: "o-w", revenue: 5), to: &store)
         #expect(moved(both).map(\.segment) == ["vip"])
-        #expect(cleared(both) == [ChurnRiskCleared(customerId: "w", segment: "vip", activity: .purchase, clearedAt: at(days: 3))])
+        #expect(
+            cleared(both) == [
+                ChurnRiskCleared(customerId: "w", segment: "vip", activity: .purchase, clearedAt: at(days: 3))
+            ])
     }
 
     @Test mutating func eachPartitionHasItsOwnEventClock() throws {
-        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+        _ = try analytics.apply(
+            interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
         // Time moves on another partition only: u's partition has not seen day 60 yet.
         #expect(churn(try analytics.apply(interaction("x", .visit, at(days: 70)), partition: 2, to: &store)).isEmpty)
         #expect(store.eventClock(partition: 1) == at(days: 0))
-        #expect(churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).map(\.customerId) == ["u"])
+        #expect(
+            churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).map(
+                \.customerId) == ["u"])
     }
 
     @Test mutating func aCustomerMovingPartitionIsCheckedOnItsNewPartition() throws {
-        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
+        _ = try analytics.apply(
+            interaction("u", .purchase, at(days: 0), order: "o", revenue: 1), partition: 1, to: &store)
         _ = try analytics.apply(interaction("u", .impression, at(days: 1)), partition: 2, to: &store)
-        #expect(churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).isEmpty)
-        #expect(churn(try analytics.apply(interaction("z", .impression, at(days: 60)), partition: 2, to: &store)).map(\.customerId) == ["u"])
+        #expect(
+            churn(try analytics.apply(interaction("y", .impression, at(days: 60)), partition: 1, to: &store)).isEmpty)
+        #expect(
+            churn(try analytics.apply(interaction("z", .impression, at(days: 60)), partition: 2, to: &store)).map(
+                \.customerId) == ["u"])
     }
 
     @Test mutating func totalsThatWouldOverflowRefuseTheEventAndChangeNothing() throws {
         let limit = AnalyticsState.partitionTotalLimit
-        _ = try analytics.apply(interaction("u", .purchase, at(days: 0), campaign: "c", order: "o1", revenue: limit - 1), to: &store)
-        #expect(throws: EventRejection(.totalOverflow, field: "revenue.amountMinor", "would take the totals past \(limit) on partition 0")) {
-            try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "c", order: "o2", revenue: 2), to: &store)
+        _ = try analytics.apply(
+            interaction("u", .purchase, at(days: 0), campaign: "c", order: "o1", revenue: limit - 1), to: &store)
+        #expect(
+            throws: EventRejection(
+                .totalOverflow, field: "revenue.amountMinor", "would take the totals past \(limit) on partition 0")
+        ) {
+            try analytics.apply(
+                interaction("u", .purchase, at(days: 1), campaign: "c", order: "o2", revenue: 2), to: &store)
         }
         #expect(store.counters("c")?.revenueMinor == limit - 1)
         #expect(store.customer("u")?.purchases == 1, "the refused purchase changed nothing")
-        _ = try analytics.apply(interaction("u", .purchase, at(days: 1), campaign: "c", order: "o3", revenue: 1), to: &store)
+        _ = try analytics.apply(
+            interaction("u", .purchase, at(days: 1), campaign: "c", order: "o3", revenue: 1), to: &store)
         #expect(store.counters("c")?.revenueMinor == limit)
     }
 
@@ -247,6 +303,7 @@ import TriadEvents
         _ = try analytics.apply(interaction("x", .visit, at(days: 50)), to: &store)
         _ = try analytics.apply(interaction("x", .visit, at(days: 10)), to: &store)
         #expect(store.eventClock() == at(days: 50))
-        #expect(churn(try analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
+        #expect(
+            churn(try analytics.apply(interaction("y", .visit, at(days: 60)), to: &store)).map(\.customerId) == ["u"])
     }
 }

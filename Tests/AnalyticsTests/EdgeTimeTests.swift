@@ -10,7 +10,9 @@ import TriadWire
 @Suite struct EdgeTimeTests {
     let analytics = Analytics(policy: AnalyticsPolicy(attributionWindowDays: 30, inactivityDays: 3650, currency: "EUR"))
 
-    func interaction(_ kind: InteractionKind, _ time: Timestamp, campaign: String? = nil, order: String? = nil) -> DomainEvent {
+    func interaction(_ kind: InteractionKind, _ time: Timestamp, campaign: String? = nil, order: String? = nil)
+        -> DomainEvent
+    {
         .customerInteraction(
             CustomerInteraction(
                 customerId: "u", kind: kind, occurredAt: time, campaignId: campaign, orderId: order,

@@ -5,9 +5,12 @@ import Testing
 /// Bearer tokens, body limits and secrets, against a real marketing process.
 @Suite(.serialized) struct AccessControlTests {
     static let token = "a-test-token-of-sufficient-length"
-    let plan = #"{"id":"c-1","name":"n","channel":"email","segment":"s","requestedBudget":{"amountMinor":100,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-10-31","targetRoiBps":2000}"#
+    let plan =
+        #"{"id":"c-1","name":"n","channel":"email","segment":"s","requestedBudget":{"amountMinor":100,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-10-31","targetRoiBps":2000}"#
 
-    func send(_ http: HTTPJSON, _ method: String, _ path: String, token: String?, body: String? = nil) async throws -> HTTPJSON.Reply {
+    func send(_ http: HTTPJSON, _ method: String, _ path: String, token: String?, body: String? = nil) async throws
+        -> HTTPJSON.Reply
+    {
         var headers: [String: String] = [:]
         if let token { headers["Authorization"] = "Bearer \(token)" }
         return try await http.send(method, path, body: body.map { Data($0.utf8) }, headers: headers)
@@ -27,12 +30,15 @@ import Testing
             .finance, environment: ["TRIAD_API_TOKEN": Self.token, "TRIAD_API_PROTECT_READS": "true"])
         do {
             try await services.waitUntilReady()
-            let marketing = services.http(.marketing), finance = services.http(.finance)
+            let marketing = services.http(.marketing)
+            let finance = services.http(.finance)
 
             let anonymous = try await send(marketing, "POST", "/campaigns", token: nil, body: plan)
             #expect(anonymous.status == 401)
             #expect(anonymous.text.contains("Authorization"))
-            #expect(try await send(marketing, "POST", "/campaigns", token: "wrong-token-wrong-token", body: plan).status == 401)
+            #expect(
+                try await send(marketing, "POST", "/campaigns", token: "wrong-token-wrong-token", body: plan).status
+                    == 401)
             #expect(try await send(marketing, "POST", "/campaigns", token: Self.token + "x", body: plan).status == 401)
             #expect(try await send(marketing, "POST", "/campaigns/c-1/launch", token: nil).status == 401)
             #expect(try await send(marketing, "POST", "/campaigns", token: Self.token, body: plan).status == 201)
@@ -47,7 +53,9 @@ import Testing
             // Ids are percent-decoded from the path.
             let spaced = plan.replacingOccurrences(of: #""id":"c-1""#, with: #""id":"c 2/é""#)
             #expect(try await send(marketing, "POST", "/campaigns", token: Self.token, body: spaced).status == 201)
-            #expect(try await send(marketing, "GET", "/campaigns/c%202%2F%C3%A9", token: nil).object["id"] as? String == "c 2/é")
+            #expect(
+                try await send(marketing, "GET", "/campaigns/c%202%2F%C3%A9", token: nil).object["id"] as? String
+                    == "c 2/é")
             // Reads stay open unless TRIAD_API_PROTECT_READS is set.
             #expect(try await send(marketing, "GET", "/campaigns/c-1", token: nil).status == 200)
             #expect(try await send(finance, "GET", "/envelope", token: nil).status == 401)
@@ -150,34 +158,51 @@ import Testing
     func badConfigurationIsRefusedNamingTheVariable(_ executable: String) async throws {
         let logs = Paths.scratch("config")
         let listing = try ManagedProcess(
-            name: "list", executable: Paths.executable(executable), arguments: ["--list-environment"], logDirectory: logs)
-        _ = try await eventually("\(executable) to list its environment", timeout: .seconds(10), every: .milliseconds(20)) {
+            name: "list", executable: Paths.executable(executable), arguments: ["--list-environment"],
+            logDirectory: logs)
+        _ = try await eventually(
+            "\(executable) to list its environment", timeout: .seconds(10), every: .milliseconds(20)
+        ) {
             listing.isRunning ? nil : true
         }
         #expect(await listing.stop() == 0)
-        let variables = listing.output.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        let variables = listing.output.split(separator: "\n").compactMap {
+            $0.split(separator: " ").first.map(String.init)
+        }
         #expect(variables.count > 50, "\(listing.output)")
         let missing = variables.filter { Self.badValues[$0] == nil }
         #expect(missing.isEmpty, "no bad value to try for \(missing)")
         // The shared variables are tried on it-service; each service tries its own.
-        let own = ["it-service": "TRIAD_IT_", "finance-service": "TRIAD_FINANCE_", "marketing-service": "TRIAD_BRIEFING_"]
+        let own = [
+            "it-service": "TRIAD_IT_", "finance-service": "TRIAD_FINANCE_", "marketing-service": "TRIAD_BRIEFING_",
+        ]
         let tried = executable == "it-service" ? variables : variables.filter { $0.hasPrefix(own[executable]!) }
         for variable in tried {
             for value in Self.badValues[variable] ?? [] {
                 let process = try ManagedProcess(
                     name: "config-\(variable)", executable: Paths.executable(executable),
-                    environment: ["TRIAD_DATABASE_URL": "sqlite:\(logs.path)/never.sqlite"].merging([variable: value]) { $1 },
+                    environment: ["TRIAD_DATABASE_URL": "sqlite:\(logs.path)/never.sqlite"].merging([variable: value]) {
+                        $1
+                    },
                     logDirectory: logs)
-                _ = try await eventually("\(executable) to refuse \(variable)", timeout: .seconds(10), every: .milliseconds(20)) {
+                _ = try await eventually(
+                    "\(executable) to refuse \(variable)", timeout: .seconds(10), every: .milliseconds(20)
+                ) {
                     process.isRunning ? nil : true
                 }
                 #expect(await process.stop() == 78, "\(variable)=\(value.debugDescription): \(process.output)")
                 #expect(process.output.contains("configuration error: \(variable):"), "\(process.output)")
-                if variable.contains("TOKEN") || variable.contains("PASSWORD") || variable.contains("HEADERS"), value.count > 6 {
-                    #expect(!process.output.contains(value.trimmingCharacters(in: .whitespacesAndNewlines)), "a secret is not repeated")
+                if variable.contains("TOKEN") || variable.contains("PASSWORD") || variable.contains("HEADERS"),
+                    value.count > 6
+                {
+                    #expect(
+                        !process.output.contains(value.trimmingCharacters(in: .whitespacesAndNewlines)),
+                        "a secret is not repeated")
                 }
             }
         }
-        #expect(!FileManager.default.fileExists(atPath: "\(logs.path)/never.sqlite"), "no service got as far as its database")
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(logs.path)/never.sqlite"),
+            "no service got as far as its database")
     }
 }

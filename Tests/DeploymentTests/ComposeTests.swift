@@ -32,21 +32,25 @@ import Testing
 
     @Test func aVariableNoServiceReadsIsCaught() throws {
         let drifted = try compose.replacingOccurrences(
-            of: "TRIAD_IT_INACTIVITY_DAYS: \"60\"", with: "TRIAD_IT_INACTIVITY_DAYS: \"60\"\n      TRIAD_IT_INACTIVE_DAYS: \"60\"")
+            of: "TRIAD_IT_INACTIVITY_DAYS: \"60\"",
+            with: "TRIAD_IT_INACTIVITY_DAYS: \"60\"\n      TRIAD_IT_INACTIVE_DAYS: \"60\"")
         let result = try check(try variant(drifted))
         #expect(result.status != 0)
         #expect(result.output.contains("compose sets TRIAD_IT_INACTIVE_DAYS, which it-service does not read"))
     }
 
     @Test func aMissingRequiredVariableIsCaught() throws {
-        let drifted = try compose.replacingOccurrences(of: "      TRIAD_DATABASE_URL: postgres://triad:${TRIAD_POSTGRES_PASSWORD:-triad}@postgres:5432/finance\n", with: "")
+        let drifted = try compose.replacingOccurrences(
+            of: "      TRIAD_DATABASE_URL: postgres://triad:${TRIAD_POSTGRES_PASSWORD:-triad}@postgres:5432/finance\n",
+            with: "")
         let result = try check(try variant(drifted))
         #expect(result.status != 0)
         #expect(result.output.contains("finance: finance-service needs TRIAD_DATABASE_URL"))
     }
 
     @Test func aSchemaViolationIsCaught() throws {
-        let broken = try compose.replacingOccurrences(of: "    restart: \"no\"", with: "    restart: 5\n    colour: blue")
+        let broken = try compose.replacingOccurrences(
+            of: "    restart: \"no\"", with: "    restart: 5\n    colour: blue")
         let result = try check(try variant(broken))
         #expect(result.status != 0)
         #expect(result.output.contains("schema"))
@@ -54,7 +58,8 @@ import Testing
 
     @Test func servicesThatScaleHaveNoFixedHostPorts() throws {
         let fixed = try compose.replacingOccurrences(
-            of: "    expose:\n      - \"8080\"\n    healthcheck: *healthcheck\n\n  it:", with: "    ports:\n      - \"8082:8080\"\n    healthcheck: *healthcheck\n\n  it:")
+            of: "    expose:\n      - \"8080\"\n    healthcheck: *healthcheck\n\n  it:",
+            with: "    ports:\n      - \"8082:8080\"\n    healthcheck: *healthcheck\n\n  it:")
         let result = try check(try variant(fixed))
         #expect(result.status != 0)
         #expect(result.output.contains("finance: fixed host ports"))
@@ -62,7 +67,8 @@ import Testing
 
     @Test func theObservabilityProfileIsChecked() throws {
         let outside = try compose.replacingOccurrences(
-            of: "    image: jaegertracing/all-in-one:1.64.0\n    profiles: [\"observability\"]\n", with: "    image: jaegertracing/all-in-one:1.64.0\n")
+            of: "    image: jaegertracing/all-in-one:1.64.0\n    profiles: [\"observability\"]\n",
+            with: "    image: jaegertracing/all-in-one:1.64.0\n")
         let result = try check(try variant(outside))
         #expect(result.status != 0)
         #expect(result.output.contains("jaeger: not in the observability profile"), "\(result.output)")

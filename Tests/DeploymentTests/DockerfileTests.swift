@@ -57,11 +57,15 @@ import Testing
         }
         let built = Set(runs.flatMap(Self.builtProducts))
         let paths = runs.flatMap { run in
-            run.split(separator: " ").filter { $0.hasPrefix(".build/release/") }.map { String($0.dropFirst(".build/release/".count)) }
+            run.split(separator: " ").filter { $0.hasPrefix(".build/release/") }.map {
+                String($0.dropFirst(".build/release/".count))
+            }
         }
         let copied = paths.filter { !$0.hasSuffix(".resources") }
         #expect(!copied.isEmpty)
-        for binary in copied { #expect(built.contains(binary), "the image copies \(binary), which no build step builds") }
+        for binary in copied {
+            #expect(built.contains(binary), "the image copies \(binary), which no build step builds")
+        }
         // Every executable the package declares ships, and marketing's resources (its page template)
         // beside it, where `Bundle.module` looks.
         #expect(Set(copied) == ["marketing-service", "finance-service", "it-service", "triad"])
@@ -70,7 +74,8 @@ import Testing
 
     @Test func theParserSeesTheBugItGuardsAgainst() {
         #expect(Self.builtProducts("swift build -c release --product a --product b") == ["a", "b"])
-        #expect(Self.builtProducts(#"for p in a b c; do swift build --product "$p" || exit 1; done"#) == ["a", "b", "c"])
+        #expect(
+            Self.builtProducts(#"for p in a b c; do swift build --product "$p" || exit 1; done"#) == ["a", "b", "c"])
     }
 
     @Test func theStagesAreTheBasesThisMachineReproduces() throws {

@@ -10,9 +10,11 @@ import Testing
     @Test func noGRPCModuleIsBuilt() throws {
         let build = Paths.binaries
         let files = FileManager.default
-        let entries = (try files.contentsOfDirectory(atPath: build.path))
+        let entries =
+            (try files.contentsOfDirectory(atPath: build.path))
             + ((try? files.contentsOfDirectory(atPath: build.appendingPathComponent("Modules").path)) ?? [])
-        #expect(entries.contains("OTel.build"), "this is the folder the OpenTelemetry exporter was built in: \(build.path)")
+        #expect(
+            entries.contains("OTel.build"), "this is the folder the OpenTelemetry exporter was built in: \(build.path)")
         #expect(entries.filter { $0.uppercased().hasPrefix("GRPC") }.isEmpty)
     }
 
@@ -21,7 +23,9 @@ import Testing
         #expect(status == 0)
         let lines = symbols.split(separator: "\n")
         if product.hasSuffix("-service") {
-            #expect(lines.contains { $0.contains("4OTel") }, "\(product) links the OpenTelemetry exporter, so the check means something")
+            #expect(
+                lines.contains { $0.contains("4OTel") },
+                "\(product) links the OpenTelemetry exporter, so the check means something")
         }
         // Swift symbols name their module and types: gRPC's modules and types (GRPCCore,
         // GRPCNIOTransportHTTP2, OTel's own OTLPGRPC exporters) all spell GRPC.

@@ -35,12 +35,15 @@ import TriadKafka
     }
 
     func play(_ suite: TriadServices, logs: URL) async throws {
-        let marketing = suite.http(.marketing), finance = suite.http(.finance), it = suite.http(.it)
+        let marketing = suite.http(.marketing)
+        let finance = suite.http(.finance)
+        let it = suite.http(.it)
         let brokers = suite.broker.bootstrapServers
 
         // Spend for a campaign nobody has planned yet: finance must keep it.
         let earlySpend = logs.appendingPathComponent("early-spend.jsonl")
-        try #"{"specversion":"1.0","id":"spend-early","source":"/adplatform/e2e","type":"triad.ad-spend.reported","subject":"c-affiliate","schemaversion":1,"data":{"campaignId":"c-affiliate","amount":{"amountMinor":150000,"currency":"EUR"}}}"#
+        try
+            #"{"specversion":"1.0","id":"spend-early","source":"/adplatform/e2e","type":"triad.ad-spend.reported","subject":"c-affiliate","schemaversion":1,"data":{"campaignId":"c-affiliate","amount":{"amountMinor":150000,"currency":"EUR"}}}"#
             .write(to: earlySpend, atomically: true, encoding: .utf8)
         try publishWithPython(brokers: brokers, topic: "ads.spend", file: earlySpend, mode: "binary")
         _ = try await eventually("finance to hold the early spend") {
@@ -53,27 +56,42 @@ import TriadKafka
         #expect(bad.text.contains("\"field\" : \"channel\""))
         let negative = try await marketing.post(
             "/campaigns",
-            json: #"{"name":"x","channel":"email","segment":"s","requestedBudget":{"amountMinor":-1,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-10-02","targetRoiBps":0}"#)
+            json:
+                #"{"name":"x","channel":"email","segment":"s","requestedBudget":{"amountMinor":-1,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-10-02","targetRoiBps":0}"#
+        )
         #expect(negative.status == 400)
         #expect(negative.text.contains("requestedBudget.amountMinor"))
 
         // Plan: the demo's first four campaigns and one in the next quarter.
-        let campaigns = try JSONSerialization.jsonObject(with: Data(contentsOf: demo.appendingPathComponent("campaigns.json"))) as! [[String: Any]]
+        let campaigns =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: demo.appendingPathComponent("campaigns.json")))
+            as! [[String: Any]]
         var toPlan = campaigns.dropLast().map { try! JSONSerialization.data(withJSONObject: $0) }
         toPlan.append(
-            Data(#"{"id":"c-affiliate","name":"Affiliates","channel":"affiliate","segment":"all","requestedBudget":{"amountMinor":100000,"currency":"EUR"},"startDate":"2027-01-15","endDate":"2027-03-31","targetRoiBps":1000}"#.utf8))
+            Data(
+                #"{"id":"c-affiliate","name":"Affiliates","channel":"affiliate","segment":"all","requestedBudget":{"amountMinor":100000,"currency":"EUR"},"startDate":"2027-01-15","endDate":"2027-03-31","targetRoiBps":1000}"#
+                    .utf8))
         // The first plan comes with a W3C trace and a correlation id from the caller.
-        let trace = "4bf92f3577b34da6a3ce929d0e0e4736", callerSpan = "00f067aa0ba902b7"
+        let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let callerSpan = "00f067aa0ba902b7"
         for (index, body) in toPlan.enumerated() {
-            let headers = index == 0 ? ["traceparent": "00-\(trace)-\(callerSpan)-01", "X-Correlation-ID": "corr-search"] : [:]
+            let headers =
+                index == 0 ? ["traceparent": "00-\(trace)-\(callerSpan)-01", "X-Correlation-ID": "corr-search"] : [:]
             let reply = try await marketing.send("POST", "/campaigns", body: body, headers: headers)
             #expect(reply.status == 201, "\(reply.text)")
         }
-        let expected = ["c-search": "approved", "c-social": "approved", "c-display": "rejected", "c-email": "approved", "c-affiliate": "approved"]
+        let expected = [
+            "c-search": "approved", "c-social": "approved", "c-display": "rejected", "c-email": "approved",
+            "c-affiliate": "approved",
+        ]
         for (id, decided) in expected {
-            _ = try await eventually("finance's decision on \(id)") { try await status(of: id, marketing) == decided ? true : nil }
+            _ = try await eventually("finance's decision on \(id)") {
+                try await status(of: id, marketing) == decided ? true : nil
+            }
         }
-        #expect(try await marketing.get("/campaigns/c-display").object["rejectionReason"] as? String == "target-roi-below-hurdle")
+        #expect(
+            try await marketing.get("/campaigns/c-display").object["rejectionReason"] as? String
+                == "target-roi-below-hurdle")
         _ = try await eventually("c-affiliate to be marked over budget") {
             try await marketing.get("/campaigns/c-affiliate").object["budgetExceeded"] as? Bool == true ? true : nil
         }
@@ -81,8 +99,12 @@ import TriadKafka
         // The quarter's envelope is now fully reserved: one more minor unit is refused.
         let last = try JSONSerialization.data(withJSONObject: campaigns.last!)
         #expect(try await marketing.send("POST", "/campaigns", body: last).status == 201)
-        _ = try await eventually("c-video's rejection") { try await status(of: "c-video", marketing) == "rejected" ? true : nil }
-        #expect(try await marketing.get("/campaigns/c-video").object["rejectionReason"] as? String == "insufficient-envelope")
+        _ = try await eventually("c-video's rejection") {
+            try await status(of: "c-video", marketing) == "rejected" ? true : nil
+        }
+        #expect(
+            try await marketing.get("/campaigns/c-video").object["rejectionReason"] as? String
+                == "insufficient-envelope")
         let envelope = try await finance.get("/envelope?quarter=2026-Q4").object
         let quarter = (envelope["quarters"] as? [[String: Any]])?.first
         #expect(quarter?["remaining"].flatMap(minor) == 0)
@@ -115,11 +137,13 @@ import TriadKafka
 
         // Figures arrive at different times (finance's ROI reports, IT's coalesced performance
         // reports, one per report interval): wait until each source has caught up, then check them all.
-        let briefing = try await eventually("the briefing to reflect every event", timeout: .seconds(60)) { () -> [String: Any]? in
+        let briefing = try await eventually("the briefing to reflect every event", timeout: .seconds(60)) {
+            () -> [String: Any]? in
             let briefing = try await marketing.get("/briefing").object
             let lines = lines(briefing)
             func performance(_ id: String) -> [String: Int]? { lines[id]?["performance"] as? [String: Int] }
-            let settled = lines["c-search"]?["conversions"] as? Int == 2
+            let settled =
+                lines["c-search"]?["conversions"] as? Int == 2
                 && lines["c-search"]?["spend"].flatMap(minor) == 300_000
                 && lines["c-social"]?["spend"].flatMap(minor) == 1_200_000
                 && lines["c-social"]?["conversions"] as? Int == 1
@@ -149,7 +173,10 @@ import TriadKafka
         #expect(social["roiBps"] as? Int == -6250)
         #expect(social["roasBps"] as? Int == 3750)
         #expect(social["cacMinor"] as? Int == 1_200_000)
-        #expect(social["performance"] as? [String: Int] == ["impressions": 0, "clicks": 1, "visits": 0, "signups": 0, "purchases": 1])
+        #expect(
+            social["performance"] as? [String: Int] == [
+                "impressions": 0, "clicks": 1, "visits": 0, "signups": 0, "purchases": 1,
+            ])
 
         let email = try #require(byId["c-email"])
         #expect(email["pauseReason"] as? String == "budget-exceeded")
@@ -196,19 +223,24 @@ import TriadKafka
         var young: [[String: Any]] = []
         cursor = nil
         repeat {
-            let page = try await it.get("/customers?atRisk=true&segment=young&limit=5" + (cursor.map { "&after=\($0)" } ?? "")).object
+            let page = try await it.get(
+                "/customers?atRisk=true&segment=young&limit=5" + (cursor.map { "&after=\($0)" } ?? "")
+            ).object
             young += page["items"] as? [[String: Any]] ?? []
             cursor = page["next"] as? String
         } while cursor != nil
         #expect(young.count == 12)
         #expect(Set(young.compactMap { $0["reason"] as? String }) == ["unsubscribed", "inactive"])
-        #expect(young.filter { $0["reason"] as? String == "inactive" }.compactMap { $0["customerId"] as? String }.sorted() == ["cust-3", "cust-4"])
+        #expect(
+            young.filter { $0["reason"] as? String == "inactive" }.compactMap { $0["customerId"] as? String }.sorted()
+                == ["cust-3", "cust-4"])
         let itCampaigns = try await it.get("/campaigns").object["items"] as? [[String: Any]] ?? []
         #expect(itCampaigns.first { $0["campaignId"] as? String == "c-search" }?["purchases"] as? Int == 2)
 
         // Marketing learned the envelopes from finance: 2026-Q4 all reserved, c-affiliate's 2027-Q1 part.
         // Each quarter's revisions arrive on their own partition: wait for the last of both.
-        let envelopes = try await eventually("the briefing to show both quarters' envelopes") { () -> [[String: Any]]? in
+        let envelopes = try await eventually("the briefing to show both quarters' envelopes") {
+            () -> [[String: Any]]? in
             let envelopes = try await marketing.get("/briefing").object["envelopes"] as? [[String: Any]] ?? []
             return envelopes.map { $0["reserved"].flatMap(minor) } == [50_000_000, 100_000] ? envelopes : nil
         }
@@ -228,12 +260,19 @@ import TriadKafka
         let table = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", marketing.base])
         #expect(table.status == 0)
         let tableLines = table.output.split(separator: "\n").map(String.init)
-        #expect(tableLines.contains("c-search   live          1000000     300000     900000     2    20000    2000     3      1"), "\(table.output)")
-        #expect(tableLines.contains("total                   50100000   48650100    1350001     3    -9723"), "\(table.output)")
+        #expect(
+            tableLines.contains(
+                "c-search   live          1000000     300000     900000     2    20000    2000     3      1"),
+            "\(table.output)")
+        #expect(
+            tableLines.contains("total                   50100000   48650100    1350001     3    -9723"),
+            "\(table.output)")
         #expect(tableLines.contains("Customers at churn risk by segment: loyal 1, young 12"))
         #expect(tableLines.contains { $0.hasPrefix("  retention-campaign young      12 customers at churn risk") })
         let unreachable = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", "http://127.0.0.1:1"])
-        #expect(unreachable.status != 0 && unreachable.output.contains("could not reach marketing"), "\(unreachable.output)")
+        #expect(
+            unreachable.status != 0 && unreachable.output.contains("could not reach marketing"), "\(unreachable.output)"
+        )
 
         // Finance and IT agree with the briefing.
         let roi = try await finance.get("/campaigns/c-social/roi").object
@@ -259,10 +298,15 @@ import TriadKafka
         #expect(deadLetters.contains { $0.value == Array("{this is not json".utf8) }, "the original bytes are kept")
         // `triad tail` prints each on one line, the forged newline escaped.
         let tail = try runToEnd(
-            Paths.executable("triad"), ["tail", "--topic", "it.dead-letter", "--from-beginning", "--count", "4", "--brokers", brokers])
+            Paths.executable("triad"),
+            ["tail", "--topic", "it.dead-letter", "--from-beginning", "--count", "4", "--brokers", brokers])
         let tailLines = tail.output.split(separator: "\n").map(String.init)
         #expect(tail.status == 0 && tailLines.count == 4, "\(tail.output)")
-        #expect(tailLines.allSatisfy { $0.hasPrefix("it.dead-letter[0]@") && $0.contains("dead letter ") && $0.contains(" from customer.interactions[") })
+        #expect(
+            tailLines.allSatisfy {
+                $0.hasPrefix("it.dead-letter[0]@") && $0.contains("dead letter ")
+                    && $0.contains(" from customer.interactions[")
+            })
         #expect(tailLines.contains { $0.contains("dead letter wrong-currency") })
         #expect(tailLines.contains { $0.contains("teleported\\nFORGED") })
         // The relay empties the outbox and counts what it produced once the broker acknowledged it,
@@ -282,19 +326,27 @@ import TriadKafka
         #expect(itLog.contains("teleported\\nFORGED"), "the dead letter is logged with the newline escaped")
         #expect(!itLog.split(separator: "\n").contains { $0.hasPrefix("FORGED") })
         let marketingMetrics = try await marketing.get("/metrics").text
-        #expect(marketingMetrics.contains(#"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="201"} 6"#))
-        #expect(marketingMetrics.contains(#"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="400"} 2"#))
+        #expect(
+            marketingMetrics.contains(
+                #"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="201"} 6"#))
+        #expect(
+            marketingMetrics.contains(
+                #"hb_requests{http_route="/campaigns",http_request_method="POST",http_response_status_code="400"} 2"#))
 
         // The caller's trace and correlation id travel from the HTTP request through marketing's
         // event to finance's decision, each hop a new span of the same trace.
         let planned = try await TopicSnapshot.read(
-            topic: "marketing.campaigns", configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
-            .first { $0["type"] as? String == "triad.campaign.planned" && $0["subject"] as? String == "c-search" }
+            topic: "marketing.campaigns", configuration: KafkaConfiguration(bootstrapServers: brokers),
+            logger: Logger(label: "test")
+        )
+        .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+        .first { $0["type"] as? String == "triad.campaign.planned" && $0["subject"] as? String == "c-search" }
         let decision = try await TopicSnapshot.read(
-            topic: "finance.budget-decisions", configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
-            .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
-            .first { $0["type"] as? String == "triad.budget.approved" && $0["subject"] as? String == "c-search" }
+            topic: "finance.budget-decisions", configuration: KafkaConfiguration(bootstrapServers: brokers),
+            logger: Logger(label: "test")
+        )
+        .compactMap { try JSONSerialization.jsonObject(with: Data($0.value)) as? [String: Any] }
+        .first { $0["type"] as? String == "triad.budget.approved" && $0["subject"] as? String == "c-search" }
         let plannedTrace = (planned?["traceparent"] as? String)?.split(separator: "-").map(String.init) ?? []
         let decisionTrace = (decision?["traceparent"] as? String)?.split(separator: "-").map(String.init) ?? []
         #expect(plannedTrace.count == 4 && plannedTrace[1] == trace && plannedTrace[2] != callerSpan)
@@ -308,14 +360,17 @@ import TriadKafka
         let comeback = logs.appendingPathComponent("comeback.jsonl")
         func interaction(_ id: String, _ customer: String, _ kind: String, segment: String? = nil) -> String {
             let extra = segment.map { #","segment":"\#($0)""# } ?? ""
-            return #"{"specversion":"1.0","id":"\#(id)","source":"/shop","type":"triad.customer.interaction","schemaversion":1,"subject":"\#(customer)","data":{"customerId":"\#(customer)","kind":"\#(kind)","occurredAt":"2026-12-20T10:00:00Z"\#(extra)}}"#
+            return
+                #"{"specversion":"1.0","id":"\#(id)","source":"/shop","type":"triad.customer.interaction","schemaversion":1,"subject":"\#(customer)","data":{"customerId":"\#(customer)","kind":"\#(kind)","occurredAt":"2026-12-20T10:00:00Z"\#(extra)}}"#
         }
         try [
             interaction("back-1", "cust-u1", "visit"), interaction("back-2", "cust-u2", "click"),
-            interaction("back-3", "cust-u3", "signup"), interaction("moved-4", "cust-u4", "impression", segment: "loyal"),
+            interaction("back-3", "cust-u3", "signup"),
+            interaction("moved-4", "cust-u4", "impression", segment: "loyal"),
         ].joined(separator: "\n").write(to: comeback, atomically: true, encoding: .utf8)
         try publishWithPython(brokers: brokers, topic: "customer.interactions", file: comeback)
-        let after = try await eventually("the briefing to count who is at risk now", timeout: .seconds(60)) { () -> [String: Any]? in
+        let after = try await eventually("the briefing to count who is at risk now", timeout: .seconds(60)) {
+            () -> [String: Any]? in
             let briefing = try await marketing.get("/briefing").object
             return briefing["churnRiskBySegment"] as? [String: Int] == ["young": 8, "loyal": 2] ? briefing : nil
         }
@@ -337,7 +392,8 @@ import TriadKafka
         var values: [String] = []
         for topic in Topic.allCases where !topic.producers.contains(.otherSystems) {
             let messages = try await TopicSnapshot.read(
-                topic: topic.name, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test"))
+                topic: topic.name, configuration: KafkaConfiguration(bootstrapServers: brokers),
+                logger: Logger(label: "test"))
             values += messages.map { String(decoding: $0.value, as: UTF8.self) }
         }
         try values.joined(separator: "\n").write(to: emitted, atomically: true, encoding: .utf8)
@@ -347,7 +403,8 @@ import TriadKafka
         print("contract check of \(values.count) emitted events: \(check.output)")
         #expect(check.status == 0, "\(check.output)")
         for type in [
-            EventType.campaignPlanned, .campaignLaunched, .campaignPaused, .budgetApproved, .budgetRejected, .budgetExceeded,
+            EventType.campaignPlanned, .campaignLaunched, .campaignPaused, .budgetApproved, .budgetRejected,
+            .budgetExceeded,
             .envelopeChanged, .roiReported, .conversionAttributed, .campaignPerformanceReported, .churnRiskDetected,
             .churnRiskCleared, .churnRiskSegmentChanged,
         ] {
@@ -361,13 +418,16 @@ import TriadKafka
 
     func lines(_ briefing: [String: Any]) -> [String: [String: Any]] {
         Dictionary(
-            uniqueKeysWithValues: (briefing["campaigns"] as? [[String: Any]] ?? []).map { ($0["campaignId"] as! String, $0) })
+            uniqueKeysWithValues: (briefing["campaigns"] as? [[String: Any]] ?? []).map {
+                ($0["campaignId"] as! String, $0)
+            })
     }
 
     func readDeadLetters(brokers: String, topic: String, count: Int) async throws -> [ConsumedMessage] {
         try await eventually("\(count) dead letters on \(topic)", timeout: .seconds(60)) {
             let letters = try await TopicSnapshot.read(
-                topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: Logger(label: "test.dlq"))
+                topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers),
+                logger: Logger(label: "test.dlq"))
             return letters.count >= count ? letters : nil
         }
     }

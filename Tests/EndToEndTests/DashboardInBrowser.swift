@@ -18,13 +18,15 @@ struct DashboardInBrowser {
     func check(against briefing: [String: Any]) throws -> Artifacts {
         let dom = try chromium(["--dump-dom", url])
         #expect(dom.contains("<h1>Board briefing</h1>"), "the page rendered: \(dom.prefix(300))")
-        #expect(!dom.contains(" src=") && !dom.contains("http://") && !dom.contains("https://"), "the page needs no asset")
+        #expect(
+            !dom.contains(" src=") && !dom.contains("http://") && !dom.contains("https://"), "the page needs no asset")
 
         let campaigns = briefing["campaigns"] as? [[String: Any]] ?? []
         #expect(!campaigns.isEmpty)
         for line in campaigns {
             let id = try #require(line["campaignId"] as? String)
-            let row = try #require(Self.element(in: dom, opening: "<tr data-campaign=\"\(id)\">", closing: "</tr>"), "row of \(id)")
+            let row = try #require(
+                Self.element(in: dom, opening: "<tr data-campaign=\"\(id)\">", closing: "</tr>"), "row of \(id)")
             let figures = Self.figures(in: row)
             #expect(figures["status"] == line["status"] as? String, "\(id) status")
             #expect(figures["spend"] == Self.money(line["spend"]), "\(id) spend")
@@ -38,7 +40,9 @@ struct DashboardInBrowser {
                 #expect(row.contains("<span class=\"negative\">"), "\(id)'s negative ROI is marked")
             }
             let trend = line["roiTrend"] as? [Any] ?? []
-            #expect(row.contains("aria-label=\"ROI of the last \(trend.count) reports\"") == (trend.count >= 2), "\(id) trend line")
+            #expect(
+                row.contains("aria-label=\"ROI of the last \(trend.count) reports\"") == (trend.count >= 2),
+                "\(id) trend line")
             #expect(row.contains("aria-label=\"spend against budget\""), "\(id) budget bar")
         }
 
@@ -49,7 +53,9 @@ struct DashboardInBrowser {
         #expect(page["total-revenue"] == Self.money(totals["revenue"]))
         #expect(page["total-roi"] == Self.ratio(totals["roiBps"] as? Int))
         #expect(page["total-conversions"] == Self.grouped(totals["conversions"] as? Int ?? -1))
-        let spend = Self.minor(totals["spend"]), revenue = Self.minor(totals["revenue"]), conversions = totals["conversions"] as? Int ?? 0
+        let spend = Self.minor(totals["spend"])
+        let revenue = Self.minor(totals["revenue"])
+        let conversions = totals["conversions"] as? Int ?? 0
         // Revenue and spend are never negative: integer division is the floor.
         #expect(page["total-roas"] == Self.ratio(spend > 0 ? revenue * 10_000 / spend : nil))
         #expect(page["total-cac"] == (conversions > 0 ? Self.money(["amountMinor": spend / conversions]) : "–"))
@@ -58,27 +64,36 @@ struct DashboardInBrowser {
         #expect(!envelopes.isEmpty, "finance reported the envelope")
         for envelope in envelopes {
             let quarter = try #require(envelope["quarter"] as? String)
-            let row = try #require(Self.element(in: dom, opening: "<tr data-quarter=\"\(quarter)\">", closing: "</tr>"), "\(quarter)")
+            let row = try #require(
+                Self.element(in: dom, opening: "<tr data-quarter=\"\(quarter)\">", closing: "</tr>"), "\(quarter)")
             let figures = Self.figures(in: row)
-            for (figure, field) in [("envelope", "envelope"), ("reserved", "reserved"), ("released", "released"), ("left", "remaining")] {
+            for (figure, field) in [
+                ("envelope", "envelope"), ("reserved", "reserved"), ("released", "released"), ("left", "remaining"),
+            ] {
                 #expect(figures[figure] == Self.money(envelope[field]), "\(quarter) \(figure)")
             }
         }
 
         for (segment, count) in briefing["churnRiskBySegment"] as? [String: Int] ?? [:] {
-            #expect(dom.contains("data-segment=\"\(segment)\">\(Self.grouped(count))</text>"), "churn risk in \(segment)")
+            #expect(
+                dom.contains("data-segment=\"\(segment)\">\(Self.grouped(count))</text>"), "churn risk in \(segment)")
         }
         for recommendation in briefing["recommendations"] as? [[String: Any]] ?? [] {
             let action = recommendation["action"] as? String ?? "?"
             let target = recommendation["campaignId"] as? String ?? recommendation["segment"] as? String ?? ""
-            #expect(dom.contains("<strong>\(action) \(target)</strong>: \(recommendation["reason"] as? String ?? "?")"), "\(action) \(target)")
+            #expect(
+                dom.contains("<strong>\(action) \(target)</strong>: \(recommendation["reason"] as? String ?? "?")"),
+                "\(action) \(target)")
         }
 
         let artifacts = Artifacts(
-            screenshot: output.appendingPathComponent("dashboard.png"), pdf: output.appendingPathComponent("dashboard.pdf"))
+            screenshot: output.appendingPathComponent("dashboard.png"),
+            pdf: output.appendingPathComponent("dashboard.pdf"))
         _ = try chromium(["--screenshot=\(artifacts.screenshot.path)", "--window-size=1280,1400", url])
         _ = try chromium(["--print-to-pdf=\(artifacts.pdf.path)", "--no-pdf-header-footer", url])
-        #expect(((try? FileManager.default.attributesOfItem(atPath: artifacts.screenshot.path)[.size] as? Int) ?? 0) > 10_000)
+        #expect(
+            ((try? FileManager.default.attributesOfItem(atPath: artifacts.screenshot.path)[.size] as? Int) ?? 0)
+                > 10_000)
         let info = try Self.run(URL(fileURLWithPath: "/usr/bin/pdfinfo"), [artifacts.pdf.path])
         #expect(info.contains { $0.hasPrefix("Pages:") && $0.hasSuffix(" 1") }, "one page: \(info)")
         #expect(info.contains { $0.hasPrefix("Page size:") && $0.contains("(A4)") }, "A4: \(info)")
@@ -93,7 +108,10 @@ struct DashboardInBrowser {
         defer { try? FileManager.default.removeItem(at: profile) }
         let lines = try Self.run(
             URL(fileURLWithPath: "/usr/bin/chromium"),
-            ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--virtual-time-budget=5000"] + arguments)
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                "--virtual-time-budget=5000",
+            ] + arguments)
         return lines.joined(separator: "\n")
     }
 
@@ -106,18 +124,23 @@ struct DashboardInBrowser {
     // MARK: Reading the DOM
 
     static func element(in html: String, opening: String, closing: String) -> String? {
-        guard let start = html.range(of: opening), let end = html.range(of: closing, range: start.upperBound..<html.endIndex) else { return nil }
+        guard let start = html.range(of: opening),
+            let end = html.range(of: closing, range: start.upperBound..<html.endIndex)
+        else { return nil }
         return String(html[start.lowerBound..<end.upperBound])
     }
 
     /// `data-figure` name → its text, tags inside stripped.
     static func figures(in html: String) -> [String: String] {
         var figures: [String: String] = [:]
-        let pattern = try! NSRegularExpression(pattern: #"data-figure="([^"]+)"[^>]*>(.*?)</(td|span|strong|small)>"#, options: [.dotMatchesLineSeparators])
+        let pattern = try! NSRegularExpression(
+            pattern: #"data-figure="([^"]+)"[^>]*>(.*?)</(td|span|strong|small)>"#, options: [.dotMatchesLineSeparators]
+        )
         let text = html as NSString
         for match in pattern.matches(in: html, range: NSRange(location: 0, length: text.length)) {
             let name = text.substring(with: match.range(at: 1))
-            let value = text.substring(with: match.range(at: 2)).replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+            let value = text.substring(with: match.range(at: 2)).replacingOccurrences(
+                of: #"<[^>]+>"#, with: "", options: .regularExpression)
             figures[name] = value.replacingOccurrences(of: "&amp;", with: "&")
         }
         return figures
@@ -139,7 +162,8 @@ struct DashboardInBrowser {
 
     static func money(_ money: Any?) -> String {
         let amount = minor(money)
-        return (amount < 0 ? "−" : "") + grouped(abs(amount) / 100) + String(format: ".%02d", abs(amount) % 100) + " EUR"
+        return (amount < 0 ? "−" : "") + grouped(abs(amount) / 100) + String(format: ".%02d", abs(amount) % 100)
+            + " EUR"
     }
 
     static func ratio(_ bps: Int?) -> String {

@@ -36,7 +36,8 @@ import TriadWire
         #expect(shell.count == 2 && python.count == 2, "the guide's kcat and Python examples")
         for block in shell {
             let run = try runToEnd(
-                URL(fileURLWithPath: "/bin/bash"), ["-euo", "pipefail", "-c", block.replacingOccurrences(of: address, with: broker.bootstrapServers)])
+                URL(fileURLWithPath: "/bin/bash"),
+                ["-euo", "pipefail", "-c", block.replacingOccurrences(of: address, with: broker.bootstrapServers)])
             #expect(run.status == 0, "\(block)\n\(run.output)")
         }
         let script = logs.appendingPathComponent("guide.py")
@@ -70,7 +71,8 @@ import TriadWire
 
         let folder = Paths.scratch("dry-run")
         let valid = try String(
-            decoding: JSONSerialization.data(withJSONObject: Self.example("triad.customer.interaction", valid: 1)), as: UTF8.self)
+            decoding: JSONSerialization.data(withJSONObject: Self.example("triad.customer.interaction", valid: 1)),
+            as: UTF8.self)
         var purchase = Self.example("triad.customer.interaction", valid: 1)
         var data = purchase["data"] as! [String: Any]
         data["orderId"] = nil

@@ -19,7 +19,9 @@ import Testing
             traceId = object["traceId"] as? String ?? ""
             spanId = object["spanId"] as? String ?? ""
             parentSpanId = object["parentSpanId"] as? String ?? ""
-            links = (object["links"] as? [[String: Any]] ?? []).map { ($0["traceId"] as? String ?? "", $0["spanId"] as? String ?? "") }
+            links = (object["links"] as? [[String: Any]] ?? []).map {
+                ($0["traceId"] as? String ?? "", $0["spanId"] as? String ?? "")
+            }
             attributes = object["attributes"] as? [String: Any] ?? [:]
         }
     }
@@ -29,20 +31,26 @@ import Testing
         let receiverPort = freePort()
         let receiver = try ManagedProcess(
             name: "otlp-receiver", executable: URL(fileURLWithPath: Paths.python),
-            arguments: [Paths.root.appendingPathComponent("scripts/otlp_receiver.py").path, "--port", String(receiverPort)],
+            arguments: [
+                Paths.root.appendingPathComponent("scripts/otlp_receiver.py").path, "--port", String(receiverPort),
+            ],
             logDirectory: logs)
         let collector = HTTPJSON(port: receiverPort)
         let broker = try await LocalBroker.start(logDirectory: logs)
         let suite = TriadServices(broker: broker, logs: logs)
         do {
-            _ = try await eventually("the OTLP receiver to listen") { await collector.status("/spans") == 200 ? true : nil }
+            _ = try await eventually("the OTLP receiver to listen") {
+                await collector.status("/spans") == 200 ? true : nil
+            }
             try suite.startAll(environment: [
                 "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)", "OTEL_BSP_SCHEDULE_DELAY": "100",
             ])
             try await suite.waitUntilReady()
             try await play(suite, collector: collector, logs: logs)
         } catch {
-            for name in TriadServices.Name.allCases { print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))") }
+            for name in TriadServices.Name.allCases {
+                print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))")
+            }
             print("--- receiver ---\n\(receiver.output)")
             _ = await suite.stopAll()
             await broker.stop()
@@ -58,7 +66,11 @@ import Testing
             let database = logs.appendingPathComponent("\(name).sqlite").path
             let (status, count) = try runToEnd(
                 URL(fileURLWithPath: Paths.python),
-                ["-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM report_links').fetchone()[0])", database])
+                [
+                    "-c",
+                    "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM report_links').fetchone()[0])",
+                    database,
+                ])
             #expect(status == 0 && count.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(name): \(count)")
         }
     }
@@ -68,8 +80,10 @@ import Testing
         let brokers = suite.broker.bootstrapServers
 
         // A plan that comes with the caller's trace: the request's server span continues it.
-        let callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736", callerSpan = "00f067aa0ba902b7"
-        let plan = #"{"id":"c-search","name":"Autumn search","channel":"search","segment":"loyal","requestedBudget":{"amountMinor":1000000,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":2000}"#
+        let callerTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+        let callerSpan = "00f067aa0ba902b7"
+        let plan =
+            #"{"id":"c-search","name":"Autumn search","channel":"search","segment":"loyal","requestedBudget":{"amountMinor":1000000,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":2000}"#
         let planned = try await marketing.send(
             "POST", "/campaigns", body: Data(plan.utf8), headers: ["traceparent": "00-\(callerTrace)-\(callerSpan)-01"])
         #expect(planned.status == 201, "\(planned.text)")
@@ -87,43 +101,64 @@ import Testing
         ].joined(separator: "\n").write(to: interactions, atomically: true, encoding: .utf8)
         try publishWithPython(brokers: brokers, topic: "customer.interactions", file: interactions)
         let poison = logs.appendingPathComponent("poison.jsonl")
-        try #"{"specversion":"1.0","id":"tr-poison","source":"/shop/trace","type":"triad.customer.interaction","subject":"cust-p","schemaversion":1,"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","data":{"customerId":"cust-p","kind":"purchase","occurredAt":"2026-10-06T10:00:00Z","orderId":"o-p","revenue":{"amountMinor":1,"currency":"USD"},"segment":"loyal"}}"#
+        try
+            #"{"specversion":"1.0","id":"tr-poison","source":"/shop/trace","type":"triad.customer.interaction","subject":"cust-p","schemaversion":1,"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","data":{"customerId":"cust-p","kind":"purchase","occurredAt":"2026-10-06T10:00:00Z","orderId":"o-p","revenue":{"amountMinor":1,"currency":"USD"},"segment":"loyal"}}"#
             .write(to: poison, atomically: true, encoding: .utf8)
         try publishWithPython(brokers: brokers, topic: "customer.interactions", file: poison, mode: "binary")
 
         // Marketing handles the ROI report that counts the purchase: by then every span of the
         // purchase's trace has been handled; wait for them, and the refused event's, to be exported.
-        let spans = try await eventually("the purchase's spans in all three services", timeout: .seconds(60)) { () -> [Span]? in
+        let spans = try await eventually("the purchase's spans in all three services", timeout: .seconds(60)) {
+            () -> [Span]? in
             let all = ((try? await collector.get("/spans").json) as? [[String: Any]] ?? []).map(Span.init)
-            guard let purchase = all.first(where: { $0.attributes["messaging.message.id"] as? String == "tr-purchase" }) else { return nil }
+            guard let purchase = all.first(where: { $0.attributes["messaging.message.id"] as? String == "tr-purchase" })
+            else { return nil }
             let trace = all.filter { $0.traceId == purchase.traceId }
             let refused = all.contains { $0.traceId == deadTrace && $0.attributes["triad.rejection.code"] != nil }
-            return refused && trace.contains(where: { $0.service == "marketing-service" && $0.name == "process triad.roi.reported" }) ? all : nil
+            return refused
+                && trace.contains(where: {
+                    $0.service == "marketing-service" && $0.name == "process triad.roi.reported"
+                }) ? all : nil
         }
 
         func one(_ service: String, _ name: String, in trace: String, parent: Span? = nil) throws -> Span {
-            let found = spans.filter { $0.service == service && $0.name == name && $0.traceId == trace && (parent == nil || $0.parentSpanId == parent!.spanId) }
-            return try #require(found.first, "\(service) span '\(name)' in trace \(trace) under \(parent?.name ?? "any parent"): \(spans.filter { $0.traceId == trace }.map { "\($0.service) \($0.name) \($0.spanId)<-\($0.parentSpanId)" })")
+            let found = spans.filter {
+                $0.service == service && $0.name == name && $0.traceId == trace
+                    && (parent == nil || $0.parentSpanId == parent!.spanId)
+            }
+            return try #require(
+                found.first,
+                "\(service) span '\(name)' in trace \(trace) under \(parent?.name ?? "any parent"): \(spans.filter { $0.traceId == trace }.map { "\($0.service) \($0.name) \($0.spanId)<-\($0.parentSpanId)" })"
+            )
         }
         let purchase = try #require(spans.first { $0.attributes["messaging.message.id"] as? String == "tr-purchase" })
         let trace = purchase.traceId
-        #expect(purchase.service == "it-service" && purchase.name == "process triad.customer.interaction" && purchase.kind == "consumer")
+        #expect(
+            purchase.service == "it-service" && purchase.name == "process triad.customer.interaction"
+                && purchase.kind == "consumer")
         #expect(purchase.parentSpanId == "", "the shop sent no trace: the purchase starts one")
         let attributed = try one("it-service", "send it.attributions", in: trace, parent: purchase)
         #expect(attributed.kind == "producer")
         let booked = try one("finance-service", "process triad.conversion.attributed", in: trace, parent: attributed)
         let report = try one("finance-service", "report triad.roi.reported", in: trace, parent: booked)
-        #expect(report.links.contains { $0.traceId == trace && $0.spanId == booked.spanId }, "the report links to the revenue it summarises")
+        #expect(
+            report.links.contains { $0.traceId == trace && $0.spanId == booked.spanId },
+            "the report links to the revenue it summarises")
         let published = try one("finance-service", "send finance.roi", in: trace, parent: report)
         _ = try one("marketing-service", "process triad.roi.reported", in: trace, parent: published)
         // IT's coalesced performance report links to the purchase too.
-        let performance = spans.filter { $0.service == "it-service" && $0.name == "report triad.campaign-performance.reported" }
+        let performance = spans.filter {
+            $0.service == "it-service" && $0.name == "report triad.campaign-performance.reported"
+        }
         #expect(performance.contains { $0.links.contains { $0.traceId == trace && $0.spanId == purchase.spanId } })
         // The batch has a span of its own, its storage transaction a child span, and each message's
         // span links to its batch.
         let batches = Set(spans.filter { $0.service == "it-service" && $0.name == "triad.batch" }.map(\.spanId))
         #expect(!batches.isEmpty)
-        #expect(spans.contains { $0.service == "it-service" && $0.name == "triad.transaction" && batches.contains($0.parentSpanId) })
+        #expect(
+            spans.contains {
+                $0.service == "it-service" && $0.name == "triad.transaction" && batches.contains($0.parentSpanId)
+            })
         #expect(purchase.links.contains { batches.contains($0.spanId) }, "\(purchase.links)")
 
         // The HTTP request's server span continues the caller's trace, and the plan it emits
@@ -134,8 +169,13 @@ import Testing
         _ = try one("finance-service", "process triad.campaign.planned", in: callerTrace, parent: sent)
 
         // The dead-lettered message's span is in the trace its header named, and so is its log line.
-        let refused = spans.filter { $0.service == "it-service" && $0.traceId == deadTrace && $0.name.hasPrefix("process ") }
-        #expect(!refused.isEmpty && refused.allSatisfy { $0.attributes["triad.rejection.code"] as? String == "wrong-currency" }, "\(refused.map(\.name))")
+        let refused = spans.filter {
+            $0.service == "it-service" && $0.traceId == deadTrace && $0.name.hasPrefix("process ")
+        }
+        #expect(
+            !refused.isEmpty
+                && refused.allSatisfy { $0.attributes["triad.rejection.code"] as? String == "wrong-currency" },
+            "\(refused.map(\.name))")
         let deadLog = suite.logTail(.it, lines: 400).split(separator: "\n").filter { $0.contains("dead-lettered") }
         #expect(deadLog.contains { $0.contains(deadTrace) }, "\(deadLog)")
     }

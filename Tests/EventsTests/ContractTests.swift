@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 import TriadContracts
 import TriadEvents
 import TriadKafka
@@ -45,7 +45,8 @@ import TriadWire
             let codec = EventCodec(rules: ValidationRules(currency: .euro), fastPath: fastPath)
             for line in lines {
                 let example = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                let name = "\(example["name"] as! String) (\(binary ? "binary" : "structured") mode, fast path \(fastPath))"
+                let name =
+                    "\(example["name"] as! String) (\(binary ? "binary" : "structured") mode, fast path \(fastPath))"
                 let event = example["event"] as! [String: Any]
                 var breaks = example["breaks"] as? String
                 let message: (value: [UInt8], headers: [KafkaHeader])

@@ -12,11 +12,13 @@ import TriadWire
     static let seeds = [FastPathTests.interaction, FastPathTests.spend, FastPathTests.conversion]
 
     /// Values a mutation puts in place of another: other types, edge sizes, near misses.
-    static var replacements: [Any] { [
-        "", "x", String(repeating: "i", count: 200), String(repeating: "i", count: 201), "EUR", "eur", "USD",
-        "2026-10-05T10:00:00Z", "2026-13-05T10:00:00Z", "purchase", "radio", 0, -1, 1, 1.5, Int64.max, 1e300,
-        Double(Int64.max) * 4, true, NSNull(), [Any](), [String: Any](), ["amountMinor": 1, "currency": "EUR"],
-    ] }
+    static var replacements: [Any] {
+        [
+            "", "x", String(repeating: "i", count: 200), String(repeating: "i", count: 201), "EUR", "eur", "USD",
+            "2026-10-05T10:00:00Z", "2026-13-05T10:00:00Z", "purchase", "radio", 0, -1, 1, 1.5, Int64.max, 1e300,
+            Double(Int64.max) * 4, true, NSNull(), [Any](), [String: Any](), ["amountMinor": 1, "currency": "EUR"],
+        ]
+    }
 
     /// A JSON-valid mutation: one member somewhere replaced, removed or added (sorted keys out).
     static func reshape(_ text: String, _ random: inout SeededRandom) -> [UInt8] {
@@ -58,7 +60,8 @@ import TriadWire
     /// Rules the schemas cannot say (docs/producers.md): the deployment's currency, `subject`
     /// against the payload's id (checked before the payload's own rules).
     static func beyondTheSchema(_ rejection: EventRejection) -> Bool {
-        rejection.code == .wrongCurrency || (rejection.field == "subject" && rejection.reason.hasSuffix("they must be the same"))
+        rejection.code == .wrongCurrency
+            || (rejection.field == "subject" && rejection.reason.hasSuffix("they must be the same"))
     }
 
     /// Whether the schema refuses `field` of `value` only for a form the codec documents reading.
@@ -88,8 +91,10 @@ import TriadWire
             }
         }
         let folder = Paths.scratch("differential")
-        let input = folder.appendingPathComponent("corpus.hex"), output = folder.appendingPathComponent("decisions.jsonl")
-        try Data(corpus.map { $0.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n").utf8).write(to: input)
+        let input = folder.appendingPathComponent("corpus.hex")
+        let output = folder.appendingPathComponent("decisions.jsonl")
+        try Data(corpus.map { $0.map { String(format: "%02x", $0) }.joined() }.joined(separator: "\n").utf8).write(
+            to: input)
         let python = try runToEnd(
             URL(fileURLWithPath: Paths.python),
             [Paths.root.appendingPathComponent("scripts/check-contracts.py").path, "decide", input.path, output.path])
@@ -100,13 +105,17 @@ import TriadWire
         #expect(decisions.count == corpus.count)
 
         var counts: [String: Int] = [:]
-        for (fastPath, codec) in [(true, EventCodec(rules: ValidationRules(currency: .euro))),
-                                  (false, EventCodec(rules: ValidationRules(currency: .euro), fastPath: false))] {
+        for (fastPath, codec) in [
+            (true, EventCodec(rules: ValidationRules(currency: .euro))),
+            (false, EventCodec(rules: ValidationRules(currency: .euro), fastPath: false)),
+        ] {
             for (value, decision) in zip(corpus, decisions) {
                 let shown = "\(String(decoding: value, as: UTF8.self)) (fast path \(fastPath))"
                 let schemaAccepts = decision["accept"] as! Bool
                 let schemaFields = decision["fields"] as? [String]
-                let outcome = Result { () throws(EventRejection) in try codec.decode(value: value, headers: [], topic: nil) }
+                let outcome = Result { () throws(EventRejection) in
+                    try codec.decode(value: value, headers: [], topic: nil)
+                }
                 switch outcome {
                 case .success where schemaAccepts:
                     counts["both accept", default: 0] += 1
@@ -119,24 +128,30 @@ import TriadWire
                 case .failure(let rejection) where schemaAccepts:
                     // Only rules the schemas cannot say (docs/producers.md): the deployment's currency,
                     // subject against the payload's id.
-                    #expect(Self.beyondTheSchema(rejection), "the schema accepts, the codec refuses \(rejection): \(shown)")
+                    #expect(
+                        Self.beyondTheSchema(rejection), "the schema accepts, the codec refuses \(rejection): \(shown)")
                     counts["beyond the schema", default: 0] += 1
                 case .failure(let rejection):
                     if schemaFields != nil, Self.beyondTheSchema(rejection) {
                         counts["both refuse, the codec on a rule beyond the schema", default: 0] += 1
                     } else if let schemaFields {
-                        #expect(rejection.field.map(schemaFields.contains) == true,
-                                "the schema names \(schemaFields), the codec says \(rejection): \(shown)")
+                        #expect(
+                            rejection.field.map(schemaFields.contains) == true,
+                            "the schema names \(schemaFields), the codec says \(rejection): \(shown)")
                         counts["both refuse, same field", default: 0] += 1
                     } else {
-                        #expect([.malformedEvent, .invalidData].contains(rejection.code), "not strict JSON, the codec says \(rejection): \(shown)")
+                        #expect(
+                            [.malformedEvent, .invalidData].contains(rejection.code),
+                            "not strict JSON, the codec says \(rejection): \(shown)")
                         counts["both refuse the JSON", default: 0] += 1
                     }
                 }
             }
         }
         // Every kind of outcome is reached often enough to mean something.
-        for (outcome, minimum) in [("both accept", 200), ("both refuse, same field", 500), ("both refuse the JSON", 1_000)] {
+        for (outcome, minimum) in [
+            ("both accept", 200), ("both refuse, same field", 500), ("both refuse the JSON", 1_000),
+        ] {
             #expect(counts[outcome, default: 0] >= minimum, "\(counts)")
         }
     }

@@ -13,13 +13,16 @@ import TriadWire
         return [
             .campaignPlanned(
                 CampaignPlanned(
-                    campaignId: "c1", name: "Search", channel: .search, segment: "loyal", requestedBudget: eur.money(100),
+                    campaignId: "c1", name: "Search", channel: .search, segment: "loyal",
+                    requestedBudget: eur.money(100),
                     startDate: CalendarDate("2026-10-01")!, endDate: CalendarDate("2026-12-31")!, targetRoiBps: 2000)),
             .campaignLaunched(CampaignLaunched(campaignId: "c1")),
             .campaignPaused(CampaignPaused(campaignId: "c1", reason: "budget-exceeded")),
             .campaignResumed(CampaignResumed(campaignId: "c1")),
             .campaignCompleted(CampaignCompleted(campaignId: "c1")),
-            .budgetApproved(BudgetApproved(campaignId: "c1", approvedBudget: eur.money(100), quarter: Quarter(year: 2026, number: 4))),
+            .budgetApproved(
+                BudgetApproved(
+                    campaignId: "c1", approvedBudget: eur.money(100), quarter: Quarter(year: 2026, number: 4))),
             .budgetRejected(
                 BudgetRejected(
                     campaignId: "c1", reason: .insufficientEnvelope, requestedBudget: eur.money(100),
@@ -27,23 +30,29 @@ import TriadWire
             .budgetExceeded(BudgetExceeded(campaignId: "c1", approvedBudget: eur.money(100), spend: eur.total(101))),
             .envelopeChanged(
                 EnvelopeChanged(
-                    quarter: Quarter(year: 2026, number: 4), envelope: eur.money(1_000_000), reserved: eur.total(400_000),
+                    quarter: Quarter(year: 2026, number: 4), envelope: eur.money(1_000_000),
+                    reserved: eur.total(400_000),
                     released: eur.total(0), revision: 3)),
             .roiReported(RoiReported(campaignId: "c1", spend: eur.total(3), revenue: eur.total(2), conversions: 1)),
             .adSpendReported(AdSpendReported(campaignId: "c1", amount: eur.money(5), occurredAt: t, platform: "ads")),
             .customerInteraction(
                 CustomerInteraction(
-                    customerId: "u1", kind: .purchase, occurredAt: t, campaignId: "c1", channel: .email, segment: "loyal",
+                    customerId: "u1", kind: .purchase, occurredAt: t, campaignId: "c1", channel: .email,
+                    segment: "loyal",
                     orderId: "o1", revenue: eur.money(7))),
             .conversionAttributed(
-                ConversionAttributed(campaignId: "c1", orderId: "o1", customerId: "u1", revenue: eur.money(7), occurredAt: t)),
+                ConversionAttributed(
+                    campaignId: "c1", orderId: "o1", customerId: "u1", revenue: eur.money(7), occurredAt: t)),
             .campaignPerformanceReported(
                 CampaignPerformanceReported(
-                    campaignId: "c1", impressions: 1, clicks: 2, visits: 3, signups: 4, purchases: 5, revenue: eur.total(6))),
+                    campaignId: "c1", impressions: 1, clicks: 2, visits: 3, signups: 4, purchases: 5,
+                    revenue: eur.total(6))),
             .churnRiskDetected(
-                ChurnRiskDetected(customerId: "u1", segment: "young", reason: .inactive, lastActivityAt: t, detectedAt: t)),
+                ChurnRiskDetected(
+                    customerId: "u1", segment: "young", reason: .inactive, lastActivityAt: t, detectedAt: t)),
             .churnRiskCleared(ChurnRiskCleared(customerId: "u1", segment: "young", activity: .purchase, clearedAt: t)),
-            .churnRiskSegmentChanged(ChurnRiskSegmentChanged(customerId: "u1", previousSegment: "young", segment: "loyal", changedAt: t)),
+            .churnRiskSegmentChanged(
+                ChurnRiskSegmentChanged(customerId: "u1", previousSegment: "young", segment: "loyal", changedAt: t)),
         ]
     }
 
@@ -51,7 +60,8 @@ import TriadWire
         #expect(Set(samples.map(\.type)) == Set(EventType.allCases))
         for event in samples {
             let outgoing = OutgoingEvent(
-                id: "e-\(event.type.rawValue)", source: event.type.requiredSource ?? "/test", time: Timestamp(millisecondsSinceEpoch: 1_000),
+                id: "e-\(event.type.rawValue)", source: event.type.requiredSource ?? "/test",
+                time: Timestamp(millisecondsSinceEpoch: 1_000),
                 event: event, correlationId: "corr", causationId: "cause", traceparent: "00-abc-def-01")
             let (value, headers) = try codec.encode(outgoing)
             #expect(headers.first?.name == "content-type")
@@ -81,7 +91,8 @@ import TriadWire
     }
 
     @Test func binaryModeIsAccepted() throws {
-        let data = #"{"customerId":"u9","kind":"click","occurredAt":"2026-10-01T00:00:00Z","campaignId":"c1","extra":"ignored"}"#
+        let data =
+            #"{"customerId":"u9","kind":"click","occurredAt":"2026-10-01T00:00:00Z","campaignId":"c1","extra":"ignored"}"#
         let headers: [KafkaHeader] = [
             KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b1"), KafkaHeader("ce_source", "/crm"),
             KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
@@ -99,7 +110,9 @@ import TriadWire
     }
 
     @Test func unknownFieldsAreIgnored() throws {
-        let line = structured(type: "triad.campaign.launched", data: #"{"campaignId":"c1","futureField":{"x":1}}"#, extra: #","newattr":"x""#)
+        let line = structured(
+            type: "triad.campaign.launched", data: #"{"campaignId":"c1","futureField":{"x":1}}"#,
+            extra: #","newattr":"x""#)
         let received = try codec.decode(value: Array(line.utf8), headers: [], topic: "marketing.campaigns")
         #expect(received.event == .campaignLaunched(CampaignLaunched(campaignId: "c1")))
     }
@@ -120,7 +133,8 @@ import TriadWire
         spec: String = "1.0"
     ) -> String {
         let subjectField = subject.map { #","subject":"\#($0)""# } ?? ""
-        return #"{"specversion":"\#(spec)","id":"x1","source":"/triad/marketing","type":"\#(type)","schemaversion":\#(version)\#(subjectField)\#(extra),"data":\#(data)}"#
+        return
+            #"{"specversion":"\#(spec)","id":"x1","source":"/triad/marketing","type":"\#(type)","schemaversion":\#(version)\#(subjectField)\#(extra),"data":\#(data)}"#
     }
 
     @Test func malformedJsonIsRefused() {
@@ -137,9 +151,11 @@ import TriadWire
     }
 
     @Test func missingAttributesAreNamed() {
-        let noId = #"{"specversion":"1.0","source":"/t","type":"triad.campaign.launched","schemaversion":1,"data":{"campaignId":"c"}}"#
+        let noId =
+            #"{"specversion":"1.0","source":"/t","type":"triad.campaign.launched","schemaversion":1,"data":{"campaignId":"c"}}"#
         #expect(rejection(noId) == EventRejection(.missingAttribute, field: "id", "is required"))
-        let noVersion = #"{"specversion":"1.0","id":"i","source":"/t","type":"triad.campaign.launched","data":{"campaignId":"c"}}"#
+        let noVersion =
+            #"{"specversion":"1.0","id":"i","source":"/t","type":"triad.campaign.launched","data":{"campaignId":"c"}}"#
         #expect(rejection(noVersion) == EventRejection(.missingAttribute, field: "schemaversion", "is required"))
         let noData = #"{"specversion":"1.0","id":"i","source":"/t","type":"triad.campaign.launched","schemaversion":1}"#
         #expect(rejection(noData) == EventRejection(.missingAttribute, field: "data", "is required"))
@@ -164,8 +180,13 @@ import TriadWire
     @Test func newerSchemaVersionsAreRefusedWithTheReason() {
         let found = rejection(structured(type: "triad.campaign.launched", data: #"{"campaignId":"c"}"#, version: "2"))
         #expect(found?.code == .unsupportedSchemaVersion)
-        #expect(found?.description == "unsupported-schema-version: schemaversion: triad.campaign.launched version 2 is newer than the known version 1")
-        #expect(rejection(structured(type: "triad.campaign.launched", data: #"{"campaignId":"c"}"#, version: "0"))?.code == .invalidData)
+        #expect(
+            found?.description
+                == "unsupported-schema-version: schemaversion: triad.campaign.launched version 2 is newer than the known version 1"
+        )
+        #expect(
+            rejection(structured(type: "triad.campaign.launched", data: #"{"campaignId":"c"}"#, version: "0"))?.code
+                == .invalidData)
     }
 
     @Test func missingDataFieldsAreNamed() {
@@ -178,19 +199,25 @@ import TriadWire
 
     @Test func wrongTypesAreNamed() {
         let found = rejection(
-            structured(type: "triad.ad-spend.reported", data: #"{"campaignId":"c1","amount":{"amountMinor":"12","currency":"EUR"}}"#))
+            structured(
+                type: "triad.ad-spend.reported",
+                data: #"{"campaignId":"c1","amount":{"amountMinor":"12","currency":"EUR"}}"#))
         #expect(found == EventRejection(.invalidData, field: "data.amount.amountMinor", "must be an integer"))
     }
 
     @Test func negativeAmountsAreRefused() {
         let found = rejection(
-            structured(type: "triad.ad-spend.reported", data: #"{"campaignId":"c1","amount":{"amountMinor":-5,"currency":"EUR"}}"#))
+            structured(
+                type: "triad.ad-spend.reported",
+                data: #"{"campaignId":"c1","amount":{"amountMinor":-5,"currency":"EUR"}}"#))
         #expect(found == EventRejection(.invalidData, field: "data.amount.amountMinor", "must not be negative"))
     }
 
     @Test func otherCurrenciesAreRefused() {
         let found = rejection(
-            structured(type: "triad.ad-spend.reported", data: #"{"campaignId":"c1","amount":{"amountMinor":5,"currency":"USD"}}"#))
+            structured(
+                type: "triad.ad-spend.reported",
+                data: #"{"campaignId":"c1","amount":{"amountMinor":5,"currency":"USD"}}"#))
         #expect(found?.code == .wrongCurrency)
         #expect(found?.field == "data.amount.currency")
     }
@@ -199,7 +226,9 @@ import TriadWire
         let noOrder = rejection(
             structured(
                 type: "triad.customer.interaction",
-                data: #"{"customerId":"u1","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","revenue":{"amountMinor":5,"currency":"EUR"}}"#))
+                data:
+                    #"{"customerId":"u1","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","revenue":{"amountMinor":5,"currency":"EUR"}}"#
+            ))
         #expect(noOrder == EventRejection(.invalidData, field: "data.orderId", "is required for a purchase"))
         let noRevenue = rejection(
             structured(
@@ -210,10 +239,14 @@ import TriadWire
 
     @Test func badValuesAreNamed() {
         let kind = rejection(
-            structured(type: "triad.customer.interaction", data: #"{"customerId":"u1","kind":"teleport","occurredAt":"2026-10-01T00:00:00Z"}"#))
+            structured(
+                type: "triad.customer.interaction",
+                data: #"{"customerId":"u1","kind":"teleport","occurredAt":"2026-10-01T00:00:00Z"}"#))
         #expect(kind?.field == "data.kind")
         let time = rejection(
-            structured(type: "triad.customer.interaction", data: #"{"customerId":"u1","kind":"click","occurredAt":"last week"}"#))
+            structured(
+                type: "triad.customer.interaction",
+                data: #"{"customerId":"u1","kind":"click","occurredAt":"last week"}"#))
         #expect(time?.field == "data.occurredAt")
         let empty = rejection(structured(type: "triad.campaign.launched", data: #"{"campaignId":"  "}"#))
         #expect(empty == EventRejection(.invalidData, field: "data.campaignId", "must not be empty"))
@@ -226,7 +259,8 @@ import TriadWire
     }
 
     @Test func campaignDatesMustBeInOrder() {
-        let data = #"{"campaignId":"c1","name":"n","channel":"email","segment":"s","requestedBudget":{"amountMinor":5,"currency":"EUR"},"startDate":"2026-10-02","endDate":"2026-10-01","targetRoiBps":0}"#
+        let data =
+            #"{"campaignId":"c1","name":"n","channel":"email","segment":"s","requestedBudget":{"amountMinor":5,"currency":"EUR"},"startDate":"2026-10-02","endDate":"2026-10-01","targetRoiBps":0}"#
         #expect(rejection(structured(type: "triad.campaign.planned", data: data))?.field == "data.endDate")
     }
 
@@ -242,7 +276,8 @@ import TriadWire
             .malformedEvent, .missingAttribute, .unsupportedSpecVersion, .unknownType, .wrongTopic,
             .unsupportedSchemaVersion, .invalidData, .wrongCurrency, .wrongSource,
         ]
-        #expect(produced.union([.ruleViolation, .totalOverflow, .unreadableState]) == Set(EventRejection.Code.allCases))
+        #expect(
+            produced.union([.ruleViolation, .totalOverflow, .unreadableState]) == Set(EventRejection.Code.allCases))
     }
 }
 

@@ -3,6 +3,7 @@ import TestSupport
 import Testing
 import TriadEvents
 import TriadKafka
+
 @testable import TriadWire
 
 /// The codec's fast path must decide exactly as JSONDecoder does: on valid events, on the odd
@@ -19,19 +20,27 @@ import TriadKafka
     static let conversion =
         #"{"specversion":"1.0","id":"a-1","source":"/triad/it","type":"triad.conversion.attributed","subject":"c-1","schemaversion":1,"data":{"campaignId":"c-1","orderId":"o-1","customerId":"u","revenue":{"amountMinor":7,"currency":"EUR"},"occurredAt":"2026-10-05T10:00:00Z"}}"#
 
-    func outcome(_ codec: EventCodec, _ value: [UInt8], topic: String?, binary: Bool = false) -> Result<ReceivedEvent, EventRejection> {
+    func outcome(_ codec: EventCodec, _ value: [UInt8], topic: String?, binary: Bool = false) -> Result<
+        ReceivedEvent, EventRejection
+    > {
         let headers: [KafkaHeader] =
             binary
-            ? [KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b-1"), KafkaHeader("ce_source", "/shop"),
-               KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1")]
+            ? [
+                KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "b-1"), KafkaHeader("ce_source", "/shop"),
+                KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
+            ]
             : []
         return Result { () throws(EventRejection) in try codec.decode(value: value, headers: headers, topic: topic) }
     }
 
-    func expectSame(_ text: String, topic: String? = nil, binary: Bool = false, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectSame(
+        _ text: String, topic: String? = nil, binary: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let value = Array(text.utf8)
-        #expect(outcome(fast, value, topic: topic, binary: binary) == outcome(slow, value, topic: topic, binary: binary), "\(text)",
-                sourceLocation: sourceLocation)
+        #expect(
+            outcome(fast, value, topic: topic, binary: binary) == outcome(slow, value, topic: topic, binary: binary),
+            "\(text)",
+            sourceLocation: sourceLocation)
     }
 
     @Test func validEventsDecodeTheSameBothWays() throws {
@@ -40,7 +49,8 @@ import TriadKafka
             #expect(throws: Never.self) { try outcome(fast, Array(text.utf8), topic: nil).get() }
             #expect(EventScanner.structured(Array(text.utf8)) != nil, "the fast path reads it")
         }
-        expectSame(#"{"customerId":"u","kind":"click","occurredAt":"2026-10-05T10:00:00Z","campaignId":"c"}"#, binary: true)
+        expectSame(
+            #"{"customerId":"u","kind":"click","occurredAt":"2026-10-05T10:00:00Z","campaignId":"c"}"#, binary: true)
     }
 
     @Test func unusualShapesDecodeTheSameBothWays() {
@@ -48,7 +58,8 @@ import TriadKafka
         let replacements: [(String, String)] = [
             (":", " :\n\t "), ("cust-1", #"cust\u002d1"#), ("1250", "1250.0"), ("1250", "1.25e3"), ("1250", "01250"),
             ("1250", "-0"), ("1250", "99999999999999999999"), (#""schemaversion":1"#, #""schemaversion":1.0"#),
-            (#""kind":"purchase""#, #""kind":"purchase","kind":"click""#), (#""id":"int-1""#, #""id":"int-1","id":"int-2""#),
+            (#""kind":"purchase""#, #""kind":"purchase","kind":"click""#),
+            (#""id":"int-1""#, #""id":"int-1","id":"int-2""#),
             (#""channel":"search""#, #""channel":"radio""#),
             (#""channel":"search""#, #""channel":null,"extra":{"a":[1,{"b":"\""}]}"#),
             (#""segment":"young""#, #""segment":"jeune é 🎯""#),
@@ -73,21 +84,37 @@ import TriadKafka
         let sample = ConversionAttributed(
             campaignId: "c", orderId: "o", customerId: "u", revenue: Money(amountMinor: 1, currency: "EUR"),
             occurredAt: Timestamp(millisecondsSinceEpoch: 0))
-        #expect(Mirror(reflecting: sample).children.map(\.label) == ["campaignId", "orderId", "customerId", "revenue", "occurredAt"])
+        #expect(
+            Mirror(reflecting: sample).children.map(\.label) == [
+                "campaignId", "orderId", "customerId", "revenue", "occurredAt",
+            ])
         var random = SeededRandom(seed: 20_261_207)
-        let pieces = ["c-1", "o/2", "\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", "\u{8}", "\u{C}", "\r", "é", "☃", "😀", " ", "\u{7F}", "x"]
-        func text() -> String { (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() }
+        let pieces = [
+            "c-1", "o/2", "\"", "\\", "\n", "\t", "\u{1}", "\u{1F}", "\u{8}", "\u{C}", "\r", "é", "☃", "😀", " ",
+            "\u{7F}", "x",
+        ]
+        func text() -> String {
+            (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+        }
         func maybe() -> String? { Bool.random(using: &random) ? text() : nil }
         for _ in 0..<2_000 {
             let conversion = ConversionAttributed(
                 campaignId: text(), orderId: text(), customerId: text(),
                 revenue: Money(amountMinor: Int64.random(in: Int64.min...Int64.max, using: &random), currency: text()),
-                occurredAt: Timestamp(millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random)))
+                occurredAt: Timestamp(
+                    millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random))
+            )
             let event = OutgoingEvent(
-                id: text(), source: text(), time: Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random)),
-                event: .conversionAttributed(conversion), correlationId: maybe(), causationId: maybe(), traceparent: maybe())
-            let written = try fast.encode(event), encoded = try slow.encode(event)
-            #expect(written.value == encoded.value, "\(String(decoding: written.value, as: UTF8.self)) vs \(String(decoding: encoded.value, as: UTF8.self))")
+                id: text(), source: text(),
+                time: Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random)),
+                event: .conversionAttributed(conversion), correlationId: maybe(), causationId: maybe(),
+                traceparent: maybe())
+            let written = try fast.encode(event)
+            let encoded = try slow.encode(event)
+            #expect(
+                written.value == encoded.value,
+                "\(String(decoding: written.value, as: UTF8.self)) vs \(String(decoding: encoded.value, as: UTF8.self))"
+            )
             #expect(written.headers.map(\.name) == encoded.headers.map(\.name))
             #expect(EventWriter.structured(event) != nil, "the fast path writes it")
         }
@@ -126,7 +153,8 @@ import TriadKafka
                 let envelope = received.envelope
                 let again = try fast.encode(
                     OutgoingEvent(
-                        id: envelope.id, source: envelope.source, time: envelope.time ?? Timestamp(millisecondsSinceEpoch: 0),
+                        id: envelope.id, source: envelope.source,
+                        time: envelope.time ?? Timestamp(millisecondsSinceEpoch: 0),
                         event: received.event, correlationId: envelope.correlationId, causationId: envelope.causationId,
                         traceparent: envelope.traceparent))
                 let reread = try fast.decode(value: again.value, headers: again.headers, topic: topic)
@@ -143,7 +171,9 @@ import TriadKafka
                 }
             }
         }
-        print("mutation outcomes: " + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        print(
+            "mutation outcomes: "
+                + outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         // Seen in the seeded run, with room: each kind must show up at least this often.
         let minimums = [
             "accepted": 1_800, "accepted reshaped": 3_500, "malformed value": 3_500,

@@ -12,7 +12,8 @@ import TriadWire
 
     func decode(_ event: DomainEvent, source: String, binary: Bool = false) -> Result<ReceivedEvent, EventRejection> {
         Result { () throws(EventRejection) in
-            let outgoing = OutgoingEvent(id: "e-1", source: source, time: Timestamp(millisecondsSinceEpoch: 0), event: event)
+            let outgoing = OutgoingEvent(
+                id: "e-1", source: source, time: Timestamp(millisecondsSinceEpoch: 0), event: event)
             guard let (value, headers) = try? codec.encode(outgoing) else {
                 throw EventRejection(.malformedEvent, "could not encode")
             }
@@ -56,14 +57,18 @@ import TriadWire
             }
             for binary in [false, true] {
                 #expect((try? decode(event, source: required, binary: binary).get())?.envelope.source == required)
-                for forged in ["/shop", "/triad/finance/", "/triad/" + (required == "/triad/it" ? "finance" : "it"), "/TRIAD/IT"] {
+                for forged in [
+                    "/shop", "/triad/finance/", "/triad/" + (required == "/triad/it" ? "finance" : "it"), "/TRIAD/IT",
+                ] {
                     guard case .failure(let rejection) = decode(event, source: forged, binary: binary) else {
                         Issue.record("\(event.type.rawValue) from \(forged) was accepted")
                         continue
                     }
                     #expect(rejection.code == .wrongSource)
                     #expect(rejection.field == (binary ? "header ce_source" : "source"))
-                    #expect(rejection.reason.contains("'\(forged)'") && rejection.reason.contains("'\(required)'"), "\(rejection)")
+                    #expect(
+                        rejection.reason.contains("'\(forged)'") && rejection.reason.contains("'\(required)'"),
+                        "\(rejection)")
                 }
             }
             checked += 1
@@ -80,7 +85,9 @@ import TriadWire
             Issue.record("revision 2^63-1 accepted")
             return
         }
-        #expect(absurd == EventRejection(.invalidData, field: "data.revision", "must be 2147483647 or less, got \(Int64.max)"))
+        #expect(
+            absurd
+                == EventRejection(.invalidData, field: "data.revision", "must be 2147483647 or less, got \(Int64.max)"))
         var highest = pinned
         highest.revision = EnvelopeChanged.maximumRevision
         #expect((try? decode(.envelopeChanged(highest), source: "/triad/finance").get()) != nil)

@@ -12,7 +12,8 @@ import TriadWire
             #"{"specversion":"1.0","id":"e-1","source":"/shop","type":"triad.ad-spend.reported","subject":"c","schemaversion":1,"data":{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}}"#
                 .utf8)
         let headers: [KafkaHeader] = [
-            KafkaHeader("Content-Type", "application/cloudevents+json; charset=UTF-8"), KafkaHeader("ce_specversion", "1.0"),
+            KafkaHeader("Content-Type", "application/cloudevents+json; charset=UTF-8"),
+            KafkaHeader("ce_specversion", "1.0"),
             KafkaHeader("ce_id", "stray"),
         ]
         let event = try codec.decode(value: value, headers: headers, topic: "ads.spend")
@@ -25,7 +26,8 @@ import TriadWire
     @Test(arguments: [
         ("content-type", "application/cloudevents+json", true), ("CONTENT-TYPE", "Application/CloudEvents+JSON", true),
         ("Content-Type", " \tapplication/cloudevents+json;charset=utf-8", true),
-        ("Content-Type", "\u{A0}application/cloudevents+json", true), ("content-type", "application/cloudevents", false),
+        ("Content-Type", "\u{A0}application/cloudevents+json", true),
+        ("content-type", "application/cloudevents", false),
         ("content-type", "application/json", false), ("content-typ", "application/cloudevents+json", false),
         ("content-type", "xapplication/cloudevents+json", false), ("content-type", "", false),
         ("content_type", "application/cloudevents+json", false),
@@ -76,17 +78,22 @@ import TriadWire
             }
         }
         let longest = String(repeating: "i", count: 200)
-        #expect(throws: Never.self) { try codec.decode(value: structured(id: longest), headers: [], topic: "ads.spend") }
+        #expect(throws: Never.self) {
+            try codec.decode(value: structured(id: longest), headers: [], topic: "ads.spend")
+        }
         #expect(field(structured(id: longest + "i")) == "id")
         #expect(field(structured(id: "e\\u0000x")) == "id")
         #expect(field(structured(source: "/s\\u001b")) == "source")
         #expect(field(structured(extra: #","correlationid":"\#(longest)x""#)) == "correlationid")
         #expect(field(structured(extra: #","causationid":"a\nb""#)) == "causationid")
         let binary: [KafkaHeader] = [
-            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", longest + "i"), KafkaHeader("ce_source", "/shop"),
+            KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", longest + "i"),
+            KafkaHeader("ce_source", "/shop"),
             KafkaHeader("ce_type", "triad.ad-spend.reported"), KafkaHeader("ce_schemaversion", "1"),
         ]
-        #expect(field(Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8), headers: binary) == "header ce_id")
+        #expect(
+            field(Array(#"{"campaignId":"c","amount":{"amountMinor":5,"currency":"EUR"}}"#.utf8), headers: binary)
+                == "header ce_id")
     }
 
     /// One date range everywhere: years 0001 to 9999, on timestamps and calendar dates alike.
@@ -105,7 +112,9 @@ import TriadWire
     @Test func oneAmountHasAnUpperBound() {
         let rules = ValidationRules(currency: .euro)
         #expect(throws: Never.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor), "amount") }
-        #expect(throws: EventRejection.self) { try rules.requireMoney(Currency.euro.money(Money.maximumMinor + 1), "amount") }
+        #expect(throws: EventRejection.self) {
+            try rules.requireMoney(Currency.euro.money(Money.maximumMinor + 1), "amount")
+        }
         #expect(Money.maximumMinor == 1_000_000_000_000_000)
     }
 

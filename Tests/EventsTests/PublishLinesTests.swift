@@ -9,14 +9,18 @@ import TriadWire
 @Suite struct PublishLinesTests {
     static func interaction(customer: [UInt8], segment: String = "young") -> [UInt8] {
         Array(#"{"specversion":"1.0","id":"i-"#.utf8) + customer
-            + Array(#"","source":"/shop","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":""#.utf8)
+            + Array(
+                #"","source":"/shop","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":""#.utf8
+            )
             + customer + Array(#"","kind":"click","occurredAt":"2026-10-05T10:00:00Z","segment":""#.utf8)
             + Array(segment.utf8) + Array(#""}}"#.utf8)
     }
 
     @Test func linesEndAtNewlineOnlyAndKeepTheirBytes() {
-        let separatorInside = Self.interaction(customer: Array("c-1".utf8), segment: "a\u{2028}b\u{2029}c\u{85}d\u{B}e\u{C}f")
-        let input: [UInt8] = separatorInside + [0x0D, 0x0A] + [0x20, 0x09, 0x0D, 0x0A] + [0x0A] + [0x61, 0x0D, 0x62, 0x0A]
+        let separatorInside = Self.interaction(
+            customer: Array("c-1".utf8), segment: "a\u{2028}b\u{2029}c\u{85}d\u{B}e\u{C}f")
+        let input: [UInt8] =
+            separatorInside + [0x0D, 0x0A] + [0x20, 0x09, 0x0D, 0x0A] + [0x0A] + [0x61, 0x0D, 0x62, 0x0A]
             + [0xFF, 0xFE]
         let lines = JSONLines(input)
         #expect(lines.count == 5)
@@ -41,15 +45,17 @@ import TriadWire
         ]
         try Data(lines.joined(separator: [0x0D, 0x0A]) + [0x0D, 0x0A]).write(to: file)
         let run = try runToEnd(
-            Paths.executable("triad"), ["publish", "--topic", "customer.interactions", "--file", file.path, "--dry-run"])
+            Paths.executable("triad"),
+            ["publish", "--topic", "customer.interactions", "--file", file.path, "--dry-run"])
         #expect(run.status == 1, "\(run.output)")
         let output = run.output.split(separator: "\n").map(String.init)
-        #expect(output == [
-            "line 2: malformed-event: id: is not valid JSON: bytes that are not UTF-8 (0xFF: a stray, overlong, surrogate or cut-short sequence) (byte 31)",
-            "line 3: malformed-event: id: is not valid JSON: bytes that are not UTF-8 (0xFE: a stray, overlong, surrogate or cut-short sequence) (byte 31)",
-            "line 4: invalid-data: data.segment: must not contain control characters (found U+0085)",
-            "2 valid event(s) for customer.interactions; 3 invalid line(s); nothing published (--dry-run)",
-        ], "\(run.output)")
+        #expect(
+            output == [
+                "line 2: malformed-event: id: is not valid JSON: bytes that are not UTF-8 (0xFF: a stray, overlong, surrogate or cut-short sequence) (byte 31)",
+                "line 3: malformed-event: id: is not valid JSON: bytes that are not UTF-8 (0xFE: a stray, overlong, surrogate or cut-short sequence) (byte 31)",
+                "line 4: invalid-data: data.segment: must not contain control characters (found U+0085)",
+                "2 valid event(s) for customer.interactions; 3 invalid line(s); nothing published (--dry-run)",
+            ], "\(run.output)")
     }
 
     /// A large input shows how far it got on stderr; a small one does not.
@@ -60,16 +66,22 @@ import TriadWire
             let lines = (0..<count).map { Self.interaction(customer: Array("c-\($0)".utf8)) }
             try Data(lines.joined(separator: [0x0A])).write(to: file)
             let run = try runToEnd(
-                Paths.executable("triad"), ["publish", "--topic", "customer.interactions", "--file", file.path, "--dry-run"])
+                Paths.executable("triad"),
+                ["publish", "--topic", "customer.interactions", "--file", file.path, "--dry-run"])
             #expect(run.status == 0, "\(run.output)")
             let summary = run.output.split(separator: "\n").filter { $0.hasPrefix("checked all") }
             if count < 5_000 {
                 #expect(summary.isEmpty, "\(run.output)")
             } else {
                 #expect(summary.count == 1, "\(run.output)")
-                #expect(summary.first?.wholeMatch(of: /checked all 6000 lines in \d+\.\d s \(\d+ lines\/s\)/) != nil, "\(run.output)")
+                #expect(
+                    summary.first?.wholeMatch(of: /checked all 6000 lines in \d+\.\d s \(\d+ lines\/s\)/) != nil,
+                    "\(run.output)")
             }
-            #expect(run.output.hasSuffix("\(count) valid event(s) for customer.interactions; 0 invalid line(s); nothing published (--dry-run)\n"))
+            #expect(
+                run.output.hasSuffix(
+                    "\(count) valid event(s) for customer.interactions; 0 invalid line(s); nothing published (--dry-run)\n"
+                ))
         }
     }
 }

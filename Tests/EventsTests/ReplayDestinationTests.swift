@@ -21,7 +21,8 @@ import TriadEvents
     @Test func everyOtherTopicIsRefusedNamingIt() {
         let services = [Participant.marketing, .finance, .it]
         for service in services {
-            let others = Topic.allCases.filter { !Topic.consumed(by: service).contains($0) }.map(\.name)
+            let others =
+                Topic.allCases.filter { !Topic.consumed(by: service).contains($0) }.map(\.name)
                 + services.map(Topic.deadLetter(of:)) + ["", "?", "marketing.campaigns ", "no.such.topic"]
             for name in others {
                 guard case .failure(let refusal) = destination(service, [name]) else {

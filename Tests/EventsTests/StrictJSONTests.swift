@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TriadEvents
 import TriadKafka
+
 @testable import TriadWire
 
 /// Values that are not strict JSON (RFC 8259) are dead-lettered, wherever they are — in a member
@@ -39,9 +40,12 @@ import TriadKafka
         -> EventRejection?
     {
         let outcomes = Self.codecs.map { codec in
-            Result { () throws(EventRejection) in try codec.decode(value: value, headers: headers, topic: "customer.interactions") }
+            Result { () throws(EventRejection) in
+                try codec.decode(value: value, headers: headers, topic: "customer.interactions")
+            }
         }
-        #expect(outcomes[0] == outcomes[1], "the fast path decides as the full reader does", sourceLocation: sourceLocation)
+        #expect(
+            outcomes[0] == outcomes[1], "the fast path decides as the full reader does", sourceLocation: sourceLocation)
         guard case .failure(let rejection) = outcomes[0] else {
             Issue.record("accepted: \(String(decoding: value, as: UTF8.self))", sourceLocation: sourceLocation)
             return nil
@@ -88,10 +92,11 @@ import TriadKafka
     }
 
     /// Bytes that are not UTF-8, in a string: stray, overlong, a surrogate, past U+10FFFF, cut short.
-    @Test(arguments: [
-        [0xFF], [0x80], [0xC0, 0xAF], [0xC1, 0xBF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF],
-        [0xF0, 0x80, 0x80, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x82], [0xC3],
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0xFF], [0x80], [0xC0, 0xAF], [0xC1, 0xBF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF],
+            [0xF0, 0x80, 0x80, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xE2, 0x82], [0xC3],
+        ] as [[UInt8]])
     func bytesThatAreNotUTF8AreRefusedNamingTheirMember(_ bytes: [UInt8]) {
         check([0x22, 0x61] + bytes + [0x62, 0x22], "not UTF-8")
     }
@@ -104,10 +109,12 @@ import TriadKafka
             (Self.data(with: member), Self.binaryHeaders, "extra"),
         ]
         for placement in placements {
-            guard let rejection = refusal(placement.value, headers: placement.headers, sourceLocation: sourceLocation) else { continue }
+            guard let rejection = refusal(placement.value, headers: placement.headers, sourceLocation: sourceLocation)
+            else { continue }
             #expect(rejection.code == .malformedEvent, "\(rejection)", sourceLocation: sourceLocation)
             let field = placement.field
-            let inside = rejection.field == field || ["[", "."].contains { rejection.field?.hasPrefix(field + $0) == true }
+            let inside =
+                rejection.field == field || ["[", "."].contains { rejection.field?.hasPrefix(field + $0) == true }
             #expect(inside, "\(rejection)", sourceLocation: sourceLocation)
             #expect(rejection.reason.hasPrefix("is not valid JSON: "), "\(rejection)", sourceLocation: sourceLocation)
             #expect(rejection.reason.contains(reason), "\(rejection)", sourceLocation: sourceLocation)
@@ -130,9 +137,13 @@ import TriadKafka
         for (value, reason) in cases {
             guard let rejection = refusal(value) else { continue }
             #expect(rejection.code == .malformedEvent && rejection.field == nil, "\(rejection)")
-            #expect(rejection.reason.hasPrefix("value is not valid JSON: ") && rejection.reason.contains(reason), "\(rejection)")
+            #expect(
+                rejection.reason.hasPrefix("value is not valid JSON: ") && rejection.reason.contains(reason),
+                "\(rejection)")
         }
-        #expect(refusal(Self.data(with: Array(#""x":1"#.utf8)) + Array("]".utf8), headers: Self.binaryHeaders)?.field == nil)
+        #expect(
+            refusal(Self.data(with: Array(#""x":1"#.utf8)) + Array("]".utf8), headers: Self.binaryHeaders)?.field == nil
+        )
     }
 
     /// A member name twice in one object, at any level: refused naming it (readers disagree on which
@@ -143,9 +154,18 @@ import TriadKafka
             (Self.structured(member: Array(#""data":{}"#.utf8)), [], "data"),
             (Self.structured(member: Array(#""x":1,"x":1"#.utf8)), [], "x"),
             (Self.structured(data: Self.data(with: Array(#""customerId":"cust-2""#.utf8))), [], "data.customerId"),
-            (Self.structured(data: Array(Self.data.replacingOccurrences(of: #""currency":"EUR""#, with: #""currency":"EUR","amountMinor":1"#).utf8)),
-             [], "data.revenue.amountMinor"),
-            (Self.structured(data: Self.data(with: Array(#""extra":{"a":[{"b":1,"b":2}]}"#.utf8))), [], "data.extra.a[0].b"),
+            (
+                Self.structured(
+                    data: Array(
+                        Self.data.replacingOccurrences(
+                            of: #""currency":"EUR""#, with: #""currency":"EUR","amountMinor":1"#
+                        ).utf8)),
+                [], "data.revenue.amountMinor"
+            ),
+            (
+                Self.structured(data: Self.data(with: Array(#""extra":{"a":[{"b":1,"b":2}]}"#.utf8))), [],
+                "data.extra.a[0].b"
+            ),
             // The same name however it is escaped.
             (Self.structured(data: Self.data(with: Array(#""\u006bind":"click""#.utf8))), [], "data.kind"),
             (Self.data(with: Array(#""kind":"click""#.utf8)), Self.binaryHeaders, "kind"),
@@ -155,12 +175,16 @@ import TriadKafka
             guard let rejection = refusal(value, headers: headers) else { continue }
             #expect(rejection.code == .malformedEvent, "\(rejection)")
             #expect(rejection.field == field, "\(rejection)")
-            #expect(rejection.reason == "appears more than once in its object; duplicate member names are refused", "\(rejection)")
+            #expect(
+                rejection.reason == "appears more than once in its object; duplicate member names are refused",
+                "\(rejection)")
         }
         // Names that differ in their bytes are two members, canonically equivalent ones too (é and e + ◌́).
         let twoNames = Self.data(with: Array("\"caf\u{E9}\":1,\"cafe\u{301}\":2".utf8))
         for codec in Self.codecs {
-            #expect(throws: Never.self) { try codec.decode(value: Self.structured(data: twoNames), headers: [], topic: nil) }
+            #expect(throws: Never.self) {
+                try codec.decode(value: Self.structured(data: twoNames), headers: [], topic: nil)
+            }
         }
     }
 
@@ -176,7 +200,9 @@ import TriadKafka
         }
         var headers = Self.binaryHeaders
         headers[1] = KafkaHeader("ce_id", [0x62, 0xC0, 0xAF])
-        #expect(refusal(value, headers: headers) == EventRejection(.malformedEvent, field: "header ce_id", "is not valid UTF-8"))
+        #expect(
+            refusal(value, headers: headers)
+                == EventRejection(.malformedEvent, field: "header ce_id", "is not valid UTF-8"))
     }
 
     /// A number that does not fit names its field: past 64 bits, a fraction, past a 64-bit float.
@@ -185,7 +211,8 @@ import TriadKafka
         let cases: [(String, String)] = [
             ("1e400", "must be a number a 64-bit float holds, got 1e400"),
             ("-1E+400", "must be a number a 64-bit float holds, got -1E+400"),
-            ("99999999999999999999", whole + "99999999999999999999"), ("12.5", whole + "12.5"), ("1e19", whole + "1e19"),
+            ("99999999999999999999", whole + "99999999999999999999"), ("12.5", whole + "12.5"),
+            ("1e19", whole + "1e19"),
         ]
         for (number, reason) in cases {
             let data = Self.data.replacingOccurrences(of: "1250", with: number)
@@ -198,15 +225,18 @@ import TriadKafka
             }
         }
         // Past a float's range is refused in a member no reader looks at too.
-        #expect(refusal(Self.structured(data: Self.data(with: Array(#""extra":[1e400]"#.utf8))))
-            == EventRejection(.invalidData, field: "data.extra[0]", "must be a number a 64-bit float holds, got 1e400"))
+        #expect(
+            refusal(Self.structured(data: Self.data(with: Array(#""extra":[1e400]"#.utf8))))
+                == EventRejection(
+                    .invalidData, field: "data.extra[0]", "must be a number a 64-bit float holds, got 1e400"))
         #expect(refusal(Self.structured(member: Array(#""extra":1e309"#.utf8)))?.field == "extra")
     }
 
     /// Strict is not narrow: every form JSON allows still reads, the same on both paths.
     @Test func everythingJSONAllowsStillReads() throws {
         let members = [
-            #""extra":"\"\\\/\b\f\n\r\t\u00e9\uD83C\uDFAF\u2028""#, #""extra":-0"#, #""extra":-0.5e-3"#, #""extra":1E+2"#,
+            #""extra":"\"\\\/\b\f\n\r\t\u00e9\uD83C\uDFAF\u2028""#, #""extra":-0"#, #""extra":-0.5e-3"#,
+            #""extra":1E+2"#,
             #""extra":1e-400"#, #""extra":[true,false,null,{},[],"",{"a":{"b":[0]}}]"#, "\"extra\" : \t\r\n 1 ",
             "\"extra\":\"é 🎯 \u{2028} \u{85} \u{7F} \u{FEFF}\"", #""\u0065xtra":1"#,
         ]
@@ -228,15 +258,23 @@ import TriadKafka
 
     /// The checker on its own: every byte of the grammar, nothing a reader must guess at.
     @Test func theCheckerAcceptsStrictJSONOnly() {
-        for good in ["0", "-0", "1.5", "-1.5e-7", "1e30", "\"\"", "[]", "{}",
-                     "[[],{}]", "null", "true", " {\"a\" : [1 , 2] } ", "\"\\u0000\"", "\"\\uDBFF\\uDFFF\""] {
+        for good in [
+            "0", "-0", "1.5", "-1.5e-7", "1e30", "\"\"", "[]", "{}",
+            "[[],{}]", "null", "true", " {\"a\" : [1 , 2] } ", "\"\\u0000\"", "\"\\uDBFF\\uDFFF\"",
+        ] {
             #expect(throws: Never.self, "\(good)") { try StrictJSON.check(Array(good.utf8)) }
         }
-        for bad in ["", "1 2", "[", "]", "{", "\"", "-01", "00", ".5", "5.", "1e", "--1", "Infinity", "nan", "[1,,2]",
-                    "{\"a\":}", "{:1}", "{\"a\"}", "[1]]", "\"\\x\"", "\"\\U0041\"", "\"\\uDFFF\\uD800\"", "\u{FEFF}1"] {
+        for bad in [
+            "", "1 2", "[", "]", "{", "\"", "-01", "00", ".5", "5.", "1e", "--1", "Infinity", "nan", "[1,,2]",
+            "{\"a\":}", "{:1}", "{\"a\"}", "[1]]", "\"\\x\"", "\"\\U0041\"", "\"\\uDFFF\\uD800\"", "\u{FEFF}1",
+        ] {
             #expect(throws: EventRejection.self, "\(bad)") { try StrictJSON.check(Array(bad.utf8)) }
         }
-        #expect(throws: Never.self) { try StrictJSON.check(Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8)) }
-        #expect(throws: EventRejection.self) { try StrictJSON.check(Array((String(repeating: "[", count: 65) + String(repeating: "]", count: 65)).utf8)) }
+        #expect(throws: Never.self) {
+            try StrictJSON.check(Array((String(repeating: "[", count: 64) + String(repeating: "]", count: 64)).utf8))
+        }
+        #expect(throws: EventRejection.self) {
+            try StrictJSON.check(Array((String(repeating: "[", count: 65) + String(repeating: "]", count: 65)).utf8))
+        }
     }
 }

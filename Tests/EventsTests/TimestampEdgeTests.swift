@@ -27,8 +27,10 @@ import TriadWire
         }
     }
 
-    static let outside = ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-23:59", "0001-01-01T00:59:59.999+01:00",
-        "9999-12-31T23:59:59.999-00:01"]
+    static let outside = [
+        "0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-23:59", "0001-01-01T00:59:59.999+01:00",
+        "9999-12-31T23:59:59.999-00:01",
+    ]
 
     @Test func instantsBeforeYearOneOrAfterYear9999AreRefused() {
         for text in Self.outside { #expect(Timestamp(iso8601: text) == nil, "\(text)") }
@@ -47,7 +49,9 @@ import TriadWire
                 let time = rejection(spend(time: text, occurredAt: good), fastPath: fastPath)
                 #expect(time?.code == .invalidData)
                 #expect(time?.field == "time", "\(text)")
-                #expect(time?.reason.contains("0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z") == true, "\(String(describing: time))")
+                #expect(
+                    time?.reason.contains("0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z") == true,
+                    "\(String(describing: time))")
                 let data = rejection(spend(time: good, occurredAt: text), fastPath: fastPath)
                 #expect(data?.code == .invalidData)
                 #expect(data?.field == "data.occurredAt", "\(text) \(String(describing: data))")
@@ -76,7 +80,8 @@ import TriadWire
     @Test func everyAcceptedTimestampRoundTrips() {
         var random = SeededRandom(seed: 0x7157_A3B0)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        var accepted = 0, refused = 0
+        var accepted = 0
+        var refused = 0
         for _ in 0..<20_000 {
             let year: Int
             switch random.next(4) {

@@ -37,7 +37,8 @@ import TriadEvents
         let events = try ledger.apply(planned("a", budget: 400_000), to: &store)
         #expect(
             events == [
-                .budgetApproved(BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4)),
+                .budgetApproved(
+                    BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4)),
                 envelope(q4, reserved: 400_000, released: 0, revision: 1),
             ])
         #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
@@ -73,10 +74,14 @@ import TriadEvents
         let nextQuarter = try ledger.apply(planned("b", budget: 1_000_000, start: "2027-01-01"), to: &store)
         #expect(
             nextQuarter == [
-                .budgetApproved(BudgetApproved(campaignId: "b", approvedBudget: Currency.euro.money(1_000_000), quarter: Quarter(year: 2027, number: 1))),
+                .budgetApproved(
+                    BudgetApproved(
+                        campaignId: "b", approvedBudget: Currency.euro.money(1_000_000),
+                        quarter: Quarter(year: 2027, number: 1))),
                 envelope(Quarter(year: 2027, number: 1), reserved: 1_000_000, released: 0, revision: 1),
             ])
-        #expect(try ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
+        #expect(
+            try ledger.apply(planned("c", budget: 1, start: "2026-10-01"), to: &store).first?.type == .budgetRejected)
         #expect(ledger.envelope(for: q4, store: store).remaining == Currency.euro.money(0))
     }
 
@@ -106,7 +111,9 @@ import TriadEvents
         let over = try ledger.apply(spend("a", 1), to: &store)
         #expect(
             over == [
-                .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.total(1001)))
+                .budgetExceeded(
+                    BudgetExceeded(
+                        campaignId: "a", approvedBudget: Currency.euro.money(1000), spend: Currency.euro.total(1001)))
             ])
         #expect(try ledger.apply(spend("a", 5), to: &store).isEmpty)
     }
@@ -147,14 +154,18 @@ import TriadEvents
         _ = try ledger.apply(conversion("b", order: "o", revenue: 5), to: &store)
         var reported: [UTF8Key: RoiReported] = [:]
         func reports() -> [RoiReported] {
-            let due = ledger.roiReports(accounts: ["a", "b", "planned"].compactMap(store.account), lastReported: reported)
+            let due = ledger.roiReports(
+                accounts: ["a", "b", "planned"].compactMap(store.account), lastReported: reported)
             for report in due { reported[report.campaignId.utf8Key] = report }
             return due
         }
         _ = try ledger.apply(planned("planned", budget: 10), to: &store)  // no figures yet: nothing to report
         let first = reports()
         #expect(first.count == 2)
-        #expect(first.first == RoiReported(campaignId: "a", spend: Currency.euro.total(30), revenue: Currency.euro.total(0), conversions: 0))
+        #expect(
+            first.first
+                == RoiReported(
+                    campaignId: "a", spend: Currency.euro.total(30), revenue: Currency.euro.total(0), conversions: 0))
         #expect(reports().isEmpty)
         _ = try ledger.apply(spend("a", 1), to: &store)
         #expect(reports().count == 1)

@@ -30,7 +30,9 @@ import TriadWire
         // The workload must reach past one amount's limit, or the test proves nothing about totals.
         #expect(run.largestSpendTotal > Self.limit, "seed \(seed): spend totals stayed within one amount's limit")
         #expect(run.largestRevenueTotal > Self.limit, "seed \(seed): revenue totals stayed within one amount's limit")
-        #expect(run.largestCampaignRevenue > Self.limit, "seed \(seed): IT's revenue totals stayed within one amount's limit")
+        #expect(
+            run.largestCampaignRevenue > Self.limit,
+            "seed \(seed): IT's revenue totals stayed within one amount's limit")
     }
 
     /// The example from the issue: spend of 500, then one amount of 10^15 on top. Finance's
@@ -66,7 +68,9 @@ import TriadWire
             case 2: try world.purchase("u-\(random.next(8))", order: "o-\(step)", revenue: amount())
             case 3: try world.purchase("u-\(random.next(8))", order: "o-\(step)", revenue: amount(), campaign: campaign)
             case 4: try world.command(random.next(2) == 0 ? .launch : .complete, campaign)
-            default: try world.reportROI(); try world.reportPerformance()
+            default:
+                try world.reportROI()
+                try world.reportPerformance()
             }
         }
         try world.reportROI()
@@ -77,7 +81,8 @@ import TriadWire
     /// The three services' rules and state, wired as the topics wire them.
     struct World {
         let desk = CampaignDesk()
-        let ledger = FinanceLedger(policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(Int64.max / 10_000), hurdleBps: 0))
+        let ledger = FinanceLedger(
+            policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(Int64.max / 10_000), hurdleBps: 0))
         let analytics = Analytics(policy: AnalyticsPolicy(currency: "EUR"))
         var marketing = MarketingState()
         var finance = FinanceState()
@@ -104,13 +109,15 @@ import TriadWire
 
         /// An ad platform's report: finance may refuse it (an outsider's event), never what Triad emits.
         mutating func spend(_ id: String, _ amount: Int64) throws {
-            let event = DomainEvent.adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount)))
+            let event = DomainEvent.adSpendReported(
+                AdSpendReported(campaignId: id, amount: Currency.euro.money(amount)))
             guard let events = try? ledger.apply(event, to: &finance) else { return }
             try fromFinance(events)
         }
 
         mutating func click(_ customer: String, _ campaign: String) throws {
-            try interaction(CustomerInteraction(customerId: customer, kind: .click, occurredAt: tick(), campaignId: campaign))
+            try interaction(
+                CustomerInteraction(customerId: customer, kind: .click, occurredAt: tick(), campaignId: campaign))
         }
 
         mutating func purchase(_ customer: String, order: String, revenue: Int64, campaign: String? = nil) throws {

@@ -39,7 +39,9 @@ struct HandlerFailed: Error {}
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: servers), logger: logger)
         try await producer.send(
             all: range.map {
-                OutgoingMessage(topic: topic, key: Array("k\($0 % 5)".utf8), value: Array("m\($0)".utf8), headers: [KafkaHeader("n", String($0))])
+                OutgoingMessage(
+                    topic: topic, key: Array("k\($0 % 5)".utf8), value: Array("m\($0)".utf8),
+                    headers: [KafkaHeader("n", String($0))])
             })
         await producer.shutdown()
     }
@@ -51,7 +53,9 @@ struct HandlerFailed: Error {}
         let group = ServiceGroup(services: [member], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            _ = try await eventually("the rest of the messages", timeout: .seconds(30)) { received.values.contains("m119") ? true : nil }
+            _ = try await eventually("the rest of the messages", timeout: .seconds(30)) {
+                received.values.contains("m119") ? true : nil
+            }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -84,18 +88,25 @@ struct HandlerFailed: Error {}
     @Test func batchesCloseAtTheirByteBudget() async throws {
         let mock = MockCluster()
         mock.createTopic("t", partitions: 1)
-        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: mock.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaConfiguration(bootstrapServers: mock.bootstrapServers), logger: logger)
         try await producer.send(
-            all: (0..<40).map { _ in OutgoingMessage(topic: "t", key: nil, value: Array(repeating: UInt8(ascii: "x"), count: 30_000), headers: []) })
+            all: (0..<40).map { _ in
+                OutgoingMessage(
+                    topic: "t", key: nil, value: Array(repeating: UInt8(ascii: "x"), count: 30_000), headers: [])
+            })
         await producer.shutdown()
         let sizes = Mutex<[Int]>([])
-        let consumer = try consumer(mock.bootstrapServers, group: "g3", topics: ["t"], maxBatchBytes: 100_000) { batch in
+        let consumer = try consumer(mock.bootstrapServers, group: "g3", topics: ["t"], maxBatchBytes: 100_000) {
+            batch in
             sizes.withLock { $0.append(batch.count) }
         }
         let group = ServiceGroup(services: [consumer], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            _ = try await eventually("40 messages", timeout: .seconds(30)) { sizes.withLock { $0.reduce(0, +) } >= 40 ? true : nil }
+            _ = try await eventually("40 messages", timeout: .seconds(30)) {
+                sizes.withLock { $0.reduce(0, +) } >= 40 ? true : nil
+            }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -117,7 +128,8 @@ struct HandlerFailed: Error {}
             let group = ServiceGroup(services: [member], logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                let lag = try await eventually("a lag for both partitions (\(round))", timeout: .seconds(30)) { () -> [TopicPartition: Int64]? in
+                let lag = try await eventually("a lag for both partitions (\(round))", timeout: .seconds(30)) {
+                    () -> [TopicPartition: Int64]? in
                     let lag = member.lag()
                     return lag.count == 2 && received.count == (round == "reads everything" ? 120 : 0) ? lag : nil
                 }
@@ -155,7 +167,8 @@ struct HandlerFailed: Error {}
 
         // Each batch's work returns at once; its confirmation takes a while, and fails for m60's batch.
         let confirmed = Received()
-        let confirming = Mutex(0), overlapped = Mutex(false)
+        let confirming = Mutex(0)
+        let overlapped = Mutex(false)
         let failing = try KafkaConsumer(
             configuration: configuration(mock.bootstrapServers, group: "g4", maxBatchSize: 10),
             topics: ["t"], logger: logger,

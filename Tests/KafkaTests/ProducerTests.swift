@@ -8,7 +8,8 @@ import TriadKafka
 
     func producer(_ mock: MockCluster, _ extra: [String: String] = [:]) throws -> KafkaProducer {
         try KafkaProducer(
-            configuration: KafkaConfiguration(bootstrapServers: mock.bootstrapServers, properties: extra), logger: logger,
+            configuration: KafkaConfiguration(bootstrapServers: mock.bootstrapServers, properties: extra),
+            logger: logger,
             flushTimeout: .seconds(10))
     }
 
@@ -67,7 +68,10 @@ import TriadKafka
         let producer = try producer(mock)
         mock.pushRequestErrors(
             apiKey: ApiKey.produce,
-            [RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT])
+            [
+                RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS,
+                RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+            ])
         let report = try await producer.send(message("t", 0))
         #expect(report.offset == 0)
         await producer.shutdown()
@@ -93,7 +97,9 @@ import TriadKafka
             (error as? KafkaError)?.isPermanentForMessage == true
         }
         // A transient failure is not permanent.
-        #expect(!KafkaError(.delivery, "timed out", librdkafkaError: RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue).isPermanentForMessage)
+        #expect(
+            !KafkaError(.delivery, "timed out", librdkafkaError: RD_KAFKA_RESP_ERR__MSG_TIMED_OUT.rawValue)
+                .isPermanentForMessage)
         await producer.shutdown()
     }
 
@@ -111,7 +117,8 @@ import TriadKafka
     @Test func badPropertiesAreNamedAndSecretsAreNotShown() throws {
         #expect {
             try KafkaProducer(
-                configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]),
+                configuration: KafkaConfiguration(
+                    bootstrapServers: "127.0.0.1:1", properties: ["no.such.property": "1"]),
                 logger: logger)
         } throws: { error in
             (error as? KafkaError)?.code == .configuration && "\(error)".contains("no.such.property")

@@ -15,16 +15,24 @@ import TriadEvents
     mutating func approved(_ id: String, budget: Int64 = 1_000_000, target: Int64 = 2000) throws {
         _ = try desk.plan(plan(id, budget: budget, target: target), in: &store)
         _ = try desk.apply(
-            .budgetApproved(BudgetApproved(campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4))),
+            .budgetApproved(
+                BudgetApproved(
+                    campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4)
+                )),
             to: &store)
     }
 
     @Test mutating func theNewestEnvelopeRevisionWinsInTheBriefing() throws {
         let q4 = Quarter(year: 2026, number: 4)
         let eur = Currency.euro.money
-        for (reserved, released, revision) in [(400_000, 0, 1), (900_000, 0, 3), (700_000, 0, 2)] as [(Int64, Int64, Int64)] {
+        for (reserved, released, revision) in [(400_000, 0, 1), (900_000, 0, 3), (700_000, 0, 2)]
+            as [(Int64, Int64, Int64)]
+        {
             _ = try desk.apply(
-                .envelopeChanged(EnvelopeChanged(quarter: q4, envelope: eur(1_000_000), reserved: Currency.euro.total(reserved), released: Currency.euro.total(released), revision: revision)),
+                .envelopeChanged(
+                    EnvelopeChanged(
+                        quarter: q4, envelope: eur(1_000_000), reserved: Currency.euro.total(reserved),
+                        released: Currency.euro.total(released), revision: revision)),
                 to: &store)
         }
         let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
@@ -36,12 +44,17 @@ import TriadEvents
         try approved("a")
         for report in 1...30 {
             _ = try desk.apply(
-                .roiReported(RoiReported(campaignId: "a", spend: Currency.euro.total(100), revenue: Currency.euro.total(Int64(report) * 100), conversions: 1)),
+                .roiReported(
+                    RoiReported(
+                        campaignId: "a", spend: Currency.euro.total(100),
+                        revenue: Currency.euro.total(Int64(report) * 100), conversions: 1)),
                 at: Timestamp(millisecondsSinceEpoch: Int64(report) * 1000), to: &store)
         }
         // Without spend there is no ROI, and no point.
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "b", spend: Currency.euro.total(0), revenue: Currency.euro.total(5), conversions: 1)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "b", spend: Currency.euro.total(0), revenue: Currency.euro.total(5), conversions: 1)),
             at: Timestamp(millisecondsSinceEpoch: 1), to: &store)
         let trend = store.roiTrend("a")
         #expect(trend.count == RoiPoint.historyLimit)
@@ -68,8 +81,12 @@ import TriadEvents
 
     @Test mutating func followsTheStateMachine() throws {
         try approved("a")
-        #expect(try desk.perform(.launch, on: "a", in: &store).1 == [.campaignLaunched(CampaignLaunched(campaignId: "a"))])
-        #expect(try desk.perform(.pause, on: "a", in: &store).1 == [.campaignPaused(CampaignPaused(campaignId: "a", reason: "manual"))])
+        #expect(
+            try desk.perform(.launch, on: "a", in: &store).1 == [.campaignLaunched(CampaignLaunched(campaignId: "a"))])
+        #expect(
+            try desk.perform(.pause, on: "a", in: &store).1 == [
+                .campaignPaused(CampaignPaused(campaignId: "a", reason: "manual"))
+            ])
         #expect(try desk.perform(.resume, on: "a", in: &store).0.status == .live)
         #expect(try desk.perform(.pause, on: "a", in: &store).0.status == .paused)
         #expect(try desk.perform(.complete, on: "a", in: &store).0.status == .completed)
@@ -79,10 +96,12 @@ import TriadEvents
     }
 
     @Test(arguments: [
-        (CampaignStatus.planned, CampaignCommand.launch, false), (.approved, .launch, true), (.rejected, .launch, false),
+        (CampaignStatus.planned, CampaignCommand.launch, false), (.approved, .launch, true),
+        (.rejected, .launch, false),
         (.approved, .pause, false), (.live, .pause, true), (.paused, .pause, false),
         (.live, .resume, false), (.paused, .resume, true),
-        (.approved, .complete, false), (.live, .complete, true), (.paused, .complete, true), (.completed, .complete, false),
+        (.approved, .complete, false), (.live, .complete, true), (.paused, .complete, true),
+        (.completed, .complete, false),
     ])
     func transitionTable(from status: CampaignStatus, command: CampaignCommand, allowed: Bool) throws {
         var store = MarketingState()
@@ -96,7 +115,10 @@ import TriadEvents
     @Test mutating func rejectionIsFinal() throws {
         _ = try desk.plan(plan("a"), in: &store)
         _ = try desk.apply(
-            .budgetRejected(BudgetRejected(campaignId: "a", reason: .targetRoiBelowHurdle, requestedBudget: Currency.euro.money(1), quarter: Quarter(year: 2026, number: 4))),
+            .budgetRejected(
+                BudgetRejected(
+                    campaignId: "a", reason: .targetRoiBelowHurdle, requestedBudget: Currency.euro.money(1),
+                    quarter: Quarter(year: 2026, number: 4))),
             to: &store)
         #expect(store.campaign("a")?.status == .rejected)
         #expect(store.campaign("a")?.rejectionReason == .targetRoiBelowHurdle)
@@ -106,7 +128,9 @@ import TriadEvents
         try approved("a")
         _ = try desk.perform(.launch, on: "a", in: &store)
         let events = try desk.apply(
-            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))), to: &store)
+            .budgetExceeded(
+                BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))),
+            to: &store)
         #expect(events == [.campaignPaused(CampaignPaused(campaignId: "a", reason: "budget-exceeded"))])
         #expect(store.campaign("a")?.status == .paused)
         #expect(store.campaign("a")?.pauseReason == "budget-exceeded")
@@ -116,7 +140,9 @@ import TriadEvents
     @Test mutating func budgetExceededBeforeLaunchBlocksTheLaunch() throws {
         try approved("a")
         let events = try desk.apply(
-            .budgetExceeded(BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))), to: &store)
+            .budgetExceeded(
+                BudgetExceeded(campaignId: "a", approvedBudget: Currency.euro.money(1), spend: Currency.euro.total(2))),
+            to: &store)
         #expect(events.isEmpty)
         #expect(throws: CampaignError.budgetExceeded("a")) { try desk.perform(.launch, on: "a", in: &store) }
     }
@@ -124,7 +150,10 @@ import TriadEvents
     @Test mutating func decisionsAboutUnknownCampaignsBreakARule() throws {
         #expect(throws: EventRejection.self) {
             try desk.apply(
-                .budgetApproved(BudgetApproved(campaignId: "ghost", approvedBudget: Currency.euro.money(1), quarter: Quarter(year: 2026, number: 4))),
+                .budgetApproved(
+                    BudgetApproved(
+                        campaignId: "ghost", approvedBudget: Currency.euro.money(1),
+                        quarter: Quarter(year: 2026, number: 4))),
                 to: &store)
         }
     }
@@ -134,17 +163,25 @@ import TriadEvents
     let desk = CampaignDesk()
     var store = MarketingState()
 
-    mutating func live(_ id: String, budget: Int64, target: Int64, spend: Int64, revenue: Int64, conversions: Int64 = 1) throws {
+    mutating func live(_ id: String, budget: Int64, target: Int64, spend: Int64, revenue: Int64, conversions: Int64 = 1)
+        throws
+    {
         let planned = CampaignPlanned(
             campaignId: id, name: id, channel: .search, segment: "s", requestedBudget: Currency.euro.money(budget),
             startDate: CalendarDate("2026-10-01")!, endDate: CalendarDate("2026-12-31")!, targetRoiBps: target)
         _ = try desk.plan(planned, in: &store)
         _ = try desk.apply(
-            .budgetApproved(BudgetApproved(campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4))),
+            .budgetApproved(
+                BudgetApproved(
+                    campaignId: id, approvedBudget: Currency.euro.money(budget), quarter: Quarter(year: 2026, number: 4)
+                )),
             to: &store)
         _ = try desk.perform(.launch, on: id, in: &store)
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: id, spend: Currency.euro.total(spend), revenue: Currency.euro.total(revenue), conversions: conversions)),
+            .roiReported(
+                RoiReported(
+                    campaignId: id, spend: Currency.euro.total(spend), revenue: Currency.euro.total(revenue),
+                    conversions: conversions)),
             to: &store)
     }
 
@@ -181,17 +218,26 @@ import TriadEvents
     @Test mutating func retentionNeedsTheThresholdOfChurnRiskCustomersInASegment() throws {
         for index in 0..<10 {
             _ = try desk.apply(
-                .churnRiskDetected(ChurnRiskDetected(customerId: "y\(index)", segment: "young", reason: .unsubscribed, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+                .churnRiskDetected(
+                    ChurnRiskDetected(
+                        customerId: "y\(index)", segment: "young", reason: .unsubscribed, lastActivityAt: nil,
+                        detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
                 to: &store)
         }
         for index in 0..<9 {
             _ = try desk.apply(
-                .churnRiskDetected(ChurnRiskDetected(customerId: "o\(index)", segment: "old", reason: .inactive, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+                .churnRiskDetected(
+                    ChurnRiskDetected(
+                        customerId: "o\(index)", segment: "old", reason: .inactive, lastActivityAt: nil,
+                        detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
                 to: &store)
         }
         // The same customer again is not counted twice.
         _ = try desk.apply(
-            .churnRiskDetected(ChurnRiskDetected(customerId: "o1", segment: "old", reason: .inactive, lastActivityAt: nil, detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
+            .churnRiskDetected(
+                ChurnRiskDetected(
+                    customerId: "o1", segment: "old", reason: .inactive, lastActivityAt: nil,
+                    detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
             to: &store)
         let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
         #expect(briefing.churnRiskBySegment == ["young": 10, "old": 9])
@@ -200,20 +246,27 @@ import TriadEvents
 
     func detected(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {
         .churnRiskDetected(
-            ChurnRiskDetected(customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil, detectedAt: Timestamp(iso8601: time)!))
+            ChurnRiskDetected(
+                customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil,
+                detectedAt: Timestamp(iso8601: time)!))
     }
 
     func cleared(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {
-        .churnRiskCleared(ChurnRiskCleared(customerId: customer, segment: segment, activity: .visit, clearedAt: Timestamp(iso8601: time)!))
+        .churnRiskCleared(
+            ChurnRiskCleared(
+                customerId: customer, segment: segment, activity: .visit, clearedAt: Timestamp(iso8601: time)!))
     }
 
     func moved(_ customer: String, from: String, to: String, _ time: String) -> DomainEvent {
         .churnRiskSegmentChanged(
-            ChurnRiskSegmentChanged(customerId: customer, previousSegment: from, segment: to, changedAt: Timestamp(iso8601: time)!))
+            ChurnRiskSegmentChanged(
+                customerId: customer, previousSegment: from, segment: to, changedAt: Timestamp(iso8601: time)!))
     }
 
     @Test mutating func theBriefingCountsWhoIsAtRiskNow() throws {
-        for index in 0..<11 { _ = try desk.apply(detected("y\(index)", "young", "2026-11-0\(index % 9 + 1)T08:00:00Z"), to: &store) }
+        for index in 0..<11 {
+            _ = try desk.apply(detected("y\(index)", "young", "2026-11-0\(index % 9 + 1)T08:00:00Z"), to: &store)
+        }
         _ = try desk.apply(detected("o1", "old", "2026-11-01T08:00:00Z"), to: &store)
         var briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
         #expect(briefing.churnRiskBySegment == ["young": 11, "old": 1])
@@ -227,7 +280,10 @@ import TriadEvents
         #expect(briefing.churnRiskBySegment == ["young": 8, "old": 2])
         #expect(actions(briefing).isEmpty)
         #expect(briefing.churnRiskPeriod?.quarter == Quarter("2026-Q4"))
-        #expect(briefing.churnRiskPeriod?.bySegment == ["young": ChurnFlow(flagged: 11, recovered: 2), "old": ChurnFlow(flagged: 1)])
+        #expect(
+            briefing.churnRiskPeriod?.bySegment == [
+                "young": ChurnFlow(flagged: 11, recovered: 2), "old": ChurnFlow(flagged: 1),
+            ])
 
         // Replays change nothing: a cleared episode is not cleared twice, an open one not flagged twice.
         _ = try desk.apply(cleared("y0", "young", "2026-12-20T10:00:00Z"), to: &store)
@@ -241,7 +297,8 @@ import TriadEvents
         briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
         #expect(briefing.churnRiskBySegment == ["young": 9, "old": 1])
         #expect(briefing.churnRiskPeriod?.quarter == Quarter("2027-Q1"))
-        #expect(briefing.churnRiskPeriod?.bySegment == ["old": ChurnFlow(recovered: 1), "young": ChurnFlow(flagged: 1)])
+        #expect(
+            briefing.churnRiskPeriod?.bySegment == ["old": ChurnFlow(recovered: 1), "young": ChurnFlow(flagged: 1)])
     }
 
     @Test mutating func episodesMarketingNeverSawFlaggedChangeNothing() throws {

@@ -1,6 +1,7 @@
-@testable import Marketing
 import Testing
 import TriadEvents
+
+@testable import Marketing
 
 /// The board page's view model: figures as the board reads them, the charts' geometry, which rows
 /// and marks show. (The page's markup and escaping: RouterTests' DashboardTemplateTests.)
@@ -11,30 +12,43 @@ import TriadEvents
     func briefing() throws -> Briefing {
         var store = MarketingState()
         let planned = CampaignPlanned(
-            campaignId: "c-<b>", name: "Winter <script>alert(1)</script> & \"more\"", channel: .social, segment: "young",
+            campaignId: "c-<b>", name: "Winter <script>alert(1)</script> & \"more\"", channel: .social,
+            segment: "young",
             requestedBudget: Currency.euro.money(1_200_000), startDate: CalendarDate("2026-10-01")!,
             endDate: CalendarDate("2026-12-31")!, targetRoiBps: 1500)
         _ = try desk.plan(planned, in: &store)
         _ = try desk.apply(
-            .budgetApproved(BudgetApproved(campaignId: "c-<b>", approvedBudget: Currency.euro.money(1_200_000), quarter: Quarter("2026-Q4")!)),
+            .budgetApproved(
+                BudgetApproved(
+                    campaignId: "c-<b>", approvedBudget: Currency.euro.money(1_200_000), quarter: Quarter("2026-Q4")!)),
             to: &store)
         _ = try desk.perform(.launch, on: "c-<b>", in: &store)
         // ROI +10 %, then −70 %: the trend falls below zero.
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(110_000), conversions: 1)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "c-<b>", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(110_000),
+                    conversions: 1)),
             at: t0, to: &store)
         _ = try desk.apply(
-            .roiReported(RoiReported(campaignId: "c-<b>", spend: Currency.euro.total(1_500_000), revenue: Currency.euro.total(450_001), conversions: 1)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "c-<b>", spend: Currency.euro.total(1_500_000), revenue: Currency.euro.total(450_001),
+                    conversions: 1)),
             at: t0.adding(milliseconds: 1000), to: &store)
         _ = try desk.apply(
             .envelopeChanged(
                 EnvelopeChanged(
-                    quarter: Quarter("2026-Q4")!, envelope: Currency.euro.money(5_000_000), reserved: Currency.euro.total(1_200_000),
+                    quarter: Quarter("2026-Q4")!, envelope: Currency.euro.money(5_000_000),
+                    reserved: Currency.euro.total(1_200_000),
                     released: Currency.euro.total(300_000), revision: 2)),
             to: &store)
         for index in 0..<3 {
             _ = try desk.apply(
-                .churnRiskDetected(ChurnRiskDetected(customerId: "u\(index)", segment: "young", reason: .inactive, lastActivityAt: nil, detectedAt: t0)),
+                .churnRiskDetected(
+                    ChurnRiskDetected(
+                        customerId: "u\(index)", segment: "young", reason: .inactive, lastActivityAt: nil,
+                        detectedAt: t0)),
                 to: &store)
         }
         return try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")

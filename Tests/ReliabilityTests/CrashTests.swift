@@ -10,17 +10,22 @@ import Testing
 /// The kill timing is seeded: the seed is printed, and `TRIAD_CRASH_SEED=<seed>` repeats it.
 @Suite(.serialized) struct CrashTests {
     @Test func killedServicesLoseNothingAndCountNothingTwice() async throws {
-        let seed = ProcessInfo.processInfo.environment["TRIAD_CRASH_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let seed =
+            ProcessInfo.processInfo.environment["TRIAD_CRASH_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0...UInt64(UInt32.max))
         print("crash: seed=\(seed) (TRIAD_CRASH_SEED=\(seed) repeats this kill timing)")
         // Small batches: a service takes a burst in several transactions, and what it has not taken
         // yet shows as lag meanwhile (it takes at most three batches ahead of the one it commits).
         let small = ["TRIAD_MAX_BATCH": "10"]
         let harness = try await Harness.start(
-            "crash", workload: Workload(size: 20_000, prefix: "crash"), environment: [.it: small, .finance: small, .marketing: small])
+            "crash", workload: Workload(size: 20_000, prefix: "crash"),
+            environment: [.it: small, .finance: small, .marketing: small])
         do {
             try await harness.planAndLaunchCampaigns()
             var random = SeededRandom(seed: seed)
-            let chunks = stride(from: 0, to: harness.workload.messages.count, by: 1000).map { $0..<min($0 + 1000, harness.workload.messages.count) }
+            let chunks = stride(from: 0, to: harness.workload.messages.count, by: 1000).map {
+                $0..<min($0 + 1000, harness.workload.messages.count)
+            }
             // Two kills of each service, spread over the stream.
             var victims: [TriadServices.Name] = [.it, .finance, .marketing, .it, .finance, .marketing]
             var killedIn: [String] = []
@@ -72,16 +77,24 @@ import Testing
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<1_500)
             let campaign = harness.workload.campaigns[0]
-            let finance = harness.services.http(.finance), it = harness.services.http(.it), marketing = harness.services.http(.marketing)
+            let finance = harness.services.http(.finance)
+            let it = harness.services.http(.it)
+            let marketing = harness.services.http(.marketing)
             // Settle on the first half (the same generator, cut short, is its oracle), then restart
             // everything and read the same state back.
             try await harness.waitForExactState(of: Workload(size: 1_500, prefix: "restart"))
-            let before = try await (finance.get("/campaigns/\(campaign)/roi").text, it.get("/campaigns/\(campaign)/performance").text, marketing.get("/campaigns").text)
+            let before = try await (
+                finance.get("/campaigns/\(campaign)/roi").text, it.get("/campaigns/\(campaign)/performance").text,
+                marketing.get("/campaigns").text
+            )
             for service in TriadServices.Name.allCases {
                 #expect(await harness.services.processes[service]!.stop() == 0)
                 try await harness.restart(service)
             }
-            let after = try await (finance.get("/campaigns/\(campaign)/roi").text, it.get("/campaigns/\(campaign)/performance").text, marketing.get("/campaigns").text)
+            let after = try await (
+                finance.get("/campaigns/\(campaign)/roi").text, it.get("/campaigns/\(campaign)/performance").text,
+                marketing.get("/campaigns").text
+            )
             #expect(before.0 == after.0)
             #expect(before.1 == after.1)
             #expect(before.2 == after.2)

@@ -1,6 +1,6 @@
 import Foundation
-import TestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 /// The database goes away mid-stream and comes back: every service keeps running (no restart),
@@ -39,15 +39,20 @@ import Testing
             try server.stop()
             // Data reads answer 503 with the code that says why, and quickly.
             try await Task.sleep(for: .seconds(3))
-            let reads: [(TriadServices.Name, String)] = [(.it, "/organic"), (.finance, "/campaigns/rc-0/roi"), (.marketing, "/campaigns/rc-0")]
+            let reads: [(TriadServices.Name, String)] = [
+                (.it, "/organic"), (.finance, "/campaigns/rc-0/roi"), (.marketing, "/campaigns/rc-0"),
+            ]
             for (service, path) in reads {
                 let asked = ContinuousClock.now
                 let reply = try await harness.services.http(service).get(path)
                 #expect(reply.status == 503, "\(service) \(path): \(reply.status) \(reply.text)")
-                #expect((reply.object["error"] as? [String: Any])?["code"] as? String == "database-unavailable", "\(reply.text)")
+                #expect(
+                    (reply.object["error"] as? [String: Any])?["code"] as? String == "database-unavailable",
+                    "\(reply.text)")
                 #expect(ContinuousClock.now - asked < .seconds(6), "\(service) \(path) answered within 6 s")
                 let metrics = try await harness.services.http(service).get("/metrics").text
-                #expect(metrics.contains("triad_database_available 0.0"), "\(service) reports the outage in its metrics")
+                #expect(
+                    metrics.contains("triad_database_available 0.0"), "\(service) reports the outage in its metrics")
             }
             try await Task.sleep(until: stoppedAt + .seconds(15))
             let outage = ContinuousClock.now - stoppedAt
@@ -57,7 +62,8 @@ import Testing
             return "outage-seconds=\(outage.components.seconds) "
         } check: { harness, seen in
             for (name, process) in harness.services.processes {
-                #expect(seen.notReady[name, default: 0] > 0, "\(name) said not ready while the database was away: \(seen)")
+                #expect(
+                    seen.notReady[name, default: 0] > 0, "\(name) said not ready while the database was away: \(seen)")
                 #expect(
                     seen.readyReasons[name, default: []].contains("database unavailable"),
                     "\(name)'s readiness named the database: \(seen)")
@@ -87,7 +93,9 @@ import Testing
             let watch = HealthWatch(harness.services)
             let told = try await disrupt(server, harness)
             // The window holds answers from every service, however busy the machine is.
-            _ = try await eventually("every service's health asked twice", timeout: .seconds(60), every: .milliseconds(100)) {
+            _ = try await eventually(
+                "every service's health asked twice", timeout: .seconds(60), every: .milliseconds(100)
+            ) {
                 watch.askedEveryService(atLeast: 2) ? true : nil
             }
             let seen = await watch.stop()
@@ -120,7 +128,8 @@ import Testing
             try services.start(
                 .it,
                 environment: Harness.baseEnvironment.merging([
-                    "TRIAD_DATABASE_URL": try server.createDatabase("giveup"), "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": "4000",
+                    "TRIAD_DATABASE_URL": try server.createDatabase("giveup"),
+                    "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": "4000",
                     "TRIAD_SHUTDOWN_TIMEOUT_MS": "5000",
                 ]) { _, new in new })
             try await services.waitUntilReady()
@@ -161,7 +170,9 @@ import Testing
             try disk.fill()
             try await harness.publish(0..<harness.workload.messages.count)
             let it = harness.services.http(.it)
-            let status = try await eventually("IT to say its database is unavailable", timeout: .seconds(60), every: .milliseconds(100)) {
+            let status = try await eventually(
+                "IT to say its database is unavailable", timeout: .seconds(60), every: .milliseconds(100)
+            ) {
                 let ready = try await it.get("/health/ready")
                 return ready.status == 503 ? ready.object["status"] as? String : nil
             }
@@ -202,12 +213,16 @@ import Testing
             #expect(await harness.services.processes[.it]!.stop() == 0)
             try disk.remount(readOnly: true)
             try harness.services.start(
-                .it, environment: Harness.baseEnvironment.merging([
-                    "TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path,
+                .it,
+                environment: Harness.baseEnvironment.merging([
+                    "TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path
                 ]) { _, new in new })
             let process = harness.services.processes[.it]!
-            _ = try await eventually("IT to say its file is read-only", timeout: .seconds(30), every: .milliseconds(100)) {
-                process.output.contains("database unavailable at start") && process.output.contains("SQLITE_READONLY") ? true : nil
+            _ = try await eventually(
+                "IT to say its file is read-only", timeout: .seconds(30), every: .milliseconds(100)
+            ) {
+                process.output.contains("database unavailable at start") && process.output.contains("SQLITE_READONLY")
+                    ? true : nil
             }
             try await harness.publish(0..<harness.workload.messages.count)
             try await Task.sleep(for: .seconds(3))
@@ -229,7 +244,9 @@ import Testing
 
     /// Waits until `service` has applied at least `count` events (its consumed-events counters).
     static func waitUntilConsumed(_ harness: Harness, _ service: TriadServices.Name, atLeast count: Int) async throws {
-        _ = try await eventually("\(service) to consume \(count) events", timeout: .seconds(120), every: .milliseconds(100)) {
+        _ = try await eventually(
+            "\(service) to consume \(count) events", timeout: .seconds(120), every: .milliseconds(100)
+        ) {
             let metrics = try await harness.services.http(service).get("/metrics").text
             let consumed = metrics.split(separator: "\n").filter { $0.hasPrefix("triad_events_consumed_total{") }
                 .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
@@ -336,4 +353,3 @@ final class HealthWatch: @unchecked Sendable {
         return seen.withLock { $0 }
     }
 }
-

@@ -20,7 +20,9 @@ import TriadKafka
             try await publishing.value
             try await harness.waitForExactState()
             let emitted = try await harness.checkEmittedEvents()
-            harness.report("outage-seconds=\(outage.components.seconds) attributions=\(emitted.attributions) churn-events=\(emitted.churn)")
+            harness.report(
+                "outage-seconds=\(outage.components.seconds) attributions=\(emitted.attributions) churn-events=\(emitted.churn)"
+            )
             #expect(outage >= .seconds(10))
         } catch {
             harness.broker.process.signal(SIGCONT)
@@ -53,7 +55,10 @@ import TriadKafka
         var field: String?
         var headers: [KafkaHeader] = []
 
-        init(_ topic: String, _ key: String, _ value: [UInt8], _ code: String, field: String? = nil, headers: [KafkaHeader] = []) {
+        init(
+            _ topic: String, _ key: String, _ value: [UInt8], _ code: String, field: String? = nil,
+            headers: [KafkaHeader] = []
+        ) {
             self.topic = topic
             self.key = Array(key.utf8)
             self.value = value
@@ -65,11 +70,18 @@ import TriadKafka
         var message: OutgoingMessage { OutgoingMessage(topic: topic, key: key, value: value, headers: headers) }
     }
 
-    func event(_ id: String, type: String = "triad.customer.interaction", version: Int = 1, source: String = "/poison", data: String) -> [UInt8] {
-        Array(#"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"\#(type)","schemaversion":\#(version),"data":\#(data)}"#.utf8)
+    func event(
+        _ id: String, type: String = "triad.customer.interaction", version: Int = 1, source: String = "/poison",
+        data: String
+    ) -> [UInt8] {
+        Array(
+            #"{"specversion":"1.0","id":"\#(id)","source":"\#(source)","type":"\#(type)","schemaversion":\#(version),"data":\#(data)}"#
+                .utf8)
     }
 
-    func interaction(_ id: String, data: String, version: Int = 1, type: String = "triad.customer.interaction") -> [UInt8] {
+    func interaction(_ id: String, data: String, version: Int = 1, type: String = "triad.customer.interaction")
+        -> [UInt8]
+    {
         event(id, type: type, version: version, data: data)
     }
 
@@ -79,41 +91,114 @@ import TriadKafka
         ]
         if store == .postgres {
             for service in TriadServices.Name.allCases {
-                environment[service, default: [:]]["TRIAD_DATABASE_URL"] = try LocalPostgres.createDatabase("poison_\(service.rawValue)")
+                environment[service, default: [:]]["TRIAD_DATABASE_URL"] = try LocalPostgres.createDatabase(
+                    "poison_\(service.rawValue)")
             }
         }
         var workload = Workload(size: 6_000, prefix: "poison")
         let valid = roundTwoValid(counting: &workload)
         let harness = try await Harness.start("poison-\(store.rawValue)", workload: workload, environment: environment)
         let click = #"{"customerId":"cust-1","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#
-        let poison: [Bad] = [
-            Bad("customer.interactions", "cust-1", Array("{\"specversion\": \"1.0\", broken".utf8), "malformed-event"),
-            Bad("customer.interactions", "cust-2", interaction("p-type", data: "{}", type: "triad.customer.teleported"), "unknown-type"),
-            Bad("customer.interactions", "cust-3", interaction("p-version", data: click, version: 2), "unsupported-schema-version"),
-            Bad("customer.interactions", "cust-4", interaction("p-currency", data: #"{"customerId":"cust-4","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"px","revenue":{"amountMinor":5,"currency":"USD"}}"#), "wrong-currency"),
-            Bad("customer.interactions", "cust-5", interaction("p-missing", data: #"{"customerId":"cust-5","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-6", Array(repeating: UInt8(ascii: "x"), count: 100_000), "malformed-event"),
-            Bad("ads.spend", "rc-0", Array(#"{"specversion":"1.0","id":"p-negative","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-0","amount":{"amountMinor":-100,"currency":"EUR"}}}"#.utf8), "invalid-data"),
-            Bad("ads.spend", "rc-1", Array(#"{"specversion":"1.0","id":"p-spend-currency","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"GBP"}}}"#.utf8), "wrong-currency"),
-            // Event-time poisoning, impossible dates, ids with control characters or past their length,
-            // an amount past its bound, a forged log line in the type.
-            Bad("customer.interactions", "cust-7", interaction("p-future", data: #"{"customerId":"cust-7","kind":"impression","occurredAt":"9999-12-31T00:00:00Z"}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-8", interaction("p-feb30", data: #"{"customerId":"cust-8","kind":"click","occurredAt":"2026-02-30T00:00:00Z"}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-9", interaction("p-nul", data: #"{"customerId":"cust-9\u0000a","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-10", interaction(String(repeating: "i", count: 40_000), data: #"{"customerId":"cust-10","kind":"visit","occurredAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-11", interaction("p-revenue", data: #"{"customerId":"cust-11","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"p-o","revenue":{"amountMinor":1000000000000001,"currency":"EUR"}}"#), "invalid-data"),
-            Bad("customer.interactions", "cust-12", interaction("p-forge", data: "{}", type: "x\\nFORGED critical"), "unknown-type"),
-            Bad("ads.spend", "rc-2", event("p-spend-huge", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-2","amount":{"amountMinor":5000000000000000000,"currency":"EUR"}}"#), "invalid-data"),
-            Bad("ads.spend", "rc-3", event("p-spend-nul", type: "triad.ad-spend.reported", data: #"{"campaignId":"rc-3\u0000b","amount":{"amountMinor":100,"currency":"EUR"}}"#), "invalid-data"),
-            // Every other consumed topic: finance's and marketing's inputs.
-            Bad("marketing.campaigns", "rc-0", Array("{not json".utf8), "malformed-event"),
-            Bad("it.attributions", "rc-0", Array("[]".utf8), "malformed-event"),
-            Bad("finance.budget-decisions", "rc-0", Array("{\"specversion\":".utf8), "malformed-event"),
-            Bad("finance.roi", "rc-0", event("p-roi", type: "triad.roi.reported", data: #"{"campaignId":"rc-0"}"#), "invalid-data"),
-            Bad("it.insights", "cust-1", event("p-cleared", type: "triad.churn-risk.cleared", data: #"{"customerId":"cust-1","segment":"s0","activity":"impression","clearedAt":"2026-10-01T00:00:00Z"}"#), "invalid-data"),
-        ] + roundTwoBad()
+        let poison: [Bad] =
+            [
+                Bad(
+                    "customer.interactions", "cust-1", Array("{\"specversion\": \"1.0\", broken".utf8),
+                    "malformed-event"),
+                Bad(
+                    "customer.interactions", "cust-2",
+                    interaction("p-type", data: "{}", type: "triad.customer.teleported"), "unknown-type"),
+                Bad(
+                    "customer.interactions", "cust-3", interaction("p-version", data: click, version: 2),
+                    "unsupported-schema-version"),
+                Bad(
+                    "customer.interactions", "cust-4",
+                    interaction(
+                        "p-currency",
+                        data:
+                            #"{"customerId":"cust-4","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"px","revenue":{"amountMinor":5,"currency":"USD"}}"#
+                    ), "wrong-currency"),
+                Bad(
+                    "customer.interactions", "cust-5",
+                    interaction("p-missing", data: #"{"customerId":"cust-5","occurredAt":"2026-10-01T00:00:00Z"}"#),
+                    "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-6", Array(repeating: UInt8(ascii: "x"), count: 100_000),
+                    "malformed-event"),
+                Bad(
+                    "ads.spend", "rc-0",
+                    Array(
+                        #"{"specversion":"1.0","id":"p-negative","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-0","amount":{"amountMinor":-100,"currency":"EUR"}}}"#
+                            .utf8), "invalid-data"),
+                Bad(
+                    "ads.spend", "rc-1",
+                    Array(
+                        #"{"specversion":"1.0","id":"p-spend-currency","source":"/poison","type":"triad.ad-spend.reported","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"GBP"}}}"#
+                            .utf8), "wrong-currency"),
+                // Event-time poisoning, impossible dates, ids with control characters or past their length,
+                // an amount past its bound, a forged log line in the type.
+                Bad(
+                    "customer.interactions", "cust-7",
+                    interaction(
+                        "p-future",
+                        data: #"{"customerId":"cust-7","kind":"impression","occurredAt":"9999-12-31T00:00:00Z"}"#),
+                    "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-8",
+                    interaction(
+                        "p-feb30", data: #"{"customerId":"cust-8","kind":"click","occurredAt":"2026-02-30T00:00:00Z"}"#),
+                    "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-9",
+                    interaction(
+                        "p-nul",
+                        data: #"{"customerId":"cust-9\u0000a","kind":"click","occurredAt":"2026-10-01T00:00:00Z"}"#),
+                    "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-10",
+                    interaction(
+                        String(repeating: "i", count: 40_000),
+                        data: #"{"customerId":"cust-10","kind":"visit","occurredAt":"2026-10-01T00:00:00Z"}"#),
+                    "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-11",
+                    interaction(
+                        "p-revenue",
+                        data:
+                            #"{"customerId":"cust-11","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","orderId":"p-o","revenue":{"amountMinor":1000000000000001,"currency":"EUR"}}"#
+                    ), "invalid-data"),
+                Bad(
+                    "customer.interactions", "cust-12", interaction("p-forge", data: "{}", type: "x\\nFORGED critical"),
+                    "unknown-type"),
+                Bad(
+                    "ads.spend", "rc-2",
+                    event(
+                        "p-spend-huge", type: "triad.ad-spend.reported",
+                        data: #"{"campaignId":"rc-2","amount":{"amountMinor":5000000000000000000,"currency":"EUR"}}"#),
+                    "invalid-data"),
+                Bad(
+                    "ads.spend", "rc-3",
+                    event(
+                        "p-spend-nul", type: "triad.ad-spend.reported",
+                        data: #"{"campaignId":"rc-3\u0000b","amount":{"amountMinor":100,"currency":"EUR"}}"#),
+                    "invalid-data"),
+                // Every other consumed topic: finance's and marketing's inputs.
+                Bad("marketing.campaigns", "rc-0", Array("{not json".utf8), "malformed-event"),
+                Bad("it.attributions", "rc-0", Array("[]".utf8), "malformed-event"),
+                Bad("finance.budget-decisions", "rc-0", Array("{\"specversion\":".utf8), "malformed-event"),
+                Bad(
+                    "finance.roi", "rc-0", event("p-roi", type: "triad.roi.reported", data: #"{"campaignId":"rc-0"}"#),
+                    "invalid-data"),
+                Bad(
+                    "it.insights", "cust-1",
+                    event(
+                        "p-cleared", type: "triad.churn-risk.cleared",
+                        data:
+                            #"{"customerId":"cust-1","segment":"s0","activity":"impression","clearedAt":"2026-10-01T00:00:00Z"}"#
+                    ), "invalid-data"),
+            ] + roundTwoBad()
         let owner: [String: String] = [
-            "customer.interactions": "it", "ads.spend": "finance", "marketing.campaigns": "finance", "it.attributions": "finance",
+            "customer.interactions": "it", "ads.spend": "finance", "marketing.campaigns": "finance",
+            "it.attributions": "finance",
             "finance.budget-decisions": "marketing", "finance.roi": "marketing", "it.insights": "marketing",
         ]
         do {
@@ -135,7 +220,8 @@ import TriadKafka
             var letters: [String: [ConsumedMessage]] = [:]
             for service in ["it", "finance", "marketing"] {
                 let expected = poison.filter { owner[$0.topic] == service }.count
-                letters[service] = try await eventually("\(expected) dead letters of \(service)", timeout: .seconds(30)) {
+                letters[service] = try await eventually("\(expected) dead letters of \(service)", timeout: .seconds(30))
+                {
                     let found = try await harness.deadLetters(of: service)
                     return found.count >= expected ? found : nil
                 }
@@ -144,7 +230,9 @@ import TriadKafka
             let all = letters.values.flatMap { $0 }
             for bad in poison {
                 let label = "\(bad.topic) \(String(decoding: bad.key, as: UTF8.self))"
-                let found = all.filter { $0.header("dead-letter-source-topic")?.text == bad.topic && $0.value == bad.value }
+                let found = all.filter {
+                    $0.header("dead-letter-source-topic")?.text == bad.topic && $0.value == bad.value
+                }
                 #expect(found.count == 1, "\(label): dead-lettered \(found.count) times")
                 let letter = found.first
                 let reason = letter?.header("dead-letter-reason")?.text ?? "no dead letter"
@@ -163,7 +251,8 @@ import TriadKafka
             #expect(listed.contains("\(letters["it"]?.count ?? 0) dead letter(s) on it.dead-letter"), "\(listed)")
             #expect(listed.contains("id=p-currency"))
             let replayed = try runTriad([
-                "dlq", "replay", "--service", "finance", "--id", "p-spend-currency", "--brokers", harness.broker.bootstrapServers,
+                "dlq", "replay", "--service", "finance", "--id", "p-spend-currency", "--brokers",
+                harness.broker.bootstrapServers,
             ])
             #expect(replayed.contains("replayed 1 dead letter(s)"))
             // Still in the wrong currency, so it comes back to the dead-letter topic, from a new offset.
@@ -172,7 +261,9 @@ import TriadKafka
                 let letters = try await harness.deadLetters(of: "finance")
                 return letters.count == financeCount + 1 ? letters : nil
             }
-            let offsets = Set(again.filter { $0.value == poison[7].value }.compactMap { $0.header("dead-letter-source-offset")?.text })
+            let offsets = Set(
+                again.filter { $0.value == poison[7].value }.compactMap { $0.header("dead-letter-source-offset")?.text }
+            )
             #expect(offsets.count == 2)
             harness.report("store=\(store.rawValue) dead-letters=\(all.count)")
         } catch {
@@ -199,12 +290,18 @@ import TriadKafka
         func spend(_ id: String, _ campaign: String, _ amount: Int64) -> OutgoingMessage {
             OutgoingMessage(
                 topic: "ads.spend", key: Array(campaign.utf8),
-                value: event(id, type: "triad.ad-spend.reported", data: #"{"campaignId":"\#(campaign)","amount":{"amountMinor":\#(amount),"currency":"EUR"}}"#))
+                value: event(
+                    id, type: "triad.ad-spend.reported",
+                    data: #"{"campaignId":"\#(campaign)","amount":{"amountMinor":\#(amount),"currency":"EUR"}}"#))
         }
         func interaction(_ id: String, _ customer: String, _ minute: Int, _ fields: String) -> OutgoingMessage {
             OutgoingMessage(
                 topic: "customer.interactions", key: Array(customer.utf8),
-                value: event(id, data: #"{"customerId":"\#(customer)","segment":"s0","occurredAt":"2026-10-01T00:00:\#(10 + minute)Z",\#(fields)}"#))
+                value: event(
+                    id,
+                    data:
+                        #"{"customerId":"\#(customer)","segment":"s0","occurredAt":"2026-10-01T00:00:\#(10 + minute)Z",\#(fields)}"#
+                ))
         }
         var messages = [spend("t-500", "rc-7", 500), spend("t-quadrillion", "rc-7", 1_000_000_000_000_000)]
         workload.countSpend(500 + 1_000_000_000_000_000, on: "rc-7")
@@ -215,8 +312,12 @@ import TriadKafka
         messages += [
             interaction("u-touch-\(nfc)", "cust-\(nfc)", 0, #""kind":"click","campaignId":"camp-\#(nfc)""#),
             interaction("u-touch-\(nfd)", "cust-\(nfd)", 0, #""kind":"impression","campaignId":"camp-\#(nfd)""#),
-            interaction("u-buy-\(nfc)", "cust-\(nfc)", 1, #""kind":"purchase","orderId":"order-\#(nfc)","revenue":{"amountMinor":300,"currency":"EUR"}"#),
-            interaction("u-buy-\(nfd)", "cust-\(nfd)", 1, #""kind":"purchase","orderId":"order-\#(nfd)","revenue":{"amountMinor":700,"currency":"EUR"}"#),
+            interaction(
+                "u-buy-\(nfc)", "cust-\(nfc)", 1,
+                #""kind":"purchase","orderId":"order-\#(nfc)","revenue":{"amountMinor":300,"currency":"EUR"}"#),
+            interaction(
+                "u-buy-\(nfd)", "cust-\(nfd)", 1,
+                #""kind":"purchase","orderId":"order-\#(nfd)","revenue":{"amountMinor":700,"currency":"EUR"}"#),
             // IT derives its churn-risk events' ids from these: the harness keys emitted events by id as
             // Swift strings, which would take two canonically equivalent ids for one.
             interaction("u-bye-nfc", "cust-\(nfc)", 2, #""kind":"unsubscribe""#),
@@ -235,58 +336,102 @@ import TriadKafka
         let click = #""kind":"click","occurredAt":"2026-10-01T00:00:00Z","campaignId":"rc-0""#
         func clicking(_ id: String, _ customer: String, extra: String = "", top: String = "") -> [UInt8] {
             let data = #"{"customerId":"\#(customer)",\#(click)\#(extra)}"#
-            return Array(#"{"specversion":"1.0","id":"\#(id)","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":\#(data)\#(top)}"#.utf8)
+            return Array(
+                #"{"specversion":"1.0","id":"\#(id)","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":\#(data)\#(top)}"#
+                    .utf8)
         }
         let binaryHeaders = [
             KafkaHeader("ce_specversion", "1.0"), KafkaHeader("ce_id", "h-binary"), KafkaHeader("ce_source", "/poison"),
             KafkaHeader("ce_type", "triad.customer.interaction"), KafkaHeader("ce_schemaversion", "1"),
         ]
-        let notUTF8 = Array(#"{"specversion":"1.0","id":"h-utf8","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"cust-h3",\#(click),"extra":"a"#.utf8)
+        let notUTF8 =
+            Array(
+                #"{"specversion":"1.0","id":"h-utf8","source":"/poison","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"cust-h3",\#(click),"extra":"a"#
+                    .utf8)
             + [0xFF] + Array(#"b"}}"#.utf8)
         func envelope(_ id: String, source: String, revision: Int64) -> [UInt8] {
             event(
                 id, type: "triad.envelope.changed", source: source,
-                data: #"{"quarter":"2026-Q4","envelope":{"amountMinor":1000000000000,"currency":"EUR"},"reserved":{"amountMinor":0,"currency":"EUR"},"released":{"amountMinor":0,"currency":"EUR"},"revision":\#(revision)}"#)
+                data:
+                    #"{"quarter":"2026-Q4","envelope":{"amountMinor":1000000000000,"currency":"EUR"},"reserved":{"amountMinor":0,"currency":"EUR"},"released":{"amountMinor":0,"currency":"EUR"},"revision":\#(revision)}"#
+            )
         }
         return [
             // Timestamps at the year edges: outside 0001–9999 once the offset is applied.
-            Bad("customer.interactions", "cust-h1",
-                event("h-year-1", data: #"{"customerId":"cust-h1","kind":"click","occurredAt":"0001-01-01T00:00:00+00:01","campaignId":"rc-0"}"#),
+            Bad(
+                "customer.interactions", "cust-h1",
+                event(
+                    "h-year-1",
+                    data:
+                        #"{"customerId":"cust-h1","kind":"click","occurredAt":"0001-01-01T00:00:00+00:01","campaignId":"rc-0"}"#
+                ),
                 "invalid-data", field: "data.occurredAt"),
-            Bad("ads.spend", "rc-1",
-                Array(#"{"specversion":"1.0","id":"h-year-10000","source":"/poison","type":"triad.ad-spend.reported","time":"9999-12-31T23:59:59-23:59","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"EUR"}}}"#.utf8),
+            Bad(
+                "ads.spend", "rc-1",
+                Array(
+                    #"{"specversion":"1.0","id":"h-year-10000","source":"/poison","type":"triad.ad-spend.reported","time":"9999-12-31T23:59:59-23:59","schemaversion":1,"data":{"campaignId":"rc-1","amount":{"amountMinor":100,"currency":"EUR"}}}"#
+                        .utf8),
                 "invalid-data", field: "time"),
             // Internal events forged: another source, a revision that would pin the envelope, one too far ahead.
-            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-source", source: "/poison", revision: 9), "wrong-source", field: "source"),
-            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-pinned", source: "/triad/finance", revision: Int64.max),
+            Bad(
+                "finance.budget-decisions", "2026-Q4", envelope("h-envelope-source", source: "/poison", revision: 9),
+                "wrong-source", field: "source"),
+            Bad(
+                "finance.budget-decisions", "2026-Q4",
+                envelope("h-envelope-pinned", source: "/triad/finance", revision: Int64.max),
                 "invalid-data", field: "data.revision"),
-            Bad("finance.budget-decisions", "2026-Q4", envelope("h-envelope-ahead", source: "/triad/finance", revision: 5_000),
+            Bad(
+                "finance.budget-decisions", "2026-Q4",
+                envelope("h-envelope-ahead", source: "/triad/finance", revision: 5_000),
                 "rule-violation", field: "revision"),
-            Bad("finance.roi", "rc-0",
-                event("h-roi-source", type: "triad.roi.reported", data: #"{"campaignId":"rc-0","spend":{"amountMinor":0,"currency":"EUR"},"revenue":{"amountMinor":0,"currency":"EUR"},"conversions":0}"#),
+            Bad(
+                "finance.roi", "rc-0",
+                event(
+                    "h-roi-source", type: "triad.roi.reported",
+                    data:
+                        #"{"campaignId":"rc-0","spend":{"amountMinor":0,"currency":"EUR"},"revenue":{"amountMinor":0,"currency":"EUR"},"conversions":0}"#
+                ),
                 "wrong-source", field: "source"),
             // Not JSON in members no reader looks at, in both modes; a member twice; a number past a float.
-            Bad("customer.interactions", "cust-h2", clicking("h-minus", "cust-h2", extra: #","extra":1-2"#), "malformed-event", field: "data.extra"),
-            Bad("customer.interactions", "cust-h2", clicking("h-escape", "cust-h2", top: #","extra":"\q""#), "malformed-event", field: "extra"),
+            Bad(
+                "customer.interactions", "cust-h2", clicking("h-minus", "cust-h2", extra: #","extra":1-2"#),
+                "malformed-event", field: "data.extra"),
+            Bad(
+                "customer.interactions", "cust-h2", clicking("h-escape", "cust-h2", top: #","extra":"\q""#),
+                "malformed-event", field: "extra"),
             Bad("customer.interactions", "cust-h3", notUTF8, "malformed-event", field: "data.extra"),
-            Bad("customer.interactions", "cust-h4", clicking("h-dot", "cust-h4", top: #","extra":.e"#), "malformed-event", field: "extra"),
-            Bad("customer.interactions", "cust-h5", Array(#"{"customerId":"cust-h5",\#(click),"extra":1-2}"#.utf8), "malformed-event",
+            Bad(
+                "customer.interactions", "cust-h4", clicking("h-dot", "cust-h4", top: #","extra":.e"#),
+                "malformed-event", field: "extra"),
+            Bad(
+                "customer.interactions", "cust-h5", Array(#"{"customerId":"cust-h5",\#(click),"extra":1-2}"#.utf8),
+                "malformed-event",
                 field: "extra", headers: binaryHeaders),
-            Bad("customer.interactions", "cust-h6", clicking("h-twice", "cust-h6", extra: #","customerId":"cust-h7""#),
+            Bad(
+                "customer.interactions", "cust-h6", clicking("h-twice", "cust-h6", extra: #","customerId":"cust-h7""#),
                 "malformed-event", field: "data.customerId"),
-            Bad("customer.interactions", "cust-h8",
-                event("h-1e400", data: #"{"customerId":"cust-h8","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","campaignId":"rc-0","orderId":"h-o","revenue":{"amountMinor":1e400,"currency":"EUR"}}"#),
+            Bad(
+                "customer.interactions", "cust-h8",
+                event(
+                    "h-1e400",
+                    data:
+                        #"{"customerId":"cust-h8","kind":"purchase","occurredAt":"2026-10-01T00:00:00Z","campaignId":"rc-0","orderId":"h-o","revenue":{"amountMinor":1e400,"currency":"EUR"}}"#
+                ),
                 "invalid-data", field: "data.revenue.amountMinor"),
         ]
     }
 
     /// What round two's good messages must have left, beyond the workload's oracle.
     func checkRoundTwoState(_ harness: Harness) async throws {
-        let finance = harness.services.http(.finance), it = harness.services.http(.it), marketing = harness.services.http(.marketing)
+        let finance = harness.services.http(.finance)
+        let it = harness.services.http(.it)
+        let marketing = harness.services.http(.marketing)
         let total: Int64 = 1_000_000_000_000_500
         // Totals: finance's budget exceeded carries the total past 10^15; marketing took it and the ROI reports.
         let decisions = try await harness.events(on: "finance.budget-decisions")
-        let exceeded = decisions.values.filter { $0["type"] as? String == "triad.budget.exceeded" && data($0)["campaignId"] as? String == "rc-7" }
+        let exceeded = decisions.values.filter {
+            $0["type"] as? String == "triad.budget.exceeded" && data($0)["campaignId"] as? String == "rc-7"
+        }
         #expect(exceeded.count == 1, "\(exceeded)")
         #expect(exceeded.first.flatMap { amount(data($0)["spend"] as Any) } == total, "\(exceeded)")
         let briefing = try await marketing.get("/briefing").object
@@ -299,13 +444,15 @@ import TriadKafka
         let approved = harness.workload.budgets.values.reduce(0, +)
         let books = try await finance.get("/envelope?quarter=2026-Q4").object["quarters"] as? [[String: Any]] ?? []
         let book = books.first ?? [:]
-        #expect([amount(book["reserved"] as Any), amount(book["released"] as Any)] == [approved, 0], "finance: \(book)")
+        #expect(
+            [amount(book["reserved"] as Any), amount(book["released"] as Any)] == [approved, 0], "finance: \(book)")
         #expect(try await boardEnvelope(harness) == ["reserved": approved, "released": 0])
 
         // Canonically equivalent ids: two of each, each with its own figures.
         func path(_ id: String) -> String {
             id.utf8.map { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == 0x2D
                     ? String(UnicodeScalar(byte)) : "%" + String(byte, radix: 16, uppercase: true)
             }.joined()
         }
@@ -316,27 +463,42 @@ import TriadKafka
         ]
         for (name, form, figures, expected) in expectations {
             let roi = try await finance.get("/campaigns/\(path("camp-" + form))/roi").object
-            #expect(roi["campaignId"].map { Array(($0 as? String ?? "").utf8) } == Array(("camp-" + form).utf8), "\(name): \(roi)")
-            #expect([roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"].map(int)] == figures.map(Optional.some), "finance camp \(name): \(roi)")
+            #expect(
+                roi["campaignId"].map { Array(($0 as? String ?? "").utf8) } == Array(("camp-" + form).utf8),
+                "\(name): \(roi)")
+            #expect(
+                [roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"].map(int)]
+                    == figures.map(Optional.some), "finance camp \(name): \(roi)")
             let counters = try await it.get("/campaigns/\(path("camp-" + form))/performance").object
-            #expect([int(counters["impressions"]), int(counters["clicks"]), int(counters["purchases"]), counters["revenue"].flatMap(amount) ?? -1] == expected, "IT camp \(name): \(counters)")
+            #expect(
+                [
+                    int(counters["impressions"]), int(counters["clicks"]), int(counters["purchases"]),
+                    counters["revenue"].flatMap(amount) ?? -1,
+                ] == expected, "IT camp \(name): \(counters)")
             let customer = try await it.get("/customers/\(path("cust-" + form))").object
-            #expect(Array((customer["customerId"] as? String ?? "").utf8) == Array(("cust-" + form).utf8), "\(name): \(customer)")
-            #expect(int(customer["purchases"]) == 1 && customer["atRisk"] as? Bool == true, "IT customer \(name): \(customer)")
+            #expect(
+                Array((customer["customerId"] as? String ?? "").utf8) == Array(("cust-" + form).utf8),
+                "\(name): \(customer)")
+            #expect(
+                int(customer["purchases"]) == 1 && customer["atRisk"] as? Bool == true,
+                "IT customer \(name): \(customer)")
         }
         let attributions = try await harness.events(on: "it.attributions").values.map(data)
         let ordersByBytes = attributions.map { Array(($0["orderId"] as? String ?? "").utf8) }
         #expect(ordersByBytes.filter { $0 == Array("order-\(Self.nfc)".utf8) }.count == 1)
         #expect(!ordersByBytes.contains(Array("order-\(Self.nfd)".utf8)), "the NFD order is organic")
         let churned = try await harness.events(on: "it.insights").values
-            .filter { $0["type"] as? String == "triad.churn-risk.detected" }.map { Array((data($0)["customerId"] as? String ?? "").utf8) }
+            .filter { $0["type"] as? String == "triad.churn-risk.detected" }.map {
+                Array((data($0)["customerId"] as? String ?? "").utf8)
+            }
         for form in [Self.nfc, Self.nfd] { #expect(churned.filter { $0 == Array("cust-\(form)".utf8) }.count == 1) }
     }
 
     /// The 2026-Q4 envelope on marketing's board: reserved and released.
     func boardEnvelope(_ harness: Harness) async throws -> [String: Int64] {
         let briefing = try await harness.services.http(.marketing).get("/briefing").object
-        let q4 = (briefing["envelopes"] as? [[String: Any]] ?? []).first { $0["quarter"] as? String == "2026-Q4" } ?? [:]
+        let q4 =
+            (briefing["envelopes"] as? [[String: Any]] ?? []).first { $0["quarter"] as? String == "2026-Q4" } ?? [:]
         return ["reserved": amount(q4["reserved"] as Any) ?? -1, "released": amount(q4["released"] as Any) ?? -1]
     }
 
@@ -345,29 +507,48 @@ import TriadKafka
     /// Hostile requests on every service's routes: each answers a 4xx with the one JSON error shape,
     /// naming the field where there is one.
     func hostileRequests(_ harness: Harness) async throws {
-        let valid = #"{"id":"hx","name":"n","channel":"search","segment":"s","requestedBudget":{"amountMinor":100,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":100}"#
+        let valid =
+            #"{"id":"hx","name":"n","channel":"search","segment":"s","requestedBudget":{"amountMinor":100,"currency":"EUR"},"startDate":"2026-10-01","endDate":"2026-12-31","targetRoiBps":100}"#
         func plan(_ from: String, _ to: String) -> Data { Data(valid.replacingOccurrences(of: from, with: to).utf8) }
-        let requests: [(service: TriadServices.Name, method: String, path: String, body: Data?, status: Int, field: String?)] = [
-            (.marketing, "POST", "/campaigns", plan(#""id":"hx""#, #""id":"h\u0000x""#), 400, "id"),
-            (.marketing, "POST", "/campaigns", plan(#""id":"hx""#, #""id":"\#(String(repeating: "h", count: 201))""#), 400, "id"),
-            (.marketing, "POST", "/campaigns", plan(#""targetRoiBps":100"#, #""targetRoiBps":1.5"#), 400, "targetRoiBps"),
-            (.marketing, "POST", "/campaigns", plan(#""targetRoiBps":100"#, #""targetRoiBps":99999999999999999999"#), 400, "targetRoiBps"),
-            (.marketing, "POST", "/campaigns", plan(#""amountMinor":100"#, #""amountMinor":1000000000000001"#), 400, "requestedBudget.amountMinor"),
-            (.marketing, "POST", "/campaigns", plan(#""startDate":"2026-10-01""#, #""startDate":"2026-02-30""#), 400, "startDate"),
-            (.marketing, "POST", "/campaigns", Data("{".utf8), 400, nil),
-            (.marketing, "POST", "/campaigns", Data(repeating: UInt8(ascii: " "), count: 70_000), 413, nil),
-            (.marketing, "POST", "/campaigns/nope/launch", nil, 404, "id"),
-            (.marketing, "GET", "/campaigns/%ZZ", nil, 404, nil),
-            (.marketing, "GET", "/no/such/route", nil, 404, nil),
-            (.finance, "GET", "/envelope?quarter=2026-Q5", nil, 400, "quarter"),
-            (.finance, "GET", "/campaigns/\(String(repeating: "r", count: 300))/roi", nil, 404, "id"),
-            (.it, "GET", "/customers/%00", nil, 404, "id"),
-            (.it, "DELETE", "/organic", nil, 404, nil),
-        ]
+        let requests:
+            [(service: TriadServices.Name, method: String, path: String, body: Data?, status: Int, field: String?)] = [
+                (.marketing, "POST", "/campaigns", plan(#""id":"hx""#, #""id":"h\u0000x""#), 400, "id"),
+                (
+                    .marketing, "POST", "/campaigns",
+                    plan(#""id":"hx""#, #""id":"\#(String(repeating: "h", count: 201))""#), 400, "id"
+                ),
+                (
+                    .marketing, "POST", "/campaigns", plan(#""targetRoiBps":100"#, #""targetRoiBps":1.5"#), 400,
+                    "targetRoiBps"
+                ),
+                (
+                    .marketing, "POST", "/campaigns",
+                    plan(#""targetRoiBps":100"#, #""targetRoiBps":99999999999999999999"#), 400, "targetRoiBps"
+                ),
+                (
+                    .marketing, "POST", "/campaigns", plan(#""amountMinor":100"#, #""amountMinor":1000000000000001"#),
+                    400, "requestedBudget.amountMinor"
+                ),
+                (
+                    .marketing, "POST", "/campaigns", plan(#""startDate":"2026-10-01""#, #""startDate":"2026-02-30""#),
+                    400, "startDate"
+                ),
+                (.marketing, "POST", "/campaigns", Data("{".utf8), 400, nil),
+                (.marketing, "POST", "/campaigns", Data(repeating: UInt8(ascii: " "), count: 70_000), 413, nil),
+                (.marketing, "POST", "/campaigns/nope/launch", nil, 404, "id"),
+                (.marketing, "GET", "/campaigns/%ZZ", nil, 404, nil),
+                (.marketing, "GET", "/no/such/route", nil, 404, nil),
+                (.finance, "GET", "/envelope?quarter=2026-Q5", nil, 400, "quarter"),
+                (.finance, "GET", "/campaigns/\(String(repeating: "r", count: 300))/roi", nil, 404, "id"),
+                (.it, "GET", "/customers/%00", nil, 404, "id"),
+                (.it, "DELETE", "/organic", nil, 404, nil),
+            ]
         for request in requests {
-            let reply = try await harness.services.http(request.service).send(request.method, request.path, body: request.body)
+            let reply = try await harness.services.http(request.service).send(
+                request.method, request.path, body: request.body)
             let error = reply.object["error"] as? [String: Any]
-            let label = "\(request.service) \(request.method) \(request.path.prefix(40)): \(reply.status) \(reply.text.prefix(200))"
+            let label =
+                "\(request.service) \(request.method) \(request.path.prefix(40)): \(reply.status) \(reply.text.prefix(200))"
             #expect(reply.status == request.status, "\(label)")
             #expect((error?["code"] as? String)?.isEmpty == false, "\(label)")
             if let field = request.field { #expect(error?["field"] as? String == field, "\(label)") }
@@ -381,21 +562,28 @@ import TriadKafka
 @Suite(.serialized) struct RefusedMessageTests {
     @Test func aRowTheBrokerRefusesIsSetAsideAndTheRestFlows() async throws {
         let harness = try await Harness.start(
-            "refused", workload: Workload(size: 2_000, prefix: "refused"), environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "1500"]])
+            "refused", workload: Workload(size: 2_000, prefix: "refused"),
+            environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "1500"]])
         do {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<1_000)
             // Valid, but its attribution carries the long ids three times over: about 2 KB.
             let long = { (prefix: String) in prefix + String(repeating: "x", count: 200 - prefix.count) }
-            let purchase = #"{"specversion":"1.0","id":"\#(long("id-"))","source":"\#(long("/src-"))","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"\#(long("cust-"))","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","campaignId":"\#(long("camp-"))","orderId":"\#(long("order-"))","revenue":{"amountMinor":500,"currency":"EUR"}}}"#
-            try await harness.publish(raw: [OutgoingMessage(topic: "customer.interactions", key: Array(long("cust-").utf8), value: Array(purchase.utf8))])
+            let purchase =
+                #"{"specversion":"1.0","id":"\#(long("id-"))","source":"\#(long("/src-"))","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"\#(long("cust-"))","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","campaignId":"\#(long("camp-"))","orderId":"\#(long("order-"))","revenue":{"amountMinor":500,"currency":"EUR"}}}"#
+            try await harness.publish(raw: [
+                OutgoingMessage(
+                    topic: "customer.interactions", key: Array(long("cust-").utf8), value: Array(purchase.utf8))
+            ])
             try await harness.publish(1_000..<2_000)
             try await harness.waitForExactState()
             _ = try await harness.checkEmittedEvents()
             let it = harness.services.http(.it)
-            let metrics = try await eventually("the refused row to be set aside", timeout: .seconds(30)) { () -> String? in
+            let metrics = try await eventually("the refused row to be set aside", timeout: .seconds(30)) {
+                () -> String? in
                 let text = try await it.get("/metrics").text
-                return text.contains("triad_outbox_failed_total{topic=\"it.attributions\"} 1") && text.contains("triad_outbox_backlog 0")
+                return text.contains("triad_outbox_failed_total{topic=\"it.attributions\"} 1")
+                    && text.contains("triad_outbox_backlog 0")
                     ? text : nil
             }
             #expect(metrics.contains("triad_outbox_failed_total{topic=\"it.attributions\"} 1"))
@@ -405,9 +593,10 @@ import TriadKafka
             // The attribution never reached finance; IT counted the purchase.
             let counters = try await it.get("/campaigns/\(long("camp-"))/performance").object
             #expect(counters["purchases"] as? Int == 1)
-            #expect(try await harness.events(on: "it.attributions").values.allSatisfy {
-                ($0["data"] as? [String: Any])?["campaignId"] as? String != long("camp-")
-            })
+            #expect(
+                try await harness.events(on: "it.attributions").values.allSatisfy {
+                    ($0["data"] as? [String: Any])?["campaignId"] as? String != long("camp-")
+                })
         } catch {
             harness.dumpLogs()
             _ = await harness.stop()
@@ -423,7 +612,8 @@ import TriadKafka
     @Test func instancesSharingPostgresHandOverPartitions() async throws {
         let url = try LocalPostgres.createDatabase("it_rebalance")
         let harness = try await Harness.start(
-            "rebalance", workload: Workload(size: 8_000, prefix: "rebalance"), environment: [.it: ["TRIAD_DATABASE_URL": url]])
+            "rebalance", workload: Workload(size: 8_000, prefix: "rebalance"),
+            environment: [.it: ["TRIAD_DATABASE_URL": url]])
         do {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<3_000)
@@ -438,7 +628,8 @@ import TriadKafka
             try await harness.publish(6_500..<8_000)
 
             // IT's figures are read from the instance still running (both share the database).
-            let statusCheck = try await eventually("the second instance to own every partition", timeout: .seconds(60)) {
+            let statusCheck = try await eventually("the second instance to own every partition", timeout: .seconds(60))
+            {
                 let ready = try await secondHTTP.get("/health/ready").object
                 return (ready["partitions"] as? [String])?.count == 6 ? true : nil
             }
@@ -446,7 +637,9 @@ import TriadKafka
             try await harness.waitForExactState(via: [.it: port])
             let emitted = try await harness.checkEmittedEvents()
             let firstHandled = harness.services.processes[.it]!.output.contains("partitions assigned")
-            harness.report("attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) first-had-partitions=\(firstHandled) second-took-over=\(second.output.contains("partitions assigned"))")
+            harness.report(
+                "attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) first-had-partitions=\(firstHandled) second-took-over=\(second.output.contains("partitions assigned"))"
+            )
             #expect(await second.stop() == 0)
         } catch {
             harness.dumpLogs()
@@ -473,7 +666,9 @@ import TriadKafka
         #expect(it.isRunning, "still shutting down gracefully")
         let second = ContinuousClock.now
         it.signal(SIGTERM)
-        _ = try await eventually("the process to exit", timeout: .seconds(5), every: .milliseconds(20)) { it.isRunning ? nil : true }
+        _ = try await eventually("the process to exit", timeout: .seconds(5), every: .milliseconds(20)) {
+            it.isRunning ? nil : true
+        }
         let took = ContinuousClock.now - second
         let status = await it.stop()
         broker.process.signal(SIGCONT)

@@ -33,17 +33,21 @@ final class Harness: @unchecked Sendable {
         self.workload = workload
     }
 
-    static func start(_ name: String, workload: Workload, environment: [TriadServices.Name: [String: String]] = [:]) async throws -> Harness {
+    static func start(_ name: String, workload: Workload, environment: [TriadServices.Name: [String: String]] = [:])
+        async throws -> Harness
+    {
         let logs = Paths.scratch(name)
         let broker = try await LocalBroker.start(logDirectory: logs)
         let harness = Harness(name: name, logs: logs, broker: broker, workload: workload)
         harness.environments = environment
         for service in TriadServices.Name.allCases {
-            try harness.services.start(service, environment: baseEnvironment.merging(environment[service] ?? [:]) { _, new in new })
+            try harness.services.start(
+                service, environment: baseEnvironment.merging(environment[service] ?? [:]) { _, new in new })
         }
         try await harness.services.waitUntilReady()
         harness.producer = try KafkaProducer(
-            configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers, properties: ["linger.ms": "5"]),
+            configuration: KafkaConfiguration(
+                bootstrapServers: broker.bootstrapServers, properties: ["linger.ms": "5"]),
             logger: harness.logger)
         return harness
     }
@@ -60,13 +64,16 @@ final class Harness: @unchecked Sendable {
 
     /// Another instance of a service in the same consumer group (give it the same shared database).
     @discardableResult
-    func startInstance(of service: TriadServices.Name, environment: [String: String]) throws -> (process: ManagedProcess, port: Int) {
+    func startInstance(of service: TriadServices.Name, environment: [String: String]) throws -> (
+        process: ManagedProcess, port: Int
+    ) {
         let port = freePort()
         let name = "\(service.rawValue)-\(extras.filter { $0.name.hasPrefix(service.rawValue) }.count + 2)"
         let process = try ManagedProcess(
             name: name, executable: Paths.executable(service.executable),
             environment: Self.baseEnvironment.merging([
-                "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port), "TRIAD_REPORT_INTERVAL_MS": "200",
+                "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port),
+                "TRIAD_REPORT_INTERVAL_MS": "200",
             ]) { _, new in new }.merging(environment) { _, new in new }, logDirectory: logs)
         extras.append((name, process, port))
         return (process, port)
@@ -107,7 +114,8 @@ final class Harness: @unchecked Sendable {
     func redeliveriesAbsorbedCounted() async throws -> Int {
         var total = absorbedByKilledRuns
         for instance in runningInstances() {
-            total += PrometheusText(try await HTTPJSON(port: instance.port).get("/metrics").text).sum("triad_redeliveries_absorbed_total")
+            total += PrometheusText(try await HTTPJSON(port: instance.port).get("/metrics").text).sum(
+                "triad_redeliveries_absorbed_total")
         }
         return total
     }
@@ -162,7 +170,9 @@ final class Harness: @unchecked Sendable {
         let workload = expected ?? self.workload
         var lastMismatch = ""
         do {
-            _ = try await eventually("the services to reach the expected state", timeout: timeout, every: .milliseconds(500)) {
+            _ = try await eventually(
+                "the services to reach the expected state", timeout: timeout, every: .milliseconds(500)
+            ) {
                 () -> Bool? in
                 if let busy = try await busyInstance() {
                     lastMismatch = busy
@@ -195,17 +205,25 @@ final class Harness: @unchecked Sendable {
 
     /// What differs between the services' state and the oracle's, nil when nothing does.
     private func mismatch(with workload: Workload, via ports: [TriadServices.Name: Int]) async throws -> String? {
-        func http(_ name: TriadServices.Name) -> HTTPJSON { ports[name].map { HTTPJSON(port: $0) } ?? services.http(name) }
-        let finance = http(.finance), it = http(.it), marketing = http(.marketing)
+        func http(_ name: TriadServices.Name) -> HTTPJSON {
+            ports[name].map { HTTPJSON(port: $0) } ?? services.http(name)
+        }
+        let finance = http(.finance)
+        let it = http(.it)
+        let marketing = http(.marketing)
         for campaign in workload.campaigns {
             let roi = try await finance.get("/campaigns/\(campaign)/roi").object
             let figures = [roi["spend"].flatMap(amount), roi["revenue"].flatMap(amount), roi["conversions"].map(int)]
-            let expected = [workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0, workload.conversions[campaign] ?? 0]
+            let expected = [
+                workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0,
+                workload.conversions[campaign] ?? 0,
+            ]
             if figures != expected.map(Optional.some) { return "finance \(campaign): \(figures) ≠ \(expected)" }
             let counters = try await it.get("/campaigns/\(campaign)/performance").object
             let expectedCounters = workload.counters[campaign] ?? Workload.Counters()
             let seen = Workload.Counters(
-                impressions: int(counters["impressions"]), clicks: int(counters["clicks"]), visits: int(counters["visits"]),
+                impressions: int(counters["impressions"]), clicks: int(counters["clicks"]),
+                visits: int(counters["visits"]),
                 signups: int(counters["signups"]), purchases: int(counters["purchases"]),
                 revenue: counters["revenue"].flatMap(amount) ?? -1)
             if seen != expectedCounters { return "IT \(campaign): \(seen) ≠ \(expectedCounters)" }
@@ -213,7 +231,8 @@ final class Harness: @unchecked Sendable {
         let organic = try await it.get("/organic").object
         let organicFigures = [int(organic["purchases"]), int(organic["revenueMinor"])]
         if organicFigures != [Int64(workload.organicOrders.count), workload.organicRevenue] {
-            return "IT organic purchases, revenue \(organicFigures) ≠ \([workload.organicOrders.count, Int(workload.organicRevenue)])"
+            return
+                "IT organic purchases, revenue \(organicFigures) ≠ \([workload.organicOrders.count, Int(workload.organicRevenue)])"
         }
         for campaign in workload.exceededCampaigns {
             let status = try await marketing.get("/campaigns/\(campaign)").object
@@ -241,19 +260,29 @@ final class Harness: @unchecked Sendable {
             ]
             let counters = workload.counters[campaign] ?? Workload.Counters()
             let expected = [
-                workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0, workload.conversions[campaign] ?? 0,
+                workload.spend[campaign] ?? 0, workload.attributedRevenue[campaign] ?? 0,
+                workload.conversions[campaign] ?? 0,
                 counters.impressions, counters.clicks, counters.visits, counters.signups, counters.purchases,
             ]
             if seen != expected {
-                return "briefing \(campaign) spend, revenue, conversions, impressions, clicks, visits, signups, purchases: \(seen) ≠ \(expected)"
+                return
+                    "briefing \(campaign) spend, revenue, conversions, impressions, clicks, visits, signups, purchases: \(seen) ≠ \(expected)"
             }
         }
         let totals = briefing["totals"] as? [String: Any] ?? [:]
-        let seenTotals = [totals["spend"].flatMap(amount) ?? -1, totals["revenue"].flatMap(amount) ?? -1, int(totals["conversions"])]
-        let expectedTotals = [workload.spend, workload.attributedRevenue, workload.conversions].map { $0.values.reduce(0, +) }
-        if seenTotals != expectedTotals { return "briefing totals spend, revenue, conversions: \(seenTotals) ≠ \(expectedTotals)" }
+        let seenTotals = [
+            totals["spend"].flatMap(amount) ?? -1, totals["revenue"].flatMap(amount) ?? -1, int(totals["conversions"]),
+        ]
+        let expectedTotals = [workload.spend, workload.attributedRevenue, workload.conversions].map {
+            $0.values.reduce(0, +)
+        }
+        if seenTotals != expectedTotals {
+            return "briefing totals spend, revenue, conversions: \(seenTotals) ≠ \(expectedTotals)"
+        }
         let churn = (briefing["churnRiskBySegment"] as? [String: Int] ?? [:]).filter { $0.value != 0 }
-        if churn != workload.churnRiskBySegment { return "briefing churn risk by segment: \(churn) ≠ \(workload.churnRiskBySegment)" }
+        if churn != workload.churnRiskBySegment {
+            return "briefing churn risk by segment: \(churn) ≠ \(workload.churnRiskBySegment)"
+        }
         return nil
     }
 
@@ -345,15 +374,18 @@ final class Harness: @unchecked Sendable {
                     let what = published == 0 ? "unexpected dead letter" : "dead-lettered more often than published"
                     return .failure(
                         DeadLetterProblem(
-                            description: "\(what) on \(service).dead-letter from \(key.topic): \(letter.header("dead-letter-code")?.text ?? "?") \(letter.header("dead-letter-reason")?.text ?? "") value \(String(decoding: letter.value.prefix(300), as: UTF8.self))",
+                            description:
+                                "\(what) on \(service).dead-letter from \(key.topic): \(letter.header("dead-letter-code")?.text ?? "?") \(letter.header("dead-letter-reason")?.text ?? "") value \(String(decoding: letter.value.prefix(300), as: UTF8.self))",
                             final: true))
                 }
             }
         }
-        for (key, published) in rawPublished where published.mustBeDeadLettered && seen[key, default: 0] < published.count {
+        for (key, published) in rawPublished
+        where published.mustBeDeadLettered && seen[key, default: 0] < published.count {
             return .failure(
                 DeadLetterProblem(
-                    description: "not dead-lettered yet from \(key.topic): \(String(decoding: key.value.prefix(200), as: UTF8.self))",
+                    description:
+                        "not dead-lettered yet from \(key.topic): \(String(decoding: key.value.prefix(200), as: UTF8.self))",
                     final: false))
         }
         return .success(counts)
@@ -368,7 +400,9 @@ final class Harness: @unchecked Sendable {
         let workload = self.workload
         var emitted = Emitted()
         // The outbox relays shortly after the state is reached: wait for the counts, then compare.
-        let attributions = try await eventually("every attribution on it.attributions", timeout: .seconds(60), every: .milliseconds(500)) {
+        let attributions = try await eventually(
+            "every attribution on it.attributions", timeout: .seconds(60), every: .milliseconds(500)
+        ) {
             let events = try await self.events(on: "it.attributions")
             return Set(events.keys).count >= workload.attributedOrders.count ? events : nil
         }
@@ -377,8 +411,12 @@ final class Harness: @unchecked Sendable {
         #expect(orders.count == workload.attributedOrders.count, "one attribution per order")
         emitted.attributions = attributions.count
 
-        let insights = try await eventually("every churn-risk event on it.insights", timeout: .seconds(60), every: .milliseconds(500)) {
-            let events = try await self.events(on: "it.insights").filter { $0.value["type"] as? String == "triad.churn-risk.detected" }
+        let insights = try await eventually(
+            "every churn-risk event on it.insights", timeout: .seconds(60), every: .milliseconds(500)
+        ) {
+            let events = try await self.events(on: "it.insights").filter {
+                $0.value["type"] as? String == "triad.churn-risk.detected"
+            }
             return events.count >= workload.churnEvents.count ? events : nil
         }
         let churned = insights.values.compactMap { ($0["data"] as? [String: Any])?["customerId"] as? String }
@@ -388,8 +426,11 @@ final class Harness: @unchecked Sendable {
         let decisions = try await events(on: "finance.budget-decisions")
         let exceeded = decisions.values.filter { $0["type"] as? String == "triad.budget.exceeded" }
             .compactMap { ($0["data"] as? [String: Any])?["campaignId"] as? String }
-        #expect(exceeded.sorted() == workload.exceededCampaigns.sorted(), "budget exceeded once per campaign over budget")
-        #expect(decisions.values.filter { $0["type"] as? String == "triad.budget.approved" }.count == workload.campaigns.count)
+        #expect(
+            exceeded.sorted() == workload.exceededCampaigns.sorted(), "budget exceeded once per campaign over budget")
+        #expect(
+            decisions.values.filter { $0["type"] as? String == "triad.budget.approved" }.count
+                == workload.campaigns.count)
         emitted.exceeded = exceeded.count
         emitted.attributionDuplicates = rawCounts["it.attributions", default: 0] - attributions.count
         emitted.churnDuplicates = rawCounts["it.insights.churn", default: 0] - insights.count
@@ -420,7 +461,8 @@ final class Harness: @unchecked Sendable {
     /// Dead letters of a service, by reason code.
     func deadLetters(of service: String) async throws -> [ConsumedMessage] {
         try await TopicSnapshot.read(
-            topic: "\(service).dead-letter", configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
+            topic: "\(service).dead-letter",
+            configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
             logger: logger)
     }
 
@@ -455,9 +497,13 @@ final class Harness: @unchecked Sendable {
     }
 
     func dumpLogs() {
-        for service in TriadServices.Name.allCases { print("--- \(service.rawValue) ---\n\(services.logTail(service, lines: 30))") }
+        for service in TriadServices.Name.allCases {
+            print("--- \(service.rawValue) ---\n\(services.logTail(service, lines: 30))")
+        }
         for extra in extras {
-            print("--- \(extra.name) ---\n\(extra.process.output.split(separator: "\n").suffix(30).joined(separator: "\n"))")
+            print(
+                "--- \(extra.name) ---\n\(extra.process.output.split(separator: "\n").suffix(30).joined(separator: "\n"))"
+            )
         }
     }
 }
@@ -480,11 +526,15 @@ struct PrometheusText {
 
     init(_ text: String) {
         samples = text.split(separator: "\n").compactMap { line -> Sample? in
-            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else {
+            guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
+                let value = Double(line[line.index(after: space)...])
+            else {
                 return nil
             }
             let series = line[..<space]
-            guard let open = series.firstIndex(of: "{") else { return Sample(name: String(series), labels: [:], value: value) }
+            guard let open = series.firstIndex(of: "{") else {
+                return Sample(name: String(series), labels: [:], value: value)
+            }
             var labels: [String: String] = [:]
             // name="value" pairs; the label values Triad writes (topics, codes, routes) hold no quote or comma.
             for pair in series[series.index(after: open)...].dropLast().split(separator: ",") {

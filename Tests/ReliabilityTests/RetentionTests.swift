@@ -18,7 +18,8 @@ import TriadKafka
             let it = services.http(.it)
             let events = Workload(size: 3_000, prefix: "ret").messages.filter { $0.topic == "customer.interactions" }
             let producer = try KafkaProducer(
-                configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers), logger: .init(label: "test"))
+                configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
+                logger: .init(label: "test"))
             func publish(_ messages: ArraySlice<Workload.Message>) async throws {
                 try await producer.send(
                     all: messages.map {
@@ -28,8 +29,10 @@ import TriadKafka
                     })
             }
             func metric(_ name: String) async throws -> Int {
-                try await it.get("/metrics").text.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
-                    .compactMap { $0.split(separator: " ").last.flatMap { Double($0) }.map(Int.init) }.reduce(0, +)
+                try await it.get("/metrics").text.split(separator: "\n").filter {
+                    $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{")
+                }
+                .compactMap { $0.split(separator: " ").last.flatMap { Double($0) }.map(Int.init) }.reduce(0, +)
             }
             try await publish(events[...])
             _ = try await eventually("every event applied", timeout: .seconds(60)) {

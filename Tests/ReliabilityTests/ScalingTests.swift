@@ -9,7 +9,8 @@ import Testing
 @Suite(.serialized) struct ScalingTests {
     @Test func scaledOutServicesShareTheWorkAndGetExactTotals() async throws {
         let databases: [TriadServices.Name: String] = [
-            .it: try LocalPostgres.createDatabase("scale_it"), .finance: try LocalPostgres.createDatabase("scale_finance"),
+            .it: try LocalPostgres.createDatabase("scale_it"),
+            .finance: try LocalPostgres.createDatabase("scale_finance"),
         ]
         let harness = try await Harness.start(
             "scaling", workload: Workload(size: 20_000, prefix: "scale"),
@@ -25,10 +26,14 @@ import Testing
             let mainTopic: [TriadServices.Name: String] = [.it: "customer.interactions", .finance: "ads.spend"]
             // Each instance holds partitions of its main topic once its group has settled.
             for instance in instances {
-                _ = try await eventually("\(instance.name) to hold partitions of \(mainTopic[instance.service]!)", timeout: .seconds(90), every: .milliseconds(250)) {
+                _ = try await eventually(
+                    "\(instance.name) to hold partitions of \(mainTopic[instance.service]!)", timeout: .seconds(90),
+                    every: .milliseconds(250)
+                ) {
                     let ready = try? await HTTPJSON(port: instance.port).get("/health/ready")
                     let partitions = (ready?.object["partitions"] as? [String]) ?? []
-                    return ready?.status == 200 && partitions.contains { $0.hasPrefix(mainTopic[instance.service]! + "[") } ? true : nil
+                    return ready?.status == 200
+                        && partitions.contains { $0.hasPrefix(mainTopic[instance.service]! + "[") } ? true : nil
                 }
             }
             try await harness.planAndLaunchCampaigns()
@@ -46,10 +51,13 @@ import Testing
                 let metrics = PrometheusText(try await HTTPJSON(port: instance.port).get("/metrics").text)
                 let consumed = metrics.sum("triad_events_consumed_total", ["topic": topic])
                 let total = harness.workload.messages.filter { $0.topic == topic }.count
-                #expect(consumed * 10 >= total, "\(instance.name) consumed \(consumed) of the \(total) events on \(topic): under 10 %")
+                #expect(
+                    consumed * 10 >= total,
+                    "\(instance.name) consumed \(consumed) of the \(total) events on \(topic): under 10 %")
                 shares.append("\(instance.name)=\(consumed)/\(total)")
             }
-            harness.report("attributions=\(emitted.attributions) consumed per instance: \(shares.joined(separator: " "))")
+            harness.report(
+                "attributions=\(emitted.attributions) consumed per instance: \(shares.joined(separator: " "))")
         } catch {
             harness.dumpLogs()
             _ = await harness.stop()

@@ -28,11 +28,13 @@ import TriadKafka
             try await services.waitUntilReady()
             let finance = services.http(.finance)
             func spent(_ campaign: String) async throws -> Int? {
-                (try await finance.get("/campaigns/\(campaign)/roi").object["spend"] as? [String: Any])?["amountMinor"] as? Int
+                (try await finance.get("/campaigns/\(campaign)/roi").object["spend"] as? [String: Any])?["amountMinor"]
+                    as? Int
             }
             try await producer.send(all: [spend("s1", "bad", 10), spend("s2", "good", 10)])
             _ = try await eventually("both accounts", timeout: .seconds(60)) {
-                let good = try await spent("good"), bad = try await spent("bad")
+                let good = try await spent("good")
+                let bad = try await spent("bad")
                 return good == 10 && bad == 10 ? true : nil
             }
             #expect(await services.processes[.finance]!.stop() == 0)
@@ -56,7 +58,8 @@ import TriadKafka
             }
             let letters = try await eventually("the dead letter", timeout: .seconds(30)) { () -> [ConsumedMessage]? in
                 let found = try await TopicSnapshot.read(
-                    topic: "finance.dead-letter", configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
+                    topic: "finance.dead-letter",
+                    configuration: KafkaConfiguration(bootstrapServers: broker.bootstrapServers),
                     logger: Logger(label: "test"))
                 return found.isEmpty ? nil : found
             }

@@ -21,7 +21,8 @@ import TriadStorage
     ) -> DomainEvent {
         .customerInteraction(
             CustomerInteraction(
-                customerId: customer, kind: kind, occurredAt: at(time), campaignId: campaign, segment: segment, orderId: order,
+                customerId: customer, kind: kind, occurredAt: at(time), campaignId: campaign, segment: segment,
+                orderId: order,
                 revenue: revenue.map { Money(amountMinor: $0, currency: "EUR") }))
     }
 
@@ -54,7 +55,8 @@ import TriadStorage
 
             for (limit, pages) in [(1, [1, 1]), (2, [2]), (100, [2])] {
                 let walked = try await client.walk("/campaigns", limit: limit)
-                #expect(walked.pages == pages && walked.items.compactMap { $0["campaignId"] as? String } == ["c-a", "c-b"])
+                #expect(
+                    walked.pages == pages && walked.items.compactMap { $0["campaignId"] as? String } == ["c-a", "c-b"])
             }
             #expect(try await client.walk("/campaigns", limit: 1).items.last?["impressions"] as? Int == 1)
         }
@@ -114,9 +116,12 @@ import TriadStorage
         try await service.test { client in
             let cases: [(String, HTTPResponse.Status, String)] = [
                 ("/customers/%00", .notFound, "id"), ("/customers/u%00", .notFound, "id"),
-                ("/customers/\(String(repeating: "u", count: 201))", .notFound, "id"), ("/campaigns/c%00/performance", .notFound, "id"),
-                ("/customers?atRisk=true&segment=%00", .badRequest, "segment"), ("/attributions?campaign=c%00", .badRequest, "campaign"),
-                ("/customers?atRisk=true&after=\(nul)", .badRequest, "after"), ("/attributions?after=\(nul)", .badRequest, "after"),
+                ("/customers/\(String(repeating: "u", count: 201))", .notFound, "id"),
+                ("/campaigns/c%00/performance", .notFound, "id"),
+                ("/customers?atRisk=true&segment=%00", .badRequest, "segment"),
+                ("/attributions?campaign=c%00", .badRequest, "campaign"),
+                ("/customers?atRisk=true&after=\(nul)", .badRequest, "after"),
+                ("/attributions?after=\(nul)", .badRequest, "after"),
             ]
             for (path, status, field) in cases {
                 let refused = try await client.refusal(.get, path)

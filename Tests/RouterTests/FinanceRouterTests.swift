@@ -18,7 +18,8 @@ import TriadRuntime
         .campaignPlanned(
             CampaignPlanned(
                 campaignId: id, name: id, channel: .search, segment: "young", requestedBudget: eur(requested),
-                startDate: CalendarDate(year: 2026, month: 11, day: 1)!, endDate: CalendarDate(year: 2026, month: 12, day: 31)!,
+                startDate: CalendarDate(year: 2026, month: 11, day: 1)!,
+                endDate: CalendarDate(year: 2026, month: 12, day: 31)!,
                 targetRoiBps: targetRoiBps))
     }
 
@@ -26,7 +27,9 @@ import TriadRuntime
     /// c-b asked more than is left; c-c aims under the hurdle.
     func seeded() async throws -> RouterUnderTest {
         let service = try await RouterUnderTest(.finance, FinanceService.definition(ledger: Self.ledger))
-        try await service.apply([plan("c-a", 4_000_000), plan("c-b", 7_000_000), plan("c-c", 100_000, targetRoiBps: 1000)])
+        try await service.apply([
+            plan("c-a", 4_000_000), plan("c-b", 7_000_000), plan("c-c", 100_000, targetRoiBps: 1000),
+        ])
         try await service.apply([
             .adSpendReported(AdSpendReported(campaignId: "c-a", amount: eur(100_000))),
             .conversionAttributed(
@@ -51,7 +54,9 @@ import TriadRuntime
             let rejected = try await client.object("/campaigns/c-b/roi")
             #expect(rejected["decision"] as? String == "rejected")
             #expect(rejected["rejectionReason"] as? String == "insufficient-envelope")
-            #expect(try await client.object("/campaigns/c-c/roi")["rejectionReason"] as? String == "target-roi-below-hurdle")
+            #expect(
+                try await client.object("/campaigns/c-c/roi")["rejectionReason"] as? String == "target-roi-below-hurdle"
+            )
 
             let missing = try await client.refusal(.get, "/campaigns/c-none/roi")
             #expect(missing.status == .notFound && missing.code == "not-found" && missing.field == "id")
@@ -90,9 +95,14 @@ import TriadRuntime
 
             let invalidUTF8 = Data([0xFF, 0xFE]).base64EncodedString().replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "=", with: "")
-            for cursor in ["", "not%20a%20cursor", "c-a", "YR", "YQ==", "Y", "%F0%9F%98%80", invalidUTF8, String(repeating: "QUFB", count: 2000)] {
+            for cursor in [
+                "", "not%20a%20cursor", "c-a", "YR", "YQ==", "Y", "%F0%9F%98%80", invalidUTF8,
+                String(repeating: "QUFB", count: 2000),
+            ] {
                 let refused = try await client.refusal(.get, "/campaigns?after=\(cursor)")
-                #expect(refused.status == .badRequest && refused.code == "invalid-request" && refused.field == "after", "after=\(cursor)")
+                #expect(
+                    refused.status == .badRequest && refused.code == "invalid-request" && refused.field == "after",
+                    "after=\(cursor)")
             }
             for limit in ["0", "1001", "-1", "ten", "1.5", ""] {
                 let refused = try await client.refusal(.get, "/campaigns?limit=\(limit)")
@@ -113,7 +123,9 @@ import TriadRuntime
             // 40,000.00 approved, 39,000.00 of it unspent and given back on completion.
             #expect((quarters.first?["reserved"] as? [String: Any])?["amountMinor"] as? Int == 100_000)
             #expect((quarters.first?["remaining"] as? [String: Any])?["amountMinor"] as? Int == 9_900_000)
-            #expect((try await client.object("/campaigns/c-a/roi")["released"] as? [String: Any])?["amountMinor"] as? Int == 3_900_000)
+            #expect(
+                (try await client.object("/campaigns/c-a/roi")["released"] as? [String: Any])?["amountMinor"] as? Int
+                    == 3_900_000)
 
             let untouched = try await client.object("/envelope?quarter=2027-Q1")["quarters"] as? [[String: Any]]
             #expect((untouched?.first?["remaining"] as? [String: Any])?["amountMinor"] as? Int == 10_000_000)

@@ -9,18 +9,19 @@ import TriadRuntime
 import TriadStorage
 import TriadWire
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import marketing_service
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What every service's HTTP surface does with hostile clients: the error shape of bodies that are
 /// not JSON objects, the headers every response carries, and — over real sockets against the
 /// server the services run (`ServiceHost.httpServer`) — slow clients and announced bodies.
 @Suite struct HTTPHardeningTests {
     func marketing(_ environment: [String: String] = [:]) async throws -> RouterUnderTest {
-        try await RouterUnderTest(.marketing, MarketingService.definition(briefing: BriefingPolicy()), environment: environment)
+        try await RouterUnderTest(
+            .marketing, MarketingService.definition(briefing: BriefingPolicy()), environment: environment)
     }
 
     static let plan = """
@@ -35,8 +36,10 @@ import Glibc
         let service = try await marketing()
         try await service.test { client in
             let bodies = [
-                ("", "an empty body"), ("  \n", "an empty body"), ("null", "null"), (" null ", "null"), ("[]", "an array"),
-                ("[{}]", "an array"), ("3", "a number"), ("-1", "a number"), ("\"x\"", "a string"), ("true", "a boolean"),
+                ("", "an empty body"), ("  \n", "an empty body"), ("null", "null"), (" null ", "null"),
+                ("[]", "an array"),
+                ("[{}]", "an array"), ("3", "a number"), ("-1", "a number"), ("\"x\"", "a string"),
+                ("true", "a boolean"),
                 ("false", "a boolean"),
             ]
             for (body, kind) in bodies {
@@ -54,7 +57,8 @@ import Glibc
             // The command routes read no body: one sent along changes nothing about the answer.
             for command in ["launch", "pause", "resume", "complete"] {
                 let unknown = try await client.refusal(.post, "/campaigns/c-none/\(command)", json: "null")
-                #expect(unknown.status == .notFound && unknown.code == "not-found" && unknown.field == "id", "\(command)")
+                #expect(
+                    unknown.status == .notFound && unknown.code == "not-found" && unknown.field == "id", "\(command)")
             }
             #expect(try await service.outboxRows() == 0)
         }
@@ -82,13 +86,15 @@ import Glibc
             answers.append(try await client.call(.get, "/metrics"))
             answers.append(try await client.call(.get, "/no/such/route"))
             answers.append(try await client.call(.post, "/campaigns", json: Self.plan))  // 401
-            answers.append(try await client.call(.post, "/campaigns", json: "[]", headers: [.authorization: "Bearer \(token)"]))
+            answers.append(
+                try await client.call(.post, "/campaigns", json: "[]", headers: [.authorization: "Bearer \(token)"]))
             #expect(answers.map(\.status.code) == [200, 200, 200, 200, 404, 401, 400])
             for answer in answers {
                 #expect(answer.headers[.xContentTypeOptions] == "nosniff", "\(answer.status)")
                 #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer", "\(answer.status)")
                 #expect(answer.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(answer.status)")
-                #expect(answer.headers[.contentSecurityPolicy] == SecurityHeaders.contentSecurityPolicy, "\(answer.status)")
+                #expect(
+                    answer.headers[.contentSecurityPolicy] == SecurityHeaders.contentSecurityPolicy, "\(answer.status)")
             }
         }
     }
@@ -96,11 +102,15 @@ import Glibc
     // MARK: Class 9 — slow and lying clients, over real sockets
 
     /// Runs `body` with the port of marketing served by the services' own HTTP server.
-    func serve(_ environment: [String: String], _ body: @escaping @Sendable (RouterUnderTest, Int) async throws -> Void) async throws {
+    func serve(_ environment: [String: String], _ body: @escaping @Sendable (RouterUnderTest, Int) async throws -> Void)
+        async throws
+    {
         let service = try await marketing(environment)
-        let codec = EventCodec(rules: ValidationRules(currency: service.config.currency), maxValueBytes: service.config.maxEventBytes)
+        let codec = EventCodec(
+            rules: ValidationRules(currency: service.config.currency), maxValueBytes: service.config.maxEventBytes)
         let context = RouteContext(
-            publisher: EventPublisher(codec: codec, source: service.config.source), codec: codec, config: service.config,
+            publisher: EventPublisher(codec: codec, source: service.config.source), codec: codec,
+            config: service.config,
             logger: RouterUnderTest.quiet, database: service.database, nudgeRelay: {})
         let router = ServiceHost.router(
             definition: service.definition, context: context, metrics: ServiceMetrics(),
@@ -114,7 +124,8 @@ import Glibc
     }
 
     @Test func aHalfSentRequestLineIsClosedWithinTheIdleTimeout() async throws {
-        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "300", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) { _, port in
+        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "300", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) {
+            _, port in
             let connection = try RawConnection(port: port)
             let start = ContinuousClock.now
             try await connection.send("POST /campa")
@@ -137,7 +148,8 @@ import Glibc
     }
 
     @Test func aBodyThatDoesNotArriveInTimeIsAnswered408AndNothingIsStored() async throws {
-        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "400"]) { service, port in
+        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "400"]) {
+            service, port in
             let connection = try RawConnection(port: port)
             let start = ContinuousClock.now
             let body = Array(Self.plan.utf8)
@@ -146,17 +158,21 @@ import Glibc
             let reply = try await connection.readUntilClosed(within: .seconds(10))
             #expect(reply.closed && ContinuousClock.now - start < .seconds(5))
             #expect(reply.text.hasPrefix("HTTP/1.1 408 Request Timeout\r\n"), "\(reply.text)")
-            #expect(reply.text.contains("\"code\" : \"request-timeout\"") && reply.text.lowercased().contains("x-content-type-options: nosniff"))
+            #expect(
+                reply.text.contains("\"code\" : \"request-timeout\"")
+                    && reply.text.lowercased().contains("x-content-type-options: nosniff"))
             #expect(try await service.outboxRows() == 0)
         }
     }
 
     @Test func anAnnouncedBodyOverTheLimitIsRefusedAtOnce() async throws {
-        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) { _, port in
+        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) {
+            _, port in
             for expect in ["", "Expect: 100-continue\r\n"] {
                 let connection = try RawConnection(port: port)
                 let start = ContinuousClock.now
-                try await connection.send("POST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\(expect)\r\n")
+                try await connection.send(
+                    "POST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\(expect)\r\n")
                 let reply = try await connection.readUntilClosed(within: .seconds(10))
                 #expect(reply.closed && ContinuousClock.now - start < .seconds(5), "\(expect)")
                 #expect(reply.text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"), "\(reply.text)")
@@ -168,18 +184,21 @@ import Glibc
             let chunked = try RawConnection(port: port)
             let chunk = String(repeating: "x", count: 70_000)
             try await chunked.send(
-                "POST /campaigns HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n0\r\n\r\n")
+                "POST /campaigns HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\(String(chunk.utf8.count, radix: 16))\r\n\(chunk)\r\n0\r\n\r\n"
+            )
             let refused = try await chunked.readResponse(within: .seconds(10))
             #expect(refused.hasPrefix("HTTP/1.1 413 "), "\(refused)")
         }
     }
 
     @Test func expectContinueGets100WithinTheLimitAndThenTheAnswer() async throws {
-        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) { service, port in
+        try await serve(["TRIAD_HTTP_IDLE_TIMEOUT_MS": "60000", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "60000"]) {
+            service, port in
             let connection = try RawConnection(port: port)
             let body = Array(Self.plan.utf8)
             try await connection.send(
-                "POST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nExpect: 100-continue\r\n\r\n")
+                "POST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nExpect: 100-continue\r\n\r\n"
+            )
             let interim = try await connection.readResponse(within: .seconds(10))
             #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n", "\(interim)")
             try await connection.send(bytes: body)
@@ -188,10 +207,12 @@ import Glibc
             #expect(try await service.outboxRows() == 1)
             // The connection stays usable, and a refusal waits for the answers before it.
             try await connection.send(
-                "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nPOST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n")
+                "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\nPOST /campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n"
+            )
             let both = try await connection.readUntilClosed(within: .seconds(10))
             #expect(both.closed)
-            let live = both.text.range(of: "HTTP/1.1 200 OK\r\n"), tooLarge = both.text.range(of: "HTTP/1.1 413 ")
+            let live = both.text.range(of: "HTTP/1.1 200 OK\r\n")
+            let tooLarge = both.text.range(of: "HTTP/1.1 413 ")
             #expect(live != nil && tooLarge != nil && live!.lowerBound < tooLarge!.lowerBound, "\(both.text)")
             #expect(!both.text.contains("100 Continue"))
         }
@@ -209,7 +230,9 @@ final class RawConnection: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
     }
@@ -223,7 +246,9 @@ final class RawConnection: Sendable {
         try await Self.onThread { () throws -> Void in
             var offset = 0
             while offset < bytes.count {
-                let sent = bytes[offset...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                let sent = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 guard sent > 0 else { throw POSIXError(.EPIPE) }
                 offset += sent
             }
@@ -261,7 +286,12 @@ final class RawConnection: Sendable {
             while ContinuousClock.now < deadline {
                 var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
                 let left = deadline - ContinuousClock.now
-                guard poll(&poller, 1, Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))) > 0
+                guard
+                    poll(
+                        &poller, 1,
+                        Int32(
+                            max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+                        )) > 0
                 else { continue }
                 var byte: UInt8 = 0
                 let got = recv(descriptor, &byte, 1, 0)

@@ -12,10 +12,13 @@ import TriadStorage
 /// error shape, the bearer token).
 @Suite struct MarketingRouterTests {
     func service(environment: [String: String] = [:]) async throws -> RouterUnderTest {
-        try await RouterUnderTest(.marketing, MarketingService.definition(briefing: BriefingPolicy()), environment: environment)
+        try await RouterUnderTest(
+            .marketing, MarketingService.definition(briefing: BriefingPolicy()), environment: environment)
     }
 
-    func planBody(_ id: String, name: String = "Winter sale", channel: String = "search", budget: Int64 = 500_000) -> String {
+    func planBody(_ id: String, name: String = "Winter sale", channel: String = "search", budget: Int64 = 500_000)
+        -> String
+    {
         """
         {"id": "\(id)", "name": "\(name)", "channel": "\(channel)", "segment": "young",
          "requestedBudget": {"amountMinor": \(budget), "currency": "EUR"}, "startDate": "2026-11-01",
@@ -35,13 +38,16 @@ import TriadStorage
             let again = try await client.refusal(.post, "/campaigns", json: planBody("c-a"))
             #expect(again.status == .conflict && again.field == "id")
             let badChannel = try await client.refusal(.post, "/campaigns", json: planBody("c-b", channel: "radio"))
-            #expect(badChannel.status == .badRequest && badChannel.code == "invalid-data" && badChannel.field == "channel")
+            #expect(
+                badChannel.status == .badRequest && badChannel.code == "invalid-data" && badChannel.field == "channel")
             let malformed = try await client.refusal(.post, "/campaigns", json: "{\"id\": ")
             #expect(malformed.status == .badRequest && malformed.code == "invalid-request" && malformed.field == nil)
-            let tooLarge = try await client.refusal(.post, "/campaigns", json: planBody("c-c", name: String(repeating: "x", count: 70_000)))
+            let tooLarge = try await client.refusal(
+                .post, "/campaigns", json: planBody("c-c", name: String(repeating: "x", count: 70_000)))
             #expect(tooLarge.status == .contentTooLarge && tooLarge.code == "payload-too-large")
             let badCorrelation = try await client.call(
-                .post, "/campaigns", json: planBody("c-d"), headers: [HTTPField.Name("X-Correlation-ID")!: String(repeating: "x", count: 1000)])
+                .post, "/campaigns", json: planBody("c-d"),
+                headers: [HTTPField.Name("X-Correlation-ID")!: String(repeating: "x", count: 1000)])
             #expect(badCorrelation.status == .badRequest && badCorrelation.body.contains("X-Correlation-ID"))
             // Nothing refused reached the outbox.
             #expect(try await service.outboxRows() == 1)
@@ -59,10 +65,14 @@ import TriadStorage
         }
         try await service.apply([
             .budgetApproved(
-                BudgetApproved(campaignId: "c-a", approvedBudget: Money(amountMinor: 500_000, currency: "EUR"), quarter: Quarter("2026-Q4")!))
+                BudgetApproved(
+                    campaignId: "c-a", approvedBudget: Money(amountMinor: 500_000, currency: "EUR"),
+                    quarter: Quarter("2026-Q4")!))
         ])
         try await service.test { client in
-            for (command, status) in [("launch", "live"), ("pause", "paused"), ("resume", "live"), ("complete", "completed")] {
+            for (command, status) in [
+                ("launch", "live"), ("pause", "paused"), ("resume", "live"), ("complete", "completed"),
+            ] {
                 let answer = try await client.call(.post, "/campaigns/c-a/\(command)")
                 #expect(answer.status == .ok, "\(command): \(answer.body)")
                 #expect(try await client.object("/campaigns/c-a")["status"] as? String == status)
@@ -92,8 +102,12 @@ import TriadStorage
         }
         let eur = { (minor: Int64) in Money(amountMinor: minor, currency: "EUR") }
         try await service.apply([
-            .budgetApproved(BudgetApproved(campaignId: "c-a", approvedBudget: eur(500_000), quarter: Quarter("2026-Q4")!)),
-            .roiReported(RoiReported(campaignId: "c-a", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(250_000), conversions: 5)),
+            .budgetApproved(
+                BudgetApproved(campaignId: "c-a", approvedBudget: eur(500_000), quarter: Quarter("2026-Q4")!)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "c-a", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(250_000),
+                    conversions: 5)),
         ])
         try await service.test { client in
             let briefing = try await client.object("/briefing")
@@ -116,15 +130,23 @@ import TriadStorage
         let (nfc, nfd) = ("caf\u{E9}", "cafe\u{301}")
         let at = Timestamp(iso8601: "2026-11-01T00:00:00Z")!
         try await service.apply([
-            .churnRiskDetected(ChurnRiskDetected(customerId: "u-1", segment: nfc, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
-            .churnRiskDetected(ChurnRiskDetected(customerId: "u-2", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
-            .churnRiskDetected(ChurnRiskDetected(customerId: "u-3", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+            .churnRiskDetected(
+                ChurnRiskDetected(
+                    customerId: "u-1", segment: nfc, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+            .churnRiskDetected(
+                ChurnRiskDetected(
+                    customerId: "u-2", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+            .churnRiskDetected(
+                ChurnRiskDetected(
+                    customerId: "u-3", segment: nfd, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
         ])
         try await service.test { client in
             let body = Array(try await client.call(.get, "/briefing").body.utf8)
             for (segment, count) in [(nfc, 1), (nfd, 2)] {
                 let member = Array("\"\(segment)\" : \(count)".utf8)
-                #expect(body.indices.contains { body[$0...].starts(with: member) }, "\(Array(segment.utf8)) counted \(count)")
+                #expect(
+                    body.indices.contains { body[$0...].starts(with: member) },
+                    "\(Array(segment.utf8)) counted \(count)")
             }
         }
     }
@@ -138,15 +160,21 @@ import TriadStorage
         let eur = { (minor: Int64) in Money(amountMinor: minor, currency: "EUR") }
         // 30 reports, two per batch: revenue grows by 100.00 a report on 1,000.00 of spend.
         for batch in 0..<15 {
-            try await service.apply((0..<2).map { step in
-                let report = Int64(batch * 2 + step + 1)
-                return .roiReported(RoiReported(campaignId: "c-a", spend: Currency.euro.total(100_000), revenue: Currency.euro.total(report * 10_000), conversions: report))
-            })
+            try await service.apply(
+                (0..<2).map { step in
+                    let report = Int64(batch * 2 + step + 1)
+                    return .roiReported(
+                        RoiReported(
+                            campaignId: "c-a", spend: Currency.euro.total(100_000),
+                            revenue: Currency.euro.total(report * 10_000), conversions: report))
+                })
         }
         let q4 = Quarter("2026-Q4")!
         let envelope = { (reserved: Int64, released: Int64, revision: Int64) in
             DomainEvent.envelopeChanged(
-                EnvelopeChanged(quarter: q4, envelope: eur(10_000_000), reserved: Currency.euro.total(reserved), released: Currency.euro.total(released), revision: revision))
+                EnvelopeChanged(
+                    quarter: q4, envelope: eur(10_000_000), reserved: Currency.euro.total(reserved),
+                    released: Currency.euro.total(released), revision: revision))
         }
         // Revision 3 arrives before 2: the older copy changes nothing, in one batch or the next.
         try await service.apply([envelope(4_000_000, 0, 1), envelope(3_000_000, 1_000_000, 3)])
@@ -163,7 +191,9 @@ import TriadStorage
             #expect((envelopes.first?["released"] as? [String: Any])?["amountMinor"] as? Int == 1_000_000)
             #expect((envelopes.first?["remaining"] as? [String: Any])?["amountMinor"] as? Int == 7_000_000)
         }
-        let stored = try await service.database.read { try $0.query("SELECT COUNT(*) FROM mkt_roi_history").first?[0].integer }
+        let stored = try await service.database.read {
+            try $0.query("SELECT COUNT(*) FROM mkt_roi_history").first?[0].integer
+        }
         #expect(stored == Int64(RoiPoint.historyLimit))
     }
 

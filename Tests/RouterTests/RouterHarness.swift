@@ -24,17 +24,22 @@ final class RouterUnderTest: Sendable {
     private let clock = Mutex<Int64>(1_793_000_000_000)
 
     /// On `store`: the temporary SQLite file, or a new database on the local PostgreSQL.
-    init(_ service: Participant, _ definition: ServiceDefinition, environment: [String: String] = [:], store: Store = .sqlite)
+    init(
+        _ service: Participant, _ definition: ServiceDefinition, environment: [String: String] = [:],
+        store: Store = .sqlite
+    )
         async throws
     {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("triad-router-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.definition = definition
         config = try RuntimeConfig(service: service, defaultPort: 0, environment: .environment(environment))
-        let url = store == .postgres
+        let url =
+            store == .postgres
             ? try LocalPostgres.createDatabase("router_\(service.rawValue)")
             : "sqlite:\(directory.appendingPathComponent("\(service.rawValue).sqlite").path)"
-        database = try await DatabaseConfig.open(url, migrations: Migrations.shared + definition.migrations, logger: Self.quiet)
+        database = try await DatabaseConfig.open(
+            url, migrations: Migrations.shared + definition.migrations, logger: Self.quiet)
     }
 
     static let quiet = Logger(label: "router-test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -71,7 +76,9 @@ final class RouterUnderTest: Sendable {
         let router = ServiceHost.router(
             definition: definition, context: context, metrics: metrics,
             readiness: {
-                ready ? Readiness(status: "ready", partitions: ["customer.interactions[0]"]) : Readiness(status: "waiting", partitions: [])
+                ready
+                    ? Readiness(status: "ready", partitions: ["customer.interactions[0]"])
+                    : Readiness(status: "waiting", partitions: [])
             })
         try await Application(router: router, logger: Self.quiet).test(.router, body)
     }
@@ -89,7 +96,8 @@ extension TestClientProtocol {
     func call(
         _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, headers: HTTPFields = [:]
     ) async throws -> (status: HTTPResponse.Status, body: String, headers: HTTPFields) {
-        try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
+        try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) {
+            response in
             (response.status, String(buffer: response.body), response.headers)
         }
     }

@@ -1,13 +1,15 @@
 import Configuration
 import Testing
 import TriadEvents
+
 @testable import TriadRuntime
 
 /// `TRIAD_DATABASE_RECOVERY_TIMEOUT_MS`: how long a service retries an unavailable database.
 @Suite struct DatabaseRecoveryConfigTests {
     func timeout(_ value: String?) throws(ConfigurationError) -> Int64 {
         let environment = ConfigReader.environment(value.map { ["TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": $0] } ?? [:])
-        return try RuntimeConfig(service: .it, defaultPort: 0, environment: environment).databaseRecoveryTimeoutMilliseconds
+        return try RuntimeConfig(service: .it, defaultPort: 0, environment: environment)
+            .databaseRecoveryTimeoutMilliseconds
     }
 
     @Test func itDefaultsToTwoMinutesAndCanBeSet() throws {

@@ -5,6 +5,7 @@ import Testing
 import TriadEvents
 import TriadKafka
 import TriadStorage
+
 @testable import TriadRuntime
 
 /// A dead letter always fits the broker, however large or odd the original was.
@@ -23,7 +24,8 @@ import TriadStorage
 
     @Test func aValueUpToTheLimitIsKeptWhole() {
         let value = [UInt8](repeating: 7, count: DeadLetters.maxValueBytes)
-        let letter = deadLetters.outboxMessage(for: message(value: value), rejection: EventRejection(.malformedEvent, "bad"))
+        let letter = deadLetters.outboxMessage(
+            for: message(value: value), rejection: EventRejection(.malformedEvent, "bad"))
         #expect(letter.value == value)
         #expect(header(letter, DeadLetterHeader.originalBytes) == nil)
         #expect(header(letter, DeadLetterHeader.originalSHA256) == nil)
@@ -36,7 +38,8 @@ import TriadStorage
 
     @Test func aLargerValueLeavesAnExcerptWithItsSizeAndHash() {
         let value = (0..<(DeadLetters.maxValueBytes + 1)).map { UInt8(truncatingIfNeeded: $0 * 31) }
-        let letter = deadLetters.outboxMessage(for: message(value: value), rejection: EventRejection(.malformedEvent, "bad"))
+        let letter = deadLetters.outboxMessage(
+            for: message(value: value), rejection: EventRejection(.malformedEvent, "bad"))
         #expect(letter.value == Array(value.prefix(DeadLetters.maxValueBytes)))
         #expect(header(letter, DeadLetterHeader.originalBytes) == String(DeadLetters.maxValueBytes + 1))
         let hash = SHA256.hash(data: value).map { String(format: "%02x", $0) }.joined()

@@ -21,7 +21,8 @@ import TriadRuntime
     @Test func numbersThatDoNotFitNameTheirField() {
         for (from, to, field) in [
             ("2000", "1.5", "targetRoiBps"), ("2000", "99999999999999999999", "targetRoiBps"),
-            ("1000000", "-1e19", "requestedBudget.amountMinor"), ("1000000", "1000000000000001", "requestedBudget.amountMinor"),
+            ("1000000", "-1e19", "requestedBudget.amountMinor"),
+            ("1000000", "1000000000000001", "requestedBudget.amountMinor"),
             (#""c-1""#, #""c\u00001""#, "id"), (#""2026-10-01""#, #""2026-02-30""#, "startDate"),
         ] {
             let result = outcome(Array(Self.body.replacingOccurrences(of: from, with: to).utf8))

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import TriadEvents
+
 @testable import TriadRuntime
 
 @Suite struct RuntimeConfigTests {
@@ -12,7 +13,9 @@ import TriadEvents
     @Test func theBatchSizeDefaultsByStoreAndCanBeSet() throws {
         #expect(try batchSize([:]) == 10_000)
         #expect(try batchSize(["TRIAD_DATABASE_URL": "sqlite:data/it.sqlite"]) == 10_000)
-        #expect(try batchSize(["TRIAD_DATABASE_URL": "postgres://triad@db:5432/it"]) == 20_000, "each statement is a round trip")
+        #expect(
+            try batchSize(["TRIAD_DATABASE_URL": "postgres://triad@db:5432/it"]) == 20_000,
+            "each statement is a round trip")
         #expect(try batchSize(["TRIAD_DATABASE_URL": "postgresql://triad@db/it", "TRIAD_MAX_BATCH": "500"]) == 500)
     }
 
@@ -31,7 +34,9 @@ import TriadEvents
     struct Refusal: Sendable, CustomTestStringConvertible {
         let variable: String
         let environment: [String: String]
-        var testDescription: String { environment.map { "\($0.key)=\($0.value.debugDescription)" }.sorted().joined(separator: " ") }
+        var testDescription: String {
+            environment.map { "\($0.key)=\($0.value.debugDescription)" }.sorted().joined(separator: " ")
+        }
     }
 
     static let aFile = URL(fileURLWithPath: #filePath).path
@@ -41,7 +46,10 @@ import TriadEvents
     /// executables in DeploymentTests), and settings that are bad only together.
     static let refusals: [Refusal] = {
         let single: [(String, [String])] = [
-            ("TRIAD_KAFKA_BROKERS", ["nohost", "localhost:abc", "a:9092,b:70000", "a:9092,,b:9092", "bad host:9092", ":9092", "a:0"]),
+            (
+                "TRIAD_KAFKA_BROKERS",
+                ["nohost", "localhost:abc", "a:9092,b:70000", "a:9092,,b:9092", "bad host:9092", ":9092", "a:0"]
+            ),
             ("TRIAD_GROUP_ID", [" triad", "tri\u{1}ad", "   "]),
             ("TRIAD_HTTP_HOST", ["local host", "host/x", "-bad", "a..b"]),
             ("TRIAD_HTTP_PORT", ["0", "65536", "http", "-1", "99999999999999999999", " 8080"]),
@@ -57,8 +65,10 @@ import TriadEvents
             (
                 "TRIAD_API_TOKEN",
                 [
-                    String(repeating: " ", count: 20), "  a-token-of-sufficient-length", "a-token-of-sufficient-length\n",
-                    "short", "a token of sufficient length", "tökén-of-sufficient-length", "a-token-of-sufficient\u{7F}length",
+                    String(repeating: " ", count: 20), "  a-token-of-sufficient-length",
+                    "a-token-of-sufficient-length\n",
+                    "short", "a token of sufficient length", "tökén-of-sufficient-length",
+                    "a-token-of-sufficient\u{7F}length",
                 ]
             ),
             ("TRIAD_API_PROTECT_READS", ["sometimes"]),
@@ -76,7 +86,10 @@ import TriadEvents
             ("TRIAD_KAFKA_SSL_CA_LOCATION", ["/no/such/ca.pem"]),
             (
                 "TRIAD_DATABASE_URL",
-                ["mysql://x", "sqlite:", "postgres:///nohost", "postgres://u@h:70000/db", "postgres://u@h:5432/db?sslmode=sometimes"]
+                [
+                    "mysql://x", "sqlite:", "postgres:///nohost", "postgres://u@h:70000/db",
+                    "postgres://u@h:5432/db?sslmode=sometimes",
+                ]
             ),
             ("OTEL_SDK_DISABLED", ["yes"]),
             ("OTEL_SERVICE_NAME", ["name\u{7}"]),
@@ -92,7 +105,13 @@ import TriadEvents
             ("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", ["0"]),
         ]
         let exporter: [(String, [String])] = [
-            ("ENDPOINT", ["collector:4318", "http://127.0.0.1:99999", "http://127.0.0.1:0", "ftp://collector", "http://", " http://c:4318"]),
+            (
+                "ENDPOINT",
+                [
+                    "collector:4318", "http://127.0.0.1:99999", "http://127.0.0.1:0", "ftp://collector", "http://",
+                    " http://c:4318",
+                ]
+            ),
             ("PROTOCOL", ["grpc"]),
             ("HEADERS", ["novalue", "=x", "a b=c"]),
             ("COMPRESSION", ["zstd"]),
@@ -101,7 +120,9 @@ import TriadEvents
             ("CLIENT_KEY", ["/no/such/file"]),
             ("CLIENT_CERTIFICATE", ["/no/such/file"]),
         ]
-        var refusals = single.flatMap { variable, values in values.map { Refusal(variable: variable, environment: [variable: $0]) } }
+        var refusals = single.flatMap { variable, values in
+            values.map { Refusal(variable: variable, environment: [variable: $0]) }
+        }
         for (suffix, values) in exporter {
             for variable in ["OTEL_EXPORTER_OTLP_\(suffix)", "OTEL_EXPORTER_OTLP_TRACES_\(suffix)"] {
                 refusals += values.map { Refusal(variable: variable, environment: [variable: $0]) }
@@ -111,12 +132,19 @@ import TriadEvents
             Refusal(variable: "TRIAD_KAFKA_SASL_PASSWORD", environment: ["TRIAD_KAFKA_SASL_USERNAME": "user"]),
             Refusal(variable: "TRIAD_KAFKA_SASL_USERNAME", environment: ["TRIAD_KAFKA_SASL_PASSWORD": "password"]),
             // swift-otel would take the empty traces endpoint over the shared one.
-            Refusal(variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", environment: on.merging(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ""]) { $1 }),
+            Refusal(
+                variable: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+                environment: on.merging(["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": ""]) { $1 }),
             // While tracing, an empty variable would be taken as given.
             Refusal(variable: "OTEL_SERVICE_NAME", environment: on.merging(["OTEL_SERVICE_NAME": ""]) { $1 }),
-            Refusal(variable: "OTEL_BSP_MAX_QUEUE_SIZE", environment: on.merging(["OTEL_BSP_MAX_QUEUE_SIZE": ""]) { $1 }),
-            Refusal(variable: "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", environment: on.merging(["OTEL_EXPORTER_OTLP_CLIENT_KEY": aFile]) { $1 }),
-            Refusal(variable: "OTEL_EXPORTER_OTLP_CLIENT_KEY", environment: on.merging(["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": aFile]) { $1 }),
+            Refusal(
+                variable: "OTEL_BSP_MAX_QUEUE_SIZE", environment: on.merging(["OTEL_BSP_MAX_QUEUE_SIZE": ""]) { $1 }),
+            Refusal(
+                variable: "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE",
+                environment: on.merging(["OTEL_EXPORTER_OTLP_CLIENT_KEY": aFile]) { $1 }),
+            Refusal(
+                variable: "OTEL_EXPORTER_OTLP_CLIENT_KEY",
+                environment: on.merging(["OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": aFile]) { $1 }),
         ]
         return refusals
     }()
@@ -129,7 +157,9 @@ import TriadEvents
         } catch {
             #expect(error.variable == refusal.variable, "\(error)")
             #expect(!error.reason.isEmpty)
-            if refusal.variable.contains("TOKEN") || refusal.variable.contains("PASSWORD") || refusal.variable.contains("HEADERS") {
+            if refusal.variable.contains("TOKEN") || refusal.variable.contains("PASSWORD")
+                || refusal.variable.contains("HEADERS")
+            {
                 for value in refusal.environment.values where value.count > 6 {
                     #expect(!error.description.contains(value), "a secret is not repeated: \(error)")
                 }
@@ -173,28 +203,37 @@ import TriadEvents
             "TRIAD_API_TOKEN": "0123456789abcdef", "TRIAD_HTTP_HOST": "::", "TRIAD_HTTP_PORT": "65535",
             "TRIAD_KAFKA_BROKERS": "SASL_SSL://b-1.kafka.example.:9096,[::1]:9092, kafka_1:9092",
             "TRIAD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "TRIAD_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
-            "TRIAD_KAFKA_SASL_USERNAME": "user", "TRIAD_KAFKA_SASL_PASSWORD": "pass word", "TRIAD_KAFKA_SSL_CA_LOCATION": "probe",
+            "TRIAD_KAFKA_SASL_USERNAME": "user", "TRIAD_KAFKA_SASL_PASSWORD": "pass word",
+            "TRIAD_KAFKA_SSL_CA_LOCATION": "probe",
             "TRIAD_HTTP_IDLE_TIMEOUT_MS": "100", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "3600000",
         ])
         #expect(config.apiToken == "0123456789abcdef" && config.httpHost == "::" && config.httpPort == 65535)
         #expect(config.httpIdleTimeoutMilliseconds == 100 && config.httpRequestReadTimeoutMilliseconds == 3_600_000)
-        #expect(config.kafkaSecurity["sasl.password"] == "pass word" && config.kafkaSecurity["security.protocol"] == "SASL_SSL")
+        #expect(
+            config.kafkaSecurity["sasl.password"] == "pass word"
+                && config.kafkaSecurity["security.protocol"] == "SASL_SSL")
         #expect(!tracing.isOn)
         // Empty is unset (`${VAR:-}` in a compose file): the default.
-        let (defaults, off) = try Self.read(["TRIAD_HTTP_PORT": "", "TRIAD_API_TOKEN": "", "OTEL_EXPORTER_OTLP_ENDPOINT": ""])
+        let (defaults, off) = try Self.read([
+            "TRIAD_HTTP_PORT": "", "TRIAD_API_TOKEN": "", "OTEL_EXPORTER_OTLP_ENDPOINT": "",
+        ])
         #expect(defaults.httpPort == 8083 && defaults.apiToken == nil && !off.isOn)
         #expect(defaults.httpIdleTimeoutMilliseconds == 30_000 && defaults.httpRequestReadTimeoutMilliseconds == 30_000)
     }
 
     @Test func theTracesEndpointIsChosenAsSwiftOTelChoosesIt() throws {
         #expect(try Self.read(Self.on).1.endpoint == "http://collector:4318/v1/traces")
-        #expect(try Self.read(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://c/otlp/"]).1.endpoint == "https://c/otlp/v1/traces")
-        let both = ["OTEL_EXPORTER_OTLP_ENDPOINT": "", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://[::1]:4318/traces"]
+        #expect(
+            try Self.read(["OTEL_EXPORTER_OTLP_ENDPOINT": "https://c/otlp/"]).1.endpoint == "https://c/otlp/v1/traces")
+        let both = [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://[::1]:4318/traces",
+        ]
         #expect(try Self.read(both).1.endpoint == "http://[::1]:4318/traces")
         // OTEL_SDK_DISABLED turns tracing off, as the specification says.
         #expect(try !Self.read(Self.on.merging(["OTEL_SDK_DISABLED": "TRUE"]) { $1 }).1.isOn)
         let tuned = Self.on.merging([
-            "OTEL_PROPAGATORS": "tracecontext", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25",
+            "OTEL_PROPAGATORS": "tracecontext", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.25",
             "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "64", "OTEL_EXPORTER_OTLP_HEADERS": "api-key=secret,x-tenant=a b",
             "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test",
         ]) { $1 }

@@ -27,11 +27,25 @@ import TriadRuntime
         var overlongInName = body
         overlongInName.insert(contentsOf: [0xC0, 0xA2], at: body.firstIndex(of: UInt8(ascii: "S"))! + 1)
         let cases: [([UInt8], String?, String)] = [
-            (with(Array(#""id":"c-2""#.utf8)), "id", "appears more than once in its object; duplicate member names are refused"),
-            (Array(Self.body.replacingOccurrences(of: #""currency":"EUR""#, with: #""currency":"EUR","currency":"USD""#).utf8),
-             "requestedBudget.currency", "appears more than once in its object; duplicate member names are refused"),
-            (Array(Self.body.replacingOccurrences(of: #""young""#, with: #""yo\qung""#).utf8), "segment", #"the escape \q"#),
-            (Array(Self.body.replacingOccurrences(of: #""young""#, with: "\"yo\u{1}ung\"").utf8), "segment", "raw control character"),
+            (
+                with(Array(#""id":"c-2""#.utf8)), "id",
+                "appears more than once in its object; duplicate member names are refused"
+            ),
+            (
+                Array(
+                    Self.body.replacingOccurrences(
+                        of: #""currency":"EUR""#, with: #""currency":"EUR","currency":"USD""#
+                    ).utf8),
+                "requestedBudget.currency", "appears more than once in its object; duplicate member names are refused"
+            ),
+            (
+                Array(Self.body.replacingOccurrences(of: #""young""#, with: #""yo\qung""#).utf8), "segment",
+                #"the escape \q"#
+            ),
+            (
+                Array(Self.body.replacingOccurrences(of: #""young""#, with: "\"yo\u{1}ung\"").utf8), "segment",
+                "raw control character"
+            ),
             (overlongInName, "name", "not UTF-8"),
             (with(Array(#""note":1-2"#.utf8)), "note", "after the value"),
             (with(Array(#""note":.e"#.utf8)), "note", "where a value should be"),

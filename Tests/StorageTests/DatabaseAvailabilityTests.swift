@@ -113,9 +113,11 @@ import Testing
     }
 
     @Test func retryDelaysDoubleUpToFiveSeconds() {
-        #expect([1, 2, 3, 6, 7, 100].map(databaseRetryDelay(afterFailures:)) == [
-            .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(3_200), .seconds(5), .seconds(5),
-        ])
+        #expect(
+            [1, 2, 3, 6, 7, 100].map(databaseRetryDelay(afterFailures:)) == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(3_200), .seconds(5),
+                .seconds(5),
+            ])
     }
 
     @Test func unavailabilityIsRetriedUntilGivenUpAndOtherErrorsThreeTimes() async throws {
@@ -147,7 +149,9 @@ import Testing
     /// transaction runs on a new connection.
     @Test func aPostgresSessionEndedMidTransactionFailsTheCallAndTheNextOneReconnects() async throws {
         let database = try PostgresDatabase(url: try LocalPostgres.createDatabase("session_ended"), logger: logger)
-        let first = try await database.transaction { try $0.query("SELECT pg_backend_pid()").first?.first?.integer ?? 0 }
+        let first = try await database.transaction {
+            try $0.query("SELECT pg_backend_pid()").first?.first?.integer ?? 0
+        }
         let generation = database.connectionGeneration
         let started = ContinuousClock.now
         await #expect(throws: DatabaseUnavailable.self) {
@@ -156,7 +160,9 @@ import Testing
             }
         }
         #expect(ContinuousClock.now - started < .seconds(5))
-        let second = try await database.transaction { try $0.query("SELECT pg_backend_pid()").first?.first?.integer ?? 0 }
+        let second = try await database.transaction {
+            try $0.query("SELECT pg_backend_pid()").first?.first?.integer ?? 0
+        }
         #expect(second != first)
         #expect(database.connectionGeneration != generation)
         await database.close()

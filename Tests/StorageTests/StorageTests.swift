@@ -4,13 +4,15 @@ import TestSupport
 import Testing
 import TriadEvents
 import TriadKafka
+
 @testable import TriadStorage
 
 /// The same storage behaviour on both databases.
 extension Store {
     /// In a locale that does not sort by bytes on PostgreSQL: the schema must not depend on it.
     func open() async throws -> any Database {
-        try await open("storage", migrations: Migrations.shared + [Self.things], postgresOptions: LocalPostgres.dictionaryOrder)
+        try await open(
+            "storage", migrations: Migrations.shared + [Self.things], postgresOptions: LocalPostgres.dictionaryOrder)
     }
 
     /// Tables of the tests' own: one shaped like the services' counters, one whose rows expire.
@@ -31,9 +33,12 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     @Test(arguments: Store.allCases)
     func reportLinksAreTakenOnceInTheOrderTheyWereRecorded(_ backend: Store) async throws {
         let database = try await backend.open()
-        try await database.transaction { try ReportLinks.record([("c-1", "a"), ("c-2", "b"), ("c-1", "c")], at: 1, in: $0) }
+        try await database.transaction {
+            try ReportLinks.record([("c-1", "a"), ("c-2", "b"), ("c-1", "c")], at: 1, in: $0)
+        }
         try await database.transaction { try ReportLinks.record([("c-1", "d")], at: 2, in: $0) }
-        #expect(try await database.transaction { try ReportLinks.take(in: $0) } == ["c-1": ["a", "c", "d"], "c-2": ["b"]])
+        #expect(
+            try await database.transaction { try ReportLinks.take(in: $0) } == ["c-1": ["a", "c", "d"], "c-2": ["b"]])
         #expect(try await database.transaction { try ReportLinks.take(in: $0) } == [:])
         await database.close()
     }
@@ -54,16 +59,22 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let database = try await backend.open()
         try await database.transaction { session in
             try session.insert(
-                into: "things", thingColumns, rows: [[.text("a"), .integer(1), .null], [.text("b"), .integer(2), .text("two")]], addCounts)
-            try session.insert(into: "things", thingColumns, rows: [[.text("a"), .integer(10), .null], [.text("c"), .integer(3), .null]], addCounts)
+                into: "things", thingColumns,
+                rows: [[.text("a"), .integer(1), .null], [.text("b"), .integer(2), .text("two")]], addCounts)
+            try session.insert(
+                into: "things", thingColumns,
+                rows: [[.text("a"), .integer(10), .null], [.text("c"), .integer(3), .null]], addCounts)
             try session.insert(into: "things", thingColumns, rows: [], addCounts)
         }
         let rows = try await database.read { session in
-            try session.query("SELECT name, count, note FROM things WHERE name {keys} ORDER BY name", keys: ["a", "b", "c", "zz"])
+            try session.query(
+                "SELECT name, count, note FROM things WHERE name {keys} ORDER BY name", keys: ["a", "b", "c", "zz"])
         }
-        #expect(rows.sorted { ($0[0].text ?? "") < ($1[0].text ?? "") } == [
-            [.text("a"), .integer(11), .null], [.text("b"), .integer(2), .text("two")], [.text("c"), .integer(3), .null],
-        ])
+        #expect(
+            rows.sorted { ($0[0].text ?? "") < ($1[0].text ?? "") } == [
+                [.text("a"), .integer(11), .null], [.text("b"), .integer(2), .text("two")],
+                [.text("c"), .integer(3), .null],
+            ])
         await database.close()
     }
 
@@ -79,7 +90,9 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let (ordered, after) = try await database.read { session in
             (
                 try session.query("SELECT name FROM things ORDER BY name").compactMap { $0.first?.text },
-                try session.query("SELECT name FROM things WHERE name > ? ORDER BY name", [.text("Z")]).compactMap { $0.first?.text }
+                try session.query("SELECT name FROM things WHERE name > ? ORDER BY name", [.text("Z")]).compactMap {
+                    $0.first?.text
+                }
             )
         }
         #expect(ordered == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
@@ -91,13 +104,21 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     @Test func theTablesMigrationsLeaveAreFoundByName() {
         let migrations = [
             Migrations.Migration(version: 1) { _ in
-                ["CREATE TABLE a (x TEXT)", "create table\tB(x TEXT)", "CREATE TABLE IF NOT EXISTS c (x TEXT)", #"CREATE TABLE "Quoted" (x TEXT)"#]
+                [
+                    "CREATE TABLE a (x TEXT)", "create table\tB(x TEXT)", "CREATE TABLE IF NOT EXISTS c (x TEXT)",
+                    #"CREATE TABLE "Quoted" (x TEXT)"#,
+                ]
             },
-            Migrations.Migration(version: 2) { _ in ["DROP TABLE IF EXISTS a", "DROP TABLE c", "CREATE INDEX b_x ON b (x)"] },
+            Migrations.Migration(version: 2) { _ in
+                ["DROP TABLE IF EXISTS a", "DROP TABLE c", "CREATE INDEX b_x ON b (x)"]
+            },
         ]
         #expect(Migrations.tables(of: migrations, dialect: .postgres) == ["Quoted", "b", "schema_migrations"])
         let shared = Migrations.tables(of: Migrations.shared, dialect: .postgres)
-        #expect(shared == ["applied_events", "dead_lettered", "outbox", "outbox_failed", "report_links", "schema_migrations"])
+        #expect(
+            shared == [
+                "applied_events", "dead_lettered", "outbox", "outbox_failed", "report_links", "schema_migrations",
+            ])
     }
 
     /// Only Triad's tables get byte order: a table of someone else's in the same schema keeps its collation.
@@ -118,10 +139,12 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
                 """
             ).map { $0.compactMap(\.text).joined(separator: ".") }
         }
-        #expect(collations == [
-            "applied_events.id.C", "applied_events.source.C", "records.name.default", "theirs.name.default", "things.name.C",
-            "things.note.C",
-        ])
+        #expect(
+            collations == [
+                "applied_events.id.C", "applied_events.source.C", "records.name.default", "theirs.name.default",
+                "things.name.C",
+                "things.note.C",
+            ])
         await database.close()
     }
 
@@ -132,13 +155,15 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
             try await database.transaction { session in
                 try session.insert(into: "things", thingColumns, rows: [[.text("x"), .integer(1), .null]])
                 _ = try AppliedEvents.record([.init(source: "/s", id: "e1")], at: 1, in: session)
-                try Outbox.append([OutboxMessage(topic: "t", eventType: "e", key: nil, value: [1], headers: [])], in: session)
+                try Outbox.append(
+                    [OutboxMessage(topic: "t", eventType: "e", key: nil, value: [1], headers: [])], in: session)
                 throw Refused()
             }
         }
         let (things, applied, backlog) = try await database.read { session in
             (
-                try session.query("SELECT COUNT(*) FROM things").first?.first?.integer, try AppliedEvents.count(in: session),
+                try session.query("SELECT COUNT(*) FROM things").first?.first?.integer,
+                try AppliedEvents.count(in: session),
                 try Outbox.backlog(in: session)
             )
         }
@@ -151,18 +176,22 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     @Test(arguments: Store.allCases)
     func appliedEventsAreNewOnceAndPrunedByAge(_ backend: Store) async throws {
         let database = try await backend.open()
-        let e1 = AppliedEvents.Key(source: "/shop", id: "e1"), e2 = AppliedEvents.Key(source: "/shop", id: "e2")
+        let e1 = AppliedEvents.Key(source: "/shop", id: "e1")
+        let e2 = AppliedEvents.Key(source: "/shop", id: "e2")
         let crm = AppliedEvents.Key(source: "/crm", id: "e1")
         try await database.transaction { (session: any SQLSession) throws in
             #expect(try AppliedEvents.record([e1, e2, e1], at: 1_000, in: session) == [true, true, false])
-            #expect(try AppliedEvents.record([e1, crm], at: 2_000, in: session) == [false, true], "ids are unique per source")
+            #expect(
+                try AppliedEvents.record([e1, crm], at: 2_000, in: session) == [false, true],
+                "ids are unique per source")
             try AppliedEvents.forget([e2], in: session)
             #expect(try AppliedEvents.record([e2], at: 3_000, in: session) == [true], "a forgotten event is new again")
         }
         try await database.transaction { (session: any SQLSession) throws in
             #expect(try AppliedEvents.sweep(keptFor: .seconds(1)).sweep(olderThan: 2_000, in: session) == 1)
             #expect(try AppliedEvents.count(in: session) == 2)
-            #expect(try AppliedEvents.record([e1], at: 4_000, in: session) == [true], "past the window an id is forgotten")
+            #expect(
+                try AppliedEvents.record([e1], at: 4_000, in: session) == [true], "past the window an id is forgotten")
         }
         await database.close()
     }
@@ -174,8 +203,11 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let rows: [[SQLValue]] = ["a", "b", "c", "d", "e"].flatMap { name in
             [[.text(name), .integer(1), .integer(100)], [.text(name), .integer(2), .integer(900)]]
         }
-        _ = try await database.transaction { try $0.insert(into: "aged", [.text("name"), .integer("part"), .integer("at")], rows: rows) }
-        let sweep = AgeSweep(table: "aged", key: ["name", "part"], age: "at", lifetime: .seconds(3_600), minimumStretch: 3)
+        _ = try await database.transaction {
+            try $0.insert(into: "aged", [.text("name"), .integer("part"), .integer("at")], rows: rows)
+        }
+        let sweep = AgeSweep(
+            table: "aged", key: ["name", "part"], age: "at", lifetime: .seconds(3_600), minimumStretch: 3)
         func round() async throws -> Int { try await database.transaction { try sweep.sweep(olderThan: 500, in: $0) } }
         #expect(try await round() == 2, "(a, 1) (a, 2) (b, 1)")
         #expect(try await round() == 1, "(b, 2) (c, 1) (c, 2)")
@@ -191,7 +223,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
     @Test func anAgeSweepSpreadsAPassOverHalfTheLifetime() {
         func stretch(_ size: Int, every interval: Duration) -> Int {
-            AgeSweep.stretch(tableSize: size, interval: interval, lifetime: .seconds(604_800), minimum: 10_000, maximum: 500_000)
+            AgeSweep.stretch(
+                tableSize: size, interval: interval, lifetime: .seconds(604_800), minimum: 10_000, maximum: 500_000)
         }
         #expect(stretch(1_000_000_000, every: .seconds(10)) == 33_069, "10^9 rows over 30,240 rounds of 10 s")
         #expect(stretch(1_000_000, every: .seconds(10)) == 10_000, "at least the minimum")
@@ -203,9 +236,12 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     func deadLettersAreRememberedByPositionAndContent(_ backend: Store) async throws {
         let database = try await backend.open()
         try await database.transaction { (session: any SQLSession) throws in
-            #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 1, in: session))
-            #expect(try !DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 2, in: session))
-            #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 2, offset: 7, value: [1, 2], at: 2, in: session))
+            #expect(
+                try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 1, in: session))
+            #expect(
+                try !DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [1, 2], at: 2, in: session))
+            #expect(
+                try DeadLetterMemo.firstTime(topic: "t", partition: 2, offset: 7, value: [1, 2], at: 2, in: session))
             // The topic was created again: another message at the same position is new.
             #expect(try DeadLetterMemo.firstTime(topic: "t", partition: 1, offset: 7, value: [9], at: 3, in: session))
             #expect(try DeadLetterMemo.prune(recordedBefore: 3, in: session) == 1)
@@ -238,11 +274,13 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let oddRead = try await database.read { try Outbox.next(10, in: $0) }.last
         #expect(oddRead?.headers == odd.headers)
         // The column's text is what earlier releases wrote (rows written by them are read back).
-        #expect(odd.encodedHeaders == #"[["quote\"back\\slash","# + "\"\(Data(Array(0...255)).base64EncodedString())\"],"
-            + #"["tab\tnul\u0000é☃",""],["","Lys9"]]"#)
+        #expect(
+            odd.encodedHeaders == #"[["quote\"back\\slash","# + "\"\(Data(Array(0...255)).base64EncodedString())\"],"
+                + #"["tab\tnul\u0000é☃",""],["","Lys9"]]"#)
         try await database.transaction { try Outbox.remove([oddRead?.sequence ?? 0], in: $0) }
         try await database.transaction { try Outbox.remove([read[0].sequence, read[2].sequence], in: $0) }
-        #expect(try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-3", "type-4"])
+        #expect(
+            try await database.read { try Outbox.next(10, in: $0) }.map(\.eventType) == ["type-1", "type-3", "type-4"])
         // A row the broker refused for good is kept aside, out of the relay's way.
         let refused = read[3].sequence
         try await database.transaction { try Outbox.setAside(refused, error: "too large", in: $0) }
@@ -259,11 +297,15 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         let path = Paths.scratch("reopen").appendingPathComponent("state.sqlite").path
         let first = try SQLiteDatabase(path: path)
         try await Migrations.apply(to: first, migrations: Migrations.shared + [Store.things])
-        _ = try await first.transaction { try $0.insert(into: "things", thingColumns, rows: [[.text("kept"), .integer(7), .null]]) }
+        _ = try await first.transaction {
+            try $0.insert(into: "things", thingColumns, rows: [[.text("kept"), .integer(7), .null]])
+        }
         await first.close()
         let second = try SQLiteDatabase(path: path)
         #expect(try await Migrations.apply(to: second, migrations: Migrations.shared + [Store.things]) == [])
-        let count = try await second.read { try $0.query("SELECT count FROM things WHERE name = 'kept'").first?.first?.integer }
+        let count = try await second.read {
+            try $0.query("SELECT count FROM things WHERE name = 'kept'").first?.first?.integer
+        }
         #expect(count == 7)
         await second.close()
     }
@@ -278,7 +320,9 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
                 try session.insert(into: "things", thingColumns, rows: [[.text(name), .integer(1), .null]])
             }
         }
-        #expect(try await database.read { try $0.query("PRAGMA synchronous").first?.first?.integer } == 1, "NORMAL: commits do not wait for the disk")
+        #expect(
+            try await database.read { try $0.query("PRAGMA synchronous").first?.first?.integer } == 1,
+            "NORMAL: commits do not wait for the disk")
         #expect(database.syncer.unsynced == 0, "a plain transaction returns durable")
         // Two commits before either is confirmed: one flush covers both.
         let (_, first) = try await database.transactionDurableLater(insert("a"))
@@ -298,12 +342,18 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
     @Test func sqliteUsesLargePagesAndKeepsTheLogBounded() async throws {
         let path = Paths.scratch("wal").appendingPathComponent("log.sqlite").path
         let database = try SQLiteDatabase(path: path)
-        #expect(try await database.read { try $0.query("PRAGMA page_size").first?.first?.integer } == Int64(SQLiteDatabase.pageSize))
-        _ = try await database.transaction { try $0.query("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)") }
+        #expect(
+            try await database.read { try $0.query("PRAGMA page_size").first?.first?.integer }
+                == Int64(SQLiteDatabase.pageSize))
+        _ = try await database.transaction {
+            try $0.query("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        }
         let megabyte = [UInt8](repeating: 7, count: 1 << 20)
         var largest: Int64 = 0
         for _ in 0..<96 {
-            _ = try await database.transaction { try $0.query("INSERT INTO blobs (data) VALUES (?)", [.blob(megabyte)]) }
+            _ = try await database.transaction {
+                try $0.query("INSERT INTO blobs (data) VALUES (?)", [.blob(megabyte)])
+            }
             let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int64 ?? 0
             largest = max(largest, log)
         }
@@ -326,8 +376,10 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
                     var firsts = 0
                     for index in 0..<40 {
                         firsts += try await database.transaction { session in
-                            let fresh = try AppliedEvents.record([.init(source: "/s", id: "e\(index)")], at: 1, in: session)
-                            try session.insert(into: "things", thingColumns, rows: [[.text("shared"), .integer(1), .null]], addCounts)
+                            let fresh = try AppliedEvents.record(
+                                [.init(source: "/s", id: "e\(index)")], at: 1, in: session)
+                            try session.insert(
+                                into: "things", thingColumns, rows: [[.text("shared"), .integer(1), .null]], addCounts)
                             return fresh.filter { $0 }.count
                         }
                     }
@@ -337,7 +389,9 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
             return try await group.reduce(0, +)
         }
         #expect(firsts == 40)
-        let final = try await a.read { try $0.query("SELECT count FROM things WHERE name = 'shared'").first?.first?.integer }
+        let final = try await a.read {
+            try $0.query("SELECT count FROM things WHERE name = 'shared'").first?.first?.integer
+        }
         #expect(final == 80)
         await a.close()
         await b.close()
@@ -345,6 +399,8 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
 
     @Test func badPostgresURLsAreRefused() {
         #expect(throws: StorageError.self) { try PostgresDatabase(url: "mysql://x@y/z", logger: Logger(label: "t")) }
-        #expect(throws: StorageError.self) { try PostgresDatabase(url: "postgres://x@localhost", logger: Logger(label: "t")) }
+        #expect(throws: StorageError.self) {
+            try PostgresDatabase(url: "postgres://x@localhost", logger: Logger(label: "t"))
+        }
     }
 }

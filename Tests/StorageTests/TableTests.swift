@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import TriadEvents
+
 @testable import TriadStorage
 
 /// `Table`'s primitives, which stand in for what differs between the stores: the same answers on
@@ -10,7 +11,9 @@ import TriadEvents
     static let schema = Migrations.Migration(
         version: 901,
         [
-            .keyedTable("CREATE TABLE people (id TEXT PRIMARY KEY, team TEXT NOT NULL DEFAULT 'none', score BIGINT NOT NULL DEFAULT 0, note TEXT)"),
+            .keyedTable(
+                "CREATE TABLE people (id TEXT PRIMARY KEY, team TEXT NOT NULL DEFAULT 'none', score BIGINT NOT NULL DEFAULT 0, note TEXT)"
+            ),
             "CREATE INDEX people_team ON people (team)",
             .fillFactor(table: "people", percent: 70),
             "CREATE TABLE tallies (team TEXT NOT NULL, day BIGINT NOT NULL, count BIGINT NOT NULL, PRIMARY KEY (team, day))",
@@ -52,7 +55,9 @@ import TriadEvents
     @Test(arguments: Store.allCases)
     func writeBackUpdatesStoredRowsAndInsertsNewOnes(_ store: Store) async throws {
         let database = try await open(store)
-        try await database.transaction { try Self.people.insert([person("a", "x", 1), person("b", "y", 2, "n")], in: $0) }
+        try await database.transaction {
+            try Self.people.insert([person("a", "x", 1), person("b", "y", 2, "n")], in: $0)
+        }
         try await database.transaction { session in
             let stored = try Self.people.rows(["a", "b"], locking: true, in: session)
             // a keeps its indexed team (SQLite: the narrow update), b changes it, c is new.
@@ -84,7 +89,8 @@ import TriadEvents
             try tallies.insert([["t", 1, 5], ["t", 2, 1]], onConflict: .add, in: session)
             try tallies.insert([["t", 1, 2]], onConflict: .add, in: session)
             try tallies.insert([["t", 2, 7]], onConflict: .replace, in: session)
-            try tallies.insert([["t", 2, 3], ["u", 1, 1]], onConflict: .replaceWhere("excluded.count > tallies.count"), in: session)
+            try tallies.insert(
+                [["t", 2, 3], ["u", 1, 1]], onConflict: .replaceWhere("excluded.count > tallies.count"), in: session)
         }
         #expect(try await database.read { try tallies.all(in: $0) } == [["t", 1, 7], ["t", 2, 7], ["u", 1, 1]])
         await #expect(throws: (any Error).self) {
@@ -97,11 +103,13 @@ import TriadEvents
     func tupleQueriesAnswerPerTuple(_ store: Store) async throws {
         let database = try await open(store)
         try await database.transaction { session in
-            try Self.people.insert([person("a", "x", 1), person("b", "x", 5), person("c", "y", 7), person("d", "y", 2)], in: session)
+            try Self.people.insert(
+                [person("a", "x", 1), person("b", "x", 5), person("c", "y", 7), person("d", "y", 2)], in: session)
         }
         let (matching, best) = try await database.transaction { session in
             (
-                try Self.people.rowsSkippingLocked(where: "team = ? AND score >= ?", forEach: [["x", 2], ["y", 3]], in: session),
+                try Self.people.rowsSkippingLocked(
+                    where: "team = ? AND score >= ?", forEach: [["x", 2], ["y", 3]], in: session),
                 try session.query(
                     "SELECT id FROM people WHERE team = ? AND score <= ? ORDER BY score DESC LIMIT 1",
                     forEach: [["y", 10], ["x", 0], ["x", 4]])
@@ -123,12 +131,16 @@ import TriadEvents
             try Self.tallies.insert([["x", 1, 1], ["x", 2, 2], ["y", 1, 4]], in: session)
         }
         let first = try await database.read { try $0.page(Self.people.select, key: "id", PageRequest(limit: 2)) }
-        let second = try await database.read { try $0.page(Self.people.select, key: "id", PageRequest(limit: 2, after: "a")) }
+        let second = try await database.read {
+            try $0.page(Self.people.select, key: "id", PageRequest(limit: 2, after: "a"))
+        }
         let filtered = try await database.read {
             try $0.page(Self.people.select, where: ["team = ?"], ["x"], key: "id", PageRequest(limit: 10, after: "a"))
         }
         let sums = try await database.read {
-            try $0.page("SELECT team, CAST(SUM(count) AS BIGINT) FROM tallies", key: "team", grouped: true, PageRequest(limit: 1))
+            try $0.page(
+                "SELECT team, CAST(SUM(count) AS BIGINT) FROM tallies", key: "team", grouped: true,
+                PageRequest(limit: 1))
         }
         #expect(first.map { $0.first?.text } == ["Z", "a", "b"], "one past the limit")
         #expect(second.map { $0.first?.text } == ["b", "c", "é"])

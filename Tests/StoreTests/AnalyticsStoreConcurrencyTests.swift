@@ -16,7 +16,8 @@ import TriadStorage
     func purchase(_ customer: String, order: String, id: String) -> IncomingEvent {
         let event = DomainEvent.customerInteraction(
             CustomerInteraction(
-                customerId: customer, kind: .purchase, occurredAt: Timestamp(iso8601: "2026-11-01T10:00:00Z")!, segment: "young",
+                customerId: customer, kind: .purchase, occurredAt: Timestamp(iso8601: "2026-11-01T10:00:00Z")!,
+                segment: "young",
                 orderId: order, revenue: Money(amountMinor: 100, currency: "EUR")))
         return IncomingEvent(
             received: ReceivedEvent(
@@ -37,7 +38,8 @@ import TriadStorage
         try await Migrations.apply(to: a, migrations: Migrations.shared + AnalyticsSchema.migrations)
         let analytics = Self.analytics
 
-        let written = Mutex(false), release = Mutex(false)
+        let written = Mutex(false)
+        let release = Mutex(false)
         // B's transaction ends on every way out of this test, a failed expectation included.
         defer { release.withLock { $0 = true } }
         let holding = Task {
@@ -49,11 +51,16 @@ import TriadStorage
         }
         _ = try await eventually("B to have written") { written.withLock { $0 } ? true : nil }
         let waiting = Task {
-            try await a.transaction { session in _ = try AnalyticsBatch.apply([racing], analytics: analytics, in: session) }
+            try await a.transaction { session in
+                _ = try AnalyticsBatch.apply([racing], analytics: analytics, in: session)
+            }
         }
         _ = try await eventually("A to wait on B's row") {
-            try LocalPostgres.query(url, "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
-                .trimmingCharacters(in: .whitespacesAndNewlines) == "1" ? true : nil
+            try LocalPostgres.query(
+                url,
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            .trimmingCharacters(in: .whitespacesAndNewlines) == "1" ? true : nil
         }
         release.withLock { $0 = true }
         try await holding.value
@@ -72,14 +79,16 @@ import TriadStorage
     @Test func aNewCustomerCreatedMeanwhileByAnotherInstanceIsNotOverwritten() async throws {
         // Both take cust-n as new; A adds its purchase to B's customer.
         let url = try await race(
-            "it_conflict", held: purchase("cust-n", order: "o-b", id: "e-b"), racing: purchase("cust-n", order: "o-a", id: "e-a"))
+            "it_conflict", held: purchase("cust-n", order: "o-b", id: "e-b"),
+            racing: purchase("cust-n", order: "o-a", id: "e-a"))
         #expect(try value(url, "SELECT purchases FROM it_customers WHERE customer_id = 'cust-n'") == "2")
     }
 
     @Test func anOrderRecordedMeanwhileByAnotherInstanceCountsOnce() async throws {
         // Both take o-1 as new; it stays cust-b's and counts once.
         let url = try await race(
-            "it_order_race", held: purchase("cust-b", order: "o-1", id: "e-b"), racing: purchase("cust-a", order: "o-1", id: "e-a"))
+            "it_order_race", held: purchase("cust-b", order: "o-1", id: "e-b"),
+            racing: purchase("cust-a", order: "o-1", id: "e-a"))
         #expect(try value(url, "SELECT customer_id FROM it_orders") == "cust-b")
         #expect(try value(url, "SELECT SUM(purchases) FROM it_organic") == "1")
     }

@@ -11,16 +11,20 @@ import TriadStorage
 @Suite struct AnalyticsStoreTests {
     static let analytics = Analytics(policy: AnalyticsPolicy(inactivityDays: 60, currency: "EUR"))
 
-    func interaction(_ customer: String, _ kind: InteractionKind, at time: Timestamp, id: String, segment: String = "young")
+    func interaction(
+        _ customer: String, _ kind: InteractionKind, at time: Timestamp, id: String, segment: String = "young"
+    )
         -> IncomingEvent
     {
         let event = DomainEvent.customerInteraction(
             CustomerInteraction(
-                customerId: customer, kind: kind, occurredAt: time, segment: segment, orderId: kind == .purchase ? "o-\(id)" : nil,
+                customerId: customer, kind: kind, occurredAt: time, segment: segment,
+                orderId: kind == .purchase ? "o-\(id)" : nil,
                 revenue: kind == .purchase ? Money(amountMinor: 100, currency: "EUR") : nil))
         return IncomingEvent(
             received: ReceivedEvent(
-                envelope: EventEnvelope(id: id, source: "/tests", type: event.type, schemaVersion: 1, time: nil, subject: customer),
+                envelope: EventEnvelope(
+                    id: id, source: "/tests", type: event.type, schemaVersion: 1, time: nil, subject: customer),
                 event: event),
             topic: "customer.interactions", partition: 0)
     }
@@ -68,17 +72,26 @@ import TriadStorage
         }
         let steps: [(IncomingEvent, [Int64?])] = [
             // new: inserted
-            (interaction("c1", .purchase, at: Timestamp(iso8601: "2026-09-01T10:30:00Z")!, id: "e-1"),
-             [0, at("10:30:00"), 1, 0, at("10:30:00"), hour("10:30:00")]),
+            (
+                interaction("c1", .purchase, at: Timestamp(iso8601: "2026-09-01T10:30:00Z")!, id: "e-1"),
+                [0, at("10:30:00"), 1, 0, at("10:30:00"), hour("10:30:00")]
+            ),
             // active in the same hour: no indexed column changes
-            (interaction("c1", .click, at: Timestamp(iso8601: "2026-09-01T10:45:00Z")!, id: "e-2"),
-             [0, at("10:45:00"), 1, 0, at("10:45:00"), hour("10:30:00")]),
+            (
+                interaction("c1", .click, at: Timestamp(iso8601: "2026-09-01T10:45:00Z")!, id: "e-2"),
+                [0, at("10:45:00"), 1, 0, at("10:45:00"), hour("10:30:00")]
+            ),
             // another segment and the next hour
-            (interaction("c1", .visit, at: Timestamp(iso8601: "2026-09-01T11:10:00Z")!, id: "e-3", segment: "old"),
-             [1, at("11:10:00"), 1, 0, at("11:10:00"), hour("11:10:00")]),
+            (
+                interaction("c1", .visit, at: Timestamp(iso8601: "2026-09-01T11:10:00Z")!, id: "e-3", segment: "old"),
+                [1, at("11:10:00"), 1, 0, at("11:10:00"), hour("11:10:00")]
+            ),
             // a second purchase in the same hour
-            (interaction("c1", .purchase, at: Timestamp(iso8601: "2026-09-01T11:20:00Z")!, id: "e-4", segment: "old"),
-             [1, at("11:20:00"), 2, 0, at("11:20:00"), hour("11:10:00")]),
+            (
+                interaction(
+                    "c1", .purchase, at: Timestamp(iso8601: "2026-09-01T11:20:00Z")!, id: "e-4", segment: "old"),
+                [1, at("11:20:00"), 2, 0, at("11:20:00"), hour("11:10:00")]
+            ),
         ]
         for (event, expected) in steps {
             _ = try await database.transaction { try AnalyticsBatch.apply([event], analytics: Self.analytics, in: $0) }

@@ -19,7 +19,8 @@ import TriadStorage
         IncomingEvent(
             received: ReceivedEvent(
                 envelope: EventEnvelope(
-                    id: id, source: "/tests", type: event.type, schemaVersion: 1, time: Timestamp(millisecondsSinceEpoch: 0),
+                    id: id, source: "/tests", type: event.type, schemaVersion: 1,
+                    time: Timestamp(millisecondsSinceEpoch: 0),
                     subject: event.payload.subject),
                 event: event),
             topic: topic.name, partition: 0)
@@ -29,15 +30,21 @@ import TriadStorage
         #expect(Self.nfc == Self.nfd)
         #expect(Self.nfc.utf8Key != Self.nfd.utf8Key)
         #expect(Set([Self.nfc.utf8Key, Self.nfd.utf8Key]).count == 2)
-        #expect([Self.nfd, Self.nfc, Self.nfd].distinctInByteOrder().map { Array($0.utf8) } == [Array(Self.nfd.utf8), Array(Self.nfc.utf8)])
+        #expect(
+            [Self.nfd, Self.nfc, Self.nfd].distinctInByteOrder().map { Array($0.utf8) } == [
+                Array(Self.nfd.utf8), Array(Self.nfc.utf8),
+            ])
     }
 
     @Test(arguments: Store.allCases)
     func financeBooksEachSpellingOnItsOwnAccount(_ store: Store) async throws {
         let database = try await store.open("fin_nfc", migrations: Migrations.shared + FinanceSchema.migrations)
-        let ledger = FinanceLedger(policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(1_000_000), hurdleBps: 0))
+        let ledger = FinanceLedger(
+            policy: BudgetPolicy(quarterlyEnvelope: Currency.euro.money(1_000_000), hurdleBps: 0))
         let spend = { (id: String, amount: Int64, event: String) in
-            incoming(.adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount))), id: event, topic: .adSpend)
+            incoming(
+                .adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount))), id: event,
+                topic: .adSpend)
         }
         let conversion = { (campaign: String, order: String, event: String) in
             incoming(
@@ -47,7 +54,8 @@ import TriadStorage
                         occurredAt: Timestamp(millisecondsSinceEpoch: 0))), id: event, topic: .attributions)
         }
         let batch = [
-            spend(Self.nfc, 10, "e-1"), spend(Self.nfd, 20, "e-2"), conversion("c", Self.nfc, "e-3"), conversion("c", Self.nfd, "e-4"),
+            spend(Self.nfc, 10, "e-1"), spend(Self.nfd, 20, "e-2"), conversion("c", Self.nfc, "e-3"),
+            conversion("c", Self.nfd, "e-4"),
         ]
         let (nfc, nfd) = try await database.transaction { session in
             _ = try FinanceBatch.apply(batch, ledger: ledger, in: session)
@@ -69,11 +77,13 @@ import TriadStorage
             incoming(
                 .customerInteraction(
                     CustomerInteraction(
-                        customerId: customer, kind: .purchase, occurredAt: at, campaignId: "c", segment: segment, orderId: order,
+                        customerId: customer, kind: .purchase, occurredAt: at, campaignId: "c", segment: segment,
+                        orderId: order,
                         revenue: Currency.euro.money(7))), id: event, topic: .customerInteractions)
         }
         let batch = [
-            purchase(Self.nfc, "o-1", Self.nfc, "e-1"), purchase(Self.nfd, "o-2", Self.nfd, "e-2"), purchase("u", Self.nfc, "s", "e-3"),
+            purchase(Self.nfc, "o-1", Self.nfc, "e-1"), purchase(Self.nfd, "o-2", Self.nfd, "e-2"),
+            purchase("u", Self.nfc, "s", "e-3"),
             purchase("u", Self.nfd, "s", "e-4"),
         ]
         let (nfc, nfd, counters) = try await database.transaction { session in
@@ -99,10 +109,14 @@ import TriadStorage
         let detected = { (customer: String, segment: String, event: String) in
             incoming(
                 .churnRiskDetected(
-                    ChurnRiskDetected(customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil, detectedAt: at)),
+                    ChurnRiskDetected(
+                        customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil,
+                        detectedAt: at)),
                 id: event, topic: .insights)
         }
-        let batch = [detected("u-1", Self.nfc, "e-1"), detected("u-2", Self.nfd, "e-2"), detected("u-3", Self.nfd, "e-3")]
+        let batch = [
+            detected("u-1", Self.nfc, "e-1"), detected("u-2", Self.nfd, "e-2"), detected("u-3", Self.nfd, "e-3"),
+        ]
         let briefing = try await database.transaction { session in
             _ = try MarketingBatch.apply(batch, desk: CampaignDesk(), in: session)
             return try BriefingQuery.briefing(policy: BriefingPolicy(), currency: "EUR", in: session)

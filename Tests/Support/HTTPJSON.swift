@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A tiny JSON-over-HTTP client for tests.
@@ -29,7 +30,9 @@ public struct HTTPJSON: Sendable {
         try await send("POST", path, body: json.map { Data($0.utf8) })
     }
 
-    public func send(_ method: String, _ path: String, body: Data?, headers: [String: String] = [:]) async throws -> Reply {
+    public func send(_ method: String, _ path: String, body: Data?, headers: [String: String] = [:]) async throws
+        -> Reply
+    {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.httpBody = body

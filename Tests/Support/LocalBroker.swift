@@ -21,7 +21,8 @@ public final class LocalBroker: Sendable {
             name: "broker", executable: Paths.root.appendingPathComponent("scripts/broker.sh"),
             arguments: [String(port)], logDirectory: logDirectory)
         let broker = LocalBroker(port: port, process: process)
-        _ = try await eventually("the broker on port \(port)", timeout: .seconds(30), every: .milliseconds(200)) { () -> Bool? in
+        _ = try await eventually("the broker on port \(port)", timeout: .seconds(30), every: .milliseconds(200)) {
+            () -> Bool? in
             guard process.isRunning else { throw BrokerFailed(log: process.output) }
             do {
                 try await broker.createTopics([("triad-probe", 1)], timeout: .seconds(2))
@@ -33,7 +34,9 @@ public final class LocalBroker: Sendable {
         return broker
     }
 
-    public func createTopics(_ topics: [(name: String, partitions: Int32)], timeout: Duration = .seconds(20)) async throws {
+    public func createTopics(_ topics: [(name: String, partitions: Int32)], timeout: Duration = .seconds(20))
+        async throws
+    {
         try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrapServers))
             .createTopics(topics, timeout: timeout)
     }

@@ -11,10 +11,13 @@ public enum LocalPostgres {
     private static let ready: Result<Void, any Error> = {
         do {
             try run(Paths.root.appendingPathComponent("scripts/postgres.sh").path, [])
-            let leftovers = try psql("postgres", "-qtAc", "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'")
+            let leftovers = try psql(
+                "postgres", "-qtAc", "SELECT datname FROM pg_database WHERE datname LIKE '\(marker)%'")
             let threeHoursAgo = Int(Date().timeIntervalSince1970) - 3 * 3_600
             for name in leftovers.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) })
-            where (name.dropFirst(marker.count).split(separator: "_").first.flatMap { Int($0) } ?? Int.max) < threeHoursAgo {
+            where (name.dropFirst(marker.count).split(separator: "_").first.flatMap { Int($0) } ?? Int.max)
+                < threeHoursAgo
+            {
                 _ = try? psql("postgres", "-qc", "DROP DATABASE IF EXISTS \(name)")
             }
             return .success(())
@@ -25,7 +28,8 @@ public enum LocalPostgres {
 
     /// A locale whose text order is not byte order ("_x a B é z" where bytes give "B _x a z é"),
     /// for tests that order must not depend on how the database was created.
-    public static let dictionaryOrder = "TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+    public static let dictionaryOrder =
+        "TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
 
     /// PostgreSQL installed and the shared server up (`scripts/postgres.sh`).
     public static func ensureReady() throws { try ready.get() }
@@ -52,9 +56,11 @@ public enum LocalPostgres {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let (status, output) = try runToEnd(URL(fileURLWithPath: executable), arguments, environment: ["PGPASSWORD": "triad"])
+        let (status, output) = try runToEnd(
+            URL(fileURLWithPath: executable), arguments, environment: ["PGPASSWORD": "triad"])
         guard status == 0 else {
-            throw PostgresUnavailable(command: ([executable] + arguments).joined(separator: " "), status: status, output: output)
+            throw PostgresUnavailable(
+                command: ([executable] + arguments).joined(separator: " "), status: status, output: output)
         }
         return output
     }
@@ -79,13 +85,17 @@ public final class PrivatePostgres: Sendable {
     public init(_ name: String) throws {
         try LocalPostgres.ensureReady()  // installs PostgreSQL where it is missing
         let versions = try FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql").sorted()
-        guard let version = versions.last else { throw PostgresUnavailable(command: "ls /usr/lib/postgresql", status: 1, output: "") }
+        guard let version = versions.last else {
+            throw PostgresUnavailable(command: "ls /usr/lib/postgresql", status: 1, output: "")
+        }
         binaries = "/usr/lib/postgresql/\(version)/bin"
         port = freePort()
         directory = "/tmp/triad-pg-\(name)-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try LocalPostgres.run("/bin/chown", ["postgres:postgres", directory])
-        try asPostgres("\(binaries)/initdb -D \(directory)/data -U triad --auth=trust -E UTF8 --locale=C.UTF-8 > \(directory)/initdb.log")
+        try asPostgres(
+            "\(binaries)/initdb -D \(directory)/data -U triad --auth=trust -E UTF8 --locale=C.UTF-8 > \(directory)/initdb.log"
+        )
         try start()
     }
 
@@ -107,7 +117,11 @@ public final class PrivatePostgres: Sendable {
     /// A new database on this server; returns its URL.
     public func createDatabase(_ name: String) throws -> String {
         try LocalPostgres.run(
-            "/usr/bin/env", ["psql", "-h", "127.0.0.1", "-p", String(port), "-U", "triad", "-d", "postgres", "-qc", "CREATE DATABASE \(name)"])
+            "/usr/bin/env",
+            [
+                "psql", "-h", "127.0.0.1", "-p", String(port), "-U", "triad", "-d", "postgres", "-qc",
+                "CREATE DATABASE \(name)",
+            ])
         return "postgres://triad:triad@127.0.0.1:\(port)/\(name)"
     }
 
@@ -118,5 +132,7 @@ public final class PrivatePostgres: Sendable {
     }
 
     /// Run from `/`: the test's own directory may be closed to the `postgres` user.
-    private func asPostgres(_ command: String) throws { try LocalPostgres.run("/bin/su", ["postgres", "-c", "cd / && " + command]) }
+    private func asPostgres(_ command: String) throws {
+        try LocalPostgres.run("/bin/su", ["postgres", "-c", "cd / && " + command])
+    }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process a test starts and always stops: output goes to a log file the test can show.
@@ -14,7 +14,9 @@ public final class ManagedProcess: Sendable {
     /// The exit status once the process has been reaped.
     private let exit = Mutex<Int32?>(nil)
 
-    public init(name: String, executable: URL, arguments: [String] = [], environment: [String: String] = [:], logDirectory: URL) throws {
+    public init(
+        name: String, executable: URL, arguments: [String] = [], environment: [String: String] = [:], logDirectory: URL
+    ) throws {
         self.name = name
         // A restarted process gets a new log (name.log, name-2.log, …), so earlier runs stay readable.
         var log = logDirectory.appendingPathComponent("\(name).log")
@@ -27,7 +29,8 @@ public final class ManagedProcess: Sendable {
         let fd = open(log.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path]) }
         defer { close(fd) }
-        pid = try spawn(executable.path, [executable.path] + arguments, environment: environment, output: fd, errors: fd)
+        pid = try spawn(
+            executable.path, [executable.path] + arguments, environment: environment, output: fd, errors: fd)
     }
 
     public var isRunning: Bool {
@@ -71,4 +74,3 @@ public final class ManagedProcess: Sendable {
         }
     }
 }
-

@@ -17,7 +17,8 @@ public struct SeededRandom: RandomNumberGenerator {
 
     /// What the mutation tests write in: JSON's punctuation, digits, letters of its literals, and
     /// bytes that are awkward in JSON (NUL, a newline, UTF-8 of `é`, a byte never valid in UTF-8).
-    public static let mutationAlphabet = Array(#"{}[]:,"\ 0123456789.-eE+nultrfasc"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
+    public static let mutationAlphabet =
+        Array(#"{}[]:,"\ 0123456789.-eE+nultrfasc"#.utf8) + [0x00, 0x0A, 0xC3, 0xA9, 0xFF]
 
     /// `bytes` with one to three random bytes replaced, inserted or removed.
     public mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {

@@ -18,7 +18,8 @@ public enum Store: String, CaseIterable, Sendable {
             database = try SQLiteDatabase(path: Paths.scratch(name).appendingPathComponent("\(name).sqlite").path)
         case .postgres:
             database = try PostgresDatabase(
-                url: try LocalPostgres.createDatabase(name, options: postgresOptions), logger: Logger(label: "test.\(name)"))
+                url: try LocalPostgres.createDatabase(name, options: postgresOptions),
+                logger: Logger(label: "test.\(name)"))
         }
         try await Migrations.apply(to: database, migrations: migrations)
         return database

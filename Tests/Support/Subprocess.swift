@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command to its end with `posix_spawn` and `waitpid` on its own process id, and returns its
@@ -30,7 +30,8 @@ public func runToEnd(
     guard piped else { throw SpawnFailed(command: program, errno: errno) }
     let pid: pid_t
     do {
-        pid = try spawn(program, argv, environment: environment, output: fds[1], errors: discardingStandardError ? nil : fds[1])
+        pid = try spawn(
+            program, argv, environment: environment, output: fds[1], errors: discardingStandardError ? nil : fds[1])
     } catch {
         close(fds[0])
         close(fds[1])
@@ -44,7 +45,9 @@ public func runToEnd(
 /// Starts `argv` (`argv[0]` is the program's path) with the test's environment plus `environment`,
 /// standard input from /dev/null, standard output to `output` and standard error to `errors`
 /// (/dev/null when nil), and every signal at its default, unblocked.
-func spawn(_ program: String, _ argv: [String], environment: [String: String], output: Int32, errors: Int32?) throws -> pid_t {
+func spawn(_ program: String, _ argv: [String], environment: [String: String], output: Int32, errors: Int32?) throws
+    -> pid_t
+{
     let merged = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)

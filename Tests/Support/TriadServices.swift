@@ -40,7 +40,9 @@ public final class TriadServices: @unchecked Sendable {
     /// Waits until every running service says it is ready; fails with the log of one that exited.
     public func waitUntilReady(timeout: Duration = .seconds(90)) async throws {
         for (name, process) in processes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-            _ = try await eventually("\(name.rawValue)-service to be ready", timeout: timeout, every: .milliseconds(200)) {
+            _ = try await eventually(
+                "\(name.rawValue)-service to be ready", timeout: timeout, every: .milliseconds(200)
+            ) {
                 () -> Bool? in
                 guard process.isRunning else { throw ServiceExited(name: name.rawValue, log: process.output) }
                 return await http(name).status("/health/ready") == 200 ? true : nil

@@ -81,13 +81,17 @@ public struct Workload: Sendable {
                         topic: "ads.spend", key: campaign,
                         value: Self.event(
                             id: id, type: "triad.ad-spend.reported", subject: campaign, time: time,
-                            data: #"{"campaignId":"\#(campaign)","amount":{"amountMinor":\#(amount),"currency":"EUR"},"occurredAt":"\#(time)"}"#)))
+                            data:
+                                #"{"campaignId":"\#(campaign)","amount":{"amountMinor":\#(amount),"currency":"EUR"},"occurredAt":"\#(time)"}"#
+                        )))
                 continue
             }
             let customer = random.next(customers)
             let customerId = "cust-\(customer)"
             let roll = random.next(100)
-            var fields = [#""customerId":"\#(customerId)""#, #""occurredAt":"\#(time)""#, #""segment":"s\#(customer % 4)""#]
+            var fields = [
+                #""customerId":"\#(customerId)""#, #""occurredAt":"\#(time)""#, #""segment":"s\#(customer % 4)""#,
+            ]
             let kind: String
             switch roll {
             case 0..<30: kind = "impression"
@@ -98,7 +102,8 @@ public struct Workload: Sendable {
             default: kind = "unsubscribe"
             }
             fields.append(#""kind":"\#(kind)""#)
-            if ["click", "visit", "signup", "purchase"].contains(kind) { atRisk.remove(customer) }  // activity ends an episode
+            // activity ends an episode
+            if ["click", "visit", "signup", "purchase"].contains(kind) { atRisk.remove(customer) }
 
             if kind == "purchase" {
                 let previous = ordersOf[customer] ?? []
@@ -106,7 +111,10 @@ public struct Workload: Sendable {
                 if !previous.isEmpty && random.next(100) < 6 {
                     order = previous[random.next(previous.count)]  // the shop sends an order again
                 } else {
-                    order = ("order-\(prefix)-\(index)", Int64(100 + random.next(9_900)), random.next(100) < 30 ? campaigns[random.next(count)] : nil)
+                    order = (
+                        "order-\(prefix)-\(index)", Int64(100 + random.next(9_900)),
+                        random.next(100) < 30 ? campaigns[random.next(count)] : nil
+                    )
                     ordersOf[customer, default: []].append(order)
                 }
                 fields.append(#""orderId":"\#(order.id)","revenue":{"amountMinor":\#(order.revenue),"currency":"EUR"}"#)

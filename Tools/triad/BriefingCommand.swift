@@ -2,8 +2,9 @@ import ArgumentParser
 import Foundation
 import Marketing
 import TriadEvents
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `triad briefing`: the board table, read from marketing's `GET /briefing`.
@@ -21,8 +22,10 @@ struct BriefingCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        guard let base = URL(string: marketing), base.scheme == "http" || base.scheme == "https", base.host != nil else {
-            throw ValidationError("--marketing must be an http(s) URL such as http://127.0.0.1:8081, got '\(marketing)'")
+        guard let base = URL(string: marketing), base.scheme == "http" || base.scheme == "https", base.host != nil
+        else {
+            throw ValidationError(
+                "--marketing must be an http(s) URL such as http://127.0.0.1:8081, got '\(marketing)'")
         }
         var request = URLRequest(url: base.appendingPathComponent("briefing"))
         request.timeoutInterval = 10
@@ -40,7 +43,8 @@ struct BriefingCommand: AsyncParsableCommand {
         guard status == 200 else {
             let reason = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])
                 .flatMap { ($0["error"] as? [String: Any])?["reason"] as? String }
-            throw ToolError("marketing answered \(status): \(reason ?? String(decoding: data.prefix(500), as: UTF8.self))")
+            throw ToolError(
+                "marketing answered \(status): \(reason ?? String(decoding: data.prefix(500), as: UTF8.self))")
         }
         if json {
             print(String(decoding: data, as: UTF8.self))
@@ -70,7 +74,8 @@ struct BriefingTable {
         for line in briefing.campaigns {
             lines.append(
                 row([
-                    line.campaignId, line.status.rawValue, "\(line.approvedBudget.amountMinor)", "\(line.spend.amountMinor)",
+                    line.campaignId, line.status.rawValue, "\(line.approvedBudget.amountMinor)",
+                    "\(line.spend.amountMinor)",
                     "\(line.revenue.amountMinor)", "\(line.conversions)", line.roiBps.map(String.init) ?? "-",
                     "\(line.targetRoiBps)", "\(line.performance.impressions)", "\(line.performance.clicks)",
                 ]))
@@ -78,18 +83,21 @@ struct BriefingTable {
         let totals = briefing.totals
         lines.append(
             row([
-                "total", "", "\(totals.approvedBudget.amountMinor)", "\(totals.spend.amountMinor)", "\(totals.revenue.amountMinor)",
+                "total", "", "\(totals.approvedBudget.amountMinor)", "\(totals.spend.amountMinor)",
+                "\(totals.revenue.amountMinor)",
                 "\(totals.conversions)", totals.roiBps.map(String.init) ?? "-",
             ]))
         lines.append("")
         lines.append(
             "Customers at churn risk by segment: "
-                + briefing.churnRiskBySegment.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                + briefing.churnRiskBySegment.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                    separator: ", "))
         if let period = briefing.churnRiskPeriod {
             lines.append(
                 "Churn-risk episodes in \(period.quarter): "
                     + period.bySegment.sorted { $0.key < $1.key }
-                    .map { "\($0.key) flagged \($0.value.flagged), recovered \($0.value.recovered)" }.joined(separator: ", "))
+                    .map { "\($0.key) flagged \($0.value.flagged), recovered \($0.value.recovered)" }.joined(
+                        separator: ", "))
         }
         for envelope in briefing.envelopes {
             lines.append(
@@ -110,9 +118,13 @@ struct BriefingTable {
 
     private func row(_ cells: [String]) -> String {
         cells.enumerated().map { index, cell in
-            index < 2 ? pad(cell, Self.widths[index]) : String(repeating: " ", count: max(0, Self.widths[index] - cell.count)) + cell
+            index < 2
+                ? pad(cell, Self.widths[index])
+                : String(repeating: " ", count: max(0, Self.widths[index] - cell.count)) + cell
         }.joined(separator: " ")
     }
 
-    private func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(0, width - text.count)) }
+    private func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
 }

@@ -57,7 +57,9 @@ struct DeadLetterCommands: AsyncParsableCommand {
             let letters = try await DeadLetter.readAll(topic: try service.topic(), brokers: broker.brokers)
             let chosen = ids.isEmpty ? letters : letters.filter { letter in letter.eventId.map(ids.contains) ?? false }
             let missing = Set(ids).subtracting(chosen.compactMap(\.eventId))
-            if !missing.isEmpty { throw ToolError("no dead letter with id \(missing.sorted().joined(separator: ", "))") }
+            if !missing.isEmpty {
+                throw ToolError("no dead letter with id \(missing.sorted().joined(separator: ", "))")
+            }
             let excerpts = chosen.filter(\.isExcerpt)
             for letter in excerpts {
                 print(
@@ -74,7 +76,8 @@ struct DeadLetterCommands: AsyncParsableCommand {
                 case .failure(let refusal):
                     refused += 1
                     FileHandle.standardError.write(
-                        Data("refused offset \(letter.message.offset) (id \(letter.eventId ?? "-")): \(refusal)\n".utf8))
+                        Data("refused offset \(letter.message.offset) (id \(letter.eventId ?? "-")): \(refusal)\n".utf8)
+                    )
                 }
             }
             guard !replayable.isEmpty || chosen.isEmpty else {
@@ -84,7 +87,8 @@ struct DeadLetterCommands: AsyncParsableCommand {
             var logger = Logger(label: "triad.dlq")
             logger.logLevel = .warning
             let producer = try KafkaProducer(
-                configuration: KafkaConfiguration(bootstrapServers: broker.brokers, properties: ["client.id": "triad-dlq-replay"]),
+                configuration: KafkaConfiguration(
+                    bootstrapServers: broker.brokers, properties: ["client.id": "triad-dlq-replay"]),
                 logger: logger)
             do {
                 try await producer.send(all: replayable)
@@ -129,7 +133,9 @@ struct DeadLetter: Sendable {
         try LibrdkafkaVersion.loaded.requireSupported()
         var logger = Logger(label: "triad.dlq")
         logger.logLevel = .warning
-        return try await TopicSnapshot.read(topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: logger)
-            .map(DeadLetter.init)
+        return try await TopicSnapshot.read(
+            topic: topic, configuration: KafkaConfiguration(bootstrapServers: brokers), logger: logger
+        )
+        .map(DeadLetter.init)
     }
 }

@@ -73,7 +73,9 @@ struct Publish: AsyncParsableCommand {
         progress.finish()
 
         if dryRun {
-            print("\(messages.count) valid event(s) for \(target.name); \(invalid) invalid line(s); nothing published (--dry-run)")
+            print(
+                "\(messages.count) valid event(s) for \(target.name); \(invalid) invalid line(s); nothing published (--dry-run)"
+            )
             if invalid > 0 { throw ExitCode(1) }
             return
         }
@@ -82,7 +84,8 @@ struct Publish: AsyncParsableCommand {
             logger.logLevel = .warning
             try LibrdkafkaVersion.loaded.requireSupported()
             let producer = try KafkaProducer(
-                configuration: KafkaConfiguration(bootstrapServers: broker.brokers, properties: ["client.id": "triad-cli"]),
+                configuration: KafkaConfiguration(
+                    bootstrapServers: broker.brokers, properties: ["client.id": "triad-cli"]),
                 logger: logger)
             var sent = StderrProgress(total: messages.count, unit: "event", verb: "published")
             do {

@@ -31,13 +31,16 @@ struct SchemaCommand: ParsableCommand {
                 stale.append(file.path)
                 continue
             }
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data(file.contents.utf8).write(to: url, options: .atomic)
             print("wrote \(url.path)")
         }
         if check {
             guard stale.isEmpty else {
-                print("out of date in \(output) (run `triad schema --output \(output)`): \(stale.joined(separator: ", "))")
+                print(
+                    "out of date in \(output) (run `triad schema --output \(output)`): \(stale.joined(separator: ", "))"
+                )
                 throw ExitCode(1)
             }
             print("\(output) matches the catalog")

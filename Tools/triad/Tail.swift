@@ -12,7 +12,9 @@ import UnixSignals
 struct Tail: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow a topic and print its messages, one line each.",
-        discussion: "Reads with a throw-away consumer group that commits nothing. Text from messages is printed with control characters escaped.")
+        discussion:
+            "Reads with a throw-away consumer group that commits nothing. Text from messages is printed with control characters escaped."
+    )
 
     @OptionGroup var broker: BrokerOptions
 
@@ -42,14 +44,16 @@ struct Tail: AsyncParsableCommand {
         logger.logLevel = .warning
         let printed = Mutex(0)
         let done = AsyncStream<Void>.makeStream()
-        let json = self.json, limit = count
+        let json = self.json
+        let limit = count
         let show: KafkaConsumer.Handler = { batch in
             for message in batch {
                 let reachedLimit = printed.withLock { count -> Bool in
                     guard limit.map({ count < $0 }) ?? true else { return true }
                     count += 1
                     // Written at once, not buffered: a pipe sees each line as it comes.
-                    FileHandle.standardOutput.write(Data(((json ? TailLine.json(message) : TailLine.text(message)) + "\n").utf8))
+                    FileHandle.standardOutput.write(
+                        Data(((json ? TailLine.json(message) : TailLine.text(message)) + "\n").utf8))
                     return limit == count
                 }
                 if reachedLimit {
@@ -84,8 +88,10 @@ enum TailLine {
     static func text(_ message: ConsumedMessage) -> String {
         var parts = ["\(message.topic)[\(message.partition)]@\(message.offset)"]
         if let code = message.header(DeadLetterHeader.code)?.text {
-            let origin = [DeadLetterHeader.sourceTopic, DeadLetterHeader.sourcePartition, DeadLetterHeader.sourceOffset]
-                .map { message.header($0)?.text ?? "?" }
+            let origin = [
+                DeadLetterHeader.sourceTopic, DeadLetterHeader.sourcePartition, DeadLetterHeader.sourceOffset,
+            ]
+            .map { message.header($0)?.text ?? "?" }
             parts.append("dead letter \(code) from \(origin[0])[\(origin[1])]@\(origin[2]):")
             parts.append(message.header(DeadLetterHeader.reason)?.text ?? "")
         } else if let attributes = attributes(of: message) {
@@ -101,11 +107,15 @@ enum TailLine {
     static func json(_ message: ConsumedMessage) -> String {
         var object: [String: Any] = ["topic": message.topic, "partition": message.partition, "offset": message.offset]
         if let key = message.key { object["key"] = String(decoding: key, as: UTF8.self) }
-        object["headers"] = Dictionary(message.headers.map { ($0.name, String(decoding: $0.value, as: UTF8.self)) }) { _, last in last }
+        object["headers"] = Dictionary(message.headers.map { ($0.name, String(decoding: $0.value, as: UTF8.self)) }) {
+            _, last in last
+        }
         object["value"] =
             (try? JSONSerialization.jsonObject(with: Data(message.value), options: [.fragmentsAllowed]))
             ?? String(decoding: message.value, as: UTF8.self)
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -113,7 +123,9 @@ enum TailLine {
     private static func attributes(of message: ConsumedMessage) -> [String: String]? {
         if message.header("ce_specversion") != nil {
             var found: [String: String] = [:]
-            for header in message.headers where header.name.hasPrefix("ce_") { found[String(header.name.dropFirst(3))] = header.text }
+            for header in message.headers where header.name.hasPrefix("ce_") {
+                found[String(header.name.dropFirst(3))] = header.text
+            }
             return found
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any],

@@ -9,7 +9,8 @@ struct Topics: AsyncParsableCommand {
         subcommands: [List.self, Create.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print every topic with its key, producers, consumers and event types.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print every topic with its key, producers, consumers and event types.")
 
         @Flag(help: "Print the README's Markdown table instead.")
         var markdown = false
@@ -24,16 +25,21 @@ struct Topics: AsyncParsableCommand {
                 print("  key:       \(topic.key)")
                 print("  producers: \(topic.producers.map(\.rawValue).joined(separator: ", "))")
                 print("  consumers: \(topic.consumers.map(\.rawValue).joined(separator: ", "))")
-                print("  events:    \(topic.eventTypes.map { "\($0.rawValue) v\($0.currentVersion)" }.joined(separator: ", "))")
+                print(
+                    "  events:    \(topic.eventTypes.map { "\($0.rawValue) v\($0.currentVersion)" }.joined(separator: ", "))"
+                )
             }
             for service in [Participant.marketing, .finance, .it] {
-                print("\(Topic.deadLetter(of: service))\n  dead letters of \(service.rawValue): original bytes, reason in headers")
+                print(
+                    "\(Topic.deadLetter(of: service))\n  dead letters of \(service.rawValue): original bytes, reason in headers"
+                )
             }
         }
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create every catalog topic (existing ones are left alone).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create every catalog topic (existing ones are left alone).")
 
         @OptionGroup var broker: BrokerOptions
 
@@ -42,7 +48,8 @@ struct Topics: AsyncParsableCommand {
 
         func run() async throws {
             if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
-            let topics = Topic.allCases.map { ($0.name, partitions ?? $0.defaultPartitions) }
+            let topics =
+                Topic.allCases.map { ($0.name, partitions ?? $0.defaultPartitions) }
                 + [Participant.marketing, .finance, .it].map { (Topic.deadLetter(of: $0), partitions ?? 1) }
             try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: broker.brokers))
                 .createTopics(topics)

@@ -5,7 +5,9 @@ import ArgumentParser
 struct Triad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Work with a Triad deployment over Kafka.",
-        subcommands: [Publish.self, Topics.self, SchemaCommand.self, DeadLetterCommands.self, BriefingCommand.self, Tail.self])
+        subcommands: [
+            Publish.self, Topics.self, SchemaCommand.self, DeadLetterCommands.self, BriefingCommand.self, Tail.self,
+        ])
 }
 
 /// Options every command that talks to Kafka shares.

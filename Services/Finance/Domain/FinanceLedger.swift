@@ -30,7 +30,9 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Budget decisions
 
-    private func decide(_ planned: CampaignPlanned, in store: inout FinanceState) throws(EventRejection) -> [DomainEvent] {
+    private func decide(_ planned: CampaignPlanned, in store: inout FinanceState) throws(EventRejection)
+        -> [DomainEvent]
+    {
         var account = store.account(planned.campaignId) ?? CampaignAccount(campaignId: planned.campaignId)
         guard account.decision == nil else { return [] }  // decided before: a replayed plan changes nothing
         let quarter = planned.startDate.quarter
@@ -45,16 +47,19 @@ public struct FinanceLedger: Sendable {
         } else if requested > remaining {
             account.decision = .rejected(.insufficientEnvelope)
         } else {
-            let reserved = try sum(store.reservedMinor(in: quarter), requested, "the quarter's reservations", "requestedBudget")
+            let reserved = try sum(
+                store.reservedMinor(in: quarter), requested, "the quarter's reservations", "requestedBudget")
             account.decision = .approved(amountMinor: requested)
-            let book = store.change(quarter, reservedMinor: reserved, releasedMinor: store.book(of: quarter).releasedMinor)
+            let book = store.change(
+                quarter, reservedMinor: reserved, releasedMinor: store.book(of: quarter).releasedMinor)
             events.append(envelopeChanged(quarter, book))
         }
         switch account.decision {
         case .approved(let amount):
             events.insert(
                 .budgetApproved(
-                    BudgetApproved(campaignId: planned.campaignId, approvedBudget: money(amount), quarter: quarter)), at: 0)
+                    BudgetApproved(campaignId: planned.campaignId, approvedBudget: money(amount), quarter: quarter)),
+                at: 0)
         case .rejected(let reason):
             events.append(
                 .budgetRejected(
@@ -97,7 +102,8 @@ public struct FinanceLedger: Sendable {
 
     private func book(_ spend: AdSpendReported, in store: inout FinanceState) throws(EventRejection) -> [DomainEvent] {
         var account = store.account(spend.campaignId) ?? CampaignAccount(campaignId: spend.campaignId)
-        account.spentMinor = try sum(account.spentMinor, spend.amount.amountMinor, "the campaign's spend", "amount.amountMinor")
+        account.spentMinor = try sum(
+            account.spentMinor, spend.amount.amountMinor, "the campaign's spend", "amount.amountMinor")
         let events = exceededIfNeeded(&account)
         store.save(account)
         return events
@@ -107,7 +113,8 @@ public struct FinanceLedger: Sendable {
         -> [DomainEvent]
     {
         var account = store.account(conversion.campaignId) ?? CampaignAccount(campaignId: conversion.campaignId)
-        let revenue = try sum(account.revenueMinor, conversion.revenue.amountMinor, "the campaign's revenue", "revenue.amountMinor")
+        let revenue = try sum(
+            account.revenueMinor, conversion.revenue.amountMinor, "the campaign's revenue", "revenue.amountMinor")
         guard store.recordAttributedOrder(conversion.orderId) else { return [] }
         account.revenueMinor = revenue
         account.conversions += 1
@@ -134,8 +141,10 @@ public struct FinanceLedger: Sendable {
     public func roiReports(accounts: [CampaignAccount], lastReported: [UTF8Key: RoiReported]) -> [RoiReported] {
         accounts.compactMap { account in
             let report = account.roiReport(currency: currency)
-            let last = lastReported[account.campaignId.utf8Key] ?? RoiReported(
-                campaignId: account.campaignId, spend: total(0), revenue: total(0), conversions: 0)
+            let last =
+                lastReported[account.campaignId.utf8Key]
+                ?? RoiReported(
+                    campaignId: account.campaignId, spend: total(0), revenue: total(0), conversions: 0)
             return report == last ? nil : report
         }
     }
@@ -154,7 +163,8 @@ public struct FinanceLedger: Sendable {
         let book = store.book(of: quarter)
         return EnvelopeStatus(
             quarter: quarter, envelope: policy.quarterlyEnvelope, reserved: total(book.reservedMinor),
-            released: total(book.releasedMinor), remaining: money(policy.quarterlyEnvelope.amountMinor - book.reservedMinor))
+            released: total(book.releasedMinor),
+            remaining: money(policy.quarterlyEnvelope.amountMinor - book.reservedMinor))
     }
 
     private func money(_ amount: Int64) -> Money { Money(amountMinor: amount, currency: currency) }

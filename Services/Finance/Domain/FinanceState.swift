@@ -41,7 +41,8 @@ public struct FinanceState: Sendable {
 
     /// Records a change of a quarter's reservations; its revision goes up by one.
     mutating func change(_ quarter: Quarter, reservedMinor: Int64, releasedMinor: Int64) -> QuarterBook {
-        let book = QuarterBook(reservedMinor: reservedMinor, releasedMinor: releasedMinor, revision: book(of: quarter).revision + 1)
+        let book = QuarterBook(
+            reservedMinor: reservedMinor, releasedMinor: releasedMinor, revision: book(of: quarter).revision + 1)
         quarters[quarter] = book
         changedQuarters.insert(quarter)
         return book

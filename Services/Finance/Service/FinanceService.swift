@@ -10,11 +10,14 @@ import TriadRuntime
 @main
 enum FinanceService {
     static func main() async {
-        let code = await ServiceHost.main(service: .finance, defaultPort: 8082) { runtime, environment, logger throws(ConfigurationError) in
+        let code = await ServiceHost.main(service: .finance, defaultPort: 8082) {
+            runtime, environment, logger throws(ConfigurationError) in
             let config = try FinanceConfig(runtime: runtime, environment: environment)
             logger.info(
                 "budget policy",
-                metadata: ["envelope": "\(config.policy.quarterlyEnvelope)", "hurdle-bps": "\(config.policy.hurdleBps)"])
+                metadata: [
+                    "envelope": "\(config.policy.quarterlyEnvelope)", "hurdle-bps": "\(config.policy.hurdleBps)",
+                ])
             return definition(ledger: FinanceLedger(policy: config.policy))
         }
         exit(code)

@@ -68,7 +68,9 @@ public enum AccountsTable {
     // MARK: Rows
 
     private static func values(_ a: CampaignAccount) -> [SQLValue] {
-        var decision: String?, approved: Int64?, reason: String?
+        var decision: String?
+        var approved: Int64?
+        var reason: String?
         switch a.decision {
         case .approved(let amount): (decision, approved) = ("approved", amount)
         case .rejected(let why): (decision, reason) = ("rejected", why.rawValue)
@@ -83,7 +85,9 @@ public enum AccountsTable {
     }
 
     private static func account(_ row: SQLRow) throws -> CampaignAccount {
-        guard let id = row.text(Self.campaignId) else { throw StorageError("fin_accounts holds a row without a campaign id") }
+        guard let id = row.text(Self.campaignId) else {
+            throw StorageError("fin_accounts holds a row without a campaign id")
+        }
         var account = CampaignAccount(campaignId: id)
         if let text = row.text(Self.quarter) {
             guard let quarter = Quarter(text) else {

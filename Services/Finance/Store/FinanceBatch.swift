@@ -21,10 +21,11 @@ public enum FinanceBatch {
 
         // Plans reserve from their start quarter; completions give back to their account's quarter.
         var quarters = Set(events.compactMap { FinanceLedger.quarter(touchedBy: $0.event) })
-        let completed = Set(events.compactMap { event -> UTF8Key? in
-            if case .campaignCompleted(let c) = event.event { return c.campaignId.utf8Key }
-            return nil
-        })
+        let completed = Set(
+            events.compactMap { event -> UTF8Key? in
+                if case .campaignCompleted(let c) = event.event { return c.campaignId.utf8Key }
+                return nil
+            })
         quarters.formUnion(accounts.filter { completed.contains($0.campaignId.utf8Key) }.compactMap(\.quarter))
         let (books, createdQuarters) = try QuartersTable.lockOrCreate(quarters, in: session)
 
@@ -34,7 +35,8 @@ public enum FinanceBatch {
                 let campaignId = event.event.payload.subject
                 if let problem = unreadable[campaignId.utf8Key] {
                     throw EventRejection(
-                        .unreadableState, field: "campaignId", "finance's stored account of \(campaignId) cannot be read: \(problem)")
+                        .unreadableState, field: "campaignId",
+                        "finance's stored account of \(campaignId) cannot be read: \(problem)")
                 }
                 return try ledger.apply(event.event, to: &state)
             }
@@ -43,7 +45,8 @@ public enum FinanceBatch {
         try QuartersTable.save(state, in: session)
         // Rows created only to be locked, that no event needed, go again.
         try AccountsTable.delete(createdAccounts.subtracting(state.changedAccounts), in: session)
-        try QuartersTable.delete(createdQuarters.subtracting(state.changedQuarters.map { $0.description.utf8Key }), in: session)
+        try QuartersTable.delete(
+            createdQuarters.subtracting(state.changedQuarters.map { $0.description.utf8Key }), in: session)
         return results
     }
 }

@@ -7,7 +7,8 @@ import TriadStorage
 /// quarter's row.
 public enum QuartersTable {
     static let table = Table(
-        "fin_quarters", [.text("quarter"), .integer("reserved_minor"), .integer("released_minor"), .integer("revision")])
+        "fin_quarters",
+        [.text("quarter"), .integer("reserved_minor"), .integer("released_minor"), .integer("revision")])
 
     private static let quarter = table.field("quarter"), reserved = table.field("reserved_minor")
     private static let released = table.field("released_minor"), revision = table.field("revision")
@@ -30,7 +31,10 @@ public enum QuartersTable {
         try table.insert(
             state.changedQuarters.sorted().map { quarter in
                 let book = state.book(of: quarter)
-                return [.text(quarter.description), .integer(book.reservedMinor), .integer(book.releasedMinor), .integer(book.revision)]
+                return [
+                    .text(quarter.description), .integer(book.reservedMinor), .integer(book.releasedMinor),
+                    .integer(book.revision),
+                ]
             }, onConflict: .replace, in: session)
     }
 

@@ -5,7 +5,8 @@ import TriadStorage
 /// `fin_roi_reported`: what the last ROI report of each campaign said.
 public enum RoiReportedTable {
     static let table = Table(
-        "fin_roi_reported", [.text("campaign_id"), .integer("spent_minor"), .integer("revenue_minor"), .integer("conversions")])
+        "fin_roi_reported",
+        [.text("campaign_id"), .integer("spent_minor"), .integer("revenue_minor"), .integer("conversions")])
 
     private static let campaignId = table.field("campaign_id"), spent = table.field("spent_minor")
     private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
@@ -23,7 +24,12 @@ public enum RoiReportedTable {
         }
         let reports = ledger.roiReports(accounts: try AccountsTable.all(in: session), lastReported: reported)
         try table.insert(
-            reports.map { [.text($0.campaignId), .integer($0.spend.amountMinor), .integer($0.revenue.amountMinor), .integer($0.conversions)] },
+            reports.map {
+                [
+                    .text($0.campaignId), .integer($0.spend.amountMinor), .integer($0.revenue.amountMinor),
+                    .integer($0.conversions),
+                ]
+            },
             onConflict: .replace, in: session)
         return reports.map { .roiReported($0) }
     }

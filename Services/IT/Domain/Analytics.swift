@@ -17,7 +17,9 @@ public struct Analytics: Sendable {
         throws(EventRejection) -> [DomainEvent]
     {
         guard case .customerInteraction(let interaction) = event else { return [] }
-        if let now, interaction.occurredAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch > policy.maxAheadMilliseconds {
+        if let now,
+            interaction.occurredAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch > policy.maxAheadMilliseconds
+        {
             throw EventRejection(
                 .invalidData, field: "occurredAt",
                 "is more than \(policy.maxAheadMilliseconds / 3_600_000) hours ahead of the clock (\(now.iso8601))")
@@ -28,15 +30,19 @@ public struct Analytics: Sendable {
         return events
     }
 
-    private func checkTotals(_ interaction: CustomerInteraction, partition: Int32, in state: AnalyticsState) throws(EventRejection) {
+    private func checkTotals(_ interaction: CustomerInteraction, partition: Int32, in state: AnalyticsState)
+        throws(EventRejection)
+    {
         let fits: Bool
         if interaction.kind == .purchase, let revenue = interaction.revenue {
             let campaignId =
                 interaction.campaignId
                 ?? state.lastTouch(
-                    of: interaction.customerId, atOrBefore: interaction.occurredAt, window: policy.attributionWindowMilliseconds)?
+                    of: interaction.customerId, atOrBefore: interaction.occurredAt,
+                    window: policy.attributionWindowMilliseconds)?
                 .campaignId
-            fits = state.fits(campaignId: campaignId, partition: partition, purchases: 1, revenueMinor: revenue.amountMinor)
+            fits = state.fits(
+                campaignId: campaignId, partition: partition, purchases: 1, revenueMinor: revenue.amountMinor)
         } else if let campaignId = interaction.campaignId {
             fits = state.fits(campaignId: campaignId, partition: partition, purchases: 0, revenueMinor: 0)
         } else {
@@ -49,7 +55,9 @@ public struct Analytics: Sendable {
         }
     }
 
-    private func record(_ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState) -> [DomainEvent] {
+    private func record(_ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState)
+        -> [DomainEvent]
+    {
         var customer = state.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
         var events: [DomainEvent] = []
         customer.partition = partition
@@ -94,15 +102,21 @@ public struct Analytics: Sendable {
             let campaignId =
                 interaction.campaignId
                 ?? state.lastTouch(
-                    of: customer.customerId, atOrBefore: interaction.occurredAt, window: policy.attributionWindowMilliseconds)?
+                    of: customer.customerId, atOrBefore: interaction.occurredAt,
+                    window: policy.attributionWindowMilliseconds)?
                 .campaignId
             let order = RecordedOrder(
-                orderId: orderId, customerId: customer.customerId, campaignId: campaignId, revenueMinor: revenue.amountMinor,
+                orderId: orderId, customerId: customer.customerId, campaignId: campaignId,
+                revenueMinor: revenue.amountMinor,
                 occurredAt: interaction.occurredAt)
             if state.record(order) {
                 customer.purchases += 1
                 if let campaignId {
-                    state.count({ $0.purchases += 1; $0.revenueMinor += revenue.amountMinor }, campaignId: campaignId, partition: partition)
+                    state.count(
+                        {
+                            $0.purchases += 1
+                            $0.revenueMinor += revenue.amountMinor
+                        }, campaignId: campaignId, partition: partition)
                     events.append(
                         .conversionAttributed(
                             ConversionAttributed(
@@ -127,7 +141,9 @@ public struct Analytics: Sendable {
         return events
     }
 
-    private func count(_ kind: InteractionKind, for campaignId: String, partition: Int32, in state: inout AnalyticsState) {
+    private func count(
+        _ kind: InteractionKind, for campaignId: String, partition: Int32, in state: inout AnalyticsState
+    ) {
         switch kind {
         case .impression: state.count({ $0.impressions += 1 }, campaignId: campaignId, partition: partition)
         case .click: state.count({ $0.clicks += 1 }, campaignId: campaignId, partition: partition)
@@ -155,10 +171,14 @@ public struct Analytics: Sendable {
     }
 
     /// The cutoff of the inactivity scan on a partition whose clock reads `clock`.
-    public func inactivityCutoff(clock: Timestamp) -> Timestamp { clock.adding(milliseconds: -policy.inactivityMilliseconds) }
+    public func inactivityCutoff(clock: Timestamp) -> Timestamp {
+        clock.adding(milliseconds: -policy.inactivityMilliseconds)
+    }
 
     /// Performance reports for the campaigns whose counters differ from what was last reported.
-    public func performanceReports(current: [CampaignCounters], lastReported: [UTF8Key: CampaignCounters]) -> [DomainEvent] {
+    public func performanceReports(current: [CampaignCounters], lastReported: [UTF8Key: CampaignCounters])
+        -> [DomainEvent]
+    {
         current.filter { lastReported[$0.campaignId.utf8Key] != $0 }.map {
             .campaignPerformanceReported($0.report(currency: policy.currency))
         }

@@ -13,7 +13,9 @@ public struct AnalyticsPolicy: Sendable, Equatable {
     /// refused: one event must not move a partition's clock (and flag every buyer) into the future.
     public var maxAheadMilliseconds: Int64
 
-    public init(attributionWindowDays: Int64 = 30, inactivityDays: Int64 = 60, maxAheadHours: Int64 = 720, currency: String) {
+    public init(
+        attributionWindowDays: Int64 = 30, inactivityDays: Int64 = 60, maxAheadHours: Int64 = 720, currency: String
+    ) {
         self.attributionWindowMilliseconds = attributionWindowDays * Self.day
         self.inactivityMilliseconds = inactivityDays * Self.day
         self.maxAheadMilliseconds = maxAheadHours * 3_600_000

@@ -45,7 +45,8 @@ public struct AnalyticsState: Sendable {
     /// A batch's starting point: the customers it touches and those that may fall due during it,
     /// the touches its purchases may use, the orders already recorded, and the partitions' clocks.
     public init(
-        customers: [CustomerRecord], touches: [UTF8Key: [Touch]], recordedOrders: Set<UTF8Key>, clocks: [Int32: Timestamp],
+        customers: [CustomerRecord], touches: [UTF8Key: [Touch]], recordedOrders: Set<UTF8Key>,
+        clocks: [Int32: Timestamp],
         storedCounters: [CounterKey: CampaignCounters] = [:], storedOrganic: [Int32: OrganicTotals] = [:]
     ) {
         self.storedCounters = storedCounters
@@ -70,7 +71,9 @@ public struct AnalyticsState: Sendable {
         let previous = customers.updateValue(customer, forKey: customer.customerId.utf8Key)
         guard customer != previous else { return }  // unchanged: nothing to write back
         changedCustomers.insert(customer.customerId.utf8Key)
-        if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition { enqueueIfDue(customer) }
+        if customer.dueSince != previous?.dueSince || customer.partition != previous?.partition {
+            enqueueIfDue(customer)
+        }
     }
 
     private mutating func enqueueIfDue(_ customer: CustomerRecord) {
@@ -119,7 +122,10 @@ public struct AnalyticsState: Sendable {
     // MARK: Counters
 
     mutating func count(_ change: (inout CampaignCounters) -> Void, campaignId: String, partition: Int32) {
-        change(&countersByPartition[CounterKey(campaignId: campaignId, partition: partition), default: CampaignCounters(campaignId: campaignId)])
+        change(
+            &countersByPartition[
+                CounterKey(campaignId: campaignId, partition: partition),
+                default: CampaignCounters(campaignId: campaignId)])
     }
 
     /// Whether adding `purchases` and `revenueMinor` (and one to `counter`) keeps a campaign's row on
@@ -130,14 +136,19 @@ public struct AnalyticsState: Sendable {
             let key = CounterKey(campaignId: campaignId, partition: partition)
             let stored = storedCounters[key] ?? CampaignCounters(campaignId: campaignId)
             let added = countersByPartition[key] ?? CampaignCounters(campaignId: campaignId)
-            guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) })
+            guard
+                let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) }
+                )
             else { return false }
-            return within(total) && within(stored.impressions + added.impressions + 1) && within(stored.clicks + added.clicks + 1)
+            return within(total) && within(stored.impressions + added.impressions + 1)
+                && within(stored.clicks + added.clicks + 1)
                 && within(stored.visits + added.visits + 1) && within(stored.signups + added.signups + 1)
                 && within(stored.purchases + added.purchases + purchases + 1)
         }
-        let stored = storedOrganic[partition] ?? OrganicTotals(), added = organicByPartition[partition] ?? OrganicTotals()
-        guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) }) else {
+        let stored = storedOrganic[partition] ?? OrganicTotals()
+        let added = organicByPartition[partition] ?? OrganicTotals()
+        guard let total = checkedSum(stored.revenueMinor, added.revenueMinor).flatMap({ checkedSum($0, revenueMinor) })
+        else {
             return false
         }
         return within(total) && within(stored.purchases + added.purchases + purchases)
@@ -186,7 +197,9 @@ public struct AnalyticsState: Sendable {
     private struct DueEntry: Comparable, Sendable {
         let since: Timestamp
         let customerId: String
-        static func < (a: DueEntry, b: DueEntry) -> Bool { (a.since, a.customerId.utf8Key) < (b.since, b.customerId.utf8Key) }
+        static func < (a: DueEntry, b: DueEntry) -> Bool {
+            (a.since, a.customerId.utf8Key) < (b.since, b.customerId.utf8Key)
+        }
     }
 }
 
@@ -221,7 +234,8 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
         let top = items.removeLast()
         var parent = 0
         while true {
-            let left = 2 * parent + 1, right = left + 1
+            let left = 2 * parent + 1
+            let right = left + 1
             var smallest = parent
             if left < items.count, items[left] < items[smallest] { smallest = left }
             if right < items.count, items[right] < items[smallest] { smallest = right }

@@ -37,13 +37,17 @@ struct AnalyticsRoutes: Sendable {
                 guard let customer = try CustomersTable.customer(id, in: session) else { return nil }
                 return CustomerView(customer, touches: try TouchesTable.recent(of: id, limit: 100, in: session))
             }
-            guard let view else { throw APIError(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)") }
+            guard let view else {
+                throw APIError(.notFound, field: "id", reason: "IT has seen nothing of customer \(id)")
+            }
             return view
         }
         routes.get("/customers") { request, _ in
             // Only the customers at churn risk are listed: `?atRisk=true` says so explicitly.
             if let flag = request.uri.queryParameters.get("atRisk"), flag != "true" {
-                throw APIError(.badRequest, field: "atRisk", reason: "only true is supported (customers at churn risk), got '\(flag)'")
+                throw APIError(
+                    .badRequest, field: "atRisk",
+                    reason: "only true is supported (customers at churn risk), got '\(flag)'")
             }
             let page = try PageRequest(request)
             let segment = try request.identifierParameter("segment")

@@ -12,6 +12,7 @@ struct ITConfig {
         let inactivity = try environment.integer("TRIAD_IT_INACTIVITY_DAYS")
         let ahead = try environment.integer("TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS")
         policy = AnalyticsPolicy(
-            attributionWindowDays: window, inactivityDays: inactivity, maxAheadHours: ahead, currency: runtime.currency.code)
+            attributionWindowDays: window, inactivityDays: inactivity, maxAheadHours: ahead,
+            currency: runtime.currency.code)
     }
 }

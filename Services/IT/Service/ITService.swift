@@ -10,7 +10,8 @@ import TriadRuntime
 @main
 enum ITService {
     static func main() async {
-        let code = await ServiceHost.main(service: .it, defaultPort: 8083) { runtime, environment, logger throws(ConfigurationError) in
+        let code = await ServiceHost.main(service: .it, defaultPort: 8083) {
+            runtime, environment, logger throws(ConfigurationError) in
             let config = try ITConfig(runtime: runtime, environment: environment)
             logger.info(
                 "analytics policy",

@@ -11,7 +11,9 @@ public enum AnalyticsBatch {
     {
         var interactions: [(CustomerInteraction, Int32)] = []
         for event in events {
-            if case .customerInteraction(let interaction) = event.event { interactions.append((interaction, event.partition)) }
+            if case .customerInteraction(let interaction) = event.event {
+                interactions.append((interaction, event.partition))
+            }
         }
         var (state, stored) = try load(interactions, analytics: analytics, in: session)
         let now = Timestamp.now()
@@ -25,7 +27,9 @@ public enum AnalyticsBatch {
     }
 
     /// The state a batch needs, and the customers' rows as stored (the others are new).
-    private static func load(_ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession)
+    private static func load(
+        _ interactions: [(CustomerInteraction, Int32)], analytics: Analytics, in session: any SQLSession
+    )
         throws -> (AnalyticsState, stored: [SQLRow])
     {
         // Told apart by bytes; in byte order, one lock order on PostgreSQL.

@@ -8,7 +8,8 @@ public enum CampaignCountersTable {
     static let counterColumns = ["impressions", "clicks", "visits", "signups", "purchases", "revenue_minor"]
 
     static let table = Table(
-        "it_campaign_counters", key: 2, [.text("campaign_id"), .integer("partition_id")] + counterColumns.map { .integer($0) })
+        "it_campaign_counters", key: 2,
+        [.text("campaign_id"), .integer("partition_id")] + counterColumns.map { .integer($0) })
 
     private static let partition = table.field("partition_id")
     private static let storedCounters = CounterFields(table).counters
@@ -28,9 +29,13 @@ public enum CampaignCountersTable {
     }
 
     static func save(_ state: AnalyticsState, in session: any SQLSession) throws {
-        let counters = state.countersByPartition.sorted { ($0.key.campaign, $0.key.partition) < ($1.key.campaign, $1.key.partition) }
+        let counters = state.countersByPartition.sorted {
+            ($0.key.campaign, $0.key.partition) < ($1.key.campaign, $1.key.partition)
+        }
         try table.insert(
-            counters.map { key, c in [.text(key.campaignId), .integer(Int64(key.partition))] + PerformanceReportedTable.values(c) },
+            counters.map { key, c in
+                [.text(key.campaignId), .integer(Int64(key.partition))] + PerformanceReportedTable.values(c)
+            },
             onConflict: .add, in: session)
     }
 

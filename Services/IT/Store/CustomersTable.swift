@@ -39,7 +39,9 @@ public enum CustomersTable {
     static func due(_ cutoffs: [(partition: Int32, cutoff: Int64)], in session: any SQLSession) throws -> [SQLRow] {
         try table.rowsSkippingLocked(
             where: "partition_id = ? AND due_hour IS NOT NULL AND due_hour <= ? AND due_since <= ?",
-            forEach: cutoffs.map { [.integer(Int64($0.partition)), .integer($0.cutoff / dueHourMilliseconds), .integer($0.cutoff)] },
+            forEach: cutoffs.map {
+                [.integer(Int64($0.partition)), .integer($0.cutoff / dueHourMilliseconds), .integer($0.cutoff)]
+            },
             in: session)
     }
 
@@ -55,9 +57,12 @@ public enum CustomersTable {
     }
 
     /// One page of the customers at churn risk, by id; of one segment when asked.
-    public static func atRisk(segment: String?, _ page: PageRequest, in session: any SQLSession) throws -> [CustomerRecord] {
+    public static func atRisk(segment: String?, _ page: PageRequest, in session: any SQLSession) throws
+        -> [CustomerRecord]
+    {
         try session.page(
-            table.select, where: ["at_risk = 1"] + (segment == nil ? [] : ["segment = ?"]), segment.map { [.text($0)] } ?? [],
+            table.select, where: ["at_risk = 1"] + (segment == nil ? [] : ["segment = ?"]),
+            segment.map { [.text($0)] } ?? [],
             key: "customer_id", page
         ).map(record)
     }
@@ -75,7 +80,8 @@ public enum CustomersTable {
 
     static func record(_ row: SQLRow) -> CustomerRecord {
         CustomerRecord(
-            customerId: row.text(Self.customerId) ?? "", segment: row.text(Self.segment) ?? CustomerRecord.unassignedSegment,
+            customerId: row.text(Self.customerId) ?? "",
+            segment: row.text(Self.segment) ?? CustomerRecord.unassignedSegment,
             lastActivityAt: row.integer(Self.lastActivity).map(Timestamp.init(millisecondsSinceEpoch:)),
             purchases: row.integer(Self.purchases) ?? 0, atRisk: row.integer(Self.atRisk) == 1,
             riskReason: row.text(Self.reason).flatMap(ChurnRiskReason.init(rawValue:)),

@@ -27,18 +27,22 @@ public enum OrdersTable {
         let inserted = try table.insertNew(
             orders.sorted { $0.orderId.utf8Key < $1.orderId.utf8Key }.map { order in
                 [
-                    .text(order.orderId), .text(order.customerId), SQLValue(order.campaignId), .integer(order.revenueMinor),
+                    .text(order.orderId), .text(order.customerId), SQLValue(order.campaignId),
+                    .integer(order.revenueMinor),
                     .integer(order.occurredAt.millisecondsSinceEpoch),
                 ]
             }, in: session)
         if inserted.contains(false) {
-            throw WriteConflict("\(inserted.filter { !$0 }.count) order(s) of this batch were recorded by another instance")
+            throw WriteConflict(
+                "\(inserted.filter { !$0 }.count) order(s) of this batch were recorded by another instance")
         }
     }
 
     /// One page of the orders IT has seen, by order id, with the campaign each was attributed to
     /// (none: organic); of one campaign when asked.
-    public static func orders(campaign: String?, _ page: PageRequest, in session: any SQLSession) throws -> [RecordedOrder] {
+    public static func orders(campaign: String?, _ page: PageRequest, in session: any SQLSession) throws
+        -> [RecordedOrder]
+    {
         try session.page(
             table.select, where: campaign == nil ? [] : ["campaign_id = ?"], campaign.map { [.text($0)] } ?? [],
             key: "order_id", page

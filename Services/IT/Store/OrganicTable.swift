@@ -4,14 +4,17 @@ import TriadStorage
 
 /// `it_organic`: purchases no campaign earned, per partition, written as increments.
 public enum OrganicTable {
-    static let table = Table("it_organic", [.integer("partition_id"), .integer("purchases"), .integer("revenue_minor")])
+    static let table = Table(
+        "it_organic", [.integer("partition_id"), .integer("purchases"), .integer("revenue_minor")])
 
     private static let partition = table.field("partition_id"), purchases = table.field("purchases")
     private static let revenue = table.field("revenue_minor")
 
     static func stored(_ partitions: [Int32], in session: any SQLSession) throws -> [Int32: OrganicTotals] {
         var stored: [Int32: OrganicTotals] = [:]
-        for row in try session.query("\(table.select) WHERE CAST(partition_id AS TEXT) {keys}", keys: partitions.map { String($0) }) {
+        for row in try session.query(
+            "\(table.select) WHERE CAST(partition_id AS TEXT) {keys}", keys: partitions.map { String($0) })
+        {
             stored[Int32(truncatingIfNeeded: row.integer(Self.partition) ?? 0)] = OrganicTotals(
                 purchases: row.integer(Self.purchases) ?? 0, revenueMinor: row.integer(Self.revenue) ?? 0)
         }

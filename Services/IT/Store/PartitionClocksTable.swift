@@ -10,7 +10,9 @@ enum PartitionClocksTable {
 
     static func clocks(_ partitions: [Int32], in session: any SQLSession) throws -> [Int32: Timestamp] {
         var clocks: [Int32: Timestamp] = [:]
-        for row in try session.query("\(table.select) WHERE CAST(partition_id AS TEXT) {keys}", keys: partitions.map { String($0) }) {
+        for row in try session.query(
+            "\(table.select) WHERE CAST(partition_id AS TEXT) {keys}", keys: partitions.map { String($0) })
+        {
             if let partition = row.integer(Self.partition), let clock = row.integer(Self.clock) {
                 clocks[Int32(partition)] = Timestamp(millisecondsSinceEpoch: clock)
             }

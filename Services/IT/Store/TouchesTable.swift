@@ -39,7 +39,8 @@ public enum TouchesTable {
         try table.insert(
             touches.enumerated().map { index, touch in
                 [
-                    .text(touch.customerId), .integer(touch.touch.at.millisecondsSinceEpoch), .integer(base + Int64(index)),
+                    .text(touch.customerId), .integer(touch.touch.at.millisecondsSinceEpoch),
+                    .integer(base + Int64(index)),
                     .text(touch.touch.campaignId),
                 ]
             }, in: session)

@@ -107,10 +107,13 @@ public struct Briefing: Sendable, Equatable, Codable {
 
 extension Briefing {
     /// Builds the briefing from marketing's state.
-    public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) throws(BriefingError) -> Briefing {
+    public static func make(from state: MarketingState, policy: BriefingPolicy, currency: String) throws(BriefingError)
+        -> Briefing
+    {
         try make(
             campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance, roiTrend: state.roiTrend,
-            churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows, envelopes: state.allEnvelopes(),
+            churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows,
+            envelopes: state.allEnvelopes(),
             policy: policy, currency: currency)
     }
 
@@ -127,7 +130,10 @@ extension Briefing {
         var lines: [CampaignLine] = []
         var recommendations: [Recommendation] = []
         // Totals add up in 128 bits; one that does not fit 64 is refused, never trapped on.
-        var totalApproved: Int128 = 0, totalSpend: Int128 = 0, totalRevenue: Int128 = 0, totalConversions: Int128 = 0
+        var totalApproved: Int128 = 0
+        var totalSpend: Int128 = 0
+        var totalRevenue: Int128 = 0
+        var totalConversions: Int128 = 0
 
         for campaign in campaigns {
             let roi = roi(campaign.id)
@@ -193,7 +199,8 @@ extension Briefing {
                 revenue: MoneyTotal(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
                 roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
             churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
-            envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init), recommendations: recommendations)
+            envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init), recommendations: recommendations
+        )
     }
 
     private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {

@@ -48,7 +48,8 @@ public struct CampaignDesk: Sendable {
     /// Applies an event marketing consumes; `time` is when it was emitted (a report's point in its
     /// trend). A budget decision about a campaign marketing does not know breaks a rule and is
     /// refused (it goes to the dead-letter topic).
-    public func apply(_ event: DomainEvent, at time: Timestamp? = nil, to store: inout MarketingState) throws(EventRejection)
+    public func apply(_ event: DomainEvent, at time: Timestamp? = nil, to store: inout MarketingState)
+        throws(EventRejection)
         -> [DomainEvent]
     {
         switch event {

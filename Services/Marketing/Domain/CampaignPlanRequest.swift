@@ -13,9 +13,12 @@ public struct CampaignPlanRequest: Decodable, Sendable, Equatable {
 
     /// The event it asks for, checked with the catalog's rules; a refusal names the field as the
     /// client sent it (`id`, not the event's `campaignId`).
-    public func planned(defaultId: @autoclosure () -> String, rules: ValidationRules) throws(EventRejection) -> CampaignPlanned {
+    public func planned(defaultId: @autoclosure () -> String, rules: ValidationRules) throws(EventRejection)
+        -> CampaignPlanned
+    {
         let planned = CampaignPlanned(
-            campaignId: id ?? defaultId(), name: name, channel: channel, segment: segment, requestedBudget: requestedBudget,
+            campaignId: id ?? defaultId(), name: name, channel: channel, segment: segment,
+            requestedBudget: requestedBudget,
             startDate: startDate, endDate: endDate, targetRoiBps: targetRoiBps)
         do {
             try planned.validate(rules)

@@ -160,9 +160,11 @@ public struct DashboardViewModel: Sendable, Equatable {
 
         init?(_ reports: [RoiPoint], target: Int64) {
             guard reports.count >= 2, let last = reports.last else { return nil }
-            let width = 120, height = 28
+            let width = 120
+            let height = 28
             let values = reports.map(\.roiBps) + [target, 0]
-            let low = Int128(values.min() ?? 0), high = Int128(values.max() ?? 0)
+            let low = Int128(values.min() ?? 0)
+            let high = Int128(values.max() ?? 0)
             let span = max(high - low, 1)
             func y(_ value: Int64) -> Int { Int(2 + (high - Int128(value)) * Int128(height - 4) / span) }
             let step = (width - 4) / (reports.count - 1)
@@ -196,7 +198,9 @@ public struct DashboardViewModel: Sendable, Equatable {
         init?(_ counts: [UTF8Key: Int64]) {
             let sorted = counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }
             guard let most = sorted.first?.value, most > 0 else { return nil }
-            let barWidth: Int64 = 240, rowHeight = 22, barX: Int64 = 110
+            let barWidth: Int64 = 240
+            let rowHeight = 22
+            let barX: Int64 = 110
             width = barWidth + 160
             height = sorted.count * rowHeight
             self.barX = barX

@@ -141,7 +141,9 @@ public struct MarketingState: Sendable {
 
     /// Customers at churn risk now, by their current segment.
     public func churnRiskBySegment() -> [UTF8Key: Int64] {
-        churn.values.filter(\.atRisk).reduce(into: [:]) { counts, record in counts[record.segment.utf8Key, default: 0] += 1 }
+        churn.values.filter(\.atRisk).reduce(into: [:]) { counts, record in
+            counts[record.segment.utf8Key, default: 0] += 1
+        }
     }
 }
 

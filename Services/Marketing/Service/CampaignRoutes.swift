@@ -33,7 +33,10 @@ struct CampaignRoutes: Sendable {
         }
         routes.get("/campaigns/:id") { _, routeContext in
             let id = try routeContext.pathParameter("id")
-            guard let campaign = try await context.read({ try CampaignsTable.campaigns([id], locking: false, in: $0).first })
+            guard
+                let campaign = try await context.read({
+                    try CampaignsTable.campaigns([id], locking: false, in: $0).first
+                })
             else {
                 throw APIError(.notFound, field: "id", reason: "campaign \(id) does not exist")
             }
@@ -61,7 +64,8 @@ struct CampaignRoutes: Sendable {
     }
 
     private func plan(_ request: Request) async throws(APIError) -> EditedResponse<Campaign> {
-        let body = try decodeJSON(CampaignPlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
+        let body = try decodeJSON(
+            CampaignPlanRequest.self, from: try await request.bodyBytes(limit: context.config.maxRequestBytes))
         let planned: CampaignPlanned
         do throws(EventRejection) {
             planned = try body.planned(defaultId: UUID().uuidString.lowercased(), rules: context.codec.rules)

@@ -9,7 +9,8 @@ import TriadRuntime
 @main
 enum MarketingService {
     static func main() async {
-        let code = await ServiceHost.main(service: .marketing, defaultPort: 8081) { _, environment, _ throws(ConfigurationError) in
+        let code = await ServiceHost.main(service: .marketing, defaultPort: 8081) {
+            _, environment, _ throws(ConfigurationError) in
             let config = try MarketingConfig(environment: environment)
             return definition(briefing: config.briefing)
         }

@@ -67,7 +67,8 @@ public enum CampaignsTable {
 
     private static func values(_ c: Campaign) -> [SQLValue] {
         [
-            .text(c.id), .text(c.name), .text(c.channel.rawValue), .text(c.segment), .integer(c.requestedBudget.amountMinor),
+            .text(c.id), .text(c.name), .text(c.channel.rawValue), .text(c.segment),
+            .integer(c.requestedBudget.amountMinor),
             .text(c.requestedBudget.currency), .text(c.startDate.description), .text(c.endDate.description),
             .integer(c.targetRoiBps), .text(c.status.rawValue), SQLValue(c.approvedBudget?.amountMinor),
             SQLValue(c.rejectionReason?.rawValue), SQLValue(c.pauseReason), .integer(c.budgetExceeded ? 1 : 0),
@@ -81,14 +82,20 @@ public enum CampaignsTable {
         }
         guard let currency = row.text(Self.currency) else { throw unreadable("currency") }
         guard let channel = row.text(Self.channel).flatMap(Channel.init(rawValue:)) else { throw unreadable("channel") }
-        guard let start = row.text(Self.start).flatMap(CalendarDate.init), let end = row.text(Self.end).flatMap(CalendarDate.init) else {
+        guard let start = row.text(Self.start).flatMap(CalendarDate.init),
+            let end = row.text(Self.end).flatMap(CalendarDate.init)
+        else {
             throw unreadable("date")
         }
-        guard let status = row.text(Self.status).flatMap(CampaignStatus.init(rawValue:)) else { throw unreadable("status") }
+        guard let status = row.text(Self.status).flatMap(CampaignStatus.init(rawValue:)) else {
+            throw unreadable("status")
+        }
         var campaign = Campaign(
             planned: CampaignPlanned(
-                campaignId: id, name: row.text(Self.name) ?? "", channel: channel, segment: row.text(Self.segment) ?? "",
-                requestedBudget: Money(amountMinor: row.integer(Self.requested) ?? 0, currency: currency), startDate: start,
+                campaignId: id, name: row.text(Self.name) ?? "", channel: channel,
+                segment: row.text(Self.segment) ?? "",
+                requestedBudget: Money(amountMinor: row.integer(Self.requested) ?? 0, currency: currency),
+                startDate: start,
                 endDate: end, targetRoiBps: row.integer(Self.targetRoi) ?? 0))
         campaign.status = status
         campaign.approvedBudget = row.integer(Self.approved).map { Money(amountMinor: $0, currency: currency) }

@@ -13,7 +13,8 @@ enum ChurnFlowTable {
 
     static func save(_ state: MarketingState, in session: any SQLSession) throws {
         try table.insert(
-            state.churnFlows.sorted { ($0.key.quarter, $0.key.segment) < ($1.key.quarter, $1.key.segment) }.map { key, flow in
+            state.churnFlows.sorted { ($0.key.quarter, $0.key.segment) < ($1.key.quarter, $1.key.segment) }.map {
+                key, flow in
                 [.text(key.quarter.description), .text(key.segment), .integer(flow.flagged), .integer(flow.recovered)]
             }, onConflict: .add, in: session)
     }
@@ -22,7 +23,8 @@ enum ChurnFlowTable {
     static func newestQuarter(in session: any SQLSession) throws -> [ChurnFlowKey: ChurnFlow] {
         var flows: [ChurnFlowKey: ChurnFlow] = [:]
         for row in try session.query("\(table.select) WHERE quarter = (SELECT MAX(quarter) FROM mkt_churn_flow)") {
-            guard let quarter = row.text(Self.quarter).flatMap(Quarter.init), let segment = row.text(Self.segment) else { continue }
+            guard let quarter = row.text(Self.quarter).flatMap(Quarter.init), let segment = row.text(Self.segment)
+            else { continue }
             flows[ChurnFlowKey(quarter: quarter, segment: segment)] = ChurnFlow(
                 flagged: row.integer(Self.flagged) ?? 0, recovered: row.integer(Self.recovered) ?? 0)
         }

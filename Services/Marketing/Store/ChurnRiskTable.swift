@@ -24,14 +24,17 @@ enum ChurnRiskTable {
 
     static func save(_ state: MarketingState, in session: any SQLSession) throws {
         try table.insert(
-            state.changedChurnRecords().map { [.text($0.customerId), .text($0.record.segment), .integer($0.record.atRisk ? 1 : 0)] },
+            state.changedChurnRecords().map {
+                [.text($0.customerId), .text($0.record.segment), .integer($0.record.atRisk ? 1 : 0)]
+            },
             onConflict: .replace, in: session)
     }
 
     /// The open episodes by segment.
     static func countBySegment(in session: any SQLSession) throws -> [UTF8Key: Int64] {
         var churn: [UTF8Key: Int64] = [:]
-        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk WHERE at_risk = 1 GROUP BY segment") {
+        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk WHERE at_risk = 1 GROUP BY segment")
+        {
             if let segment = row.first?.text { churn[segment.utf8Key] = row.last?.integer ?? 0 }
         }
         return churn

@@ -30,7 +30,8 @@ enum EnvelopesTable {
     static func envelopes(of quarters: [Quarter]? = nil, in session: any SQLSession) throws -> [EnvelopeChanged] {
         let rows = try quarters.map { try table.rows($0.map(\.description), in: session) } ?? table.all(in: session)
         return rows.compactMap { row in
-            guard let quarter = row.text(Self.quarter).flatMap(Quarter.init), let currency = row.text(Self.currency) else { return nil }
+            guard let quarter = row.text(Self.quarter).flatMap(Quarter.init), let currency = row.text(Self.currency)
+            else { return nil }
             let total = { (value: Int64?) in MoneyTotal(amountMinor: value ?? 0, currency: currency) }
             return EnvelopeChanged(
                 quarter: quarter, envelope: Money(amountMinor: row.integer(Self.envelope) ?? 0, currency: currency),

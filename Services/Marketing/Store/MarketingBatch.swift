@@ -16,7 +16,8 @@ public enum MarketingBatch {
             switch event.event {
             case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
             case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.append(event.event.payload.subject)
-            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: customers.append(event.event.payload.subject)
+            case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged:
+                customers.append(event.event.payload.subject)
             default: break
             }
         }
@@ -33,7 +34,8 @@ public enum MarketingBatch {
                 let id = event.event.payload.subject
                 if let problem = unreadable[id.utf8Key] {
                     throw EventRejection(
-                        .unreadableState, field: "campaignId", "marketing's stored campaign \(id) cannot be read: \(problem)")
+                        .unreadableState, field: "campaignId",
+                        "marketing's stored campaign \(id) cannot be read: \(problem)")
                 }
                 return try desk.apply(event.event, at: event.received.envelope.time, to: &state)
             }
@@ -43,7 +45,8 @@ public enum MarketingBatch {
     }
 
     /// Writes what changed; `newCampaigns` are inserted, never upserted (`CampaignsTable.save`).
-    public static func save(_ state: MarketingState, newCampaigns: Set<UTF8Key> = [], in session: any SQLSession) throws {
+    public static func save(_ state: MarketingState, newCampaigns: Set<UTF8Key> = [], in session: any SQLSession) throws
+    {
         try CampaignsTable.save(state.changedCampaignRecords(), new: newCampaigns, in: session)
         try RoiTable.save(state, in: session)
         try PerformanceTable.save(state, in: session)

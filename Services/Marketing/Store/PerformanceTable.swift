@@ -19,7 +19,10 @@ enum PerformanceTable {
     static func save(_ state: MarketingState, in session: any SQLSession) throws {
         try table.insert(
             state.changedPerformanceRecords().map { p in
-                [.text(p.campaignId)] + [p.impressions, p.clicks, p.visits, p.signups, p.purchases, p.revenue.amountMinor].map { .integer($0) }
+                [.text(p.campaignId)]
+                    + [p.impressions, p.clicks, p.visits, p.signups, p.purchases, p.revenue.amountMinor].map {
+                        .integer($0)
+                    }
                     + [.text(p.revenue.currency)]
             }, onConflict: .replace, in: session)
     }
@@ -30,7 +33,8 @@ enum PerformanceTable {
             guard let id = row.text(Self.campaignId), let currency = row.text(Self.currency) else { continue }
             performances[id.utf8Key] = CampaignPerformanceReported(
                 campaignId: id, impressions: row.integer(Self.impressions) ?? 0, clicks: row.integer(Self.clicks) ?? 0,
-                visits: row.integer(Self.visits) ?? 0, signups: row.integer(Self.signups) ?? 0, purchases: row.integer(Self.purchases) ?? 0,
+                visits: row.integer(Self.visits) ?? 0, signups: row.integer(Self.signups) ?? 0,
+                purchases: row.integer(Self.purchases) ?? 0,
                 revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency))
         }
         return performances

@@ -6,7 +6,10 @@ import TriadStorage
 enum RoiTable {
     static let table = Table(
         "mkt_roi",
-        [.text("campaign_id"), .integer("spend_minor"), .integer("revenue_minor"), .integer("conversions"), .text("currency")])
+        [
+            .text("campaign_id"), .integer("spend_minor"), .integer("revenue_minor"), .integer("conversions"),
+            .text("currency"),
+        ])
 
     private static let campaignId = table.field("campaign_id"), spend = table.field("spend_minor")
     private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
@@ -15,7 +18,10 @@ enum RoiTable {
     static func save(_ state: MarketingState, in session: any SQLSession) throws {
         try table.insert(
             state.changedRoiRecords().map { r in
-                [.text(r.campaignId), .integer(r.spend.amountMinor), .integer(r.revenue.amountMinor), .integer(r.conversions), .text(r.spend.currency)]
+                [
+                    .text(r.campaignId), .integer(r.spend.amountMinor), .integer(r.revenue.amountMinor),
+                    .integer(r.conversions), .text(r.spend.currency),
+                ]
             }, onConflict: .replace, in: session)
     }
 

@@ -7,7 +7,9 @@ public struct KafkaAdmin: Sendable {
     public init(configuration: KafkaConfiguration) { self.configuration = configuration }
 
     /// Creates each topic with `partitions` partitions unless it exists; throws naming the first topic that failed.
-    public func createTopics(_ topics: [(name: String, partitions: Int32)], replicationFactor: Int32 = 1, timeout: Duration = .seconds(30)) async throws(KafkaError) {
+    public func createTopics(
+        _ topics: [(name: String, partitions: Int32)], replicationFactor: Int32 = 1, timeout: Duration = .seconds(30)
+    ) async throws(KafkaError) {
         let conf = try configuration.makeNative()
         let handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
         let timeoutMs = Int32(timeout.components.seconds * 1000)
@@ -18,11 +20,15 @@ public struct KafkaAdmin: Sendable {
     }
 
     /// The low and high watermark of every partition of a topic (high = the offset the next message gets).
-    public func watermarks(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [Int32: (low: Int64, high: Int64)] {
+    public func watermarks(topic: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> [Int32: (
+        low: Int64, high: Int64
+    )] {
         let conf = try configuration.makeNative()
         let handle = try KafkaHandle(type: RD_KAFKA_PRODUCER, conf: conf)
         let timeoutMs = Int32(timeout.components.seconds * 1000)
-        let result: Result<[Int32: (low: Int64, high: Int64)], KafkaError> = await BlockingThread.run(name: "triad-admin") {
+        let result: Result<[Int32: (low: Int64, high: Int64)], KafkaError> = await BlockingThread.run(
+            name: "triad-admin"
+        ) {
             guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else {
                 return .failure(KafkaError(.admin, "cannot open topic \(topic)"))
             }
@@ -40,7 +46,8 @@ public struct KafkaAdmin: Sendable {
             let topicMetadata = metadata.pointee.topics[0]
             for index in 0..<Int(topicMetadata.partition_cnt) {
                 let partition = topicMetadata.partitions[index].id
-                var low: Int64 = 0, high: Int64 = 0
+                var low: Int64 = 0
+                var high: Int64 = 0
                 let queried = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, timeoutMs)
                 guard queried == RD_KAFKA_RESP_ERR_NO_ERROR else {
                     return .failure(KafkaError(.admin, "no watermarks for \(topic)[\(partition)]", queried))
@@ -52,12 +59,18 @@ public struct KafkaAdmin: Sendable {
         return try result.get()
     }
 
-    private static func create(_ topics: [(name: String, partitions: Int32)], replicationFactor: Int32, timeoutMs: Int32, on handle: KafkaHandle) -> KafkaError? {
+    private static func create(
+        _ topics: [(name: String, partitions: Int32)], replicationFactor: Int32, timeoutMs: Int32,
+        on handle: KafkaHandle
+    ) -> KafkaError? {
         var errorText = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
         defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
         for topic in topics {
-            guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, replicationFactor, &errorText, errorText.count) else {
+            guard
+                let newTopic = rd_kafka_NewTopic_new(
+                    topic.name, topic.partitions, replicationFactor, &errorText, errorText.count)
+            else {
                 return KafkaError(.admin, "topic \(topic.name): \(errorText.nulTerminatedString)")
             }
             newTopics.append(newTopic)
@@ -77,7 +90,9 @@ public struct KafkaAdmin: Sendable {
         defer { rd_kafka_event_destroy(event) }
         let eventError = rd_kafka_event_error(event)
         guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            return KafkaError(.admin, "CreateTopics failed: \(String(cString: rd_kafka_event_error_string(event)))", librdkafkaError: eventError.rawValue)
+            return KafkaError(
+                .admin, "CreateTopics failed: \(String(cString: rd_kafka_event_error_string(event)))",
+                librdkafkaError: eventError.rawValue)
         }
         guard let result = rd_kafka_event_CreateTopics_result(event) else {
             return KafkaError(.admin, "CreateTopics returned no result")

@@ -22,7 +22,9 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     }
 
     /// Property names whose values are never printed.
-    static let secretNames: Set<String> = ["sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret"]
+    static let secretNames: Set<String> = [
+        "sasl.password", "ssl.key.password", "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+    ]
 
     public var description: String {
         properties.keys.sorted().map { key in

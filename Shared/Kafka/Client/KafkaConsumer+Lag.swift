@@ -19,8 +19,9 @@ extension KafkaConsumer {
             let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
             var low: Int64 = 0
             var high: Int64 = 0
-            guard rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
-                == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+            guard
+                rd_kafka_get_watermark_offsets(handle.pointer, element.topic, element.partition, &low, &high)
+                    == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
             else { continue }
             let position: Int64
             if element.offset >= 0 {

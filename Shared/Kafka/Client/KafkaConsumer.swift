@@ -151,7 +151,8 @@ public final class KafkaConsumer: Service, Sendable {
                     core.apply { $0.worked(batch, confirmation: confirmation) }
                 } catch {
                     logger.error(
-                        "handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"])
+                        "handler failed; the consumer stops without storing this batch", metadata: ["error": "\(error)"]
+                    )
                     core.apply { $0.failed(batch, error: error) }
                 }
             case .confirm(let batch, let messages, let confirmation):
@@ -194,7 +195,9 @@ public final class KafkaConsumer: Service, Sendable {
         // Messages of one partition come in runs: one dictionary update per run.
         var run: (partition: TopicPartition, next: Int64)?
         for message in messages {
-            if let current = run, current.partition.partition == message.partition, current.partition.topic == message.topic {
+            if let current = run, current.partition.partition == message.partition,
+                current.partition.topic == message.topic
+            {
                 run = (current.partition, max(current.next, message.offset + 1))
                 continue
             }
@@ -211,7 +214,9 @@ public final class KafkaConsumer: Service, Sendable {
         var failed: [String] = []
         for index in 0..<Int(list.pointee.cnt) where list.pointee.elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
             let element = list.pointee.elems[index]
-            failed.append("\(String(cString: element.topic))[\(element.partition)]: \(String(cString: rd_kafka_err2str(element.err)))")
+            failed.append(
+                "\(String(cString: element.topic))[\(element.partition)]: \(String(cString: rd_kafka_err2str(element.err)))"
+            )
         }
         if stored != RD_KAFKA_RESP_ERR_NO_ERROR || !failed.isEmpty {
             logger.warning(

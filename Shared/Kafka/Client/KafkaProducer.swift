@@ -15,7 +15,9 @@ public final class KafkaProducer: Service, Sendable {
     /// How long shutdown waits for in-flight messages.
     public let flushTimeout: Duration
 
-    public init(configuration: KafkaConfiguration, logger: Logger, flushTimeout: Duration = .seconds(10)) throws(KafkaError) {
+    public init(configuration: KafkaConfiguration, logger: Logger, flushTimeout: Duration = .seconds(10))
+        throws(KafkaError)
+    {
         var configuration = configuration
         configuration["enable.idempotence"] = configuration["enable.idempotence"] ?? "true"
         configuration["client.id"] = configuration["client.id"] ?? "triad-producer"
@@ -153,7 +155,8 @@ public final class KafkaProducer: Service, Sendable {
             await context.pollingStopped.waitIgnoringCancellation()
             return
         }
-        let milliseconds = flushTimeout.components.seconds * 1000 + flushTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            flushTimeout.components.seconds * 1000 + flushTimeout.components.attoseconds / 1_000_000_000_000_000
         context.flushMilliseconds.store(Int(milliseconds), ordering: .relaxed)
         context.stopPolling.fire()
         await context.pollingStopped.waitIgnoringCancellation()
@@ -169,7 +172,12 @@ public final class KafkaProducer: Service, Sendable {
 
 /// A queued message whose delivery report has not necessarily arrived yet.
 public final class PendingDelivery: Sendable {
-    private let state = Mutex<(result: Result<DeliveryReport, KafkaError>?, waiters: [CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>])>((nil, []))
+    private let state = Mutex<
+        (
+            result: Result<DeliveryReport, KafkaError>?,
+            waiters: [CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>]
+        )
+    >((nil, []))
 
     init() {}
 
@@ -187,7 +195,8 @@ public final class PendingDelivery: Sendable {
 
     /// Waits for the broker's acknowledgement (or librdkafka's final error).
     public func report() async throws(KafkaError) -> DeliveryReport {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) in
+        let result = await withCheckedContinuation {
+            (continuation: CheckedContinuation<Result<DeliveryReport, KafkaError>, Never>) in
             let ready = state.withLock { state -> Result<DeliveryReport, KafkaError>? in
                 if let result = state.result { return result }
                 state.waiters.append(continuation)
@@ -230,7 +239,8 @@ final class ProducerContext: Sendable {
 
 /// Lets senders wait, without spinning, until delivery reports have freed room in librdkafka's queue.
 final class RoomSignal: Sendable {
-    private let state = Mutex<(generation: UInt64, closed: Bool, waiters: [CheckedContinuation<Void, Never>])>((0, false, []))
+    private let state = Mutex<(generation: UInt64, closed: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+        (0, false, []))
 
     var generation: UInt64 { state.withLock { $0.generation } }
 
