@@ -24,6 +24,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 source scripts/env.sh
+# Formatting is checked before anything is built: .swift-format says how (swift format format
+# --in-place --recursive Package.swift Services Shared Tools Tests fixes what this finds).
+swift format lint --strict --recursive --parallel Package.swift Services Shared Tools Tests
 swift build --build-tests
 swift test --skip-build "$@"
 # The image test (docker compose's image and environment without an engine) runs with the whole
