@@ -12,11 +12,18 @@ Phases:
             against the same-sized workload spread over every customer
   finance   finance-service on SQLite ingesting ad-spend events
   rss       it-service's resident memory after 100,000 and after 1,000,000 events (one run)
+  latency   HTTP read latency: IT's GET /customers/{id}, asked one request after another, while
+            one it-service instance on PostgreSQL (through the delay proxy) ingests at full speed,
+            and again once it has nothing left to ingest; p50, p99 and max
 
 Usage: scripts/bench.sh [--events 200000] [--skip postgres,rss] [--out docs/benchmark.md]
+       scripts/bench.sh --only latency [--release-dir DIR]   (prints the figures; writes --out only if given)
+--release-dir runs the executables of another checkout's release build (for a before/after comparison)
+instead of building this one.
 """
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import random
@@ -337,6 +344,86 @@ def measure_latency(broker, service, already):
     return histogram_quantiles(delta(after, before), "triad_event_latency_seconds", [0.5, 0.99])
 
 
+def percentiles(latencies):
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    return {"p50": pick(0.5), "p99": pick(0.99), "max": ordered[-1], "count": len(ordered)}
+
+
+def read_latencies(port, paths, until):
+    """Asks `paths` round robin over one keep-alive connection, each request after the last one's
+    answer, until `until()` (checked every half second) is true; returns the latencies in ms."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, statuses = [], {}
+    next_check, index = 0.0, 0
+    try:
+        while True:
+            now = time.monotonic()
+            if now >= next_check:
+                if until():
+                    break
+                next_check = time.monotonic() + 0.5
+            path = paths[index % len(paths)]
+            index += 1
+            started = time.perf_counter()
+            connection.request("GET", path)
+            reply = connection.getresponse()
+            reply.read()
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[reply.status] = statuses.get(reply.status, 0) + 1
+    finally:
+        connection.close()
+    bad = {status: count for status, count in statuses.items() if status != 200}
+    if bad:
+        log(f"latency: answers other than 200: {bad}")
+    return latencies
+
+
+def run_read_latency(total, logs, proxy_port):
+    """IT's GET /customers/{id} latency on PostgreSQL while one instance ingests `total`
+    interactions at full speed (from 5 % of them applied to the last), then with nothing to ingest."""
+    broker = Broker(logs)
+    name = f"bench_latency_{time.time_ns() % 1_000_000}"
+    try:
+        messages = interactions(total, prefix="l")
+        broker.publish("customer.interactions", messages)
+        # Customers of the first events: the first 5 % applied holds most of them.
+        customers = list(dict.fromkeys(key for key, _ in messages[:2_000]))
+        paths = [f"/customers/{customer}" for customer in customers]
+        psql(f"CREATE DATABASE {name} OWNER triad")
+        url = f"postgres://triad:triad@127.0.0.1:{proxy_port}/{name}?sslmode=disable"
+        service = Service("it-service", broker, f"latency-{time.time_ns()}", url, logs, "it-pg-latency")
+        try:
+            wait_for("IT to take its partitions", lambda: service.partitions() > 0, timeout=120, every=0.05)
+            wait_for("5 % applied", lambda: service.consumed() >= total // 20, timeout=600, every=0.05)
+            started = time.monotonic()
+            busy = read_latencies(service.port, paths, lambda: service.consumed() >= total)
+            busy_seconds = time.monotonic() - started
+            time.sleep(3)  # the relay and the reports settle
+            ends = time.monotonic() + max(10, busy_seconds)
+            idle = read_latencies(service.port, paths, lambda: time.monotonic() >= ends)
+            return {"busy": percentiles(busy), "idle": percentiles(idle)}
+        finally:
+            service.stop()
+    finally:
+        broker.stop()
+        psql(f"DROP DATABASE IF EXISTS {name}")
+
+
+@contextlib.contextmanager
+def delay_proxy(logs):
+    """The local PostgreSQL behind bench/delay_proxy.py (1 ms each way); yields the proxy's port."""
+    subprocess.run([os.path.join(ROOT, "scripts", "postgres.sh")], check=True, stdout=subprocess.DEVNULL)
+    port = free_port()
+    proxy = subprocess.Popen([PYTHON, os.path.join(ROOT, "bench", "delay_proxy.py"), str(port), "5432", "1"],
+                             stdout=open(os.path.join(logs, f"proxy-{port}.log"), "w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for("the delay proxy", lambda: port_open(port), timeout=30)
+        yield port
+    finally:
+        proxy.terminate()
+
+
 def psql(sql):
     subprocess.run(["su", "postgres", "-c", f"psql -qtAc \"{sql}\""], check=True, stdout=subprocess.DEVNULL)
 
@@ -384,8 +471,8 @@ def run_rss(total, scratch, logs):
         broker.stop()
 
 
-def ensure_release_build():
-    for product in ("it-service", "finance-service"):
+def ensure_release_build(products=("it-service", "finance-service")):
+    for product in products:
         log(f"building {product} (release)")
         subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
@@ -396,56 +483,64 @@ def main():
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--hot-events", type=int, default=100_000)
     parser.add_argument("--rss-events", type=int, default=1_000_000)
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: postgres, hot, finance, rss")
-    parser.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmark.md"))
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: postgres, hot, finance, rss, latency")
+    parser.add_argument("--only", default="",
+                        help="comma-separated phases to run, the others skipped: ingest (raw, peer, sqlite, postgres), "
+                             "hot, finance, rss, latency")
+    parser.add_argument("--release-dir", help="run the executables in this release build folder instead of building")
+    parser.add_argument("--out", help="where the tables go (default docs/benchmark.md; with --only, nowhere)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    only = set(filter(None, args.only.split(",")))
+    wanted = lambda phase: phase in only if only else phase not in skip
+    out = args.out or (None if only else os.path.join(ROOT, "docs", "benchmark.md"))
 
-    ensure_release_build()
+    global RELEASE
+    if args.release_dir:
+        RELEASE = os.path.abspath(args.release_dir)
+        log(f"running the executables in {RELEASE}")
+    else:
+        ensure_release_build(("it-service",) if only <= {"latency"} and only else ("it-service", "finance-service"))
     scratch = tempfile.mkdtemp(prefix="triad-bench-")
     logs = os.path.join(scratch, "logs")
     os.makedirs(logs)
     log(f"scratch and logs in {scratch}")
     rows = []
     notes = []
+    latency = None
+    raw = peer = None
 
-    broker = Broker(logs)
-    try:
-        log(f"publishing {args.events} interactions on {PARTITIONS} partitions")
-        broker.publish("customer.interactions", interactions(args.events))
-        raw = run_raw(broker, args.events)
-        log(f"raw: {raw:,.0f}/s")
-        peer = run_peer(broker, args.events, scratch)
-        log(f"peer: {peer:,.0f}/s")
-        sqlite = run_it_sqlite(broker, args.events, scratch, logs, latency=True)
-        log(f"it-service sqlite: {sqlite['rate']:,.0f}/s")
-        rows.append(("raw librdkafka (kcat)", raw, None))
-        rows.append(("Python peer (confluent-kafka + sqlite3)", peer, None))
-        p50, p99 = sqlite["latency"]
-        rows.append(("it-service, SQLite", sqlite["rate"],
-                     f"RSS {sqlite['rss']:.0f} MiB, database {sqlite['db_bytes'] / 1e6:.0f} MB, outbox empty "
-                     f"{sqlite['drain']:.2f} s after the last event, event latency p50 ≤ {p50 * 1000:g} ms, "
-                     f"p99 ≤ {p99 * 1000:g} ms (histogram bounds, 10,000 events/s paced)"))
-        if "postgres" not in skip:
-            subprocess.run([os.path.join(ROOT, "scripts", "postgres.sh")], check=True, stdout=subprocess.DEVNULL)
-            proxy_port = free_port()
-            proxy = subprocess.Popen([PYTHON, os.path.join(ROOT, "bench", "delay_proxy.py"), str(proxy_port), "5432", "1"],
-                                     stdout=open(os.path.join(logs, "proxy.log"), "w"), stderr=subprocess.STDOUT)
-            wait_for("the delay proxy", lambda: port_open(proxy_port), timeout=30)
-            try:
-                one = None
-                for instances in (1, 2, 3):
-                    rate = run_it_postgres(broker, args.events, instances, logs, proxy_port)
-                    one = one or rate
-                    log(f"it-service postgres x{instances}: {rate:,.0f}/s")
-                    rows.append((f"it-service, PostgreSQL + 1 ms proxy, {instances} instance{'s' if instances > 1 else ''}",
-                                 rate, f"{rate / one:.2f}× one instance"))
-            finally:
-                proxy.terminate()
-    finally:
-        broker.stop()
+    if wanted("ingest"):
+        broker = Broker(logs)
+        try:
+            log(f"publishing {args.events} interactions on {PARTITIONS} partitions")
+            broker.publish("customer.interactions", interactions(args.events))
+            raw = run_raw(broker, args.events)
+            log(f"raw: {raw:,.0f}/s")
+            peer = run_peer(broker, args.events, scratch)
+            log(f"peer: {peer:,.0f}/s")
+            sqlite = run_it_sqlite(broker, args.events, scratch, logs, latency=True)
+            log(f"it-service sqlite: {sqlite['rate']:,.0f}/s")
+            rows.append(("raw librdkafka (kcat)", raw, None))
+            rows.append(("Python peer (confluent-kafka + sqlite3)", peer, None))
+            p50, p99 = sqlite["latency"]
+            rows.append(("it-service, SQLite", sqlite["rate"],
+                         f"RSS {sqlite['rss']:.0f} MiB, database {sqlite['db_bytes'] / 1e6:.0f} MB, outbox empty "
+                         f"{sqlite['drain']:.2f} s after the last event, event latency p50 ≤ {p50 * 1000:g} ms, "
+                         f"p99 ≤ {p99 * 1000:g} ms (histogram bounds, 10,000 events/s paced)"))
+            if "postgres" not in skip:
+                with delay_proxy(logs) as proxy_port:
+                    one = None
+                    for instances in (1, 2, 3):
+                        rate = run_it_postgres(broker, args.events, instances, logs, proxy_port)
+                        one = one or rate
+                        log(f"it-service postgres x{instances}: {rate:,.0f}/s")
+                        rows.append((f"it-service, PostgreSQL + 1 ms proxy, {instances} instance{'s' if instances > 1 else ''}",
+                                     rate, f"{rate / one:.2f}× one instance"))
+        finally:
+            broker.stop()
 
-    if "hot" not in skip:
+    if wanted("hot"):
         rates = {}
         for label, hot in (("spread", 0), ("hot", 10)):
             hot_broker = Broker(logs)
@@ -457,7 +552,7 @@ def main():
         rows.append(("it-service, SQLite, interactions spread over 20,000 customers", rates["spread"], None))
         rows.append(("it-service, SQLite, half of them from 10 hot customers", rates["hot"],
                      f"hot costs {rates['spread'] / rates['hot']:.2f}× spread per event"))
-    if "finance" not in skip:
+    if wanted("finance"):
         finance_broker = Broker(logs)
         try:
             finance_broker.publish("ads.spend", ad_spend(args.events))
@@ -465,24 +560,39 @@ def main():
             rows.append((f"finance-service, SQLite, {args.events:,} ad-spend events", finance, None))
         finally:
             finance_broker.stop()
-    if "rss" not in skip:
+    if wanted("rss"):
         small, large = run_rss(args.rss_events, scratch, logs)
         notes.append(f"it-service RSS after 100,000 events: {small:.0f} MiB; after {args.rss_events:,}: {large:.0f} MiB "
                      f"({large / small:.2f}×).")
+    if wanted("latency"):
+        with delay_proxy(logs) as proxy_port:
+            latency = run_read_latency(args.events, logs, proxy_port)
+        log(f"latency while ingesting: {latency['busy']}; with no ingest: {latency['idle']}")
 
-    table = ["| consumer | events/s | × Python peer | × raw | notes |", "|---|---:|---:|---:|---|"]
-    for name, rate, note in rows:
-        table.append(f"| {name} | {rate:,.0f} | {rate / peer:.2f} | {rate / raw:.2f} | {note or ''} |")
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = "\n".join(
-        [f"# Ingest benchmark", "",
-         f"`scripts/bench.sh` on {stamp}: {args.events:,} structured `triad.customer.interaction` events (40 campaigns, "
-         f"20,000 customers, 10 % purchases) on {PARTITIONS} partitions of the local broker, release build, "
-         f"{os.cpu_count()} cores. Every figure comes from this one run; ratios are against the Python peer and raw "
-         "librdkafka measured in it.", ""] + table + [""] + notes + [""])
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
-    with open(args.out, "w") as out:
-        out.write(text)
+    text = [f"# Ingest benchmark", "",
+            f"`scripts/bench.sh` on {stamp}: {args.events:,} structured `triad.customer.interaction` events (40 "
+            f"campaigns, 20,000 customers, 10 % purchases) on {PARTITIONS} partitions of the local broker, release "
+            f"build, {os.cpu_count()} cores. Every figure comes from this one run; ratios are against the Python peer "
+            "and raw librdkafka measured in it. What earlier rounds of work changed and measured: "
+            "[benchmark-history.md](benchmark-history.md) (this script leaves it alone).", ""]
+    if rows:
+        text += ["| consumer | events/s | × Python peer | × raw | notes |", "|---|---:|---:|---:|---|"]
+        for name, rate, note in rows:
+            ratios = f"{rate / peer:.2f} | {rate / raw:.2f}" if peer and raw else "| "
+            text.append(f"| {name} | {rate:,.0f} | {ratios} | {note or ''} |")
+        text += [""] + notes + [""]
+    if latency:
+        figures = lambda f: f"{f['p50']:.1f} / {f['p99']:.1f} / {f['max']:.1f} ms ({f['count']:,} requests)"
+        text += ["HTTP read latency (one request after another over a keep-alive connection, p50 / p99 / max):", "",
+                 "| read | while one instance ingests at full speed | with nothing to ingest |", "|---|---|---|",
+                 f"| IT `GET /customers/{{id}}`, PostgreSQL + 1 ms proxy | {figures(latency['busy'])} | "
+                 f"{figures(latency['idle'])} |", ""]
+    text = "\n".join(text)
+    if out:
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "w") as file:
+            file.write(text)
     print(text)
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The ingest benchmark (bench/run.py): release build, one broker per workload, kcat and a Python
 # peer as baselines in the same run. Writes docs/benchmark.md. Needs scripts/bootstrap.sh first;
-# installs kcat if missing. Arguments go to bench/run.py (--events, --skip postgres,hot,finance,rss).
+# installs kcat if missing. Arguments go to bench/run.py (--events, --skip postgres,hot,finance,rss,latency,
+# --only latency, --release-dir DIR; see its docstring).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 command -v kcat >/dev/null || {

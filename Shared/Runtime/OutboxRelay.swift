@@ -164,23 +164,24 @@ public final class OutboxRelay: Service, Sendable {
         (try? await isLeader()) ?? false
     }
 
-    /// On PostgreSQL one instance relays at a time: it holds a session advisory lock, taken once and
-    /// taken again only when its session was replaced (a reconnect drops the lock).
+    /// On PostgreSQL one instance relays at a time: it holds a session lock, taken once and asked
+    /// for again only when a connection was lost (the lock's connection may have been the one).
     private func isLeader() async throws -> Bool {
         guard database.dialect == .postgres else { return true }
         let generation = database.connectionGeneration
         if leadership.withLock({ $0 == generation }) { return true }
-        let lockId = self.lockId
-        let acquired = try await database.transaction { session in
-            try session.query("SELECT pg_try_advisory_lock(?)", [.integer(lockId)]).first?.first?.integer == 1
-        }
+        let acquired = try await database.trySessionLock(lockId)
         // The generation is read again: a reconnect during the call means the lock was taken on a
         // session that may already be gone.
         if acquired, database.connectionGeneration == generation {
-            leadership.withLock { $0 = generation }
-            logger.info("relaying this service's outbox")
+            let wasLeading = leadership.withLock { leadership in
+                defer { leadership = generation }
+                return leadership != nil
+            }
+            if !wasLeading { logger.info("relaying this service's outbox") }
             return true
         }
+        leadership.withLock { $0 = nil }
         return false
     }
 
@@ -192,8 +193,7 @@ public final class OutboxRelay: Service, Sendable {
         }
         try? await Task.sleep(for: .seconds(1))
         guard database.dialect == .postgres, count >= 5, leadership.withLock({ $0 != nil }) else { return }
-        let lockId = self.lockId
-        _ = try? await database.transaction { try $0.query("SELECT pg_advisory_unlock(?)", [.integer(lockId)]) }
+        await database.releaseSessionLock(lockId)
         leadership.withLock { $0 = nil }
         failures.withLock { $0 = 0 }
         logger.warning("stopped relaying after repeated failures; another instance may take over")

@@ -103,6 +103,12 @@ public final class WatchedDatabase: Database {
         try await watch(write: false) { try await self.base.sizeInBytes() }
     }
 
+    public func trySessionLock(_ key: Int64) async throws -> Bool {
+        try await watch(write: true) { try await self.base.trySessionLock(key) }
+    }
+
+    public func releaseSessionLock(_ key: Int64) async { await base.releaseSessionLock(key) }
+
     public func close() async { await base.close() }
 
     private func watch<T>(write: Bool, _ call: () async throws -> T) async throws -> T {

@@ -1,75 +1,63 @@
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import NIOSSL
 import PostgresNIO
 import Synchronization
 
-/// PostgreSQL through PostgresNIO, shared by every instance of a service. Transactions run one at a
-/// time on a worker thread of this process that waits on PostgresNIO's futures, so the synchronous
-/// domain code never blocks Swift's cooperative pool or an event loop.
+/// PostgreSQL through PostgresNIO's `PostgresClient`, shared by every instance of a service. Each
+/// transaction and read leases a connection of the client's pool, so HTTP reads, the outbox relay
+/// and housekeeping run beside an ingest batch instead of behind it. A transaction's body is
+/// synchronous: it runs on a thread of the database's own (one per pooled connection) that waits
+/// for each statement's reply, never on Swift's cooperative pool or an event loop.
+///
+/// The database runs its client itself, from `init` to `close()`: migrations and tests use it
+/// before, and without, a service group.
 public final class PostgresDatabase: Database {
     public let location: String
     public var dialect: SQLDialect { .postgres }
+    /// How many connections the pool opens at most (`TRIAD_DATABASE_POOL_SIZE`).
+    public let poolSize: Int
+    /// The default pool size: room for a batch, the relay, housekeeping and reports, and reads.
+    public static let defaultPoolSize = 5
 
     private let settings: Settings
-    private let tls: PostgresConnection.Configuration.TLS
     private let logger: Logger
-    private let worker: SerialWorker
-    private let connection = Mutex<PostgresConnection?>(nil)
-    private let connectionIds = Atomic<Int>(0)
+    private let pool: Mutex<Pool>
+    private let threads: NIOThreadPool
+    private let lockConnection: PostgresLockConnection
+    private let connectionsLost = LostConnections()
+    private let closed = Atomic<Bool>(false)
 
-    /// What a PostgreSQL URL says, checked: host, port, database, user, password and sslmode.
-    public struct Settings: Sendable {
-        public let host: String
-        public let port: Int
-        public let database: String
-        public let user: String
-        let password: String?
-        public let sslmode: String
+    /// The client and the task that runs it.
+    private struct Pool {
+        let client: PostgresClient
+        let running: Task<Void, Never>
 
-        public init(url: String) throws(StorageError) {
-            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-                let host = components.host, !host.isEmpty
-            else {
-                throw StorageError("database URL must look like postgres://user:password@host:5432/database")
-            }
-            let database = components.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-            guard !database.isEmpty else { throw StorageError("the PostgreSQL URL names no database") }
-            let port = components.port ?? 5432
-            guard (1...65_535).contains(port) else { throw StorageError("the PostgreSQL port must be 1–65535, got \(port)") }
-            let sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-            guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslmode) else {
-                throw StorageError("sslmode must be disable, prefer, require or verify-full, got '\(sslmode)'")
-            }
-            self.host = host
-            self.port = port
-            self.database = database
-            self.user = components.user ?? "postgres"
-            self.password = components.password
-            self.sslmode = sslmode
+        init(_ settings: Settings, size: Int, logger: Logger) {
+            // The pool's own notes (a lease asked for before `run()` began, which waits for it) stay out
+            // of the service's log; its errors do not.
+            var background = logger
+            background.logLevel = max(logger.logLevel, .error)
+            let client = PostgresClient(configuration: settings.client(poolSize: size), backgroundLogger: background)
+            self.client = client
+            running = Task { await client.run() }
         }
     }
 
     /// `url`: `postgres://user:password@host:port/database` (password optional).
-    public init(url: String, logger: Logger) throws {
+    public init(url: String, logger: Logger, poolSize: Int = PostgresDatabase.defaultPoolSize) throws {
         let settings = try Settings(url: url)
         self.settings = settings
-        tls = try Self.tls(sslmode: settings.sslmode)
-        location = "postgres://\(settings.user)@\(settings.host):\(settings.port)/\(settings.database)"
+        location = settings.location
         self.logger = logger
-        worker = SerialWorker(name: "triad-postgres")
+        self.poolSize = poolSize
+        lockConnection = try PostgresLockConnection(settings: settings, logger: logger) { [connectionsLost] in
+            connectionsLost.count()
+        }
+        pool = Mutex(Pool(settings, size: poolSize, logger: logger))
+        threads = NIOThreadPool(numberOfThreads: poolSize)
+        threads.start()
     }
-
-    /// The server's limits on one statement, one lock wait and a transaction left idle: a stuck
-    /// session must not hold its row locks for long.
-    static let serverTimeoutMilliseconds = 60_000
-    /// How long a reply may take before the connection is given up for lost: the server's
-    /// statement timeout and a margin for the reply to arrive.
-    static let replyTimeout: Duration = .milliseconds(serverTimeoutMilliseconds + 5_000)
-    /// How long connecting (TCP, TLS and the startup handshake) may take.
-    static let connectTimeout: Duration = .seconds(5)
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await run(body, readOnly: false)
@@ -79,300 +67,167 @@ public final class PostgresDatabase: Database {
         try await run(body, readOnly: true)
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T, readOnly: Bool) async throws -> T {
-        try await worker.submit { [self] in
-            let session = PostgresSession(connection: try connected(), location: location, logger: logger, readOnly: readOnly)
-            do {
-                try session.query(readOnly ? "BEGIN READ ONLY" : "BEGIN")
-                let result = try body(session)
-                try session.query("COMMIT")
-                return result
-            } catch {
-                if session.connection.isClosed || error is DatabaseUnavailable {
-                    // Gone, or not answering: the next call connects afresh (the server rolls back
-                    // what this session left open when it notices the session is gone).
-                    forget(session.connection)
-                } else {
-                    _ = try? session.query("ROLLBACK")
-                }
-                throw error
-            }
-        }
-    }
-
-    /// Drops `connection` (closing it without waiting), so the next call connects again.
-    private func forget(_ lost: PostgresConnection) {
-        connection.withLock { current in
-            if current === lost { current = nil }
-        }
-        // Kept until closed: PostgresNIO wants a connection closed before it is released.
-        lost.close().whenComplete { _ in withExtendedLifetime(lost) {} }
-    }
-
-    /// `sslmode` as libpq reads it: `disable`, `prefer` (the default; encrypts when the server can),
-    /// `require` (encrypts, does not verify), `verify-full` (encrypts and verifies the server).
-    static func tls(sslmode: String) throws -> PostgresConnection.Configuration.TLS {
-        var unverified = TLSConfiguration.makeClientConfiguration()
-        unverified.certificateVerification = .none
-        switch sslmode {
-        case "disable": return .disable
-        case "prefer", "allow": return .prefer(try NIOSSLContext(configuration: unverified))
-        case "require": return .require(try NIOSSLContext(configuration: unverified))
-        case "verify-full", "verify-ca": return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-        default: throw StorageError("sslmode must be disable, prefer, require or verify-full, got '\(sslmode)'")
-        }
-    }
-
     public func sizeInBytes() async throws -> Int64 {
         try await read { try $0.query("SELECT pg_database_size(current_database())").first?.first?.integer ?? 0 }
     }
 
-    /// Counts connections made; a change tells a session-level lock holder that its session is gone.
-    public var connectionGeneration: Int { connectionIds.load(ordering: .acquiring) }
+    /// Changes whenever a connection was lost: a session-level lock holder asks again.
+    public var connectionGeneration: Int { connectionsLost.total }
 
-    /// The open connection, connecting (again) when there is none or it closed. The socket has TCP
-    /// keepalive on (a peer gone without a word is noticed within about 25 s of silence) and every
-    /// step is bounded: a database that is away fails the call with `DatabaseUnavailable`.
-    private func connected() throws -> PostgresConnection {
-        if let existing = connection.withLock({ $0 }) {
-            if !existing.isClosed { return existing }
-            forget(existing)
+    public func trySessionLock(_ key: Int64) async throws -> Bool {
+        try await lockConnection.tryLock(key)
+    }
+
+    public func releaseSessionLock(_ key: Int64) async {
+        await lockConnection.unlock(key)
+    }
+
+    /// Stops the pool once the calls in flight returned it their connections; later calls fail.
+    public func close() async {
+        closed.store(true, ordering: .relaxed)
+        let running = pool.withLock { $0.running }
+        running.cancel()
+        await running.value
+        await lockConnection.close()
+        try? await threads.shutdownGracefully()
+    }
+
+    /// A database released without `close()` still stops its pool and its threads.
+    deinit {
+        pool.withLock { $0.running }.cancel()
+        threads.shutdownGracefully { _ in }
+    }
+
+    private func run<T: Sendable>(
+        _ body: @escaping @Sendable (any SQLSession) throws -> T, readOnly: Bool
+    ) async throws -> T {
+        try await leased { [threads, location, logger, connectionsLost] connection in
+            try await threads.runIfActive {
+                let session = PostgresSession(connection: connection, location: location, logger: logger)
+                do {
+                    if readOnly { try session.execute("BEGIN READ ONLY") } else { try session.execute("BEGIN") }
+                    let result = try body(session)
+                    try session.execute("COMMIT")
+                    return result
+                } catch {
+                    if connection.isClosed || error is DatabaseUnavailable {
+                        // Gone, or not answering: the pool drops it and connects afresh (the server
+                        // rolls back what this session left open when it notices the session is gone).
+                        _ = connection.close() as EventLoopFuture<Void>
+                        connectionsLost.count()
+                    } else {
+                        _ = try? session.execute("ROLLBACK")
+                    }
+                    throw error
+                }
+            }
         }
-        let id = connectionIds.add(1, ordering: .relaxed).newValue
-        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
-        let fresh: PostgresConnection
+    }
+
+    /// Runs `body` on a connection leased from the pool. A lease not granted within 200 ms asks the
+    /// lock connection whether the server can be reached at all: when it cannot, the call fails at
+    /// once saying why; when it can, the lease is waited for up to `replyTimeout`. A pool that gave up
+    /// connecting while the server can be reached is replaced.
+    private func leased<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        guard !closed.load(ordering: .relaxed) else { throw StorageError("the database is closed") }
+        let client = pool.withLock { $0.client }
+        let lease = Lease()
         do {
-            let channel = try waitForReply(
-                Self.bootstrap(on: eventLoop).connect(host: settings.host, port: settings.port), timeout: Self.connectTimeout + .seconds(1),
-                while: { true }, doing: "connecting")
-            var configuration = PostgresConnection.Configuration(
-                establishedChannel: channel, tls: tls, username: settings.user, password: settings.password, database: settings.database)
-            configuration.options.connectTimeout = .milliseconds(Int64(Self.connectTimeout.components.seconds * 1000))
-            // The certificate is checked against the host name (`verify-full`), as with a direct connect.
-            configuration.options.tlsServerName = Self.isIPAddress(settings.host) ? nil : settings.host
-            configuration.options.additionalStartupParameters = [
-                ("statement_timeout", "\(Self.serverTimeoutMilliseconds)"), ("lock_timeout", "\(Self.serverTimeoutMilliseconds)"),
-                ("idle_in_transaction_session_timeout", "\(Self.serverTimeoutMilliseconds)"),
-            ]
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        guard lease.grant() else { throw CancellationError() }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try await self.watch(lease)
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let result = next {
+                        group.cancelAll()
+                        return result
+                    }
+                }
+                throw CancellationError()  // unreachable: the lease's task returns a result or throws
+            }
+        } catch let error where !lease.wasGranted && !(error is DatabaseUnavailable) && !Task.isCancelled {
+            // The pool refused the lease: it stopped connecting after failing for a while, or shut down.
+            guard !closed.load(ordering: .relaxed) else { throw StorageError("the database is closed") }
+            _ = try await lockConnection.open()
+            replacePool(client)
+            throw DatabaseUnavailable("PostgreSQL at \(location) is back but the pool had stopped connecting: \(error)")
+        }
+    }
+
+    /// Watches a lease until it is granted (see `leased`); throws `DatabaseUnavailable` and gives
+    /// the lease up when the server cannot be reached, or after `replyTimeout`. Ends quietly when
+    /// cancelled: the lease's own task tells how the call ended.
+    private func watch(_ lease: Lease) async throws {
+        let started = ContinuousClock.now
+        var nextCheck = started + .milliseconds(200)
+        while lease.isWaiting && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            let now = ContinuousClock.now
+            if now - started > Settings.replyTimeout {
+                guard lease.abandon() else { return }
+                throw DatabaseUnavailable(
+                    "no connection of the pool to PostgreSQL at \(location) within \(Settings.replyTimeout)")
+            }
+            guard now >= nextCheck, lease.isWaiting, !Task.isCancelled else { continue }
             do {
-                fresh = try waitForReply(
-                    PostgresConnection.connect(on: eventLoop, configuration: configuration, id: id, logger: logger),
-                    timeout: Self.connectTimeout + .seconds(1), while: { channel.isActive }, doing: "connecting")
+                _ = try await lockConnection.open()
             } catch {
-                channel.close(promise: nil)
+                guard lease.abandon() else { return }
                 throw error
             }
-        } catch let error as DatabaseUnavailable {
-            throw error
-        } catch {
-            // PSQLError's description hides the cause; its reflection names it.
-            throw DatabaseUnavailable("cannot connect to PostgreSQL at \(location): \(String(reflecting: error))")
+            nextCheck = ContinuousClock.now + .seconds(1)
         }
-        connection.withLock { $0 = fresh }
-        return fresh
     }
 
-    /// A TCP client with keepalive: probes after 10 s of silence, every 5 s, 3 unanswered end the
-    /// connection; data unacknowledged for 30 s ends it too.
-    static func bootstrap(on eventLoop: any EventLoop) -> ClientBootstrap {
-        ClientBootstrap(group: eventLoop)
-            .connectTimeout(.seconds(Int64(connectTimeout.components.seconds)))
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPIDLE), value: 10)
-            .channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPINTVL), value: 5)
-            .channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_KEEPCNT), value: 3)
-            .channelOption(ChannelOptions.Types.SocketOption(level: IPPROTO_TCP, name: TCP_USER_TIMEOUT), value: 30_000)
-    }
-
-    static func isIPAddress(_ host: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
-    }
-
-    /// Waits on this (worker) thread for `future`, but fails with `DatabaseUnavailable` once
-    /// `timeout` passed or as soon as `isOpen` turns false: a reply that never comes (the server
-    /// went away mid-query, which can leave PostgresNIO's future pending for good) must not hold
-    /// the worker, and every call queued behind it, forever.
-    func waitForReply<T>(
-        _ future: EventLoopFuture<T>, timeout: Duration, while isOpen: () -> Bool, doing what: String
-    ) throws -> T {
-        try Self.waitForReply(future, timeout: timeout, while: isOpen, doing: what, location: location)
-    }
-
-    static func waitForReply<T>(
-        _ future: EventLoopFuture<T>, timeout: Duration, while isOpen: () -> Bool, doing what: String, location: String
-    ) throws -> T {
-        let reply = Reply<T>()
-        future.whenComplete { reply.set($0) }
-        let deadline = ContinuousClock.now + timeout
-        while reply.done.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            guard isOpen() else { throw DatabaseUnavailable("the connection to PostgreSQL at \(location) closed while \(what)") }
-            guard ContinuousClock.now < deadline else {
-                throw DatabaseUnavailable("PostgreSQL at \(location) did not answer within \(timeout) while \(what)")
-            }
+    /// A fresh pool in place of `stale`; the stale one stops once its leases are returned.
+    private func replacePool(_ stale: PostgresClient) {
+        let old = pool.withLock { pool -> Pool? in
+            guard pool.client === stale else { return nil }
+            defer { pool = Pool(settings, size: poolSize, logger: logger) }
+            return pool
         }
-        return try reply.get()
-    }
-
-    /// A database released without `close()` still closes its connection (kept until closed, as
-    /// PostgresNIO wants) and ends its thread.
-    deinit {
-        if let open = connection.withLock({ $0 }) { open.close().whenComplete { _ in withExtendedLifetime(open) {} } }
-        worker.stop()
-    }
-
-    /// Closes the connection on the worker, after the jobs already queued; later jobs fail.
-    public func close() async {
-        _ = try? await worker.submit { [self] in
-            let open = connection.withLock { connection in
-                defer { connection = nil }
-                return connection
-            }
-            if let open { _ = try? waitForReply(open.close(), timeout: .seconds(5), while: { true }, doing: "closing") }
+        if let old {
+            old.running.cancel()
+            logger.info("PostgreSQL pool started afresh", metadata: ["database": "\(location)"])
         }
-        worker.stop()
     }
 }
 
-struct PostgresSession: SQLSession {
-    let connection: PostgresConnection
-    let location: String
-    let logger: Logger
-    let readOnly: Bool
-    var dialect: SQLDialect { .postgres }
-
-    @discardableResult
-    func query(_ sql: String, _ arguments: [SQLValue]) throws -> [SQLRow] {
-        var bindings = PostgresBindings(capacity: arguments.count)
-        for argument in arguments {
-            switch argument {
-            case .null: bindings.appendNull()
-            case .integer(let value): bindings.append(value)
-            case .text(let value): bindings.append(value)
-            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
-            case .texts(let values): bindings.append(values)
-            case .integers(let values): bindings.append(values)
-            case .blobs(let values): bindings.append(values.map { ByteBuffer(bytes: $0) })
-            case .booleans(let values): bindings.append(values)
-            }
-        }
-        let query = PostgresQuery(unsafeSQL: Self.numberedPlaceholders(sql), binds: bindings)
-        let result: PostgresQueryResult
-        do {
-            result = try PostgresDatabase.waitForReply(
-                connection.query(query, logger: logger), timeout: PostgresDatabase.replyTimeout,
-                while: { !connection.isClosed }, doing: "waiting for a statement's reply", location: location)
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw UniqueViolation(
-                "\(error.serverInfo?[.message] ?? "duplicate key") (constraint \(error.serverInfo?[.constraintName] ?? "unknown"))")
-        } catch let error as PSQLError {
-            if let unavailable = Self.unavailability(error, location: location) { throw unavailable }
-            throw error
-        }
-        return try result.rows.map { row in
-            try row.makeRandomAccess().map { cell -> SQLValue in
-                guard cell.bytes != nil else { return .null }
-                switch cell.dataType {
-                case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
-                case .bytea: return .blob(Array(try cell.decode(ByteBuffer.self).readableBytesView))
-                case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-                default: return .text(try cell.decode(String.self))
-                }
-            }
-        }
-    }
-
-    /// What a failed statement means when the database, not the statement, is the problem: the
-    /// connection gone (the server restarted or shut down, the network failed), the server starting
-    /// up or shutting down (57P01–57P03), out of connections, memory or disk (class 53), an I/O error
-    /// (class 58), or a read-only server (25006: a primary turned standby in a failover).
-    static func unavailability(_ error: PSQLError, location: String) -> DatabaseUnavailable? {
-        switch error.code {
-        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown:
-            return DatabaseUnavailable("the connection to PostgreSQL at \(location) was lost: \(String(reflecting: error))")
-        default:
-            break
-        }
-        guard let state = error.serverInfo?[.sqlState] else { return nil }
-        guard state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("58") || ["57P01", "57P02", "57P03", "25006"].contains(state)
-        else { return nil }
-        return DatabaseUnavailable("PostgreSQL at \(location) answered \(state): \(error.serverInfo?[.message] ?? "")")
-    }
-
-    /// `?` → `$1`, `$2`, … (outside quoted strings).
-    static func numberedPlaceholders(_ sql: String) -> String {
-        var result = ""
-        var index = 0
-        var quoted = false
-        for character in sql {
-            if character == "'" { quoted.toggle() }
-            if character == "?" && !quoted {
-                index += 1
-                result += "$\(index)"
-            } else {
-                result.append(character)
-            }
-        }
-        return result
-    }
+/// How many connections were lost so far.
+private final class LostConnections: Sendable {
+    private let lost = Atomic<Int>(0)
+    var total: Int { lost.load(ordering: .relaxed) }
+    func count() { lost.add(1, ordering: .relaxed) }
 }
 
-/// The outcome of a future, handed from an event loop to the thread that waits for it.
-private final class Reply<T>: @unchecked Sendable {
-    let done = DispatchSemaphore(value: 0)
-    private var result: Result<T, any Error>?
+/// Where one lease stands: waiting for a connection, granted one, or given up by its watcher.
+private final class Lease: Sendable {
+    private enum State { case waiting, granted, abandoned }
+    private let state = Mutex(State.waiting)
 
-    /// Called once, on the event loop; `done` orders it before `get`.
-    func set(_ result: Result<T, any Error>) {
-        self.result = result
-        done.signal()
-    }
+    var isWaiting: Bool { state.withLock { $0 == .waiting } }
+    var wasGranted: Bool { state.withLock { $0 == .granted } }
 
-    func get() throws -> T { try result!.get() }
-}
+    /// Whether the connection may be used: false once the watcher gave the lease up.
+    func grant() -> Bool { move(to: .granted) }
 
-/// A thread that runs submitted jobs one at a time.
-final class SerialWorker: Sendable {
-    private final class Jobs: Sendable {
-        let state = Mutex<(queue: [@Sendable () -> Void], stopped: Bool)>(([], false))
-        let ready = DispatchSemaphore(value: 0)
-    }
+    /// Whether the lease was still waiting, and is given up now.
+    func abandon() -> Bool { move(to: .abandoned) }
 
-    private let jobs = Jobs()
-
-    init(name: String) {
-        let jobs = self.jobs
-        let thread = Thread {
-            while true {
-                jobs.ready.wait()
-                let next = jobs.state.withLock { state -> (@Sendable () -> Void)? in
-                    state.queue.isEmpty ? nil : state.queue.removeFirst()
-                }
-                guard let next else { return }  // woken with nothing to do: stopped
-                next()
-            }
+    private func move(to next: State) -> Bool {
+        state.withLock { state in
+            guard state == .waiting else { return false }
+            state = next
+            return true
         }
-        thread.name = name
-        thread.start()
-    }
-
-    func submit<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let accepted = jobs.state.withLock { state -> Bool in
-                guard !state.stopped else { return false }
-                state.queue.append { continuation.resume(with: Result { try job() }) }
-                return true
-            }
-            if accepted {
-                jobs.ready.signal()
-            } else {
-                continuation.resume(throwing: StorageError("the database is closed"))
-            }
-        }
-    }
-
-    func stop() {
-        jobs.state.withLock { $0.stopped = true }
-        jobs.ready.signal()
     }
 }

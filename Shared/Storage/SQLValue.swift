@@ -120,6 +120,13 @@ public protocol Database: Sendable {
     /// SQLite: how many transactions committed a change, so far (one that changed nothing proves
     /// nothing about a full disk or a read-only file); nil where any committed transaction counts.
     var changesCommitted: Int? { get }
+    /// Takes the lock `key` for this process unless another holds it; true while this process
+    /// holds it. PostgreSQL: a session advisory lock on a connection kept outside the pool, held
+    /// until released or that connection is lost (which changes `connectionGeneration`); always
+    /// true where each instance has a database of its own.
+    func trySessionLock(_ key: Int64) async throws -> Bool
+    /// Lets go of the lock `key` if this process holds it.
+    func releaseSessionLock(_ key: Int64) async
 }
 
 /// Returns once a commit is durable; throws if it cannot be made so.
@@ -128,6 +135,8 @@ public typealias Durability = @Sendable () async throws -> Void
 extension Database {
     public var connectionGeneration: Int { 0 }
     public var changesCommitted: Int? { nil }
+    public func trySessionLock(_ key: Int64) async throws -> Bool { true }
+    public func releaseSessionLock(_ key: Int64) async {}
 
     /// For a database whose commits are durable when they return.
     public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
