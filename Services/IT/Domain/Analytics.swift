@@ -30,17 +30,22 @@ public struct Analytics: Sendable {
         return events
     }
 
+    /// The campaign a purchase is credited to: the one it names, else the customer's last touch
+    /// within the attribution window.
+    private func attributedCampaign(of interaction: CustomerInteraction, in state: AnalyticsState) -> String? {
+        interaction.campaignId
+            ?? state.lastTouch(
+                of: interaction.customerId, atOrBefore: interaction.occurredAt,
+                window: policy.attributionWindowMilliseconds)?
+            .campaignId
+    }
+
     private func checkTotals(_ interaction: CustomerInteraction, partition: Int32, in state: AnalyticsState)
         throws(EventRejection)
     {
         let fits: Bool
         if interaction.kind == .purchase, let revenue = interaction.revenue {
-            let campaignId =
-                interaction.campaignId
-                ?? state.lastTouch(
-                    of: interaction.customerId, atOrBefore: interaction.occurredAt,
-                    window: policy.attributionWindowMilliseconds)?
-                .campaignId
+            let campaignId = attributedCampaign(of: interaction, in: state)
             fits = state.fits(
                 campaignId: campaignId, partition: partition, purchases: 1, revenueMinor: revenue.amountMinor)
         } else if let campaignId = interaction.campaignId {
@@ -99,12 +104,7 @@ public struct Analytics: Sendable {
         }
 
         if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue {
-            let campaignId =
-                interaction.campaignId
-                ?? state.lastTouch(
-                    of: customer.customerId, atOrBefore: interaction.occurredAt,
-                    window: policy.attributionWindowMilliseconds)?
-                .campaignId
+            let campaignId = attributedCampaign(of: interaction, in: state)
             let order = RecordedOrder(
                 orderId: orderId, customerId: customer.customerId, campaignId: campaignId,
                 revenueMinor: revenue.amountMinor,
