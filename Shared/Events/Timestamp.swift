@@ -10,7 +10,7 @@ extension Int64 {
 
 /// An instant with millisecond precision, written as an RFC 3339 / ISO 8601 string in JSON.
 /// Domain rules compare and subtract milliseconds as integers.
-public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, StringCodable {
     public var millisecondsSinceEpoch: Int64
 
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
@@ -144,24 +144,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         return Timestamp(millisecondsSinceEpoch: overflow ? (milliseconds < 0 ? .min : .max) : sum)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let parsed = Timestamp(iso8601: text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be \(Timestamp.expectation), got '\(text)'")
-        }
-        self = parsed
-    }
+    public init?(_ text: String) { self.init(iso8601: text) }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(iso8601)
-    }
+    public static func refusal(of text: String) -> String { "must be \(expectation), got '\(text)'" }
 }
 
 /// A calendar day (`YYYY-MM-DD`), as campaigns are planned. Quarters are calendar quarters in UTC.
-public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct CalendarDate: Hashable, Comparable, Sendable, StringCodable {
     public let year: Int
     public let month: Int
     public let day: Int
@@ -229,24 +218,11 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         }
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let parsed = CalendarDate(text) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "must be a date as YYYY-MM-DD, got '\(text)'")
-        }
-        self = parsed
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static func refusal(of text: String) -> String { "must be a date as YYYY-MM-DD, got '\(text)'" }
 }
 
 /// A calendar quarter, written `2026-Q4`.
-public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+public struct Quarter: Hashable, Comparable, Sendable, StringCodable {
     public let year: Int
     public let number: Int
 
@@ -272,17 +248,5 @@ public struct Quarter: Hashable, Comparable, Sendable, CustomStringConvertible, 
 
     public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let quarter = Quarter(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "must be a quarter such as 2026-Q4")
-        }
-        self = quarter
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    public static func refusal(of text: String) -> String { "must be a quarter such as 2026-Q4" }
 }
