@@ -216,39 +216,22 @@ import TriadEvents
     }
 
     @Test mutating func retentionNeedsTheThresholdOfChurnRiskCustomersInASegment() throws {
+        let epoch = Timestamp(millisecondsSinceEpoch: 0)
         for index in 0..<10 {
-            _ = try desk.apply(
-                .churnRiskDetected(
-                    ChurnRiskDetected(
-                        customerId: "y\(index)", segment: "young", reason: .unsubscribed, lastActivityAt: nil,
-                        detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
-                to: &store)
+            _ = try desk.apply(churnRiskDetected("y\(index)", "young", at: epoch), to: &store)
         }
         for index in 0..<9 {
-            _ = try desk.apply(
-                .churnRiskDetected(
-                    ChurnRiskDetected(
-                        customerId: "o\(index)", segment: "old", reason: .inactive, lastActivityAt: nil,
-                        detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
-                to: &store)
+            _ = try desk.apply(churnRiskDetected("o\(index)", "old", at: epoch, reason: .inactive), to: &store)
         }
         // The same customer again is not counted twice.
-        _ = try desk.apply(
-            .churnRiskDetected(
-                ChurnRiskDetected(
-                    customerId: "o1", segment: "old", reason: .inactive, lastActivityAt: nil,
-                    detectedAt: Timestamp(millisecondsSinceEpoch: 0))),
-            to: &store)
+        _ = try desk.apply(churnRiskDetected("o1", "old", at: epoch, reason: .inactive), to: &store)
         let briefing = try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
         #expect(briefing.churnRiskBySegment == ["young": 10, "old": 9])
         #expect(actions(briefing) == ["retention-campaign:young"])
     }
 
     func detected(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {
-        .churnRiskDetected(
-            ChurnRiskDetected(
-                customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil,
-                detectedAt: Timestamp(iso8601: time)!))
+        churnRiskDetected(customer, segment, at: Timestamp(iso8601: time)!)
     }
 
     func cleared(_ customer: String, _ segment: String, _ time: String) -> DomainEvent {

@@ -44,12 +44,7 @@ import TriadEvents
                     released: Currency.euro.total(300_000), revision: 2)),
             to: &store)
         for index in 0..<3 {
-            _ = try desk.apply(
-                .churnRiskDetected(
-                    ChurnRiskDetected(
-                        customerId: "u\(index)", segment: "young", reason: .inactive, lastActivityAt: nil,
-                        detectedAt: t0)),
-                to: &store)
+            _ = try desk.apply(churnRiskDetected("u\(index)", "young", at: t0, reason: .inactive), to: &store)
         }
         return try Briefing.make(from: store, policy: BriefingPolicy(), currency: "EUR")
     }
