@@ -19,12 +19,7 @@ import TriadStorage
                 customerId: customer, kind: .purchase, occurredAt: Timestamp(iso8601: "2026-11-01T10:00:00Z")!,
                 segment: "young",
                 orderId: order, revenue: Money(amountMinor: 100, currency: "EUR")))
-        return IncomingEvent(
-            received: ReceivedEvent(
-                envelope: EventEnvelope(
-                    id: id, source: "/tests", type: event.type, schemaVersion: 1, time: nil, subject: customer),
-                event: event),
-            topic: "customer.interactions", partition: 0)
+        return incoming(event, id: id, topic: .customerInteractions)
     }
 
     /// Instance B applies `held` and holds its transaction open, while instance A applies `racing`,

@@ -21,12 +21,7 @@ import TriadStorage
                 customerId: customer, kind: kind, occurredAt: time, segment: segment,
                 orderId: kind == .purchase ? "o-\(id)" : nil,
                 revenue: kind == .purchase ? Money(amountMinor: 100, currency: "EUR") : nil))
-        return IncomingEvent(
-            received: ReceivedEvent(
-                envelope: EventEnvelope(
-                    id: id, source: "/tests", type: event.type, schemaVersion: 1, time: nil, subject: customer),
-                event: event),
-            topic: "customer.interactions", partition: 0)
+        return incoming(event, id: id, topic: .customerInteractions)
     }
 
     @Test(arguments: Store.allCases)

@@ -14,17 +14,7 @@ import TriadStorage
 @Suite struct CanonicalEquivalenceTests {
     static let nfc = "caf\u{E9}"
     static let nfd = "cafe\u{301}"
-
-    func incoming(_ event: DomainEvent, id: String, topic: Topic) -> IncomingEvent {
-        IncomingEvent(
-            received: ReceivedEvent(
-                envelope: EventEnvelope(
-                    id: id, source: "/tests", type: event.type, schemaVersion: 1,
-                    time: Timestamp(millisecondsSinceEpoch: 0),
-                    subject: event.payload.subject),
-                event: event),
-            topic: topic.name, partition: 0)
-    }
+    static let epoch = Timestamp(millisecondsSinceEpoch: 0)
 
     @Test func thePairIsOneStringButTwoKeys() {
         #expect(Self.nfc == Self.nfd)
@@ -44,14 +34,15 @@ import TriadStorage
         let spend = { (id: String, amount: Int64, event: String) in
             incoming(
                 .adSpendReported(AdSpendReported(campaignId: id, amount: Currency.euro.money(amount))), id: event,
-                topic: .adSpend)
+                topic: .adSpend, time: Self.epoch)
         }
         let conversion = { (campaign: String, order: String, event: String) in
             incoming(
                 .conversionAttributed(
                     ConversionAttributed(
                         campaignId: campaign, orderId: order, customerId: "u", revenue: Currency.euro.money(5),
-                        occurredAt: Timestamp(millisecondsSinceEpoch: 0))), id: event, topic: .attributions)
+                        occurredAt: Timestamp(millisecondsSinceEpoch: 0))), id: event, topic: .attributions,
+                time: Self.epoch)
         }
         let batch = [
             spend(Self.nfc, 10, "e-1"), spend(Self.nfd, 20, "e-2"), conversion("c", Self.nfc, "e-3"),
@@ -79,7 +70,7 @@ import TriadStorage
                     CustomerInteraction(
                         customerId: customer, kind: .purchase, occurredAt: at, campaignId: "c", segment: segment,
                         orderId: order,
-                        revenue: Currency.euro.money(7))), id: event, topic: .customerInteractions)
+                        revenue: Currency.euro.money(7))), id: event, topic: .customerInteractions, time: Self.epoch)
         }
         let batch = [
             purchase(Self.nfc, "o-1", Self.nfc, "e-1"), purchase(Self.nfd, "o-2", Self.nfd, "e-2"),
@@ -112,7 +103,7 @@ import TriadStorage
                     ChurnRiskDetected(
                         customerId: customer, segment: segment, reason: .unsubscribed, lastActivityAt: nil,
                         detectedAt: at)),
-                id: event, topic: .insights)
+                id: event, topic: .insights, time: Self.epoch)
         }
         let batch = [
             detected("u-1", Self.nfc, "e-1"), detected("u-2", Self.nfd, "e-2"), detected("u-3", Self.nfd, "e-3"),
