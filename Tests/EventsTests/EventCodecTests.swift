@@ -189,28 +189,23 @@ import TriadWire
                 == .invalidData)
     }
 
-    @Test func missingDataFieldsAreNamed() {
-        let found = rejection(structured(type: "triad.ad-spend.reported", data: #"{"campaignId":"c1"}"#))
-        #expect(found == EventRejection(.invalidData, field: "data.amount", "is required"))
-        let nested = rejection(
-            structured(type: "triad.ad-spend.reported", data: #"{"campaignId":"c1","amount":{"currency":"EUR"}}"#))
-        #expect(nested == EventRejection(.invalidData, field: "data.amount.amountMinor", "is required"))
-    }
-
-    @Test func wrongTypesAreNamed() {
-        let found = rejection(
-            structured(
-                type: "triad.ad-spend.reported",
-                data: #"{"campaignId":"c1","amount":{"amountMinor":"12","currency":"EUR"}}"#))
-        #expect(found == EventRejection(.invalidData, field: "data.amount.amountMinor", "must be an integer"))
-    }
-
-    @Test func negativeAmountsAreRefused() {
-        let found = rejection(
-            structured(
-                type: "triad.ad-spend.reported",
-                data: #"{"campaignId":"c1","amount":{"amountMinor":-5,"currency":"EUR"}}"#))
-        #expect(found == EventRejection(.invalidData, field: "data.amount.amountMinor", "must not be negative"))
+    /// An ad-spend report's `data` that is missing a field, has a wrong type or a negative amount:
+    /// the rejection names the field.
+    @Test(arguments: [
+        (#"{"campaignId":"c1"}"#, "data.amount", "is required"),
+        (#"{"campaignId":"c1","amount":{"currency":"EUR"}}"#, "data.amount.amountMinor", "is required"),
+        (
+            #"{"campaignId":"c1","amount":{"amountMinor":"12","currency":"EUR"}}"#, "data.amount.amountMinor",
+            "must be an integer"
+        ),
+        (
+            #"{"campaignId":"c1","amount":{"amountMinor":-5,"currency":"EUR"}}"#, "data.amount.amountMinor",
+            "must not be negative"
+        ),
+    ])
+    func badDataFieldsAreNamed(data: String, field: String, reason: String) {
+        let found = rejection(structured(type: "triad.ad-spend.reported", data: data))
+        #expect(found == EventRejection(.invalidData, field: field, reason))
     }
 
     @Test func otherCurrenciesAreRefused() {
