@@ -30,47 +30,32 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
     }
 
-    @Test func aVariableNoServiceReadsIsCaught() throws {
-        let drifted = try compose.replacingOccurrences(
-            of: "TRIAD_IT_INACTIVITY_DAYS: \"60\"",
-            with: "TRIAD_IT_INACTIVITY_DAYS: \"60\"\n      TRIAD_IT_INACTIVE_DAYS: \"60\"")
-        let result = try check(try variant(drifted))
+    /// A compose file changed from the real one (`original` replaced by `drifted`) fails the check,
+    /// which names the `problem`: a variable no service reads, a required one missing, a schema
+    /// violation, fixed host ports on a service that scales, Jaeger outside its profile.
+    @Test(arguments: [
+        (
+            "TRIAD_IT_INACTIVITY_DAYS: \"60\"",
+            "TRIAD_IT_INACTIVITY_DAYS: \"60\"\n      TRIAD_IT_INACTIVE_DAYS: \"60\"",
+            "compose sets TRIAD_IT_INACTIVE_DAYS, which it-service does not read"
+        ),
+        (
+            "      TRIAD_DATABASE_URL: postgres://triad:${TRIAD_POSTGRES_PASSWORD:-triad}@postgres:5432/finance\n", "",
+            "finance: finance-service needs TRIAD_DATABASE_URL"
+        ),
+        ("    restart: \"no\"", "    restart: 5\n    colour: blue", "schema"),
+        (
+            "    expose:\n      - \"8080\"\n    healthcheck: *healthcheck\n\n  it:",
+            "    ports:\n      - \"8082:8080\"\n    healthcheck: *healthcheck\n\n  it:", "finance: fixed host ports"
+        ),
+        (
+            "    image: jaegertracing/all-in-one:1.64.0\n    profiles: [\"observability\"]\n",
+            "    image: jaegertracing/all-in-one:1.64.0\n", "jaeger: not in the observability profile"
+        ),
+    ])
+    func aDriftIsCaught(original: String, drifted: String, problem: String) throws {
+        let result = try check(try variant(try compose.replacingOccurrences(of: original, with: drifted)))
         #expect(result.status != 0)
-        #expect(result.output.contains("compose sets TRIAD_IT_INACTIVE_DAYS, which it-service does not read"))
-    }
-
-    @Test func aMissingRequiredVariableIsCaught() throws {
-        let drifted = try compose.replacingOccurrences(
-            of: "      TRIAD_DATABASE_URL: postgres://triad:${TRIAD_POSTGRES_PASSWORD:-triad}@postgres:5432/finance\n",
-            with: "")
-        let result = try check(try variant(drifted))
-        #expect(result.status != 0)
-        #expect(result.output.contains("finance: finance-service needs TRIAD_DATABASE_URL"))
-    }
-
-    @Test func aSchemaViolationIsCaught() throws {
-        let broken = try compose.replacingOccurrences(
-            of: "    restart: \"no\"", with: "    restart: 5\n    colour: blue")
-        let result = try check(try variant(broken))
-        #expect(result.status != 0)
-        #expect(result.output.contains("schema"))
-    }
-
-    @Test func servicesThatScaleHaveNoFixedHostPorts() throws {
-        let fixed = try compose.replacingOccurrences(
-            of: "    expose:\n      - \"8080\"\n    healthcheck: *healthcheck\n\n  it:",
-            with: "    ports:\n      - \"8082:8080\"\n    healthcheck: *healthcheck\n\n  it:")
-        let result = try check(try variant(fixed))
-        #expect(result.status != 0)
-        #expect(result.output.contains("finance: fixed host ports"))
-    }
-
-    @Test func theObservabilityProfileIsChecked() throws {
-        let outside = try compose.replacingOccurrences(
-            of: "    image: jaegertracing/all-in-one:1.64.0\n    profiles: [\"observability\"]\n",
-            with: "    image: jaegertracing/all-in-one:1.64.0\n")
-        let result = try check(try variant(outside))
-        #expect(result.status != 0)
-        #expect(result.output.contains("jaeger: not in the observability profile"), "\(result.output)")
+        #expect(result.output.contains(problem), "\(result.output)")
     }
 }
