@@ -23,8 +23,11 @@ import TriadEvents
         "people", [.text("id"), .text("team"), .integer("score"), .text("note", nullable: true)], indexed: ["team"])
     static let tallies = Table("tallies", key: 2, [.text("team"), .integer("day"), .integer("count")])
 
-    func open(_ store: Store) async throws -> any Database {
-        try await store.open("tables", migrations: Migrations.shared + [Self.schema])
+    /// The test tables on `store`, holding `people`.
+    func open(_ store: Store, people: [[SQLValue]] = []) async throws -> any Database {
+        let database = try await store.open("tables", migrations: Migrations.shared + [Self.schema])
+        if !people.isEmpty { try await database.transaction { try Self.people.insert(people, in: $0) } }
+        return database
     }
 
     func person(_ id: String, _ team: String, _ score: Int64, _ note: String? = nil) -> [SQLValue] {
@@ -33,8 +36,7 @@ import TriadEvents
 
     @Test(arguments: Store.allCases)
     func lockOrCreateCreatesMissingRowsOnlyWhereInstancesShareTheDatabase(_ store: Store) async throws {
-        let database = try await open(store)
-        try await database.transaction { try Self.people.insert([person("a", "x", 1)], in: $0) }
+        let database = try await open(store, people: [person("a", "x", 1)])
         let (rows, created) = try await database.transaction { session in
             let found = try Self.people.lockOrCreate(["a", "b"], in: session)
             try Self.people.delete(found.created.map(\.string), in: session)
@@ -54,10 +56,7 @@ import TriadEvents
 
     @Test(arguments: Store.allCases)
     func writeBackUpdatesStoredRowsAndInsertsNewOnes(_ store: Store) async throws {
-        let database = try await open(store)
-        try await database.transaction {
-            try Self.people.insert([person("a", "x", 1), person("b", "y", 2, "n")], in: $0)
-        }
+        let database = try await open(store, people: [person("a", "x", 1), person("b", "y", 2, "n")])
         try await database.transaction { session in
             let stored = try Self.people.rows(["a", "b"], locking: true, in: session)
             // a keeps its indexed team (SQLite: the narrow update), b changes it, c is new.
@@ -71,8 +70,7 @@ import TriadEvents
     }
 
     @Test func writeBackRefusesToOverwriteARowCreatedMeanwhileOnPostgres() async throws {
-        let database = try await open(.postgres)
-        try await database.transaction { try Self.people.insert([person("a", "x", 1)], in: $0) }
+        let database = try await open(.postgres, people: [person("a", "x", 1)])
         // Taken as new (not among the stored rows), but there: another instance created it.
         await #expect(throws: WriteConflict.self) {
             try await database.transaction { try Self.people.writeBack([person("a", "y", 5)], stored: [], in: $0) }
@@ -101,11 +99,8 @@ import TriadEvents
 
     @Test(arguments: Store.allCases)
     func tupleQueriesAnswerPerTuple(_ store: Store) async throws {
-        let database = try await open(store)
-        try await database.transaction { session in
-            try Self.people.insert(
-                [person("a", "x", 1), person("b", "x", 5), person("c", "y", 7), person("d", "y", 2)], in: session)
-        }
+        let database = try await open(
+            store, people: [person("a", "x", 1), person("b", "x", 5), person("c", "y", 7), person("d", "y", 2)])
         let (matching, best) = try await database.transaction { session in
             (
                 try Self.people.rowsSkippingLocked(
@@ -124,12 +119,9 @@ import TriadEvents
 
     @Test(arguments: Store.allCases)
     func keysetPagesFollowTheKeyInByteOrder(_ store: Store) async throws {
-        let database = try await open(store)
-        try await database.transaction { session in
-            try Self.people.insert(
-                ["b", "a", "é", "Z", "c"].map { person($0, $0 == "c" ? "y" : "x", 1) }, in: session)
-            try Self.tallies.insert([["x", 1, 1], ["x", 2, 2], ["y", 1, 4]], in: session)
-        }
+        let database = try await open(
+            store, people: ["b", "a", "é", "Z", "c"].map { person($0, $0 == "c" ? "y" : "x", 1) })
+        try await database.transaction { try Self.tallies.insert([["x", 1, 1], ["x", 2, 2], ["y", 1, 4]], in: $0) }
         let first = try await database.read { try $0.page(Self.people.select, key: "id", PageRequest(limit: 2)) }
         let second = try await database.read {
             try $0.page(Self.people.select, key: "id", PageRequest(limit: 2, after: "a"))
