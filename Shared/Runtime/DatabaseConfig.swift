@@ -9,6 +9,11 @@ public enum DatabaseConfig {
         try environment.text("TRIAD_DATABASE_URL", default: "sqlite:triad-\(service).sqlite")
     }
 
+    /// `TRIAD_DATABASE_POOL_SIZE`: how many connections a PostgreSQL database keeps.
+    public static func poolSize(environment: ConfigReader) throws(ConfigurationError) -> Int {
+        Int(try environment.integer("TRIAD_DATABASE_POOL_SIZE"))
+    }
+
     /// What is wrong with a `TRIAD_DATABASE_URL` value, if anything (its password is not repeated).
     static func problem(ofURL url: String) -> String? {
         guard url.hasPrefix("sqlite:") || url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
@@ -30,7 +35,8 @@ public enum DatabaseConfig {
     /// still starting, an SQLite file read-only or its disk full) is tried again with backoff for up
     /// to `recoveryTimeout`.
     public static func open(
-        _ url: String, migrations: [Migrations.Migration], logger: Logger, recoveryTimeout: Duration = .zero
+        _ url: String, migrations: [Migrations.Migration], logger: Logger, recoveryTimeout: Duration = .zero,
+        poolSize: Int = PostgresDatabase.defaultPoolSize
     ) async throws -> any Database {
         let deadline = ContinuousClock.now + recoveryTimeout
         var logged = false
@@ -43,7 +49,7 @@ public enum DatabaseConfig {
                 } else if url.hasPrefix("sqlite:") {
                     database = try SQLiteDatabase(path: String(url.dropFirst("sqlite:".count)))
                 } else {
-                    database = try PostgresDatabase(url: url, logger: logger)
+                    database = try PostgresDatabase(url: url, logger: logger, poolSize: poolSize)
                 }
                 opened = database
                 return (database, try await Migrations.apply(to: database, migrations: migrations))

@@ -79,7 +79,11 @@ extension EnvironmentVariable {
                 "`sqlite:<path>` or `postgres://user:password@host:port/database`",
                 problem: DatabaseConfig.problem(ofURL:)),
             shown: "`sqlite:triad-<service>.sqlite`", secret: true, required: true,
-            "where the service keeps its state: a file per instance, or a PostgreSQL database its instances share")
+            "where the service keeps its state: a file per instance, or a PostgreSQL database its instances share"),
+        .init(
+            "TRIAD_DATABASE_POOL_SIZE", .integer(1...100), default: "5",
+            "PostgreSQL: connections each instance keeps, so HTTP reads, the outbox relay and housekeeping run "
+                + "beside an ingest batch (one more holds the relay's lock); unused on SQLite"),
     ]
 
     /// What the README shows as the default of an `OTEL_*` variable left unset.

@@ -1,7 +1,7 @@
 import Logging
-import Tracing
 import ServiceLifecycle
 import Synchronization
+import Tracing
 import TriadKafka
 import TriadStorage
 
@@ -53,7 +53,8 @@ public final class OutboxRelay: Service, Sendable {
             guard await relayOnce() > 0 else { break }
         }
         if let left = try? await database.read({ try Outbox.backlog(in: $0) }), left > 0 {
-            logger.warning("outbox not empty at shutdown; it is relayed at the next start", metadata: ["rows": "\(left)"])
+            logger.warning(
+                "outbox not empty at shutdown; it is relayed at the next start", metadata: ["rows": "\(left)"])
         }
     }
 
@@ -66,7 +67,10 @@ public final class OutboxRelay: Service, Sendable {
             guard !batch.isEmpty else { return 0 }
             let spans = TracePropagation.isTracing ? batch.map(Self.publishSpan(for:)) : []
             do {
-                try await producer.send(all: batch.enumerated().map { index, row in message(for: row, span: spans.isEmpty ? nil : spans[index]) })
+                try await producer.send(
+                    all: batch.enumerated().map { index, row in
+                        message(for: row, span: spans.isEmpty ? nil : spans[index])
+                    })
             } catch {
                 for span in spans { Self.end(span, failure: error) }
                 // Something in the batch failed: go row by row, in order, to find it.
@@ -106,7 +110,10 @@ public final class OutboxRelay: Service, Sendable {
             } catch let error as KafkaError where error.isPermanentForMessage {
                 logger.error(
                     "the broker refused an outbox row for good; set aside in outbox_failed",
-                    metadata: ["topic": "\(row.topic)", "type": "\(row.eventType)", "bytes": "\(row.value.count)", "error": "\(error)"])
+                    metadata: [
+                        "topic": "\(row.topic)", "type": "\(row.eventType)", "bytes": "\(row.value.count)",
+                        "error": "\(error)",
+                    ])
                 metrics.increment("triad_outbox_failed_total", [("topic", row.topic)])
                 let sequence = row.sequence
                 let text = error.description
@@ -132,7 +139,8 @@ public final class OutboxRelay: Service, Sendable {
     /// A producer span for one row, a child of the span that wrote it (its `traceparent` header).
     static func publishSpan(for row: OutboxMessage) -> any Span {
         let span = startSpan(
-            "send \(row.topic)", context: TracePropagation.context(headers: row.headers, attribute: nil), ofKind: .producer)
+            "send \(row.topic)", context: TracePropagation.context(headers: row.headers, attribute: nil),
+            ofKind: .producer)
         span.updateAttributes { $0.message(topic: row.topic, type: row.eventType) }
         return span
     }

@@ -297,11 +297,13 @@ public enum ServiceHost {
         let definition: ServiceDefinition
         let logger: Logger
         let databaseURL: String
+        let poolSize: Int
         let metrics = ServiceMetrics()
         let telemetry: (any Service)?
         do {
             config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             databaseURL = try DatabaseConfig.url(service: service.rawValue, environment: environment)
+            poolSize = try DatabaseConfig.poolSize(environment: environment)
             let tracing = try TracingSettings(service: service, environment: environment)
             logger = makeLogger(config, tracing: tracing)
             definition = try define(config, environment, logger)
@@ -320,7 +322,7 @@ public enum ServiceHost {
                 ])
             let database = try await DatabaseConfig.open(
                 databaseURL, migrations: Migrations.shared + definition.migrations, logger: logger,
-                recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds))
+                recoveryTimeout: .milliseconds(config.databaseRecoveryTimeoutMilliseconds), poolSize: poolSize)
             let group = try await buildServiceGroup(
                 config: config, database: database, definition: definition, logger: logger, metrics: metrics,
                 telemetry: telemetry)
@@ -355,6 +357,7 @@ extension ServiceHost {
         do {
             let config = try RuntimeConfig(service: service, defaultPort: defaultPort, environment: environment)
             _ = try DatabaseConfig.url(service: service.rawValue, environment: environment)
+            _ = try DatabaseConfig.poolSize(environment: environment)
             _ = try TracingSettings(service: service, environment: environment)
             _ = try define(
                 config, environment, Logger(label: "list-environment", factory: { _ in SwiftLogNoOpLogHandler() }))

@@ -79,7 +79,8 @@ public final class WatchedDatabase: Database {
             guard let outage = state.outage else { return .available }
             let duration = now - outage.since
             if duration > recoveryTimeout {
-                return .failed(reason: "the database has been unavailable for \(Self.seconds(duration)): \(outage.reason)")
+                return .failed(
+                    reason: "the database has been unavailable for \(Self.seconds(duration)): \(outage.reason)")
             }
             return .unavailable(reason: outage.reason, duration: duration)
         }
@@ -89,7 +90,8 @@ public final class WatchedDatabase: Database {
         try await watch(write: true) { try await self.base.transaction(body) }
     }
 
-    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T)
+        async throws
         -> (T, Durability)
     {
         try await watch(write: true) { try await self.base.transactionDurableLater(body) }
@@ -156,7 +158,8 @@ public final class WatchedDatabase: Database {
             }
             guard var outage = state.outage else {
                 state.outage = Outage(
-                    since: now, reason: failure.reason, failures: 1, lastFailure: now, lastLogged: now, writeFailed: write,
+                    since: now, reason: failure.reason, failures: 1, lastFailure: now, lastLogged: now,
+                    writeFailed: write,
                     changesCommitted: changes)
                 return .lost(failure.reason)
             }
@@ -175,7 +178,8 @@ public final class WatchedDatabase: Database {
             logger.warning(
                 "database unavailable; retrying with backoff",
                 metadata: [
-                    "database": "\(location)", "reason": "\(reason)", "gives-up-after": "\(Self.seconds(recoveryTimeout))",
+                    "database": "\(location)", "reason": "\(reason)",
+                    "gives-up-after": "\(Self.seconds(recoveryTimeout))",
                 ])
         case .still(let reason, let duration, let failures):
             logger.warning(
@@ -187,7 +191,9 @@ public final class WatchedDatabase: Database {
         case .back(let duration, let failures):
             logger.info(
                 "database available again",
-                metadata: ["database": "\(location)", "after": "\(Self.seconds(duration))", "failed-attempts": "\(failures)"])
+                metadata: [
+                    "database": "\(location)", "after": "\(Self.seconds(duration))", "failed-attempts": "\(failures)",
+                ])
         }
     }
 

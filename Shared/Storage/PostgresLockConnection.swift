@@ -64,7 +64,8 @@ final class PostgresLockConnection: Sendable {
     func tryLock(_ key: Int64) async throws -> Bool {
         let connection = try await open()
         if state.withLock({ $0.connection === connection && $0.locks.contains(key) }) { return true }
-        let taken = try await value(of: connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger))
+        let taken =
+            try await value(of: connection.query("SELECT pg_try_advisory_lock(\(key))", logger: logger))
             .rows.first?.decode(Bool.self) ?? false
         if taken { state.withLock { if $0.connection === connection { $0.locks.insert(key) } } }
         return taken

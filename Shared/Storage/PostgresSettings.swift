@@ -59,7 +59,8 @@ extension PostgresDatabase {
 
         /// The certificate is checked against the host name (`verify-full`); an address has none to check.
         var tlsServerName: String? {
-            var v4 = in_addr(), v6 = in6_addr()
+            var v4 = in_addr()
+            var v6 = in6_addr()
             let isAddress = inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
             return isAddress ? nil : host
         }

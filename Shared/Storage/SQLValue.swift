@@ -139,7 +139,8 @@ extension Database {
     public func releaseSessionLock(_ key: Int64) async {}
 
     /// For a database whose commits are durable when they return.
-    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws
+    public func transactionDurableLater<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T)
+        async throws
         -> (T, Durability)
     {
         (try await transaction(body), {})

@@ -108,6 +108,7 @@ import Testing
         "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": ["0"],
         "TRIAD_DATABASE_URL": ["mysql://x", "postgres:///nohost", "postgres://u@h:5432/db?sslmode=sometimes"],
         "TRIAD_DATABASE_RECOVERY_TIMEOUT_MS": ["0"],
+        "TRIAD_DATABASE_POOL_SIZE": ["0"],
         "TRIAD_MAX_EVENT_BYTES": ["1023"],
         "TRIAD_KAFKA_MESSAGE_MAX_BYTES": ["999"],
         "TRIAD_SHUTDOWN_TIMEOUT_MS": ["999"],

@@ -27,6 +27,7 @@ import TriadEvents
         let environment = ConfigReader.environment(values, accessReporter: reporter)
         let config = try RuntimeConfig(service: .it, defaultPort: 8083, environment: environment)
         _ = try DatabaseConfig.url(service: "it", environment: environment)
+        _ = try DatabaseConfig.poolSize(environment: environment)
         return (config, try TracingSettings(service: .it, environment: environment))
     }
 
@@ -79,6 +80,7 @@ import TriadEvents
             ("TRIAD_KAFKA_MESSAGE_MAX_BYTES", ["999", "1000000001"]),
             ("TRIAD_SHUTDOWN_TIMEOUT_MS", ["999", "600001"]),
             ("TRIAD_DATABASE_RECOVERY_TIMEOUT_MS", ["0", "280001"]),
+            ("TRIAD_DATABASE_POOL_SIZE", ["0", "101", "five"]),
             ("TRIAD_KAFKA_SECURITY_PROTOCOL", ["tls"]),
             ("TRIAD_KAFKA_SASL_MECHANISM", ["plain", "KERBEROS"]),
             ("TRIAD_KAFKA_SASL_USERNAME", [" user"]),
