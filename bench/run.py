@@ -478,6 +478,41 @@ def ensure_release_build(products=("it-service", "finance-service")):
                        stdout=subprocess.DEVNULL)
 
 
+def paired_with_baseline(broker, args, scratch, logs):
+    """This build's it-service and the baseline's, alternating on the same published data (SQLite, and
+    PostgreSQL behind the proxy unless skipped): the ratio of medians says what a change cost."""
+    global RELEASE
+    ours, baseline = RELEASE, os.path.abspath(args.baseline_dir)
+    stores = ["sqlite"] + ([] if "postgres" in args.skip else ["postgres"])
+    rates = {(store, build): [] for store in stores for build in ("new", "baseline")}
+    try:
+        for round_ in range(args.rounds):
+            for store in stores:
+                for build, folder in (("baseline", baseline), ("new", ours)) if round_ % 2 else \
+                        (("new", ours), ("baseline", baseline)):
+                    RELEASE = folder
+                    if store == "sqlite":
+                        rate = run_it_sqlite(broker, args.events, scratch, logs, name=f"it-{build}-{round_}")["rate"]
+                    else:
+                        with delay_proxy(logs) as proxy_port:
+                            rate = run_it_postgres(broker, args.events, 1, logs, proxy_port)
+                    rates[(store, build)].append(rate)
+                    log(f"paired {store} {build} round {round_ + 1}: {rate:,.0f}/s")
+    finally:
+        RELEASE = ours
+    median = lambda values: sorted(values)[len(values) // 2] if len(values) % 2 else \
+        sum(sorted(values)[len(values) // 2 - 1:len(values) // 2 + 1]) / 2
+    rows = []
+    for store in stores:
+        new, old = median(rates[(store, "new")]), median(rates[(store, "baseline")])
+        label = "SQLite" if store == "sqlite" else "PostgreSQL + 1 ms proxy, 1 instance"
+        detail = lambda build: ", ".join(f"{rate:,.0f}" for rate in rates[(store, build)])
+        log(f"paired {store}: new {new:,.0f}/s, baseline {old:,.0f}/s, new ÷ baseline {new / old:.3f}")
+        rows.append((f"it-service, {label}, baseline build ({baseline})", old, f"runs {detail('baseline')}/s"))
+        rows.append((f"it-service, {label}, this build", new, f"runs {detail('new')}/s; {new / old:.3f}× baseline"))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
@@ -488,6 +523,10 @@ def main():
                         help="comma-separated phases to run, the others skipped: ingest (raw, peer, sqlite, postgres), "
                              "hot, finance, rss, latency")
     parser.add_argument("--release-dir", help="run the executables in this release build folder instead of building")
+    parser.add_argument("--baseline-dir",
+                        help="another checkout's release build folder: the ingest phase also runs its it-service, "
+                             "alternating with this one on the same data, and reports new ÷ baseline")
+    parser.add_argument("--rounds", type=int, default=2, help="with --baseline-dir: alternations per store")
     parser.add_argument("--out", help="where the tables go (default docs/benchmark.md; with --only, nowhere)")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -528,6 +567,8 @@ def main():
                          f"RSS {sqlite['rss']:.0f} MiB, database {sqlite['db_bytes'] / 1e6:.0f} MB, outbox empty "
                          f"{sqlite['drain']:.2f} s after the last event, event latency p50 ≤ {p50 * 1000:g} ms, "
                          f"p99 ≤ {p99 * 1000:g} ms (histogram bounds, 10,000 events/s paced)"))
+            if args.baseline_dir:
+                rows += paired_with_baseline(broker, args, scratch, logs)
             if "postgres" not in skip:
                 with delay_proxy(logs) as proxy_port:
                     one = None
