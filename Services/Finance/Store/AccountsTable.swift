@@ -40,18 +40,11 @@ public enum AccountsTable {
     /// (`Table.lockOrCreate`); an account that does not read back is set aside with why, so that only
     /// the events that need it are refused.
     static func lockOrCreate(_ campaignIds: [String], in session: any SQLSession) throws
-        -> (accounts: [CampaignAccount], unreadable: [UTF8Key: String], created: Set<UTF8Key>)
+        -> (accounts: [CampaignAccount], unreadable: UnreadableRows, created: Set<UTF8Key>)
     {
         let (rows, created) = try table.lockOrCreate(campaignIds, in: session)
-        var accounts: [CampaignAccount] = []
-        var unreadable: [UTF8Key: String] = [:]
-        for row in rows {
-            do {
-                accounts.append(try account(row))
-            } catch {
-                unreadable[(row.text(Self.campaignId) ?? "").utf8Key] = "\(error)"
-            }
-        }
+        var unreadable = UnreadableRows()
+        let accounts = unreadable.read(rows, of: table, with: account)
         return (accounts, unreadable, created)
     }
 

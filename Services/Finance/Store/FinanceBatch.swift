@@ -30,16 +30,8 @@ public enum FinanceBatch {
         let (books, createdQuarters) = try QuartersTable.lockOrCreate(quarters, in: session)
 
         var state = FinanceState(accounts: accounts, quarters: books, countedOrders: countedOrders)
-        let results = events.map { event in
-            Result { () throws(EventRejection) in
-                let campaignId = event.event.payload.subject
-                if let problem = unreadable[campaignId.utf8Key] {
-                    throw EventRejection(
-                        .unreadableState, field: "campaignId",
-                        "finance's stored account of \(campaignId) cannot be read: \(problem)")
-                }
-                return try ledger.apply(event.event, to: &state)
-            }
+        let results = unreadable.apply(events, field: "campaignId", row: { "finance's stored account of \($0)" }) {
+            event throws(EventRejection) in try ledger.apply(event.event, to: &state)
         }
         try AccountsTable.save(state.changedAccountRecords(), in: session)
         try QuartersTable.save(state, in: session)

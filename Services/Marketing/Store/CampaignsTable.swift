@@ -31,18 +31,11 @@ public enum CampaignsTable {
     /// `campaigns(_:locking: true)`, with a row that does not read back set aside with why, so that
     /// only the events that need it are refused.
     static func lockReadable(_ ids: [String], in session: any SQLSession) throws
-        -> (campaigns: [Campaign], unreadable: [UTF8Key: String])
+        -> (campaigns: [Campaign], unreadable: UnreadableRows)
     {
-        var readable: [Campaign] = []
-        var unreadable: [UTF8Key: String] = [:]
-        for row in try table.rows(ids, locking: true, in: session) {
-            do {
-                readable.append(try campaign(row))
-            } catch {
-                unreadable[(row.text(Self.campaignId) ?? "").utf8Key] = "\(error)"
-            }
-        }
-        return (readable, unreadable)
+        var unreadable = UnreadableRows()
+        let campaigns = unreadable.read(try table.rows(ids, locking: true, in: session), of: table, with: campaign)
+        return (campaigns, unreadable)
     }
 
     public static func all(in session: any SQLSession) throws -> [Campaign] {

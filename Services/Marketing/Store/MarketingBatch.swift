@@ -29,16 +29,8 @@ public enum MarketingBatch {
         if !quarters.isEmpty {
             state.know(storedEnvelopes: try EnvelopesTable.envelopes(of: quarters.sorted(), in: session))
         }
-        let results = events.map { event in
-            Result { () throws(EventRejection) in
-                let id = event.event.payload.subject
-                if let problem = unreadable[id.utf8Key] {
-                    throw EventRejection(
-                        .unreadableState, field: "campaignId",
-                        "marketing's stored campaign \(id) cannot be read: \(problem)")
-                }
-                return try desk.apply(event.event, at: event.received.envelope.time, to: &state)
-            }
+        let results = unreadable.apply(events, field: "campaignId", row: { "marketing's stored campaign \($0)" }) {
+            event throws(EventRejection) in try desk.apply(event.event, at: event.received.envelope.time, to: &state)
         }
         try save(state, in: session)
         return results
