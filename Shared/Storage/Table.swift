@@ -68,6 +68,20 @@ public struct Table: Sendable {
         try session.query("\(select) ORDER BY \(keyList)")
     }
 
+    /// Every row read with `read`, by its first key column's bytes (`read` is given that column's
+    /// text); a row `read` gives nil for is left out.
+    public func allByKey<Value>(in session: any SQLSession, _ read: (_ key: String, _ row: SQLRow) -> Value?) throws
+        -> [UTF8Key: Value]
+    {
+        let key = field(columns[0].name)
+        var values: [UTF8Key: Value] = [:]
+        for row in try session.query(select) {
+            guard let id = row.text(key), let value = read(id, row) else { continue }
+            values[id.utf8Key] = value
+        }
+        return values
+    }
+
     /// The rows whose first key column is one of `keys`. `locking`: the rows stay locked until the
     /// transaction ends where instances share the database (PostgreSQL, taken in key order: one
     /// lock order for every instance); SQLite's writer holds the whole file anyway.

@@ -8,16 +8,14 @@ public enum RoiReportedTable {
         "fin_roi_reported",
         [.text("campaign_id"), .integer("spent_minor"), .integer("revenue_minor"), .integer("conversions")])
 
-    private static let campaignId = table.field("campaign_id"), spent = table.field("spent_minor")
+    private static let spent = table.field("spent_minor")
     private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
 
     /// ROI reports for what changed since the last report, recorded as reported.
     public static func reports(ledger: FinanceLedger, in session: any SQLSession) throws -> [DomainEvent] {
         let currency = ledger.policy.quarterlyEnvelope.currency
-        var reported: [UTF8Key: RoiReported] = [:]
-        for row in try session.query(table.select) {
-            guard let id = row.text(Self.campaignId) else { continue }
-            reported[id.utf8Key] = RoiReported(
+        let reported = try table.allByKey(in: session) { id, row in
+            RoiReported(
                 campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spent) ?? 0, currency: currency),
                 revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
                 conversions: row.integer(Self.conversions) ?? 0)

@@ -10,11 +10,7 @@ public enum PerformanceReportedTable {
     /// Reports for what changed since the last report, recorded as reported.
     public static func reports(analytics: Analytics, in session: any SQLSession) throws -> [DomainEvent] {
         let current = try CampaignCountersTable.all(in: session)
-        var reported: [UTF8Key: CampaignCounters] = [:]
-        for row in try session.query(table.select) {
-            let c = counters(row)
-            reported[c.campaignId.utf8Key] = c
-        }
+        let reported = try table.allByKey(in: session) { _, row in counters(row) }
         let changed = current.filter { reported[$0.campaignId.utf8Key] != $0 }
         try table.insert(changed.map { [.text($0.campaignId)] + values($0) }, onConflict: .replace, in: session)
         return analytics.performanceReports(current: changed, lastReported: [:])

@@ -11,7 +11,7 @@ enum PerformanceTable {
             .integer("purchases"), .integer("revenue_minor"), .text("currency"),
         ])
 
-    private static let campaignId = table.field("campaign_id"), impressions = table.field("impressions")
+    private static let impressions = table.field("impressions")
     private static let clicks = table.field("clicks"), visits = table.field("visits"), signups = table.field("signups")
     private static let purchases = table.field("purchases"), revenue = table.field("revenue_minor")
     private static let currency = table.field("currency")
@@ -28,15 +28,13 @@ enum PerformanceTable {
     }
 
     static func all(in session: any SQLSession) throws -> [UTF8Key: CampaignPerformanceReported] {
-        var performances: [UTF8Key: CampaignPerformanceReported] = [:]
-        for row in try session.query(table.select) {
-            guard let id = row.text(Self.campaignId), let currency = row.text(Self.currency) else { continue }
-            performances[id.utf8Key] = CampaignPerformanceReported(
+        try table.allByKey(in: session) { id, row in
+            guard let currency = row.text(Self.currency) else { return nil }
+            return CampaignPerformanceReported(
                 campaignId: id, impressions: row.integer(Self.impressions) ?? 0, clicks: row.integer(Self.clicks) ?? 0,
                 visits: row.integer(Self.visits) ?? 0, signups: row.integer(Self.signups) ?? 0,
                 purchases: row.integer(Self.purchases) ?? 0,
                 revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency))
         }
-        return performances
     }
 }

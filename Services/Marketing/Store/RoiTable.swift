@@ -11,7 +11,7 @@ enum RoiTable {
             .text("currency"),
         ])
 
-    private static let campaignId = table.field("campaign_id"), spend = table.field("spend_minor")
+    private static let spend = table.field("spend_minor")
     private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
     private static let currency = table.field("currency")
 
@@ -26,14 +26,12 @@ enum RoiTable {
     }
 
     static func all(in session: any SQLSession) throws -> [UTF8Key: RoiReported] {
-        var rois: [UTF8Key: RoiReported] = [:]
-        for row in try session.query(table.select) {
-            guard let id = row.text(Self.campaignId), let currency = row.text(Self.currency) else { continue }
-            rois[id.utf8Key] = RoiReported(
+        try table.allByKey(in: session) { id, row in
+            guard let currency = row.text(Self.currency) else { return nil }
+            return RoiReported(
                 campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spend) ?? 0, currency: currency),
                 revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
                 conversions: row.integer(Self.conversions) ?? 0)
         }
-        return rois
     }
 }
