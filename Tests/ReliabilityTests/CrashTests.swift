@@ -20,7 +20,7 @@ import Testing
         let harness = try await Harness.start(
             "crash", workload: Workload(size: 20_000, prefix: "crash"),
             environment: [.it: small, .finance: small, .marketing: small])
-        do {
+        let statuses = try await harness.run {
             try await harness.planAndLaunchCampaigns()
             var random = SeededRandom(seed: seed)
             let chunks = stride(from: 0, to: harness.workload.messages.count, by: 1000).map {
@@ -59,12 +59,7 @@ import Testing
             harness.report(
                 "redeliveries-absorbed=\(absorbed) killed-in: \(killedIn.joined(separator: " ")) attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) churn-events=\(emitted.churn) exceeded=\(emitted.exceeded)"
             )
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "clean exits after the last restart: \(statuses)")
     }
 }
@@ -73,7 +68,7 @@ import Testing
 @Suite(.serialized) struct RestartTests {
     @Test func stateSurvivesARestartOnTheSameFile() async throws {
         let harness = try await Harness.start("restart", workload: Workload(size: 3_000, prefix: "restart"))
-        do {
+        try await harness.run {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<1_500)
             let campaign = harness.workload.campaigns[0]
@@ -103,11 +98,6 @@ import Testing
             try await harness.waitForExactState()
             _ = try await harness.checkEmittedEvents()
             harness.report()
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        _ = await harness.stop()
     }
 }

@@ -85,7 +85,7 @@ import Testing
         let server = try PrivatePostgres(name)
         defer { server.remove() }
         let harness = try await startOnPostgres(name, size: 20_000, server: server)
-        do {
+        let statuses = try await harness.run {
             let pids = harness.services.processes.mapValues(\.pid)
             try await harness.planAndLaunchCampaigns()
             let publishing = Task { try await harness.publish(0..<harness.workload.messages.count) }
@@ -109,12 +109,7 @@ import Testing
                 #expect(seen.liveFailures[name, default: 0] == 0, "\(name) answered /health/live throughout: \(seen)")
             }
             try check(harness, seen)
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
 
@@ -164,7 +159,7 @@ import Testing
         let harness = try await Harness.start(
             "sqlitefull", workload: Workload(size: 10_000, prefix: "sqlitefull"),
             environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
-        do {
+        let statuses = try await harness.run {
             let itPid = harness.services.processes[.it]!.pid
             try await harness.planAndLaunchCampaigns()
             try disk.fill()
@@ -190,12 +185,7 @@ import Testing
             #expect(process.output.contains("database unavailable; retrying with backoff"))
             #expect(process.output.contains("database available again"))
             harness.report()
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
 
@@ -208,7 +198,7 @@ import Testing
         let harness = try await Harness.start(
             "sqlitereadonly", workload: Workload(size: 6_000, prefix: "sqlitereadonly"),
             environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
-        do {
+        let statuses = try await harness.run {
             try await harness.planAndLaunchCampaigns()
             #expect(await harness.services.processes[.it]!.stop() == 0)
             try disk.remount(readOnly: true)
@@ -232,13 +222,9 @@ import Testing
             try await harness.waitForExactState()
             _ = try await harness.checkEmittedEvents()
             harness.report()
-        } catch {
+        } onFailure: {
             try? disk.remount(readOnly: false)
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
 

@@ -7,7 +7,7 @@ import TriadKafka
 @Suite(.serialized) struct OutageTests {
     @Test func aBrokerOutageMidStreamLosesNothing() async throws {
         let harness = try await Harness.start("outage", workload: Workload(size: 8_000, prefix: "outage"))
-        do {
+        let statuses = try await harness.run {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<3_000)
             let pausedAt = ContinuousClock.now
@@ -24,13 +24,9 @@ import TriadKafka
                 "outage-seconds=\(outage.components.seconds) attributions=\(emitted.attributions) churn-events=\(emitted.churn)"
             )
             #expect(outage >= .seconds(10))
-        } catch {
+        } onFailure: {
             harness.broker.process.signal(SIGCONT)
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        let statuses = await harness.stop()
         #expect(statuses.values.allSatisfy { $0 == 0 }, "\(statuses)")
     }
 }
@@ -201,7 +197,7 @@ import TriadKafka
             "it.attributions": "finance",
             "finance.budget-decisions": "marketing", "finance.roi": "marketing", "it.insights": "marketing",
         ]
-        do {
+        try await harness.run {
             try await harness.planAndLaunchCampaigns()
             let pids = harness.services.processes.mapValues(\.pid)
             // Round two's good messages go first: the spend past 10^15 is then the one that exceeds rc-7's budget.
@@ -266,12 +262,7 @@ import TriadKafka
             )
             #expect(offsets.count == 2)
             harness.report("store=\(store.rawValue) dead-letters=\(all.count)")
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        _ = await harness.stop()
     }
 
     // MARK: Issue 23's event-borne classes
@@ -564,7 +555,7 @@ import TriadKafka
         let harness = try await Harness.start(
             "refused", workload: Workload(size: 2_000, prefix: "refused"),
             environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "1500"]])
-        do {
+        try await harness.run {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<1_000)
             // Valid, but its attribution carries the long ids three times over: about 2 KB.
@@ -597,12 +588,7 @@ import TriadKafka
                 try await harness.events(on: "it.attributions").values.allSatisfy {
                     ($0["data"] as? [String: Any])?["campaignId"] as? String != long("camp-")
                 })
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        _ = await harness.stop()
     }
 }
 
@@ -614,7 +600,7 @@ import TriadKafka
         let harness = try await Harness.start(
             "rebalance", workload: Workload(size: 8_000, prefix: "rebalance"),
             environment: [.it: ["TRIAD_DATABASE_URL": url]])
-        do {
+        try await harness.run {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<3_000)
             let (second, port) = try harness.startInstance(of: .it, environment: ["TRIAD_DATABASE_URL": url])
@@ -641,12 +627,7 @@ import TriadKafka
                 "attributions=\(emitted.attributions) (+\(emitted.attributionDuplicates) republished) first-had-partitions=\(firstHandled) second-took-over=\(second.output.contains("partitions assigned"))"
             )
             #expect(await second.stop() == 0)
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        _ = await harness.stop()
     }
 }
 

@@ -488,6 +488,21 @@ final class Harness: @unchecked Sendable {
         )
     }
 
+    /// Runs `body`, then stops everything and returns the services' exit statuses; if `body` throws,
+    /// `onFailure` runs and the logs are printed before everything stops and the error goes on.
+    @discardableResult
+    func run(_ body: () async throws -> Void, onFailure: () -> Void = {}) async throws -> [TriadServices.Name: Int32] {
+        do {
+            try await body()
+        } catch {
+            onFailure()
+            dumpLogs()
+            _ = await stop()
+            throw error
+        }
+        return await stop()
+    }
+
     func stop() async -> [TriadServices.Name: Int32] {
         await producer?.shutdown()
         for extra in extras { await extra.process.stop() }

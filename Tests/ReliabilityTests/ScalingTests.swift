@@ -15,7 +15,7 @@ import Testing
         let harness = try await Harness.start(
             "scaling", workload: Workload(size: 20_000, prefix: "scale"),
             environment: databases.mapValues { ["TRIAD_DATABASE_URL": $0] })
-        do {
+        try await harness.run {
             for service in [TriadServices.Name.it, .it, .finance] {
                 try harness.startInstance(of: service, environment: ["TRIAD_DATABASE_URL": databases[service]!])
             }
@@ -58,11 +58,6 @@ import Testing
             }
             harness.report(
                 "attributions=\(emitted.attributions) consumed per instance: \(shares.joined(separator: " "))")
-        } catch {
-            harness.dumpLogs()
-            _ = await harness.stop()
-            throw error
         }
-        _ = await harness.stop()
     }
 }
