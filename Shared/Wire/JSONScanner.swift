@@ -59,23 +59,34 @@ struct JSONScanner {
         }
     }
 
-    /// A string without escapes or control characters, as valid UTF-8.
+    /// A string without escapes (left to JSONDecoder) or control characters, as valid UTF-8.
     mutating func string() -> String? {
-        guard take(0x22) else { return nil }  // "
+        guard take(0x22), let found = stringEnd(skippingEscapes: false) else { return nil }  // "
+        // ASCII is valid UTF-8 as it is; anything else is validated (the generic validation costs
+        // more than the scan).
+        return found.ascii
+            ? String(decoding: found.text, as: UTF8.self) : String(validating: found.text, as: UTF8.self)
+    }
+
+    /// Scans a string's text up to and past its closing quote (the opening one taken): the text as
+    /// written and whether it is all ASCII; nil at a control character, at the end of the input, or
+    /// at an escape unless `skippingEscapes` (then an escape must be well formed).
+    private mutating func stringEnd(skippingEscapes: Bool) -> (text: UnsafeBufferPointer<UInt8>, ascii: Bool)? {
         let start = index
         var ascii = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x22 {
                 defer { index += 1 }
-                let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
-                // ASCII is valid UTF-8 as it is; anything else is validated (the generic validation
-                // costs more than the scan).
-                return ascii ? String(decoding: text, as: UTF8.self) : String(validating: text, as: UTF8.self)
+                return (UnsafeBufferPointer(rebasing: bytes[start..<index]), ascii)
             }
-            if byte == 0x5C || byte < 0x20 { return nil }  // an escape: left to JSONDecoder
+            if byte < 0x20 { return nil }
             if byte >= 0x80 { ascii = false }
-            index += 1
+            if byte == 0x5C {
+                guard skippingEscapes, skipEscape() else { return nil }
+            } else {
+                index += 1
+            }
         }
         return nil
     }
@@ -139,24 +150,8 @@ struct JSONScanner {
         switch bytes[index] {
         case 0x22:
             index += 1
-            let start = index
-            var ascii = true
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == 0x22 {
-                    defer { index += 1 }
-                    return ascii
-                        || String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) != nil
-                }
-                if byte < 0x20 { return false }
-                if byte >= 0x80 { ascii = false }
-                if byte == 0x5C {
-                    guard skipEscape() else { return false }
-                } else {
-                    index += 1
-                }
-            }
-            return false
+            guard let found = stringEnd(skippingEscapes: true) else { return false }
+            return found.ascii || String(validating: found.text, as: UTF8.self) != nil
         case 0x7B:
             depth += 1
             defer { depth -= 1 }
