@@ -54,18 +54,16 @@ public struct CampaignDesk: Sendable {
     {
         switch event {
         case .budgetApproved(let approved):
-            var campaign = try known(approved.campaignId, store)
-            guard campaign.status == .planned else { return [] }
-            campaign.status = .approved
-            campaign.approvedBudget = approved.approvedBudget
-            store.save(campaign)
+            try decide(approved.campaignId, in: &store) {
+                $0.status = .approved
+                $0.approvedBudget = approved.approvedBudget
+            }
             return []
         case .budgetRejected(let rejected):
-            var campaign = try known(rejected.campaignId, store)
-            guard campaign.status == .planned else { return [] }
-            campaign.status = .rejected
-            campaign.rejectionReason = rejected.reason
-            store.save(campaign)
+            try decide(rejected.campaignId, in: &store) {
+                $0.status = .rejected
+                $0.rejectionReason = rejected.reason
+            }
             return []
         case .budgetExceeded(let exceeded):
             var campaign = try known(exceeded.campaignId, store)
@@ -102,6 +100,16 @@ public struct CampaignDesk: Sendable {
     }
 
     public static let budgetExceededReason = "budget-exceeded"
+
+    /// Finance's decision, `record`ed on a campaign still planned; one decided already keeps its decision.
+    private func decide(_ id: String, in store: inout MarketingState, _ record: (inout Campaign) -> Void)
+        throws(EventRejection)
+    {
+        var campaign = try known(id, store)
+        guard campaign.status == .planned else { return }
+        record(&campaign)
+        store.save(campaign)
+    }
 
     private func known(_ id: String, _ store: MarketingState) throws(EventRejection) -> Campaign {
         guard let campaign = store.campaign(id) else {
