@@ -20,6 +20,13 @@ import Testing
         return try await Harness.start(name, workload: Workload(size: size, prefix: name), environment: environment)
     }
 
+    /// The three services, IT keeping its SQLite file on `disk`.
+    static func startOnDisk(_ name: String, size: Int, disk: SmallDisk) async throws -> Harness {
+        try await Harness.start(
+            name, workload: Workload(size: size, prefix: name),
+            environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
+    }
+
     @Test func postgresRestartedMidStreamLosesNothing() async throws {
         try await Self.midStream("pgrestart") { server, _ in
             try server.restart()
@@ -156,9 +163,7 @@ import Testing
     @Test func sqliteDiskFullMidStreamLosesNothing() async throws {
         let disk = try SmallDisk(megabytes: 64)
         defer { disk.unmount() }
-        let harness = try await Harness.start(
-            "sqlitefull", workload: Workload(size: 10_000, prefix: "sqlitefull"),
-            environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
+        let harness = try await Self.startOnDisk("sqlitefull", size: 10_000, disk: disk)
         let statuses = try await harness.run {
             let itPid = harness.services.processes[.it]!.pid
             try await harness.planAndLaunchCampaigns()
@@ -195,9 +200,7 @@ import Testing
     @Test func sqliteReadOnlyFileAtStartIsRetriedUntilWritable() async throws {
         let disk = try SmallDisk(megabytes: 64)
         defer { disk.unmount() }
-        let harness = try await Harness.start(
-            "sqlitereadonly", workload: Workload(size: 6_000, prefix: "sqlitereadonly"),
-            environment: [.it: ["TRIAD_DATABASE_URL": "sqlite:" + disk.path.appendingPathComponent("it.sqlite").path]])
+        let harness = try await Self.startOnDisk("sqlitereadonly", size: 6_000, disk: disk)
         let statuses = try await harness.run {
             try await harness.planAndLaunchCampaigns()
             #expect(await harness.services.processes[.it]!.stop() == 0)
