@@ -11,9 +11,10 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+
+from polling import poll
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo"
@@ -37,15 +38,11 @@ def http(method, url, body=None):
 
 def wait_for(what, check, timeout=60.0, last_seen=None):
     """Polls `check` until it returns something truthy; on giving up, prints `last_seen()` if given."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            seen = f"; last seen: {last_seen()}" if last_seen else ""
-            sys.exit(f"demo: gave up waiting for {what} after {timeout:.0f} s{seen}")
-        time.sleep(0.2)
+    result = poll(check, timeout, 0.2)
+    if not result:
+        seen = f"; last seen: {last_seen()}" if last_seen else ""
+        sys.exit(f"demo: gave up waiting for {what} after {timeout:.0f} s{seen}")
+    return result
 
 
 def campaign_status(marketing, campaign_id):

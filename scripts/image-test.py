@@ -37,6 +37,7 @@ import time
 import urllib.request
 
 import yaml
+from polling import poll
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CACHE = pathlib.Path(os.environ.get("TRIAD_IMAGE_CACHE", ROOT / ".cache" / "image"))
@@ -275,14 +276,7 @@ def free_port():
 
 
 def wait_for(what, check, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            fail(f"gave up waiting for {what} after {timeout:.0f} s")
-        time.sleep(0.5)
+    return poll(check, timeout, 0.5) or fail(f"gave up waiting for {what} after {timeout:.0f} s")
 
 
 def port_open(port):
