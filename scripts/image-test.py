@@ -460,7 +460,8 @@ os.execv("/usr/sbin/chroot", ["chroot", "--userspec={userspec(rootfs, image['use
 
 
 def check_image(rootfs, containers, image):
-    for binary in sorted((rootfs / "usr" / "local" / "bin").iterdir()):
+    # Executables only: marketing-service's resource bundle (its page template) sits beside them.
+    for binary in sorted(path for path in (rootfs / "usr" / "local" / "bin").iterdir() if path.is_file()):
         linked = subprocess.run(["chroot", str(rootfs), "ldd", f"/usr/local/bin/{binary.name}"], capture_output=True, text=True)
         if linked.returncode != 0 or "not found" in linked.stdout:
             fail(f"ldd /usr/local/bin/{binary.name} inside the root filesystem:\n{linked.stdout}{linked.stderr}")
