@@ -292,11 +292,14 @@ extension EventType {
         case .adSpendReported: "An ad platform spent money on a campaign."
         case .customerInteraction:
             "Something a customer did, as a shop, CRM or ad server saw it; a purchase needs orderId and revenue."
-        case .conversionAttributed: "IT attributed an order to a campaign (last touch)."
+        case .conversionAttributed:
+            "IT attributed an order: the campaign last touch credits, and the credits under every attribution model."
         case .campaignPerformanceReported: "A campaign's counters as IT last summed them."
         case .churnRiskDetected: "A customer is at risk of leaving (unsubscribed, or silent too long after a purchase)."
         case .churnRiskCleared: "A customer at risk came back; the episode ended."
         case .churnRiskSegmentChanged: "A customer at risk moved to another segment."
+        case .attributionMarkovComputed:
+            "IT's data-driven (Markov removal-effect) shares of the attribution window, beside the rule-based shares."
         }
     }
 }

@@ -189,6 +189,14 @@ public enum EventContracts {
                 try update(field) { $0.setting("maximum", .integer(maximum)) }
             case .oneOf(let field, let values):
                 try update(field) { $0.setting("enum", .strings(values)) }
+            case .credits(let field):
+                try update(field) {
+                    $0.setting(
+                        "description",
+                        .string(
+                            "Every model (\(AttributionModel.names)) credits the order: per model, campaigns sorted by "
+                                + "id, bps summing to 10000 and revenue to the order's revenue."))
+                }
             case .requiredWhen(let field, let condition, let value):
                 if let index = conditions.firstIndex(where: { $0.condition == condition && $0.value == value }) {
                     conditions[index].fields.append(field)

@@ -2,18 +2,64 @@
 
 public struct ConversionAttributed: EventPayload {
     public static let eventType = EventType.conversionAttributed
+    /// The campaign last touch credits (version 1's only campaign).
     public var campaignId: String
     public var orderId: String
     public var customerId: String
     public var revenue: Money
     public var occurredAt: Timestamp
+    /// The order's credits under every rule-based model (version 2). A version-1 event is read with
+    /// every model crediting `campaignId` wholly (`upcast(fromVersion:)`).
+    public var credits: CreditsByModel
 
-    public init(campaignId: String, orderId: String, customerId: String, revenue: Money, occurredAt: Timestamp) {
+    public init(
+        campaignId: String, orderId: String, customerId: String, revenue: Money, occurredAt: Timestamp,
+        credits: CreditsByModel
+    ) {
         self.campaignId = campaignId
         self.orderId = orderId
         self.customerId = customerId
         self.revenue = revenue
         self.occurredAt = occurredAt
+        self.credits = credits
+    }
+
+    /// A version-1 conversion: every model credits its one campaign wholly.
+    public init(campaignId: String, orderId: String, customerId: String, revenue: Money, occurredAt: Timestamp) {
+        self.init(
+            campaignId: campaignId, orderId: orderId, customerId: customerId, revenue: revenue, occurredAt: occurredAt,
+            credits: Self.whole(campaignId, revenue))
+    }
+
+    /// Every model crediting one campaign with the whole order.
+    public static func whole(_ campaignId: String, _ revenue: Money) -> CreditsByModel {
+        Dictionary(
+            uniqueKeysWithValues: AttributionModel.allCases.map {
+                ($0, [CampaignCredit(campaignId: campaignId, bps: 10_000, revenue: revenue)])
+            })
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case campaignId, orderId, customerId, revenue, occurredAt, credits
+    }
+
+    /// `credits` may be absent here (a version-1 payload); `validate` requires it once upcast.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        campaignId = try container.decode(String.self, forKey: .campaignId)
+        orderId = try container.decode(String.self, forKey: .orderId)
+        customerId = try container.decode(String.self, forKey: .customerId)
+        revenue = try container.decode(Money.self, forKey: .revenue)
+        occurredAt = try container.decode(Timestamp.self, forKey: .occurredAt)
+        credits = try container.decodeIfPresent(CreditsByModel.self, forKey: .credits) ?? [:]
+    }
+
+    /// The payload as the current version reads it, from a payload of `version`.
+    public func upcast(fromVersion version: Int) -> ConversionAttributed {
+        guard version < 2 else { return self }
+        var upcast = self
+        upcast.credits = Self.whole(campaignId, revenue)
+        return upcast
     }
 
     public var subject: String { campaignId }
@@ -23,6 +69,52 @@ public struct ConversionAttributed: EventPayload {
         try rules.requireIdentifier(orderId, "orderId")
         try rules.requireIdentifier(customerId, "customerId")
         try rules.requireMoney(revenue, "revenue")
+        try rules.requireCredits(credits, of: revenue, lastTouch: campaignId, "credits")
+    }
+}
+
+/// IT's data-driven reading of the attribution window: each campaign's share of credit by its
+/// removal effect in a first-order Markov chain over the window's journeys, with each rule-based
+/// model's share of the same window's orders beside it.
+public struct AttributionMarkovComputed: EventPayload {
+    public static let eventType = EventType.attributionMarkovComputed
+    /// The one subject (and Kafka key) of these events.
+    public static let key = "attribution.markov"
+    /// The reference time T: the newest event time across IT's partitions when computed.
+    public var computedAt: Timestamp
+    /// The window: one attribution window before `to` (= `computedAt`), through `to`.
+    public var from: Timestamp
+    public var to: Timestamp
+    public var journeys: Int64
+    public var conversions: Int64
+    /// Removal-effect shares, sorted by campaign id; empty when every removal effect is 0.
+    public var shares: [CampaignShare]
+    /// Each rule-based model's share of the window's attributed revenue, sorted by campaign id.
+    public var ruleShares: [AttributionModel: [CampaignShare]]
+
+    public init(
+        computedAt: Timestamp, from: Timestamp, to: Timestamp, journeys: Int64, conversions: Int64,
+        shares: [CampaignShare], ruleShares: [AttributionModel: [CampaignShare]]
+    ) {
+        self.computedAt = computedAt
+        self.from = from
+        self.to = to
+        self.journeys = journeys
+        self.conversions = conversions
+        self.shares = shares
+        self.ruleShares = ruleShares
+    }
+
+    public var subject: String { Self.key }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireNonNegative(journeys, "journeys")
+        try rules.requireNonNegative(conversions, "conversions")
+        for (index, share) in shares.enumerated() {
+            try rules.requireIdentifier(share.campaignId, "shares[\(index)].campaignId")
+            try rules.requireAtLeast(share.bps, 0, "shares[\(index)].bps")
+            try rules.requireAtMost(share.bps, 10_000, "shares[\(index)].bps")
+        }
     }
 }
 

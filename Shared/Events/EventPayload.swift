@@ -25,6 +25,7 @@ public enum DomainEvent: Sendable, Equatable {
     case churnRiskDetected(ChurnRiskDetected)
     case churnRiskCleared(ChurnRiskCleared)
     case churnRiskSegmentChanged(ChurnRiskSegmentChanged)
+    case attributionMarkovComputed(AttributionMarkovComputed)
 
     public var payload: any EventPayload {
         switch self {
@@ -45,6 +46,7 @@ public enum DomainEvent: Sendable, Equatable {
         case .churnRiskDetected(let p): p
         case .churnRiskCleared(let p): p
         case .churnRiskSegmentChanged(let p): p
+        case .attributionMarkovComputed(let p): p
         }
     }
 
@@ -67,7 +69,9 @@ public enum DomainEvent: Sendable, Equatable {
         case .customerInteraction(let p): p.campaignId
         case .conversionAttributed(let p): p.campaignId
         case .campaignPerformanceReported(let p): p.campaignId
-        case .envelopeChanged, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: nil
+        case .envelopeChanged, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged,
+            .attributionMarkovComputed:
+            nil
         }
     }
 }
@@ -97,6 +101,18 @@ extension DomainEvent {
         case .churnRiskDetected: return .churnRiskDetected(try payload(ChurnRiskDetected.self))
         case .churnRiskCleared: return .churnRiskCleared(try payload(ChurnRiskCleared.self))
         case .churnRiskSegmentChanged: return .churnRiskSegmentChanged(try payload(ChurnRiskSegmentChanged.self))
+        case .attributionMarkovComputed:
+            return .attributionMarkovComputed(try payload(AttributionMarkovComputed.self))
+        }
+    }
+
+    /// The event as this build's version of its type reads it, from a payload of `version`.
+    public func upcast(fromVersion version: Int) -> DomainEvent {
+        guard version < type.currentVersion else { return self }
+        switch self {
+        case .conversionAttributed(let conversion):
+            return .conversionAttributed(conversion.upcast(fromVersion: version))
+        default: return self
         }
     }
 }

@@ -67,6 +67,8 @@ public enum FieldRule: Equatable, Sendable {
     case oneOf(field: String, values: [String])
     /// `field` must be present when `condition` holds `value`.
     case requiredWhen(field: String, condition: String, value: String)
+    /// An order's credits (`ValidationRules.requireCredits`): every model, sums exact.
+    case credits(field: String)
 }
 
 /// Collects the rules `validate(_:)` applies while it runs in recording mode.

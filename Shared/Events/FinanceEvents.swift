@@ -133,12 +133,19 @@ public struct RoiReported: EventPayload {
     public var roasBps: Int64?
     /// Absent while there are no conversions.
     public var cacMinor: Int64?
+    /// The campaign's figures under each rule-based model (`revenue`, `roiBps`, `roasBps` above are
+    /// last touch's). Absent in reports from before attribution models.
+    public var byModel: [AttributionModel: ModelReturn]?
 
-    public init(campaignId: String, spend: MoneyTotal, revenue: MoneyTotal, conversions: Int64) {
+    public init(
+        campaignId: String, spend: MoneyTotal, revenue: MoneyTotal, conversions: Int64,
+        byModel: [AttributionModel: ModelReturn]? = nil
+    ) {
         self.campaignId = campaignId
         self.spend = spend
         self.revenue = revenue
         self.conversions = conversions
+        self.byModel = byModel
         self.roiBps = Ratios.roiBps(revenueMinor: revenue.amountMinor, spendMinor: spend.amountMinor)
         self.roasBps = Ratios.roasBps(revenueMinor: revenue.amountMinor, spendMinor: spend.amountMinor)
         self.cacMinor = Ratios.cacMinor(spendMinor: spend.amountMinor, conversions: conversions)
@@ -151,5 +158,9 @@ public struct RoiReported: EventPayload {
         try rules.requireTotal(spend, "spend")
         try rules.requireTotal(revenue, "revenue")
         try rules.requireNonNegative(conversions, "conversions")
+        for (model, figures) in (byModel ?? [:]).sorted(by: { $0.key < $1.key }) {
+            try rules.requireTotal(figures.revenue, "byModel.\(model.rawValue).revenue")
+            try rules.requireNonNegative(figures.conversionsBps, "byModel.\(model.rawValue).conversionsBps")
+        }
     }
 }

@@ -164,6 +164,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case churnRiskDetected = "triad.churn-risk.detected"
     case churnRiskCleared = "triad.churn-risk.cleared"
     case churnRiskSegmentChanged = "triad.churn-risk.segment-changed"
+    case attributionMarkovComputed = "triad.attribution.markov-computed"
 
     public var topic: Topic {
         switch self {
@@ -174,14 +175,21 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
         case .adSpendReported: .adSpend
         case .customerInteraction: .customerInteractions
         case .conversionAttributed: .attributions
-        case .campaignPerformanceReported, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged: .insights
+        case .campaignPerformanceReported, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged,
+            .attributionMarkovComputed:
+            .insights
         }
     }
 
-    /// The newest schema version this build knows: consumers dead-letter anything newer. Every type
-    /// is at version 1, so nothing is upgraded; a type that gets version n+1 must read version n
-    /// too, upgraded before the handler, as docs/producers.md ("Versions and compatibility") says.
-    public var currentVersion: Int { 1 }
+    /// The newest schema version this build knows: consumers dead-letter anything newer. A type at
+    /// version n+1 still reads version n, upcast before validation and the handler
+    /// (`DomainEvent.upcast(fromVersion:)`), as docs/producers.md ("Versions and compatibility") says.
+    public var currentVersion: Int {
+        switch self {
+        case .conversionAttributed: 2  // 2 added `credits` under every attribution model
+        default: 1
+        }
+    }
 
     /// The only `source` an event of this type may carry: the `eventSource` of the Triad service
     /// that produces its topic; nil for the types other systems produce. A consumer refuses any other

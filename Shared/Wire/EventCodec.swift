@@ -55,7 +55,7 @@ public struct EventCodec: Sendable {
                 .malformedEvent, "value is \(value.count) bytes, over the \(maxValueBytes)-byte limit")
         }
         let envelope: EventEnvelope
-        let event: DomainEvent
+        var event: DomainEvent
         let binary: Bool
         // The Kafka protocol binding decides the mode by content type: a structured event stays
         // structured whatever stray ce_* headers come with it.
@@ -80,6 +80,8 @@ public struct EventCodec: Sendable {
             event = try structured.payload.get()
             binary = false
         }
+        // An older version's payload is read as the current version before anything checks it.
+        event = event.upcast(fromVersion: envelope.schemaVersion)
         // What a caused event carries again (its id and source in causation and correlation ids)
         // follows the identifier rule, so what goes out always fits.
         let attribute = binary ? "header ce_" : ""
