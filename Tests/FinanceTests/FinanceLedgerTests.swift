@@ -165,7 +165,11 @@ import TriadEvents
         #expect(
             first.first
                 == RoiReported(
-                    campaignId: "a", spend: Currency.euro.total(30), revenue: Currency.euro.total(0), conversions: 0))
+                    campaignId: "a", spend: Currency.euro.total(30), revenue: Currency.euro.total(0), conversions: 0,
+                    byModel: Dictionary(
+                        uniqueKeysWithValues: AttributionModel.allCases.map {
+                            ($0, ModelReturn(revenue: Currency.euro.total(0), conversionsBps: 0, spendMinor: 30))
+                        })))
         #expect(reports().isEmpty)
         _ = try ledger.apply(spend("a", 1), to: &store)
         #expect(reports().count == 1)

@@ -111,6 +111,98 @@ import TriadRuntime
         }
     }
 
+    /// `seeded()` and order o-2 of 2,000.00: last touch c-a, first touch c-d, linear half each, time
+    /// decay 75/25, position-based half each. c-d spent nothing and was never last touch.
+    func sharedOrder() async throws -> RouterUnderTest {
+        let service = try await seeded()
+        let split = { (a: Int64, d: Int64) -> [CampaignCredit] in
+            [
+                CampaignCredit(campaignId: "c-a", bps: a, revenue: self.eur(a * 20)),
+                CampaignCredit(campaignId: "c-d", bps: d, revenue: self.eur(d * 20)),
+            ]
+        }
+        try await service.apply([
+            .conversionAttributed(
+                ConversionAttributed(
+                    campaignId: "c-a", orderId: "o-2", customerId: "u-2", revenue: eur(200_000),
+                    occurredAt: Timestamp(iso8601: "2026-11-03T10:00:00Z")!,
+                    credits: [
+                        .lastTouch: [CampaignCredit(campaignId: "c-a", bps: 10_000, revenue: eur(200_000))],
+                        .firstTouch: [CampaignCredit(campaignId: "c-d", bps: 10_000, revenue: eur(200_000))],
+                        .linear: split(5000, 5000), .timeDecay: split(7500, 2500), .positionBased: split(5000, 5000),
+                    ]))
+        ])
+        return service
+    }
+
+    @Test func aCampaignsFiguresUnderEveryModelAreExact() async throws {
+        try await sharedOrder().test { client in
+            let figures = try await client.object("/campaigns/c-a/roi")
+            // Spend 1,000.00; o-1 (3,000.00, version 1) is c-a's under every model.
+            let byModel = try #require(figures["byModel"] as? [String: [String: Any]])
+            #expect(byModel.keys.sorted() == AttributionModel.allCases.map(\.rawValue).sorted())
+            func row(_ model: String) -> [Int?] {
+                let figures = byModel[model]
+                return [
+                    (figures?["revenue"] as? [String: Any])?["amountMinor"] as? Int, figures?["conversionsBps"] as? Int,
+                    figures?["roiBps"] as? Int, figures?["roasBps"] as? Int,
+                ]
+            }
+            #expect(row("last-touch") == [500_000, 20_000, 40_000, 50_000])
+            #expect(row("first-touch") == [300_000, 10_000, 20_000, 30_000])
+            #expect(row("linear") == [400_000, 15_000, 30_000, 40_000])
+            #expect(row("time-decay") == [450_000, 17_500, 35_000, 45_000])
+            #expect(row("position-based") == [400_000, 15_000, 30_000, 40_000])
+            // The unqualified figures are last touch's.
+            #expect((figures["revenue"] as? [String: Any])?["amountMinor"] as? Int == 500_000)
+            #expect(figures["conversions"] as? Int == 2 && figures["roiBps"] as? Int == 40_000)
+
+            // c-d has an account though never last touch; no spend: no ROI.
+            let d = try #require(try await client.object("/campaigns/c-d/roi")["byModel"] as? [String: [String: Any]])
+            #expect((d["first-touch"]?["revenue"] as? [String: Any])?["amountMinor"] as? Int == 200_000)
+            #expect(d["first-touch"]?["conversionsBps"] as? Int == 10_000)
+            #expect(d["first-touch"]?["roiBps"] == nil && d["last-touch"]?["conversionsBps"] as? Int == 0)
+        }
+    }
+
+    @Test func theListTakesAModel() async throws {
+        try await sharedOrder().test { client in
+            func figures(_ uri: String) async throws -> [String: [Int?]] {
+                let items = try #require(try await client.object(uri)["items"] as? [[String: Any]])
+                return Dictionary(
+                    uniqueKeysWithValues: items.map { item in
+                        (
+                            item["campaignId"] as? String ?? "",
+                            [
+                                (item["revenue"] as? [String: Any])?["amountMinor"] as? Int, item["roiBps"] as? Int,
+                                item["roasBps"] as? Int, item["conversions"] as? Int,
+                            ]
+                        )
+                    })
+            }
+            let unqualified = try await figures("/campaigns")
+            #expect(
+                unqualified == [
+                    "c-a": [500_000, 40_000, 50_000, 2], "c-b": [0, nil, nil, 0], "c-c": [0, nil, nil, 0],
+                    "c-d": [0, nil, nil, 0],
+                ])
+            #expect(try await figures("/campaigns?model=last-touch") == unqualified)
+            let linear = try await figures("/campaigns?model=linear")
+            #expect(linear["c-a"] == [400_000, 30_000, 40_000, 2])
+            #expect(linear["c-d"] == [100_000, nil, nil, 0])
+            let timeDecay = try await figures("/campaigns?model=time-decay&limit=1")
+            #expect(timeDecay == ["c-a": [450_000, 35_000, 45_000, 2]])
+
+            for model in ["", "last_touch", "Linear", "markov", "data-driven"] {
+                let refused = try await client.refusal(.get, "/campaigns?model=\(model)")
+                #expect(
+                    refused.status == .badRequest && refused.code == "invalid-request" && refused.field == "model",
+                    "model=\(model)")
+                #expect(refused.reason?.contains("last-touch, first-touch, linear, time-decay, position-based") == true)
+            }
+        }
+    }
+
     @Test func theEnvelopeIsReservedAndGivenBackOnCompletion() async throws {
         let service = try await seeded()
         try await service.apply([.campaignCompleted(CampaignCompleted(campaignId: "c-a"))])

@@ -1,7 +1,8 @@
 import TriadEvents
 
-/// Finance's view of one campaign: its budget decision, spend, attributed revenue and conversions.
-/// An account can exist before its campaign is known (spend and attributions are kept, never dropped).
+/// Finance's view of one campaign: its budget decision, spend, attributed revenue and conversions
+/// (last touch's), and what each attribution model credited it with. An account can exist before
+/// its campaign is known (spend and attributions are kept, never dropped).
 public struct CampaignAccount: Sendable, Equatable, Codable {
     public enum Decision: Sendable, Equatable, Codable {
         case approved(amountMinor: Int64)
@@ -20,6 +21,9 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
     public var completed = false
     /// What completion gave back to the quarter's envelope.
     public var releasedMinor: Int64 = 0
+    /// What each model credited the campaign with; a model that never credited it is absent. Last
+    /// touch's equals `revenueMinor` and `conversions` × 10,000.
+    public var credited: [AttributionModel: CreditedFigures] = [:]
 
     public init(campaignId: String) { self.campaignId = campaignId }
 
@@ -31,7 +35,35 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
     public func roiReport(currency: String) -> RoiReported {
         RoiReported(
             campaignId: campaignId, spend: MoneyTotal(amountMinor: spentMinor, currency: currency),
-            revenue: MoneyTotal(amountMinor: revenueMinor, currency: currency), conversions: conversions)
+            revenue: MoneyTotal(amountMinor: revenueMinor, currency: currency), conversions: conversions,
+            byModel: returns(currency: currency))
+    }
+
+    /// The campaign's revenue, conversions, ROI and ROAS under every model.
+    public func returns(currency: String) -> [AttributionModel: ModelReturn] {
+        Dictionary(
+            uniqueKeysWithValues: AttributionModel.allCases.map { model in
+                let figures = credited[model] ?? CreditedFigures()
+                return (
+                    model,
+                    ModelReturn(
+                        revenue: MoneyTotal(amountMinor: figures.revenueMinor, currency: currency),
+                        conversionsBps: figures.conversionsBps, spendMinor: spentMinor)
+                )
+            })
+    }
+}
+
+/// What one model credited a campaign with, summed over orders.
+public struct CreditedFigures: Sendable, Equatable, Codable {
+    /// Credited revenue, minor units.
+    public var revenueMinor: Int64
+    /// Credited conversions in basis points of an order (10,000 = one whole order).
+    public var conversionsBps: Int64
+
+    public init(revenueMinor: Int64 = 0, conversionsBps: Int64 = 0) {
+        self.revenueMinor = revenueMinor
+        self.conversionsBps = conversionsBps
     }
 }
 

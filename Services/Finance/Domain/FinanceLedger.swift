@@ -109,16 +109,37 @@ public struct FinanceLedger: Sendable {
         return events
     }
 
+    /// Counts an order once: last touch's revenue and conversion on its campaign's account, and every
+    /// model's credits on the accounts of the campaigns they name (created where missing).
     private func attribute(_ conversion: ConversionAttributed, in store: inout FinanceState) throws(EventRejection)
         -> [DomainEvent]
     {
-        var account = store.account(conversion.campaignId) ?? CampaignAccount(campaignId: conversion.campaignId)
-        let revenue = try sum(
-            account.revenueMinor, conversion.revenue.amountMinor, "the campaign's revenue", "revenue.amountMinor")
+        var changed: [UTF8Key: CampaignAccount] = [:]
+        func account(_ id: String) -> CampaignAccount {
+            changed[id.utf8Key] ?? store.account(id) ?? CampaignAccount(campaignId: id)
+        }
+        var lastTouch = account(conversion.campaignId)
+        lastTouch.revenueMinor = try sum(
+            lastTouch.revenueMinor, conversion.revenue.amountMinor, "the campaign's revenue", "revenue.amountMinor")
+        lastTouch.conversions += 1
+        changed[conversion.campaignId.utf8Key] = lastTouch
+        for model in AttributionModel.allCases {
+            for (index, credit) in (conversion.credits[model] ?? []).enumerated() {
+                let field = "credits.\(model.rawValue)[\(index)]"
+                var credited = account(credit.campaignId)
+                let before = credited.credited[model] ?? CreditedFigures()
+                credited.credited[model] = CreditedFigures(
+                    revenueMinor: try sum(
+                        before.revenueMinor, credit.revenue.amountMinor, "the campaign's \(model.rawValue) revenue",
+                        field + ".revenue.amountMinor"),
+                    conversionsBps: try sum(
+                        before.conversionsBps, credit.bps, "the campaign's \(model.rawValue) conversions",
+                        field + ".bps"))
+                changed[credit.campaignId.utf8Key] = credited
+            }
+        }
         guard store.recordAttributedOrder(conversion.orderId) else { return [] }
-        account.revenueMinor = revenue
-        account.conversions += 1
-        store.save(account)
+        for id in changed.keys.sorted() { store.save(changed[id]!, credited: true) }
         return []
     }
 
@@ -136,17 +157,28 @@ public struct FinanceLedger: Sendable {
 
     // MARK: Reports and views
 
-    /// ROI reports for the campaigns whose figures differ from what was last reported (the
-    /// coalescing step). A campaign never reported counts as reported at zero.
+    /// ROI reports for the campaigns whose figures, under any model, differ from what was last
+    /// reported (the coalescing step). A campaign never reported counts as reported at zero.
     public func roiReports(accounts: [CampaignAccount], lastReported: [UTF8Key: RoiReported]) -> [RoiReported] {
         accounts.compactMap { account in
             let report = account.roiReport(currency: currency)
             let last =
                 lastReported[account.campaignId.utf8Key]
-                ?? RoiReported(
-                    campaignId: account.campaignId, spend: total(0), revenue: total(0), conversions: 0)
+                ?? CampaignAccount(campaignId: account.campaignId).roiReport(currency: currency)
             return report == last ? nil : report
         }
+    }
+
+    /// The campaigns whose accounts an event may change: its subject, and every campaign a
+    /// conversion's credits name.
+    public static func campaignIds(touchedBy event: DomainEvent) -> [String] {
+        guard case .conversionAttributed(let conversion) = event else { return [event.payload.subject] }
+        return campaignIds(credited: conversion)
+    }
+
+    /// The campaigns whose accounts a conversion changes: last touch's and every one a model credits.
+    public static func campaignIds(credited conversion: ConversionAttributed) -> [String] {
+        [conversion.campaignId] + conversion.credits.values.flatMap { $0.map(\.campaignId) }
     }
 
     /// The quarter whose envelope an event may change, where the event alone tells (a plan).

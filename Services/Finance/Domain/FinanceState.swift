@@ -10,6 +10,8 @@ public struct FinanceState: Sendable {
     private var orders: Set<UTF8Key> = []
 
     public private(set) var changedAccounts: Set<UTF8Key> = []
+    /// The accounts whose `credited` figures changed (a subset of `changedAccounts`).
+    public private(set) var changedCredits: Set<UTF8Key> = []
     public private(set) var changedQuarters: Set<Quarter> = []
     public private(set) var newOrders: [String] = []
 
@@ -25,13 +27,18 @@ public struct FinanceState: Sendable {
 
     public func account(_ campaignId: String) -> CampaignAccount? { accounts[campaignId.utf8Key] }
 
-    mutating func save(_ account: CampaignAccount) {
+    /// Keeps a changed account; `credited`: its credited figures changed too.
+    mutating func save(_ account: CampaignAccount, credited: Bool = false) {
         accounts[account.campaignId.utf8Key] = account
         changedAccounts.insert(account.campaignId.utf8Key)
+        if credited { changedCredits.insert(account.campaignId.utf8Key) }
     }
 
     /// The accounts the batch changed, in byte order of their ids (the tables' lock order).
     public func changedAccountRecords() -> [CampaignAccount] { changedAccounts.sorted().compactMap { accounts[$0] } }
+
+    /// The accounts whose credited figures the batch changed, in byte order of their ids.
+    public func changedCreditRecords() -> [CampaignAccount] { changedCredits.sorted().compactMap { accounts[$0] } }
 
     /// What a quarter's envelope holds: reserved, given back, and how often it changed.
     public func book(of quarter: Quarter) -> QuarterBook { quarters[quarter] ?? QuarterBook() }

@@ -24,8 +24,18 @@ struct FinanceRoutes: Sendable {
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
+            var model = AttributionModel.default
+            if let text = request.uri.queryParameters.get("model") {
+                guard let named = AttributionModel(rawValue: text) else {
+                    throw APIError(
+                        .badRequest, field: "model", reason: "must be one of \(AttributionModel.names), got '\(text)'")
+                }
+                model = named
+            }
             let accounts = try await context.read { try AccountsTable.accounts(page, in: $0) }
-            return Page(accounts.map { CampaignFigures($0, currency: currency) }, request: page, key: \.campaignId)
+            return Page(
+                accounts.map { CampaignFigures($0, currency: currency, model: model) }, request: page, key: \.campaignId
+            )
         }
         routes.get("/envelope") { request, _ in
             var asked: [Quarter]?
@@ -54,7 +64,8 @@ struct EnvelopeView: ResponseEncodable {
     let quarters: [EnvelopeStatus]
 }
 
-/// A campaign's money as finance sees it.
+/// A campaign's money as finance sees it: `revenue`, `roiBps` and `roasBps` under one model (last
+/// touch unless asked), and every model's figures in `byModel`.
 struct CampaignFigures: ResponseEncodable {
     let campaignId: String
     let quarter: Quarter?
@@ -70,9 +81,11 @@ struct CampaignFigures: ResponseEncodable {
     let budgetExceeded: Bool
     let completed: Bool
     let released: Money
+    let byModel: [AttributionModel: ModelReturn]
 
-    init(_ account: CampaignAccount, currency: String) {
+    init(_ account: CampaignAccount, currency: String, model: AttributionModel = .default) {
         let report = account.roiReport(currency: currency)
+        let returns = account.returns(currency: currency)
         campaignId = account.campaignId
         quarter = account.quarter
         switch account.decision {
@@ -82,13 +95,14 @@ struct CampaignFigures: ResponseEncodable {
         }
         approvedBudget = account.approvedMinor.map { Money(amountMinor: $0, currency: currency) }
         spend = report.spend
-        revenue = report.revenue
+        revenue = returns[model]?.revenue ?? report.revenue
         conversions = report.conversions
-        roiBps = report.roiBps
-        roasBps = report.roasBps
+        roiBps = returns[model]?.roiBps
+        roasBps = returns[model]?.roasBps
         cacMinor = report.cacMinor
         budgetExceeded = account.exceededReported
         completed = account.completed
         released = Money(amountMinor: account.releasedMinor, currency: currency)
+        byModel = returns
     }
 }

@@ -3,7 +3,8 @@ import TriadEvents
 import TriadStorage
 
 /// `fin_accounts`: one row per campaign (decision, spend, attributed revenue, conversions, what
-/// went back to the envelope).
+/// went back to the envelope). Reads give each account with what every model credited it with
+/// (`ModelFiguresTable.credited`).
 public enum AccountsTable {
     static let table = Table(
         "fin_accounts",
@@ -24,21 +25,22 @@ public enum AccountsTable {
     // MARK: Reads
 
     public static func account(_ campaignId: String, in session: any SQLSession) throws -> CampaignAccount? {
-        try table.rows([campaignId], in: session).first.map(account)
+        try ModelFiguresTable.withCredits(table.rows([campaignId], in: session).map(account), in: session).first
     }
 
     /// One page of the accounts, by campaign id.
     public static func accounts(_ page: PageRequest, in session: any SQLSession) throws -> [CampaignAccount] {
-        try session.page(table.select, key: "campaign_id", page).map(account)
+        try ModelFiguresTable.withCredits(
+            session.page(table.select, key: "campaign_id", page).map(account), in: session)
     }
 
     static func all(in session: any SQLSession) throws -> [CampaignAccount] {
-        try table.all(in: session).map(account)
+        try ModelFiguresTable.withCredits(table.all(in: session).map(account), every: true, in: session)
     }
 
     /// The accounts of `campaignIds` (sorted: one lock order), locked, created where missing
-    /// (`Table.lockOrCreate`); an account that does not read back is set aside with why, so that only
-    /// the events that need it are refused.
+    /// (`Table.lockOrCreate`), without their credited figures (`ModelFiguresTable`); an account that
+    /// does not read back is set aside with why, so that only the events that need it are refused.
     static func lockOrCreate(_ campaignIds: [String], in session: any SQLSession) throws
         -> (accounts: [CampaignAccount], unreadable: UnreadableRows, created: Set<UTF8Key>)
     {

@@ -9,15 +9,23 @@ public enum FinanceBatch {
     public static func apply(_ events: [IncomingEvent], ledger: FinanceLedger, in session: any SQLSession) throws
         -> [Result<[DomainEvent], EventRejection>]
     {
-        let campaignIds = events.map { $0.event.payload.subject }.distinctInByteOrder()
+        let campaignIds = events.flatMap { FinanceLedger.campaignIds(touchedBy: $0.event) }.distinctInByteOrder()
         // A row that does not read back sets aside the events that need it, not the batch.
-        let (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
+        var (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
 
-        let orderIds = events.compactMap { event -> String? in
-            if case .conversionAttributed(let conversion) = event.event { return conversion.orderId }
+        let conversions = events.compactMap { event -> ConversionAttributed? in
+            if case .conversionAttributed(let conversion) = event.event { return conversion }
             return nil
-        }.distinctInByteOrder()
-        let countedOrders = try AttributedOrdersTable.recordNew(orderIds, in: session)
+        }
+        let countedOrders = try AttributedOrdersTable.recordNew(
+            conversions.map(\.orderId).distinctInByteOrder(), in: session)
+        // Only conversions change credited figures: the other accounts go without them.
+        let credited = try ModelFiguresTable.credited.figures(
+            of: conversions.flatMap(FinanceLedger.campaignIds(credited:)).distinctInByteOrder(), in: session,
+            unreadable: &unreadable)
+        for index in accounts.indices {
+            accounts[index].credited = credited[accounts[index].campaignId.utf8Key] ?? [:]
+        }
 
         // Plans reserve from their start quarter; completions give back to their account's quarter.
         var quarters = Set(events.compactMap { FinanceLedger.quarter(touchedBy: $0.event) })
@@ -30,10 +38,20 @@ public enum FinanceBatch {
         let (books, createdQuarters) = try QuartersTable.lockOrCreate(quarters, in: session)
 
         var state = FinanceState(accounts: accounts, quarters: books, countedOrders: countedOrders)
+        let problems = unreadable.problems
         let results = unreadable.apply(events, field: "campaignId", row: { "finance's stored account of \($0)" }) {
-            event throws(EventRejection) in try ledger.apply(event.event, to: &state)
+            event throws(EventRejection) in
+            // `apply` checks the subject's account; a conversion's credits name other accounts too.
+            for id in FinanceLedger.campaignIds(touchedBy: event.event) {
+                guard let problem = problems[id.utf8Key] else { continue }
+                throw EventRejection(
+                    .unreadableState, field: "credits", "finance's stored account of \(id) cannot be read: \(problem)")
+            }
+            return try ledger.apply(event.event, to: &state)
         }
         try AccountsTable.save(state.changedAccountRecords(), in: session)
+        try ModelFiguresTable.credited.save(
+            state.changedCreditRecords().map { ($0.campaignId, $0.credited) }, in: session)
         try QuartersTable.save(state, in: session)
         // Rows created only to be locked, that no event needed, go again.
         try AccountsTable.delete(createdAccounts.subtracting(state.changedAccounts), in: session)

@@ -2,7 +2,8 @@ import Finance
 import TriadEvents
 import TriadStorage
 
-/// `fin_roi_reported`: what the last ROI report of each campaign said.
+/// `fin_roi_reported`: what the last ROI report of each campaign said (under each model:
+/// `ModelFiguresTable.reported`).
 public enum RoiReportedTable {
     static let table = Table(
         "fin_roi_reported",
@@ -14,11 +15,17 @@ public enum RoiReportedTable {
     /// ROI reports for what changed since the last report, recorded as reported.
     public static func reports(ledger: FinanceLedger, in session: any SQLSession) throws -> [DomainEvent] {
         let currency = ledger.policy.quarterlyEnvelope.currency
+        let byModel = try ModelFiguresTable.reported.figures(of: nil, in: session)
         let reported = try table.allByKey(in: session) { id, row in
-            RoiReported(
-                campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spent) ?? 0, currency: currency),
-                revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
-                conversions: row.integer(Self.conversions) ?? 0)
+            var last = CampaignAccount(campaignId: id)
+            last.spentMinor = row.integer(Self.spent) ?? 0
+            last.revenueMinor = row.integer(Self.revenue) ?? 0
+            last.conversions = row.integer(Self.conversions) ?? 0
+            last.credited = byModel[id.utf8Key] ?? [:]
+            var report = last.roiReport(currency: currency)
+            // Reported before attribution models: reported again, with them.
+            if byModel[id.utf8Key] == nil { report.byModel = nil }
+            return report
         }
         let reports = ledger.roiReports(accounts: try AccountsTable.all(in: session), lastReported: reported)
         try table.insert(
@@ -29,6 +36,15 @@ public enum RoiReportedTable {
                 ]
             },
             onConflict: .replace, in: session)
+        try ModelFiguresTable.reported.save(
+            reports.map { report in
+                (
+                    report.campaignId,
+                    (report.byModel ?? [:]).mapValues {
+                        CreditedFigures(revenueMinor: $0.revenue.amountMinor, conversionsBps: $0.conversionsBps)
+                    }
+                )
+            }, in: session)
         return reports.map { .roiReported($0) }
     }
 }
