@@ -53,13 +53,18 @@ def data_schemas():
     return problems
 
 
+def dotted(path):
+    """A path as the codec names a field: members dotted, array elements indexed (a.b[0].c)."""
+    return "".join(f"[{p}]" if isinstance(p, int) else ("." if i else "") + str(p) for i, p in enumerate(path))
+
+
 def fields_named(error):
-    """The fields (dotted, as the codec names them) one validation error is about."""
-    path = [str(p) for p in error.absolute_path]
+    """The fields (as the codec names them) one validation error is about."""
+    path = list(error.absolute_path)
     if error.validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
-        return [".".join(path + [name]) for name in error.validator_value if name not in present]
-    return [".".join(path)]
+        return [dotted(path + [name]) for name in error.validator_value if name not in present]
+    return [dotted(path)]
 
 
 def patched(event, case):

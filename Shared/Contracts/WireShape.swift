@@ -1,3 +1,5 @@
+import TriadEvents
+
 /// A type that writes itself on the wire as one JSON value with rules of its own (a timestamp, an
 /// enumeration), so `WireShape` takes its schema from here instead of looking inside it.
 public protocol WireSchemaDescribed {
@@ -9,6 +11,37 @@ public protocol WireSchemaDescribed {
 extension WireSchemaDescribed where Self: CaseIterable & RawRepresentable, RawValue == String {
     public static var wireSchema: JSONValue { ["type": "string", "enum": .strings(allCases.map(\.rawValue))] }
     public static var wirePlaceholder: Self { allCases.first! }
+}
+
+/// A collection the catalog puts on the wire, described from its element type instead of being
+/// decoded (a shape decoder has no elements or keys to hand out).
+protocol WireShapeCollection {
+    static func wireShape() throws -> (schema: JSONValue, placeholder: Any)
+}
+
+/// A JSON array; the placeholder holds one element, so the rules `validate(_:)` applies to each
+/// element are recorded (as `field[0].member`).
+extension Array: WireShapeCollection where Element: Decodable {
+    static func wireShape() throws -> (schema: JSONValue, placeholder: Any) {
+        let (items, element) = try WireShape.of(Element.self)
+        return (["type": "array", "items": items], [element])
+    }
+}
+
+/// An object keyed by model name (`ByModel`, which the payloads' `[AttributionModel: V]` members
+/// are read as): each name may be there, with a value of one shape; any other name is refused. The
+/// placeholder holds every name.
+extension ByModel: WireShapeCollection {
+    static func wireShape() throws -> (schema: JSONValue, placeholder: Any) {
+        let (value, placeholder) = try WireShape.of(Value.self)
+        let properties = AttributionModel.allCases.map { ($0.rawValue, value) }
+        // `not {}` (not `false`) so that validators name the unknown key itself.
+        let other: JSONValue = ["not": [:], "description": "Any other name is refused."]
+        return (
+            ["type": "object", "properties": .object(properties), "additionalProperties": other],
+            ByModel(Dictionary(uniqueKeysWithValues: AttributionModel.allCases.map { ($0, placeholder) }))
+        )
+    }
 }
 
 /// Why a type's shape could not be read (a type the reader does not know how to describe).
@@ -26,6 +59,10 @@ public enum WireShape {
     public static func of<T: Decodable>(_ type: T.Type) throws -> (schema: JSONValue, placeholder: T) {
         if let described = T.self as? any WireSchemaDescribed.Type {
             return (described.wireSchema, described.wirePlaceholder as! T)
+        }
+        if let collection = T.self as? any WireShapeCollection.Type {
+            let (schema, placeholder) = try collection.wireShape()
+            return (schema, placeholder as! T)
         }
         if let scalar = scalar(T.self) { return scalar }
         let recording = Recording()
@@ -80,7 +117,7 @@ public enum WireShape {
 
         func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
             throw WireShapeError(
-                description: "arrays are not part of the event catalog (at \(codingPath.map(\.stringValue)))")
+                description: "arrays are described as [Element] values only (at \(codingPath.map(\.stringValue)))")
         }
 
         func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -182,7 +219,7 @@ public enum WireShape {
             throw WireShapeError(description: "nested containers are not described (key \(key.stringValue))")
         }
         func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-            throw WireShapeError(description: "arrays are not part of the event catalog (key \(key.stringValue))")
+            throw WireShapeError(description: "arrays are described as [Element] values only (key \(key.stringValue))")
         }
         func superDecoder() throws -> any Decoder { throw WireShapeError(description: "superDecoder is not described") }
         func superDecoder(forKey key: Key) throws -> any Decoder { try superDecoder() }

@@ -110,10 +110,20 @@ public struct AttributionMarkovComputed: EventPayload {
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireNonNegative(journeys, "journeys")
         try rules.requireNonNegative(conversions, "conversions")
+        try Self.validate(shares, "shares", rules)
+        for (model, list) in ruleShares.sorted(by: { $0.key < $1.key }) {
+            try Self.validate(list, "ruleShares.\(model.rawValue)", rules)
+        }
+    }
+
+    /// Each share names a campaign and holds 0 to 10,000 bps.
+    private static func validate(_ shares: [CampaignShare], _ field: String, _ rules: ValidationRules)
+        throws(EventRejection)
+    {
         for (index, share) in shares.enumerated() {
-            try rules.requireIdentifier(share.campaignId, "shares[\(index)].campaignId")
-            try rules.requireAtLeast(share.bps, 0, "shares[\(index)].bps")
-            try rules.requireAtMost(share.bps, 10_000, "shares[\(index)].bps")
+            try rules.requireIdentifier(share.campaignId, "\(field)[\(index)].campaignId")
+            try rules.requireAtLeast(share.bps, 0, "\(field)[\(index)].bps")
+            try rules.requireAtMost(share.bps, 10_000, "\(field)[\(index)].bps")
         }
     }
 }

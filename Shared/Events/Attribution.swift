@@ -55,6 +55,12 @@ extension ValidationRules {
         _ credits: CreditsByModel, of revenue: Money, lastTouch: String?, _ field: String
     ) throws(EventRejection) {
         if let recorder { return recorder.record(.credits(field: field)) }
+        // Absent (or `{}`): named as a whole, as the schema's `required` names it.
+        guard !credits.isEmpty else {
+            throw EventRejection(
+                .invalidData, field: field,
+                "is required from schema version 2, naming every model (\(AttributionModel.names))")
+        }
         for model in AttributionModel.allCases {
             let path = "\(field).\(model.rawValue)"
             guard let list = credits[model], !list.isEmpty else {
@@ -109,5 +115,49 @@ public struct ModelReturn: Codable, Hashable, Sendable {
         self.conversionsBps = conversionsBps
         self.roiBps = Ratios.roiBps(revenueMinor: revenue.amountMinor, spendMinor: spendMinor)
         self.roasBps = Ratios.roasBps(revenueMinor: revenue.amountMinor, spendMinor: spendMinor)
+    }
+}
+
+/// An object keyed by model name, read in `AttributionModel.allCases` order: `Dictionary`'s own
+/// decoding visits keys in hash order, so an object with two faults would be refused naming either.
+/// A name that is not a model is refused (the first such name, by its text), as `Dictionary` does.
+public struct ByModel<Value: Decodable>: Decodable {
+    public var values: [AttributionModel: Value]
+
+    public init(_ values: [AttributionModel: Value]) { self.values = values }
+
+    private struct Name: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Name.self)
+        if let other = container.allKeys.map(\.stringValue).filter({ AttributionModel(rawValue: $0) == nil }).min() {
+            throw DecodingError.dataCorruptedError(
+                forKey: Name(stringValue: other), in: container,
+                debugDescription: "Could not convert key to type AttributionModel")
+        }
+        values = [:]
+        for model in AttributionModel.allCases {
+            values[model] = try container.decodeIfPresent(Value.self, forKey: Name(stringValue: model.rawValue))
+        }
+    }
+}
+
+/// Objects keyed by model name, in the payloads' Codable code (synthesized too), read as `ByModel`.
+extension KeyedDecodingContainer {
+    public func decode<V: Decodable>(_ type: [AttributionModel: V].Type, forKey key: Key) throws
+        -> [AttributionModel: V]
+    {
+        try decode(ByModel<V>.self, forKey: key).values
+    }
+
+    public func decodeIfPresent<V: Decodable>(_ type: [AttributionModel: V].Type, forKey key: Key) throws
+        -> [AttributionModel: V]?
+    {
+        try decodeIfPresent(ByModel<V>.self, forKey: key)?.values
     }
 }

@@ -1,7 +1,7 @@
 import TriadEvents
 
 /// The codec's fast path for reading the high-volume events (customer interactions, ad spend,
-/// attributed conversions): one pass over the UTF-8 bytes straight into the payload types, without
+/// attributed conversions of either schema version): one pass over the UTF-8 bytes straight into the payload types, without
 /// Codable's machinery. It reads the common shape only and gives up (nil) on anything else — escapes in
 /// strings, fractions or exponents, unknown enum values, repeated keys, other event types, and
 /// anything in a skipped member that is not plainly strict JSON — and the codec then checks the
@@ -161,11 +161,13 @@ extension JSONScanner {
         var customerId: String?
         var revenue: Money?
         var occurredAt: Timestamp?
+        var credits: CreditsByModel?
         var seen = KeysSeen()
         let read = object { key, scanner in
             guard seen.first(key) else { return false }
             switch key {
             case "campaignId": return scanner.member(&campaignId) { $0.string() }
+            case "credits": return scanner.member(&credits) { $0.credits() }
             case "orderId": return scanner.member(&orderId) { $0.string() }
             case "customerId": return scanner.member(&customerId) { $0.string() }
             case "revenue": return scanner.member(&revenue) { $0.money() }
@@ -174,7 +176,46 @@ extension JSONScanner {
             }
         }
         guard read, let campaignId, let orderId, let customerId, let revenue, let occurredAt else { return nil }
+        // Absent in a version-1 payload, as `ConversionAttributed.init(from:)` reads it.
         return ConversionAttributed(
-            campaignId: campaignId, orderId: orderId, customerId: customerId, revenue: revenue, occurredAt: occurredAt)
+            campaignId: campaignId, orderId: orderId, customerId: customerId, revenue: revenue, occurredAt: occurredAt,
+            credits: credits ?? [:])
+    }
+
+    /// An order's credits: keyed by model name (another name gives up), each a list of credits.
+    fileprivate mutating func credits() -> CreditsByModel? {
+        var credits: CreditsByModel = [:]
+        let read = object { key, scanner in
+            guard let model = AttributionModel(rawValue: key), credits[model] == nil else { return false }
+            var list: [CampaignCredit] = []
+            guard
+                scanner.array({ scanner in
+                    guard let credit = scanner.credit() else { return false }
+                    list.append(credit)
+                    return true
+                })
+            else { return false }
+            credits[model] = list
+            return true
+        }
+        return read ? credits : nil
+    }
+
+    fileprivate mutating func credit() -> CampaignCredit? {
+        var campaignId: String?
+        var bps: Int64?
+        var revenue: Money?
+        var seen = KeysSeen()
+        let read = object { key, scanner in
+            guard seen.first(key) else { return false }
+            switch key {
+            case "campaignId": return scanner.member(&campaignId) { $0.string() }
+            case "bps": return scanner.member(&bps) { $0.integer() }
+            case "revenue": return scanner.member(&revenue) { $0.money() }
+            default: return scanner.skipValue()
+            }
+        }
+        guard read, let campaignId, let bps, let revenue else { return nil }
+        return CampaignCredit(campaignId: campaignId, bps: bps, revenue: revenue)
     }
 }

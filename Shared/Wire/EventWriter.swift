@@ -11,6 +11,7 @@ enum EventWriter {
             return envelope(event, type: .conversionAttributed, subject: conversion.subject) { out in
                 out.open()
                 out.member("campaignId", conversion.campaignId)
+                out.member("credits", conversion.credits)
                 out.member("customerId", conversion.customerId)
                 out.member("occurredAt", conversion.occurredAt.iso8601)
                 out.member("orderId", conversion.orderId)

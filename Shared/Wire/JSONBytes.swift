@@ -46,6 +46,32 @@ struct JSONBytes {
         close()
     }
 
+    /// An order's credits: the models present, by name in sorted order as `JSONEncoder` sorts keys,
+    /// each list as it is.
+    mutating func member(_ name: String, _ credits: CreditsByModel) {
+        key(name)
+        open()
+        for model in Self.modelsByName {
+            guard let list = credits[model] else { continue }
+            key(model.rawValue)
+            bytes.append(0x5B)  // [
+            for (index, credit) in list.enumerated() {
+                if index > 0 { bytes.append(0x2C) }  // ,
+                open()
+                member("bps", credit.bps)
+                member("campaignId", credit.campaignId)
+                member("revenue", credit.revenue)
+                close()
+            }
+            bytes.append(0x5D)  // ]
+            afterValue = true
+        }
+        close()
+    }
+
+    /// The models by name, the order of a dictionary's keys in sorted-keys JSON.
+    private static let modelsByName = AttributionModel.allCases.sorted { $0.rawValue < $1.rawValue }
+
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// A string: quote, backslash and control characters escaped (the short forms JSON has, else

@@ -107,8 +107,47 @@ import TriadWire
         #expect(planned["properties"]?["requestedBudget"] == ["$ref": "#/$defs/positive-money"])
         #expect(planned["properties"]?["targetRoiBps"]?["minimum"] == .integer(Int64.min))
 
+        // Keyed by the models, lists of credits: the credits rule as far as a schema can say it.
+        let conversion = try EventContracts.dataSchema(of: .conversionAttributed)
+        let models = JSONValue.strings(AttributionModel.allCases.map(\.rawValue))
+        let credits = conversion["properties"]?["credits"]
+        #expect(conversion["required"] == ["campaignId", "orderId", "customerId", "revenue", "occurredAt", "credits"])
+        #expect(credits?["required"] == models)
+        let linear = credits?["properties"]?["linear"]
+        #expect(linear?["minItems"] == 1)
+        #expect(linear?["items"]?["properties"]?["campaignId"] == ["$ref": "#/$defs/identifier"])
+        #expect(linear?["items"]?["properties"]?["bps"]?["maximum"] == 10_000)
+        #expect(linear?["items"]?["properties"]?["revenue"] == ["$ref": "#/$defs/money"])
+        let roi = try EventContracts.dataSchema(of: .roiReported)
+        guard case .object(let byModel)? = roi["properties"]?["byModel"]?["properties"] else {
+            Issue.record("roi.reported has no byModel object")
+            return
+        }
+        #expect(JSONValue.strings(byModel.map(\.0)) == models)
+        #expect(byModel[0].1["properties"]?["revenue"] == ["$ref": "#/$defs/money-total"])
+        let markov = try EventContracts.dataSchema(of: .attributionMarkovComputed)
+        #expect(markov["properties"]?["shares"]?["items"]?["properties"]?["bps"]?["minimum"] == 0)
+
         struct Measured: Decodable { var ratio: Double }
         #expect(throws: WireShapeError.self) { try WireShape.of(Measured.self) }
+    }
+
+    /// Every version the services read is published: the current one under the type's name, an
+    /// older one beside it without the members later versions added.
+    @Test func olderSchemaVersionsArePublished() throws {
+        let paths = try EventContracts.files().map(\.path)
+        #expect(paths.contains("data/triad.conversion.attributed.schema.json"))
+        #expect(paths.contains("data/triad.conversion.attributed.v1.schema.json"))
+        #expect(paths.filter { $0.contains(".v1.") }.count == 1)
+        let v1 = try EventContracts.dataSchema(of: .conversionAttributed, version: 1)
+        #expect(v1["title"] == "triad.conversion.attributed data, schema version 1")
+        #expect(v1["properties"]?["credits"] == nil)
+        #expect(v1["required"] == ["campaignId", "orderId", "customerId", "revenue", "occurredAt"])
+        #expect(throws: WireShapeError.self) { try EventContracts.dataSchema(of: .conversionAttributed, version: 3) }
+        let asyncapi = try AsyncAPIDocument.document()
+        #expect(asyncapi["components"]?["messages"]?["triad.conversion.attributed.v1.binary"] != nil)
+        #expect(
+            asyncapi["channels"]?["it.attributions"]?["messages"]?["triad.conversion.attributed.v1.structured"] != nil)
     }
 
     private func checkContracts(_ arguments: [String]) throws -> (status: Int32, output: String) {

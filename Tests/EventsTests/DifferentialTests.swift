@@ -9,7 +9,9 @@ import TriadWire
 /// valid but change a value's type or size, drop or add a member, or repeat one. Same decision, and
 /// when both refuse on the schema's ground, the codec names a field the schema names.
 @Suite struct DifferentialTests {
-    static let seeds = [FastPathTests.interaction, FastPathTests.spend, FastPathTests.conversion]
+    static let seeds = [
+        FastPathTests.interaction, FastPathTests.spend, FastPathTests.conversion, FastPathTests.conversionV2,
+    ]
 
     /// Values a mutation puts in place of another: other types, edge sizes, near misses.
     static var replacements: [Any] {
@@ -58,10 +60,16 @@ import TriadWire
     }
 
     /// Rules the schemas cannot say (docs/producers.md): the deployment's currency, `subject`
-    /// against the payload's id (checked before the payload's own rules).
+    /// against the payload's id (checked before the payload's own rules), and the credits' order,
+    /// sums and last touch (`requireCredits`).
     static func beyondTheSchema(_ rejection: EventRejection) -> Bool {
-        rejection.code == .wrongCurrency
+        let credits = [
+            "must come after the one before", "bps must sum to", "revenue must sum to", "must credit campaignId",
+        ]
+        return rejection.code == .wrongCurrency
             || (rejection.field == "subject" && rejection.reason.hasSuffix("they must be the same"))
+            || (rejection.field?.hasPrefix("data.credits.") == true
+                && credits.contains { rejection.reason.hasPrefix($0) })
     }
 
     /// Whether the schema refuses `field` of `value` only for a form the codec documents reading.

@@ -34,6 +34,13 @@ import TriadWire
                     reserved: eur.total(400_000),
                     released: eur.total(0), revision: 3)),
             .roiReported(RoiReported(campaignId: "c1", spend: eur.total(3), revenue: eur.total(2), conversions: 1)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "c1", spend: eur.total(3), revenue: eur.total(2), conversions: 1,
+                    byModel: [
+                        .lastTouch: ModelReturn(revenue: eur.total(2), conversionsBps: 10_000, spendMinor: 300),
+                        .linear: ModelReturn(revenue: eur.total(1), conversionsBps: 5_000, spendMinor: 300),
+                    ])),
             .adSpendReported(AdSpendReported(campaignId: "c1", amount: eur.money(5), occurredAt: t, platform: "ads")),
             .customerInteraction(
                 CustomerInteraction(
@@ -53,6 +60,12 @@ import TriadWire
             .churnRiskCleared(ChurnRiskCleared(customerId: "u1", segment: "young", activity: .purchase, clearedAt: t)),
             .churnRiskSegmentChanged(
                 ChurnRiskSegmentChanged(customerId: "u1", previousSegment: "young", segment: "loyal", changedAt: t)),
+            .attributionMarkovComputed(
+                AttributionMarkovComputed(
+                    computedAt: t, from: Timestamp(iso8601: "2026-09-06T10:00:00Z")!, to: t, journeys: 3,
+                    conversions: 2,
+                    shares: [CampaignShare(campaignId: "c1", bps: 6_667), CampaignShare(campaignId: "c2", bps: 3_333)],
+                    ruleShares: [.lastTouch: [CampaignShare(campaignId: "c1", bps: 10_000)]])),
         ]
     }
 
@@ -72,7 +85,7 @@ import TriadWire
             #expect(received.envelope.correlationId == "corr")
             #expect(received.envelope.causationId == "cause")
             #expect(received.envelope.traceparent == "00-abc-def-01")
-            #expect(received.envelope.schemaVersion == 1)
+            #expect(received.envelope.schemaVersion == event.type.currentVersion)
         }
     }
 

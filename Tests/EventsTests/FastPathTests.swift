@@ -19,6 +19,9 @@ import TriadKafka
         #"{"specversion":"1.0","id":"s-1","source":"/ads","type":"triad.ad-spend.reported","subject":"c-1","schemaversion":"1","data":{"campaignId":"c-1","amount":{"amountMinor":5000,"currency":"EUR"},"platform":"x","occurredAt":null}}"#
     static let conversion =
         #"{"specversion":"1.0","id":"a-1","source":"/triad/it","type":"triad.conversion.attributed","subject":"c-1","schemaversion":1,"data":{"campaignId":"c-1","orderId":"o-1","customerId":"u","revenue":{"amountMinor":7,"currency":"EUR"},"occurredAt":"2026-10-05T10:00:00Z"}}"#
+    /// Schema version 2: the order's credits under every model.
+    static let conversionV2 =
+        #"{"specversion":"1.0","id":"a-2","source":"/triad/it","type":"triad.conversion.attributed","subject":"c-1","schemaversion":2,"data":{"campaignId":"c-1","orderId":"o-2","customerId":"u","revenue":{"amountMinor":7,"currency":"EUR"},"occurredAt":"2026-10-05T10:00:00Z","credits":{"last-touch":[{"campaignId":"c-1","bps":10000,"revenue":{"amountMinor":7,"currency":"EUR"}}],"first-touch":[{"campaignId":"c-0","bps":10000,"revenue":{"amountMinor":7,"currency":"EUR"}}],"linear":[{"campaignId":"c-0","bps":5000,"revenue":{"amountMinor":4,"currency":"EUR"}},{"campaignId":"c-1","bps":5000,"revenue":{"amountMinor":3,"currency":"EUR"}}],"time-decay":[{"campaignId":"c-0","bps":3333,"revenue":{"amountMinor":2,"currency":"EUR"}},{"campaignId":"c-1","bps":6667,"revenue":{"amountMinor":5,"currency":"EUR"}}],"position-based":[{"campaignId":"c-0","bps":5000,"revenue":{"amountMinor":4,"currency":"EUR"}},{"campaignId":"c-1","bps":5000,"revenue":{"amountMinor":3,"currency":"EUR"}}]}}}"#
 
     func outcome(_ codec: EventCodec, _ value: [UInt8], topic: String?, binary: Bool = false) -> Result<
         ReceivedEvent, EventRejection
@@ -44,7 +47,7 @@ import TriadKafka
     }
 
     @Test func validEventsDecodeTheSameBothWays() throws {
-        for text in [Self.interaction, Self.spend, Self.conversion] {
+        for text in [Self.interaction, Self.spend, Self.conversion, Self.conversionV2] {
             expectSame(text)
             #expect(throws: Never.self) { try outcome(fast, Array(text.utf8), topic: nil).get() }
             #expect(EventScanner.structured(Array(text.utf8)) != nil, "the fast path reads it")
@@ -68,9 +71,26 @@ import TriadKafka
         ]
         var cases: [String] = replacements.map { i.replacingOccurrences(of: $0.0, with: $0.1) }
         cases += [i + " ", i + "x", "[" + i + "]", ""]
+        let v2 = Self.conversionV2
         cases += [
             Self.spend.replacingOccurrences(of: #""amountMinor":5000"#, with: #""amountMinor":true"#),
             Self.conversion.replacingOccurrences(of: #""orderId":"o-1","#, with: ""),
+            // Credits: an unknown model, a model twice, null, a list that is not one, a credit
+            // missing a member or with an extra one, a fraction, version 2 without them, version 1
+            // with them (ignored), and credits that break the sums.
+            v2.replacingOccurrences(of: #""linear":"#, with: #""markov":"#),
+            v2.replacingOccurrences(of: #""linear":"#, with: #""first-touch":[],"linear":"#),
+            v2.replacingOccurrences(of: #""first-touch":["#, with: #""first-touch":null,"x":["#),
+            v2.replacingOccurrences(of: #"{"last-touch":["#, with: #"{"last-touch":{"a":"#).replacingOccurrences(
+                of: #"}}],"first"#, with: #"}}},"first"#),
+            v2.replacingOccurrences(of: #""bps":10000,"#, with: ""),
+            v2.replacingOccurrences(of: #""bps":3333,"#, with: #""bps":3333,"note":[1,"x"],"#),
+            v2.replacingOccurrences(of: #""bps":3333,"#, with: #""bps":3333.0,"#),
+            v2.replacingOccurrences(of: #""bps":6667"#, with: #""bps":6666"#),
+            v2.replacingOccurrences(of: #""campaignId":"c-0","bps":3333"#, with: #""campaignId":"c-2","bps":3333"#),
+            v2.replacingOccurrences(of: #""credits":{"#, with: #""credits":{},"x":{"#),
+            v2.replacingOccurrences(of: #""schemaversion":2"#, with: #""schemaversion":1"#),
+            Self.conversion.replacingOccurrences(of: #""schemaversion":1"#, with: #""schemaversion":2"#),
         ]
         for text in cases { expectSame(text) }
         expectSame(Self.interaction, topic: "ads.spend")
@@ -86,7 +106,7 @@ import TriadKafka
             occurredAt: Timestamp(millisecondsSinceEpoch: 0))
         #expect(
             Mirror(reflecting: sample).children.map(\.label) == [
-                "campaignId", "orderId", "customerId", "revenue", "occurredAt",
+                "campaignId", "orderId", "customerId", "revenue", "occurredAt", "credits",
             ])
         var random = SeededRandom(seed: 20_261_207)
         let pieces = [
@@ -97,13 +117,27 @@ import TriadKafka
             (0..<Int.random(in: 0...4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
         }
         func maybe() -> String? { Bool.random(using: &random) ? text() : nil }
+        func money() -> Money {
+            Money(amountMinor: Int64.random(in: Int64.min...Int64.max, using: &random), currency: text())
+        }
+        // Any models, lists of any length, in any order: the writer writes what it is given.
+        func credits() -> CreditsByModel {
+            var credits: CreditsByModel = [:]
+            for model in AttributionModel.allCases where Int.random(in: 0..<6, using: &random) > 0 {
+                credits[model] = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                    CampaignCredit(
+                        campaignId: text(), bps: Int64.random(in: Int64.min...Int64.max, using: &random),
+                        revenue: money())
+                }
+            }
+            return credits
+        }
         for _ in 0..<2_000 {
             let conversion = ConversionAttributed(
-                campaignId: text(), orderId: text(), customerId: text(),
-                revenue: Money(amountMinor: Int64.random(in: Int64.min...Int64.max, using: &random), currency: text()),
+                campaignId: text(), orderId: text(), customerId: text(), revenue: money(),
                 occurredAt: Timestamp(
-                    millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random))
-            )
+                    millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random)),
+                credits: credits())
             let event = OutgoingEvent(
                 id: text(), source: text(),
                 time: Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random)),
@@ -134,7 +168,8 @@ import TriadKafka
         var random = SeededRandom(seed: 20_261_130)
         let samples = [
             (Self.interaction, "customer.interactions", false), (Self.spend, "ads.spend", false),
-            (Self.conversion, "it.attributions", false), (Self.interactionData, "customer.interactions", true),
+            (Self.conversion, "it.attributions", false), (Self.conversionV2, "it.attributions", false),
+            (Self.interactionData, "customer.interactions", true),
         ]
         var outcomes: [String: Int] = [:]
         for _ in 0..<100_000 {
