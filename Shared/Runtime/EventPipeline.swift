@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import ServiceContextModule
 import ServiceLifecycle
 import Tracing
@@ -134,27 +135,41 @@ public struct EventPipeline: Sendable {
         return durable
     }
 
-    /// Decodes every message once; large batches are split over the available cores.
+    /// Decodes every message once, on `decodingThreads`; large batches are split over the cores.
     private func decode(_ batch: [ConsumedMessage]) async -> [Result<ReceivedEvent, EventRejection>] {
         let codec = self.codec
-        @Sendable func decodeOne(_ message: ConsumedMessage) -> Result<ReceivedEvent, EventRejection> {
-            Result { () throws(EventRejection) in
-                try codec.decode(value: message.value, headers: message.headers, topic: message.topic)
+        @Sendable func decodeAll(_ slice: ArraySlice<ConsumedMessage>) -> [Result<ReceivedEvent, EventRejection>] {
+            slice.map { message in
+                Result { () throws(EventRejection) in
+                    try codec.decode(value: message.value, headers: message.headers, topic: message.topic)
+                }
             }
         }
-        let parts = min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 256)
-        guard parts > 1 else { return batch.map(decodeOne) }
+        let parts = max(1, min(Self.decodingThreads.count, batch.count / 256))
         let size = (batch.count + parts - 1) / parts
         return await withTaskGroup(of: (Int, [Result<ReceivedEvent, EventRejection>]).self) { group in
             for part in 0..<parts {
                 let slice = batch[min(part * size, batch.count)..<min((part + 1) * size, batch.count)]
-                group.addTask { (part, slice.map(decodeOne)) }
+                group.addTask {
+                    // Only a pool shut down refuses (this one never is); then the slice is decoded here.
+                    (part, (try? await Self.decodingThreads.pool.runIfActive { decodeAll(slice) }) ?? decodeAll(slice))
+                }
             }
             var results = [[Result<ReceivedEvent, EventRejection>]](repeating: [], count: parts)
             for await (part, decoded) in group { results[part] = decoded }
             return results.flatMap { $0 }
         }
     }
+
+    /// Threads of their own for decoding, one per core, so that a large batch's decoding shares the
+    /// cores with HTTP requests through the kernel's scheduler instead of holding Swift's
+    /// cooperative threads (one per core) for its whole length while requests queue behind it.
+    static let decodingThreads: (pool: NIOThreadPool, count: Int) = {
+        let count = ProcessInfo.processInfo.activeProcessorCount
+        let pool = NIOThreadPool(numberOfThreads: count)
+        pool.start()
+        return (pool, count)
+    }()
 
     private func apply(_ batch: DecodedBatch, trace: BatchTrace, in session: any SQLSession) throws -> Outcome {
         var outcome = Outcome()
