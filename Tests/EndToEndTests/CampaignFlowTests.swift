@@ -260,15 +260,26 @@ import TriadKafka
         let table = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", marketing.base])
         #expect(table.status == 0)
         let tableLines = table.output.split(separator: "\n").map(String.init)
-        #expect(
-            tableLines.contains(
-                "c-search   live          1000000     300000     900000     2    20000    2000     3      1"),
-            "\(table.output)")
-        #expect(
-            tableLines.contains("total                   50100000   48650100    1350001     3    -9723"),
-            "\(table.output)")
-        #expect(tableLines.contains("Customers at churn risk by segment: loyal 1, young 12"))
-        #expect(tableLines.contains { $0.hasPrefix("  retention-campaign young      12 customers at churn risk") })
+        for line in [
+            "c-search   live          10,000.00     3,000.00     9,000.00     2  200.00 %  20.00 %     3      1",
+            "total                   501,000.00   486,501.00    13,500.01     3  −97.23 %",
+            "c-social    −62.50 %*   −62.50 %*  −62.50 %*  −62.50 %*      −62.50 %*  15.00 %",
+            "Customers at churn risk by segment: loyal 1, young 12",
+            "  scale              c-search   ROI 200.00 % meets the 20.00 % target with spend under 80 % of budget",
+            "  retention-campaign young      12 customers at churn risk (threshold 10)",
+        ] {
+            #expect(tableLines.contains(line), "\(line) in \(table.output)")
+        }
+        // --raw: minor units and basis points, as the JSON has them.
+        let raw = try runToEnd(Paths.executable("triad"), ["briefing", "--raw", "--marketing", marketing.base])
+        let rawLines = raw.output.split(separator: "\n").map(String.init)
+        for line in [
+            "c-search   live          1000000     300000     900000     2    20000    2000     3      1",
+            "total                   50100000   48650100    1350001     3    -9723",
+            "  pause              c-social   ROI -6250 bps is negative with spend at or over 50% of budget",
+        ] {
+            #expect(raw.status == 0 && rawLines.contains(line), "\(line) in \(raw.output)")
+        }
         let unreachable = try runToEnd(Paths.executable("triad"), ["briefing", "--marketing", "http://127.0.0.1:1"])
         #expect(
             unreachable.status != 0 && unreachable.output.contains("could not reach marketing"), "\(unreachable.output)"

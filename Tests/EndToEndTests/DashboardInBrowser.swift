@@ -81,10 +81,26 @@ struct DashboardInBrowser {
         for recommendation in briefing["recommendations"] as? [[String: Any]] ?? [] {
             let action = recommendation["action"] as? String ?? "?"
             let target = recommendation["campaignId"] as? String ?? recommendation["segment"] as? String ?? ""
-            #expect(
-                dom.contains("<strong>\(action) \(target)</strong>: \(recommendation["reason"] as? String ?? "?")"),
-                "\(action) \(target)")
+            let robust = recommendation["robust"] as? Bool ?? false
+            let holdsUnder = (recommendation["holdsUnder"] as? [String] ?? []).joined(separator: ", ")
+            let mark =
+                robust
+                ? "</li>"
+                : " <small class=\"fragile\" data-figure=\"holds-under\">⚠ not robust: holds under \(holdsUnder)</small></li>"
+            let line =
+                "<li data-recommendation=\"\(action)\" data-robust=\"\(robust)\"><strong>\(action) \(target)</strong>: "
+                + Self.reason(recommendation) + mark
+            #expect(dom.contains(line), "\(line)")
         }
+        for advice in briefing["onlyUnderOtherModels"] as? [[String: Any]] ?? [] {
+            let action = advice["action"] as? String ?? "?"
+            let holdsUnder = (advice["holdsUnder"] as? [String] ?? []).joined(separator: ", ")
+            let line =
+                "<li data-other-model=\"\(action)\"><strong>\(action) \(advice["campaignId"] as? String ?? "?")</strong>: "
+                + "<small data-figure=\"holds-under\">holds under \(holdsUnder), not under last-touch</small></li>"
+            #expect(dom.contains(line), "\(line)")
+        }
+        try checkModels(dom, against: briefing)
 
         let artifacts = Artifacts(
             screenshot: output.appendingPathComponent("dashboard.png"),
@@ -98,6 +114,50 @@ struct DashboardInBrowser {
         #expect(info.contains { $0.hasPrefix("Pages:") && $0.hasSuffix(" 1") }, "one page: \(info)")
         #expect(info.contains { $0.hasPrefix("Page size:") && $0.contains("(A4)") }, "A4: \(info)")
         return artifacts
+    }
+
+    /// The campaigns × models ROI table, each cell shaded when below the campaign's target; and the
+    /// data-driven shares beside the rule-based ones, a campaign any of them credits a row.
+    private func checkModels(_ dom: String, against briefing: [String: Any]) throws {
+        let models = ["last-touch", "first-touch", "linear", "time-decay", "position-based"]
+        for line in briefing["campaigns"] as? [[String: Any]] ?? [] {
+            let id = try #require(line["campaignId"] as? String)
+            let row = try #require(
+                Self.element(in: dom, opening: "<tr data-models=\"\(id)\">", closing: "</tr>"), "models row of \(id)")
+            let figures = Self.figures(in: row)
+            let target = line["targetRoiBps"] as? Int ?? 0
+            let roi = try #require(line["roiByModel"] as? [String: Any], "\(id) roiByModel")
+            #expect(Set(roi.keys) == Set(models), "\(id): every model, null or not")
+            for model in models {
+                let bps = roi[model] as? Int
+                #expect(figures["roi-\(model)"] == Self.ratio(bps), "\(id) ROI under \(model)")
+                #expect(
+                    row.contains("<td class=\"below\" data-figure=\"roi-\(model)\">")
+                        == (bps.map { $0 < target } ?? false),
+                    "\(id) under \(model) against its target")
+            }
+            #expect(figures["target"] == Self.ratio(target), "\(id) target")
+        }
+        guard let dataDriven = briefing["dataDriven"] as? [String: Any] else {
+            #expect(!dom.contains("data-shares="), "no data-driven section before IT's first computation")
+            return
+        }
+        func shares(_ list: Any?) -> [String: Int] {
+            Dictionary(
+                uniqueKeysWithValues: (list as? [[String: Any]] ?? []).map {
+                    ($0["campaignId"] as? String ?? "?", $0["bps"] as? Int ?? -1)
+                })
+        }
+        let rules = dataDriven["ruleShares"] as? [String: Any] ?? [:]
+        let lists = [("markov", shares(dataDriven["shares"]))] + models.map { ($0, shares(rules[$0])) }
+        for id in Set(lists.flatMap(\.1.keys)) {
+            let row = try #require(
+                Self.element(in: dom, opening: "<tr data-shares=\"\(id)\">", closing: "</tr>"), "shares row of \(id)")
+            let figures = Self.figures(in: row)
+            for (model, list) in lists {
+                #expect(figures["share-\(model)"] == Self.ratio(list[id] ?? 0), "\(id)'s \(model) share")
+            }
+        }
     }
 
     // MARK: Chromium
@@ -164,6 +224,23 @@ struct DashboardInBrowser {
         let amount = minor(money)
         return (amount < 0 ? "−" : "") + grouped(abs(amount) / 100) + String(format: ".%02d", abs(amount) % 100)
             + " EUR"
+    }
+
+    /// A recommendation's reason as the page words it, from its grounds.
+    static func reason(_ recommendation: [String: Any]) -> String {
+        let grounds = recommendation["grounds"] as? [String: Any] ?? [:]
+        let figure = { (name: String) in grounds[name] as? Int }
+        switch recommendation["action"] as? String {
+        case "scale":
+            return "ROI \(ratio(figure("roiBps"))) meets the \(ratio(figure("targetRoiBps"))) target with spend under "
+                + "\(figure("spendPercent") ?? -1) % of budget"
+        case "pause":
+            return
+                "ROI \(ratio(figure("roiBps"))) is negative with spend at or over \(figure("spendPercent") ?? -1) % of budget"
+        default:
+            return
+                "\(grouped(figure("customers") ?? -1)) customers at churn risk (threshold \(figure("threshold") ?? -1))"
+        }
     }
 
     static func ratio(_ bps: Int?) -> String {

@@ -90,10 +90,10 @@ import TriadEvents
     }
 
     @Test func moneyAndRatiosAreExact() {
-        #expect(DashboardViewModel.money(123_456_789, "EUR") == "1,234,567.89 EUR")
-        #expect(DashboardViewModel.money(-5, "EUR") == "−0.05 EUR")
-        #expect(DashboardViewModel.money(1_000, "JPY") == "1,000 JPY")
-        #expect(DashboardViewModel.money(Int64.min, "KWD") == "−9,223,372,036,854,775.808 KWD")
+        #expect(BoardFigures.money(123_456_789, "EUR") == "1,234,567.89 EUR")
+        #expect(BoardFigures.money(-5, "EUR") == "−0.05 EUR")
+        #expect(BoardFigures.money(1_000, "JPY") == "1,000 JPY")
+        #expect(BoardFigures.money(Int64.min, "KWD") == "−9,223,372,036,854,775.808 KWD")
         #expect(DashboardViewModel.ratio(20_000) == DashboardViewModel.Figure("200.00 %"))
         #expect(DashboardViewModel.ratio(-1) == DashboardViewModel.Figure("−0.01 %", negative: true))
         #expect(DashboardViewModel.ratio(nil) == DashboardViewModel.Figure("–"))

@@ -74,7 +74,19 @@ import TriadEvents
             #expect(page.contains("<line x1=\"0\" x2=\"120\" y1=\"18\" y2=\"18\" class=\"zero\"/>"))
             #expect(page.contains("<polyline points=\"2,17 118,26\" class=\"loss\"/>"), "\(page)")
             #expect(page.contains("<text x=\"356\" y=\"15\" data-segment=\"&lt;young&gt;\">1</text>"))
-            #expect(page.contains("<li data-recommendation=\"pause\"><strong>pause c-1</strong>: ROI -7000 bps"))
+            // A report from before the models: the advice holds under last touch only, and says so.
+            #expect(
+                page.contains(
+                    "<li data-recommendation=\"pause\" data-robust=\"false\"><strong>pause c-1</strong>: ROI −70.00 % is "
+                        + "negative with spend at or over 50 % of budget <small class=\"fragile\" data-figure=\"holds-under\">"
+                        + "⚠ not robust: holds under last-touch</small></li>"))
+            #expect(
+                page.contains(
+                    "<tr data-models=\"c-1\"><td>c-1</td><td class=\"below\" data-figure=\"roi-last-touch\">"
+                        + "<span class=\"negative\">−70.00 %</span></td><td class=\"\" data-figure=\"roi-first-touch\">–</td>"
+                ),
+                "the models table: last touch below the target, no figure yet under the others")
+            #expect(!page.contains("data-shares="), "no data-driven reading yet")
 
             #expect(!page.contains("<script"))
             #expect(page.contains("Winter &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;more&quot;"))

@@ -21,6 +21,9 @@ struct BriefingCommand: AsyncParsableCommand {
     @Flag(help: "Print marketing's JSON instead of the table.")
     var json = false
 
+    @Flag(help: "Print amounts in minor units and ratios in basis points, as the JSON gives them.")
+    var raw = false
+
     func run() async throws {
         guard let base = URL(string: marketing), base.scheme == "http" || base.scheme == "https", base.host != nil
         else {
@@ -56,75 +59,6 @@ struct BriefingCommand: AsyncParsableCommand {
         } catch {
             throw ToolError("marketing's briefing could not be read: \(error)")
         }
-        print(BriefingTable(briefing).text)
-    }
-}
-
-/// The briefing as the board reads it: one line per campaign, the totals, churn risk and the
-/// recommendations. Amounts are in minor units of the deployment's currency.
-struct BriefingTable {
-    let briefing: Briefing
-
-    init(_ briefing: Briefing) { self.briefing = briefing }
-
-    var text: String {
-        var lines = ["", "=== Executive briefing (\(briefing.currency), amounts in minor units) ==="]
-        lines.append(
-            row(["campaign", "status", "budget", "spend", "revenue", "conv", "ROI bps", "target", "impr", "clicks"]))
-        for line in briefing.campaigns {
-            lines.append(
-                row([
-                    line.campaignId, line.status.rawValue, "\(line.approvedBudget.amountMinor)",
-                    "\(line.spend.amountMinor)",
-                    "\(line.revenue.amountMinor)", "\(line.conversions)", line.roiBps.map(String.init) ?? "-",
-                    "\(line.targetRoiBps)", "\(line.performance.impressions)", "\(line.performance.clicks)",
-                ]))
-        }
-        let totals = briefing.totals
-        lines.append(
-            row([
-                "total", "", "\(totals.approvedBudget.amountMinor)", "\(totals.spend.amountMinor)",
-                "\(totals.revenue.amountMinor)",
-                "\(totals.conversions)", totals.roiBps.map(String.init) ?? "-",
-            ]))
-        lines.append("")
-        lines.append(
-            "Customers at churn risk by segment: "
-                + briefing.churnRiskBySegment.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
-                    separator: ", "))
-        if let period = briefing.churnRiskPeriod {
-            lines.append(
-                "Churn-risk episodes in \(period.quarter): "
-                    + period.bySegment.sorted { $0.key < $1.key }
-                    .map { "\($0.key) flagged \($0.value.flagged), recovered \($0.value.recovered)" }.joined(
-                        separator: ", "))
-        }
-        for envelope in briefing.envelopes {
-            lines.append(
-                "Envelope \(envelope.quarter): \(envelope.envelope.amountMinor), reserved \(envelope.reserved.amountMinor), "
-                    + "released \(envelope.released.amountMinor), left \(envelope.remaining.amountMinor)")
-        }
-        lines.append("")
-        lines.append("Recommendations:")
-        for recommendation in briefing.recommendations {
-            let target = recommendation.campaignId ?? recommendation.segment ?? ""
-            lines.append("  \(pad(recommendation.action.rawValue, 18)) \(pad(target, 10)) \(recommendation.reason)")
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    /// Columns: two left-aligned (campaign, status), the rest right-aligned numbers.
-    private static let widths = [10, 10, 10, 10, 10, 5, 8, 7, 5, 6]
-
-    private func row(_ cells: [String]) -> String {
-        cells.enumerated().map { index, cell in
-            index < 2
-                ? pad(cell, Self.widths[index])
-                : String(repeating: " ", count: max(0, Self.widths[index] - cell.count)) + cell
-        }.joined(separator: " ")
-    }
-
-    private func pad(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(0, width - text.count))
+        print(BriefingText(briefing, raw: raw).text)
     }
 }

@@ -38,6 +38,9 @@ public struct Briefing: Sendable, Equatable, Codable {
         public let revenue: MoneyTotal
         public let conversions: Int64
         public let roiBps: Int64?
+        /// ROI under each rule-based model, last touch's being `roiBps`: nil while spend is 0, and under
+        /// the other models while finance's latest report names none (one from before the models).
+        public let roiByModel: [AttributionModel: Int64?]
         public let roasBps: Int64?
         public let cacMinor: Int64?
         public let targetRoiBps: Int64
@@ -80,11 +83,72 @@ public struct Briefing: Sendable, Equatable, Codable {
         case retentionCampaign = "retention-campaign"
     }
 
+    /// Advice of the last-touch figures, and whether it survives a change of model.
     public struct Recommendation: Sendable, Equatable, Codable {
         public let action: Action
         public let campaignId: String?
         public let segment: String?
+        /// Why, ratios in basis points (`reason(_:)` words it otherwise).
         public let reason: String
+        /// The figures the reason gives.
+        public let grounds: Grounds
+        /// The models under whose ROI the same rule fires; retention advice holds under all five.
+        public let holdsUnder: [AttributionModel]
+        /// The rule fires under every model.
+        public let robust: Bool
+
+        init(action: Action, campaignId: String?, segment: String?, grounds: Grounds, holdsUnder: [AttributionModel]) {
+            self.action = action
+            self.campaignId = campaignId
+            self.segment = segment
+            self.grounds = grounds
+            self.holdsUnder = holdsUnder
+            robust = holdsUnder == AttributionModel.allCases
+            reason = grounds.reason(for: action, .basisPoints)
+        }
+
+        /// Why, worded from the grounds.
+        public func reason(_ wording: Wording) -> String { grounds.reason(for: action, wording) }
+    }
+
+    /// What a recommendation rests on: a campaign's ROI (last touch), its target and the policy's
+    /// spend limit in percent of the budget; or a segment's customers at churn risk and the threshold.
+    public struct Grounds: Sendable, Equatable, Codable {
+        public var roiBps: Int64?
+        public var targetRoiBps: Int64?
+        public var spendPercent: Int64?
+        public var customers: Int64?
+        public var threshold: Int64?
+    }
+
+    /// Scale or pause advice last touch does not give but another model would.
+    public struct OtherModelAdvice: Sendable, Equatable, Codable {
+        public let action: Action
+        public let campaignId: String
+        public let holdsUnder: [AttributionModel]
+    }
+
+    /// IT's latest data-driven (Markov removal-effect) shares of the attribution window's credit, with
+    /// each rule-based model's shares of the same window's orders beside them.
+    public struct DataDriven: Sendable, Equatable, Codable {
+        public let computedAt: Timestamp
+        public let from: Timestamp
+        public let to: Timestamp
+        public let journeys: Int64
+        public let conversions: Int64
+        /// Sorted by campaign id; empty when no campaign's removal changes anything.
+        public let shares: [CampaignShare]
+        public let ruleShares: [AttributionModel: [CampaignShare]]
+
+        public init(_ computed: AttributionMarkovComputed) {
+            computedAt = computed.computedAt
+            from = computed.from
+            to = computed.to
+            journeys = computed.journeys
+            conversions = computed.conversions
+            shares = computed.shares
+            ruleShares = computed.ruleShares
+        }
     }
 
     public let currency: String
@@ -96,7 +160,11 @@ public struct Briefing: Sendable, Equatable, Codable {
     public let churnRiskPeriod: ChurnRiskPeriod?
     /// Every quarter finance reported an envelope for, oldest first.
     public let envelopes: [Envelope]
+    /// Last touch's advice, each with the models it holds under.
     public let recommendations: [Recommendation]
+    public let onlyUnderOtherModels: [OtherModelAdvice]
+    /// Absent before IT's first computation.
+    public let dataDriven: DataDriven?
 
     /// The reporting period is the newest quarter (of event time) in which an episode began or ended.
     public struct ChurnRiskPeriod: Sendable, Equatable, Codable {
@@ -113,7 +181,7 @@ extension Briefing {
         try make(
             campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance, roiTrend: state.roiTrend,
             churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows,
-            envelopes: state.allEnvelopes(),
+            envelopes: state.allEnvelopes(), markov: state.markov,
             policy: policy, currency: currency)
     }
 
@@ -122,13 +190,14 @@ extension Briefing {
     public static func make(
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
         roiTrend: (String) -> [RoiPoint] = { _ in [] }, churnRiskBySegment churn: [UTF8Key: Int64],
-        churnFlows: [ChurnFlowKey: ChurnFlow] = [:], envelopes: [EnvelopeChanged] = [], policy: BriefingPolicy,
-        currency: String
+        churnFlows: [ChurnFlowKey: ChurnFlow] = [:], envelopes: [EnvelopeChanged] = [],
+        markov: AttributionMarkovComputed? = nil, policy: BriefingPolicy, currency: String
     ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
         let noTotal = MoneyTotal(amountMinor: 0, currency: currency)
         var lines: [CampaignLine] = []
         var recommendations: [Recommendation] = []
+        var onlyUnderOtherModels: [OtherModelAdvice] = []
         // Totals add up in 128 bits; one that does not fit 64 is refused, never trapped on.
         var totalApproved: Int128 = 0
         var totalSpend: Int128 = 0
@@ -144,7 +213,11 @@ extension Briefing {
                 campaignId: campaign.id, name: campaign.name, channel: campaign.channel, segment: campaign.segment,
                 status: campaign.status, pauseReason: campaign.status == .paused ? campaign.pauseReason : nil,
                 approvedBudget: approved, spend: spend, revenue: roi?.revenue ?? noTotal,
-                conversions: roi?.conversions ?? 0, roiBps: roi?.roiBps, roasBps: roi?.roasBps, cacMinor: roi?.cacMinor,
+                conversions: roi?.conversions ?? 0, roiBps: roi?.roiBps,
+                roiByModel: Dictionary(
+                    uniqueKeysWithValues: AttributionModel.allCases.map { model in
+                        (model, model == .lastTouch ? roi?.roiBps : roi?.byModel?[model]?.roiBps)
+                    }), roasBps: roi?.roasBps, cacMinor: roi?.cacMinor,
                 targetRoiBps: campaign.targetRoiBps, meetsTarget: roi?.roiBps.map { $0 >= campaign.targetRoiBps },
                 performance: Performance(
                     impressions: performance?.impressions ?? 0, clicks: performance?.clicks ?? 0,
@@ -157,26 +230,21 @@ extension Briefing {
             totalRevenue += Int128(line.revenue.amountMinor)
             totalConversions += Int128(line.conversions)
 
-            guard campaign.status == .live, let roiBps = line.roiBps else { continue }
-            if roiBps >= campaign.targetRoiBps,
-                Ratios.isBelow(spend.amountMinor, percent: policy.scaleMaxSpendPercent, of: approved.amountMinor)
-            {
+            for (action, models) in policy.campaignAdvice(line) {
+                guard models.contains(.lastTouch) else {
+                    onlyUnderOtherModels.append(
+                        OtherModelAdvice(action: action, campaignId: campaign.id, holdsUnder: models))
+                    continue
+                }
+                let grounds =
+                    action == .scale
+                    ? Grounds(
+                        roiBps: line.roiBps, targetRoiBps: campaign.targetRoiBps,
+                        spendPercent: policy.scaleMaxSpendPercent)
+                    : Grounds(roiBps: line.roiBps, spendPercent: policy.pauseMinSpendPercent)
                 recommendations.append(
                     Recommendation(
-                        action: .scale, campaignId: campaign.id, segment: nil,
-                        reason:
-                            "ROI \(roiBps) bps meets the \(campaign.targetRoiBps) bps target with spend under \(policy.scaleMaxSpendPercent)% of budget"
-                    ))
-            }
-            if roiBps < 0,
-                !Ratios.isBelow(spend.amountMinor, percent: policy.pauseMinSpendPercent, of: approved.amountMinor)
-            {
-                recommendations.append(
-                    Recommendation(
-                        action: .pause, campaignId: campaign.id, segment: nil,
-                        reason:
-                            "ROI \(roiBps) bps is negative with spend at or over \(policy.pauseMinSpendPercent)% of budget"
-                    ))
+                        action: action, campaignId: campaign.id, segment: nil, grounds: grounds, holdsUnder: models))
             }
         }
 
@@ -185,7 +253,8 @@ extension Briefing {
             recommendations.append(
                 Recommendation(
                     action: .retentionCampaign, campaignId: nil, segment: segment.string,
-                    reason: "\(count) customers at churn risk (threshold \(policy.retentionThreshold))"))
+                    grounds: Grounds(customers: count, threshold: policy.retentionThreshold),
+                    holdsUnder: AttributionModel.allCases))
         }
 
         guard let approvedSum = Int64(exactly: totalApproved), let spendSum = Int64(exactly: totalSpend),
@@ -199,8 +268,9 @@ extension Briefing {
                 revenue: MoneyTotal(amountMinor: revenueSum, currency: currency), conversions: conversionsSum,
                 roiBps: Ratios.roiBps(revenueMinor: revenueSum, spendMinor: spendSum)),
             churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
-            envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init), recommendations: recommendations
-        )
+            envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init),
+            recommendations: recommendations,
+            onlyUnderOtherModels: onlyUnderOtherModels, dataDriven: markov.map(DataDriven.init))
     }
 
     private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {

@@ -85,6 +85,9 @@ public struct CampaignDesk: Sendable {
         case .campaignPerformanceReported(let performance):
             store.save(performance)
             return []
+        case .attributionMarkovComputed(let computed):
+            store.save(computed)
+            return []
         case .churnRiskDetected(let risk):
             _ = store.flagChurnRisk(customerId: risk.customerId, segment: risk.segment, at: risk.detectedAt)
             return []

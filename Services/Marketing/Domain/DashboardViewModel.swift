@@ -16,12 +16,19 @@ public struct DashboardViewModel: Sendable, Equatable {
     /// Nil when no customer is at churn risk.
     public let churnChart: ChurnChart?
     public let churnPeriod: ChurnPeriod?
+    /// The rule-based models' names, in order: the columns of `roiByModel` and `dataDriven`.
+    public let models: [String]
+    /// Each campaign's ROI under every rule-based model, against its target.
+    public let roiByModel: [ModelRoiRow]
+    /// Nil before IT's first data-driven computation.
+    public let dataDriven: DataDrivenChart?
     public let recommendations: [RecommendationItem]
+    public let onlyUnderOtherModels: [OtherModelItem]
 
     public init(_ briefing: Briefing, generatedAt: Timestamp, refreshSeconds: Int = 10) {
         let currency = briefing.currency
         let totals = briefing.totals
-        func money(_ minor: Int64) -> Figure { Figure(Self.money(minor, currency)) }
+        func money(_ minor: Int64) -> Figure { Figure(BoardFigures.money(minor, currency)) }
         self.refreshSeconds = refreshSeconds
         self.currency = currency
         self.generatedAt = generatedAt.iso8601
@@ -38,13 +45,17 @@ public struct DashboardViewModel: Sendable, Equatable {
                 label: "CAC", figure: "cac",
                 value: Ratios.cacMinor(spendMinor: totals.spend.amountMinor, conversions: totals.conversions)
                     .map(money) ?? Figure("–")),
-            Tile(label: "Conversions", figure: "conversions", value: Figure(Self.grouped(totals.conversions))),
+            Tile(label: "Conversions", figure: "conversions", value: Figure(BoardFigures.grouped(totals.conversions))),
         ]
         envelopes = briefing.envelopes.suffix(Self.envelopeQuarters).map(EnvelopeRow.init)
         campaigns = briefing.campaigns.map { CampaignRow($0, currency: currency) }
         churnChart = ChurnChart(briefing.churnRiskBySegment)
         churnPeriod = briefing.churnRiskPeriod.map(ChurnPeriod.init)
+        models = AttributionModel.allCases.map(\.rawValue)
+        roiByModel = briefing.campaigns.map(ModelRoiRow.init)
+        dataDriven = briefing.dataDriven.map(DataDrivenChart.init)
         recommendations = briefing.recommendations.map(RecommendationItem.init)
+        onlyUnderOtherModels = briefing.onlyUnderOtherModels.map(OtherModelItem.init)
     }
 
     // MARK: Parts
@@ -97,10 +108,10 @@ public struct DashboardViewModel: Sendable, Equatable {
             let currency = quarter.envelope.currency
             self.quarter = quarter.quarter.description
             bar = Bar(spend: quarter.reserved.amountMinor, approved: quarter.envelope.amountMinor)
-            envelope = DashboardViewModel.money(quarter.envelope.amountMinor, currency)
-            reserved = DashboardViewModel.money(quarter.reserved.amountMinor, currency)
-            released = DashboardViewModel.money(quarter.released.amountMinor, currency)
-            left = DashboardViewModel.money(quarter.remaining.amountMinor, currency)
+            envelope = BoardFigures.money(quarter.envelope.amountMinor, currency)
+            reserved = BoardFigures.money(quarter.reserved.amountMinor, currency)
+            released = BoardFigures.money(quarter.released.amountMinor, currency)
+            left = BoardFigures.money(quarter.remaining.amountMinor, currency)
         }
     }
 
@@ -131,14 +142,14 @@ public struct DashboardViewModel: Sendable, Equatable {
             status = line.status.rawValue
             pauseReason = line.pauseReason
             bar = Bar(spend: line.spend.amountMinor, approved: line.approvedBudget.amountMinor)
-            spend = DashboardViewModel.money(line.spend.amountMinor, currency)
-            approved = DashboardViewModel.money(line.approvedBudget.amountMinor, currency)
+            spend = BoardFigures.money(line.spend.amountMinor, currency)
+            approved = BoardFigures.money(line.approvedBudget.amountMinor, currency)
             roi = DashboardViewModel.ratio(line.roiBps)
             belowTarget = line.meetsTarget == false
             target = DashboardViewModel.ratio(line.targetRoiBps)
             trend = Trend(line.roiTrend, target: line.targetRoiBps)
-            revenue = DashboardViewModel.money(line.revenue.amountMinor, currency)
-            conversions = DashboardViewModel.grouped(line.conversions)
+            revenue = BoardFigures.money(line.revenue.amountMinor, currency)
+            conversions = BoardFigures.grouped(line.conversions)
         }
     }
 
@@ -209,7 +220,7 @@ public struct DashboardViewModel: Sendable, Equatable {
                 let width = max(row.value * barWidth / most, 1)
                 return Row(
                     label: String(row.key.string.prefix(24)), segment: row.key.string,
-                    count: DashboardViewModel.grouped(row.value), textY: y + 15, barY: y + 4, barWidth: width,
+                    count: BoardFigures.grouped(row.value), textY: y + 15, barY: y + 4, barWidth: width,
                     countX: barX + width + 6)
             }
         }
@@ -229,65 +240,121 @@ public struct DashboardViewModel: Sendable, Equatable {
             quarter = period.quarter.description
             flows = period.bySegment.sorted { $0.key < $1.key }.map { segment, flow in
                 Flow(
-                    segment: segment.string, flagged: DashboardViewModel.grouped(flow.flagged),
-                    recovered: DashboardViewModel.grouped(flow.recovered))
+                    segment: segment.string, flagged: BoardFigures.grouped(flow.flagged),
+                    recovered: BoardFigures.grouped(flow.recovered))
             }
         }
     }
 
-    /// A recommendation: what to do, to which campaign or segment, and why.
+    /// A campaign's ROI under each rule-based model; `belowTarget` marks a cell under its target.
+    public struct ModelRoiRow: Sendable, Equatable {
+        public struct Cell: Sendable, Equatable {
+            public let model: String
+            public let roi: Figure
+            public let belowTarget: Bool
+        }
+        public let campaignId: String
+        public let cells: [Cell]
+        public let target: Figure
+
+        init(_ line: Briefing.CampaignLine) {
+            campaignId = line.campaignId
+            cells = AttributionModel.allCases.map { model in
+                let roi = line.roiByModel[model] ?? nil
+                return Cell(
+                    model: model.rawValue, roi: DashboardViewModel.ratio(roi),
+                    belowTarget: roi.map { $0 < line.targetRoiBps } ?? false)
+            }
+            target = DashboardViewModel.ratio(line.targetRoiBps)
+        }
+    }
+
+    /// IT's data-driven shares beside the rule-based models' shares of the same window, as bars: one
+    /// row per campaign any of them credits, the data-driven bar first; a full bar is 100 %.
+    public struct DataDrivenChart: Sendable, Equatable {
+        public struct Share: Sendable, Equatable {
+            /// `markov` or a rule-based model's name.
+            public let model: String
+            public let dataDriven: Bool
+            public let text: String
+            /// The bar's filled width.
+            public let filled: Int64
+        }
+        public struct Row: Sendable, Equatable {
+            public let campaignId: String
+            public let shares: [Share]
+        }
+        /// A whole (10,000 bps) bar's width.
+        public let width: Int64
+        public let from: String
+        public let to: String
+        public let journeys: String
+        public let conversions: String
+        public let rows: [Row]
+
+        init(_ dataDriven: Briefing.DataDriven) {
+            let width: Int64 = 48
+            self.width = width
+            from = dataDriven.from.iso8601
+            to = dataDriven.to.iso8601
+            journeys = BoardFigures.grouped(dataDriven.journeys)
+            conversions = BoardFigures.grouped(dataDriven.conversions)
+            let lists =
+                [(DataDrivenChart.markov, dataDriven.shares)]
+                + AttributionModel.allCases.map { ($0.rawValue, dataDriven.ruleShares[$0] ?? []) }
+            let campaigns = Set(lists.flatMap { $0.1.map(\.campaignId.utf8Key) }).sorted()
+            rows = campaigns.map { campaign in
+                Row(
+                    campaignId: campaign.string,
+                    shares: lists.map { model, shares in
+                        let bps = shares.first { $0.campaignId.utf8Key == campaign }?.bps ?? 0
+                        return Share(
+                            model: model, dataDriven: model == DataDrivenChart.markov,
+                            text: BoardFigures.percent(bps), filled: min(max(bps, 0), 10_000) * width / 10_000)
+                    })
+            }
+        }
+
+        /// The data-driven model's name.
+        public static let markov = "markov"
+    }
+
+    /// A recommendation: what to do, to which campaign or segment, and why in percentages; one that
+    /// does not hold under every model is marked, with the models it holds under.
     public struct RecommendationItem: Sendable, Equatable {
         public let action: String
         public let target: String
         public let reason: String
+        public let robust: Bool
+        public let holdsUnder: String
 
         init(_ recommendation: Briefing.Recommendation) {
             action = recommendation.action.rawValue
             target = recommendation.campaignId ?? recommendation.segment ?? ""
-            reason = recommendation.reason
+            reason = recommendation.reason(.percentages)
+            robust = recommendation.robust
+            holdsUnder = recommendation.holdsUnder.map(\.rawValue).joined(separator: ", ")
+        }
+    }
+
+    /// Advice last touch does not give but other models would, with those models.
+    public struct OtherModelItem: Sendable, Equatable {
+        public let action: String
+        public let target: String
+        public let holdsUnder: String
+
+        init(_ advice: Briefing.OtherModelAdvice) {
+            action = advice.action.rawValue
+            target = advice.campaignId
+            holdsUnder = advice.holdsUnder.map(\.rawValue).joined(separator: ", ")
         }
     }
 
     // MARK: Figures
 
-    /// Minor units as the currency writes them, with thousands separators: `1,234,567.89 EUR`.
-    static func money(_ minor: Int64, _ currency: String) -> String {
-        let digits = fractionDigits(currency)
-        let scale = (0..<digits).reduce(Int128(1)) { value, _ in value * 10 }
-        let magnitude = minor < 0 ? -Int128(minor) : Int128(minor)
-        let whole = grouped(magnitude / scale)
-        let fraction = digits == 0 ? "" : "." + padded(String(magnitude % scale), digits)
-        return (minor < 0 ? "−" : "") + whole + fraction + " " + currency
-    }
-
     /// Basis points as a percentage with two decimals; a negative one is marked so it shows.
     static func ratio(_ bps: Int64?) -> Figure {
         guard let bps else { return Figure("–") }
-        let magnitude = bps < 0 ? -Int128(bps) : Int128(bps)
-        let text = grouped(magnitude / 100) + "." + padded(String(magnitude % 100), 2) + " %"
-        return bps < 0 ? Figure("−" + text, negative: true) : Figure(text)
-    }
-
-    static func grouped<N: BinaryInteger>(_ value: N) -> String {
-        let text = String(value.magnitude)
-        var out = ""
-        for (index, character) in text.enumerated() {
-            if index > 0 && (text.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return (value < 0 ? "−" : "") + out
-    }
-
-    private static func padded(_ text: String, _ width: Int) -> String {
-        String(repeating: "0", count: max(0, width - text.count)) + text
-    }
-
-    /// ISO 4217 minor units for the currencies that do not use two.
-    private static func fractionDigits(_ currency: String) -> Int {
-        switch currency {
-        case "JPY", "KRW", "ISK", "CLP", "VND", "XAF", "XOF", "PYG", "UGX", "RWF": 0
-        case "BHD", "KWD", "OMR", "JOD", "TND", "LYD", "IQD": 3
-        default: 2
-        }
+        return Figure(BoardFigures.percent(bps), negative: bps < 0)
     }
 }

@@ -11,12 +11,15 @@ public struct MarketingState: Sendable {
     private var churn: [UTF8Key: ChurnRecord] = [:]
     private var envelopes: [Quarter: EnvelopeChanged] = [:]
     private var roiTrends: [UTF8Key: [RoiPoint]] = [:]
+    /// IT's latest data-driven attribution (by `computedAt`).
+    public private(set) var markov: AttributionMarkovComputed?
 
     public private(set) var changedCampaigns: Set<UTF8Key> = []
     public private(set) var changedRois: Set<UTF8Key> = []
     public private(set) var changedPerformances: Set<UTF8Key> = []
     public private(set) var changedChurnRisks: Set<UTF8Key> = []
     public private(set) var changedEnvelopes: Set<Quarter> = []
+    public private(set) var changedMarkov = false
     /// ROI points this state's reports added, in arrival order.
     public private(set) var newRoiPoints: [(campaignId: String, point: RoiPoint)] = []
     /// Episodes flagged and recovered by this state's events, by quarter and segment (increments
@@ -60,6 +63,21 @@ public struct MarketingState: Sendable {
 
     /// The campaign's latest ROI reports, oldest first (at most `RoiPoint.historyLimit`).
     public func roiTrend(_ campaignId: String) -> [RoiPoint] { roiTrends[campaignId.utf8Key] ?? [] }
+
+    // MARK: Data-driven attribution
+
+    /// Seeds the reading the tables hold, so that an older one changes nothing (nothing changes).
+    public mutating func know(storedMarkov: AttributionMarkovComputed?) {
+        markov = storedMarkov
+    }
+
+    /// Keeps IT's reading unless a later one is known. Readings share one key, so they arrive in
+    /// the order IT emitted them: of two computed at the same reference time, the later one is kept.
+    mutating func save(_ computed: AttributionMarkovComputed) {
+        if let markov, markov.computedAt > computed.computedAt { return }
+        markov = computed
+        changedMarkov = true
+    }
 
     // MARK: Envelopes
 

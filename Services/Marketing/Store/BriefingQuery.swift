@@ -14,7 +14,7 @@ public enum BriefingQuery {
             performance: { performances[$0.utf8Key] },
             roiTrend: { trends[$0.utf8Key] ?? [] }, churnRiskBySegment: try ChurnRiskTable.countBySegment(in: session),
             churnFlows: try ChurnFlowTable.newestQuarter(in: session),
-            envelopes: try EnvelopesTable.envelopes(in: session),
+            envelopes: try EnvelopesTable.envelopes(in: session), markov: try MarkovTable.latest(in: session),
             policy: policy, currency: currency)
     }
 }

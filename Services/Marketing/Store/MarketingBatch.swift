@@ -12,9 +12,11 @@ public enum MarketingBatch {
         var campaignIds: [String] = []
         var customers: [String] = []
         var quarters: Set<Quarter> = []
+        var markov = false
         for event in events {
             switch event.event {
             case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
+            case .attributionMarkovComputed: markov = true
             case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.append(event.event.payload.subject)
             case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged:
                 customers.append(event.event.payload.subject)
@@ -29,6 +31,8 @@ public enum MarketingBatch {
         if !quarters.isEmpty {
             state.know(storedEnvelopes: try EnvelopesTable.envelopes(of: quarters.sorted(), in: session))
         }
+        // An older reading than the one stored changes nothing.
+        if markov { state.know(storedMarkov: try MarkovTable.latest(locking: true, in: session)) }
         let results = unreadable.apply(events, field: "campaignId", row: { "marketing's stored campaign \($0)" }) {
             event throws(EventRejection) in try desk.apply(event.event, at: event.received.envelope.time, to: &state)
         }
@@ -46,5 +50,6 @@ public enum MarketingBatch {
         try ChurnFlowTable.save(state, in: session)
         try RoiHistoryTable.save(state, in: session)
         try EnvelopesTable.save(state, in: session)
+        try MarkovTable.save(state, in: session)
     }
 }

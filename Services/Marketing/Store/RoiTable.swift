@@ -2,7 +2,7 @@ import Marketing
 import TriadEvents
 import TriadStorage
 
-/// `mkt_roi`: the latest ROI report from finance, by campaign.
+/// `mkt_roi`: the latest ROI report from finance, by campaign (its figures by model: `RoiByModelTable`).
 enum RoiTable {
     static let table = Table(
         "mkt_roi",
@@ -23,15 +23,23 @@ enum RoiTable {
                     .integer(r.conversions), .text(r.spend.currency),
                 ]
             }, onConflict: .replace, in: session)
+        try RoiByModelTable.save(state.changedRoiRecords(), in: session)
     }
 
     static func all(in session: any SQLSession) throws -> [UTF8Key: RoiReported] {
-        try table.allByKey(in: session) { id, row in
+        let byModel = try RoiByModelTable.all(in: session)
+        return try table.allByKey(in: session) { id, row in
             guard let currency = row.text(Self.currency) else { return nil }
+            let spend = row.integer(Self.spend) ?? 0
             return RoiReported(
-                campaignId: id, spend: MoneyTotal(amountMinor: row.integer(Self.spend) ?? 0, currency: currency),
+                campaignId: id, spend: MoneyTotal(amountMinor: spend, currency: currency),
                 revenue: MoneyTotal(amountMinor: row.integer(Self.revenue) ?? 0, currency: currency),
-                conversions: row.integer(Self.conversions) ?? 0)
+                conversions: row.integer(Self.conversions) ?? 0,
+                byModel: byModel[id.utf8Key]?.mapValues {
+                    ModelReturn(
+                        revenue: MoneyTotal(amountMinor: $0.revenueMinor, currency: currency),
+                        conversionsBps: $0.conversionsBps, spendMinor: spend)
+                })
         }
     }
 }

@@ -9,6 +9,9 @@ import TriadStorage
 /// - `mkt_churn_flow` (`ChurnFlowTable`): episodes flagged and recovered per quarter and segment.
 /// - `mkt_roi_history` (`RoiHistoryTable`): each campaign's latest ROI reports, for the trend line.
 /// - `mkt_envelopes` (`EnvelopesTable`): each quarter's envelope as finance last reported it.
+/// - `mkt_roi_by_model` (`RoiByModelTable`): the latest report's figures under each attribution model.
+/// - `mkt_markov` (`MarkovTable`), `mkt_markov_shares` (`MarkovSharesTable`): IT's latest data-driven
+///   attribution and its shares beside the rule-based ones.
 public enum MarketingSchema {
     public static let migrations: [Migrations.Migration] = [
         Migrations.Migration(
@@ -52,6 +55,23 @@ public enum MarketingSchema {
                 CREATE TABLE mkt_envelopes (quarter TEXT PRIMARY KEY, envelope_minor BIGINT NOT NULL, \
                 reserved_minor BIGINT NOT NULL, released_minor BIGINT NOT NULL, currency TEXT NOT NULL, \
                 revision BIGINT NOT NULL)
+                """,
+            ]),
+        // Attribution models side by side.
+        Migrations.Migration(
+            version: 303,
+            [
+                """
+                CREATE TABLE mkt_roi_by_model (campaign_id TEXT NOT NULL, model TEXT NOT NULL, \
+                revenue_minor BIGINT NOT NULL, conversions_bps BIGINT NOT NULL, PRIMARY KEY (campaign_id, model))
+                """,
+                """
+                CREATE TABLE mkt_markov (subject TEXT PRIMARY KEY, computed_at BIGINT NOT NULL, \
+                from_at BIGINT NOT NULL, to_at BIGINT NOT NULL, journeys BIGINT NOT NULL, conversions BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE mkt_markov_shares (model TEXT NOT NULL, campaign_id TEXT NOT NULL, bps BIGINT NOT NULL, \
+                PRIMARY KEY (model, campaign_id))
                 """,
             ]),
     ]
