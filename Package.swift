@@ -162,7 +162,8 @@ let package = Package(
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "AnalyticsTests", dependencies: ["Analytics", "TriadEvents", "TriadWire", "TriadKafka"],
+            name: "AnalyticsTests",
+            dependencies: ["Analytics", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "InvariantTests",

@@ -180,13 +180,16 @@ extension EnvironmentVariable {
             "finance: minimum target ROI"),
         .init(
             "TRIAD_IT_ATTRIBUTION_WINDOW_DAYS", .integer(0...3650), default: "30", service: .it,
-            "IT: last-touch window"),
+            "IT: attribution window (every model's touches)"),
         .init(
             "TRIAD_IT_INACTIVITY_DAYS", .integer(1...3650), default: "60", service: .it,
             "IT: churn-risk inactivity threshold"),
         .init(
             "TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS", .integer(0...87_600), default: "720", service: .it,
             "IT: an interaction whose `occurredAt` is further ahead of the wall clock is dead-lettered"),
+        .init(
+            "TRIAD_IT_TIME_DECAY_HALF_LIFE_HOURS", .integer(1...87_600), default: "168", service: .it,
+            "IT: time-decay attribution's half-life (a touch this long before the purchase weighs half)"),
         .init(
             "TRIAD_BRIEFING_SCALE_MAX_SPEND_PERCENT", .integer(0...10_000), default: "80", service: .marketing,
             "marketing: *scale* needs spend under this share"),

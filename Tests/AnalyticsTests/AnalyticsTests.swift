@@ -36,11 +36,22 @@ import TriadEvents
         _ = try analytics.apply(interaction("u", .impression, at(days: 6), campaign: "shown"), to: &store)
         let events = try analytics.apply(
             interaction("u", .purchase, at(days: 7), order: "o1", revenue: 1234), to: &store)
+        // Shared by the other models: old weighs 2^(−7/7) against new's 2^(−2/7) under time decay
+        // (new 1 / (1 + 2^(−5/7)) = 62.13 %: 6213 bps, 766.7 → 767 cents).
+        func credits(_ list: [(String, Int64, Int64)]) -> [CampaignCredit] {
+            list.map { CampaignCredit(campaignId: $0.0, bps: $0.1, revenue: Currency.euro.money($0.2)) }
+        }
         #expect(
             attributed(events) == [
                 ConversionAttributed(
                     campaignId: "new", orderId: "o1", customerId: "u", revenue: Currency.euro.money(1234),
-                    occurredAt: at(days: 7))
+                    occurredAt: at(days: 7),
+                    credits: [
+                        .lastTouch: credits([("new", 10_000, 1234)]), .firstTouch: credits([("old", 10_000, 1234)]),
+                        .linear: credits([("new", 5000, 617), ("old", 5000, 617)]),
+                        .timeDecay: credits([("new", 6213, 767), ("old", 3787, 467)]),
+                        .positionBased: credits([("new", 5000, 617), ("old", 5000, 617)]),
+                    ])
             ])
         #expect(store.counters("new")?.purchases == 1)
         #expect(store.counters("new")?.revenueMinor == 1234)

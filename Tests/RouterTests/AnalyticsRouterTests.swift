@@ -107,6 +107,46 @@ import TriadStorage
         }
     }
 
+    /// One order's credits under every model: o-1 wholly c-a's, o-2 organic, and o-3 after touches of
+    /// c-a and c-b (30.00: linear 15.00 each, first touch c-a's, last touch c-b's).
+    @Test func anOrdersCreditsUnderEveryModel() async throws {
+        let service = try await seeded()
+        try await service.apply([
+            interaction("u-7", .click, "13:00:00", campaign: "c-a"),
+            interaction("u-7", .visit, "14:00:00", campaign: "c-b"),
+            interaction("u-7", .purchase, "15:00:00", order: "o-3", revenue: 3000),
+        ])
+        try await service.test { client in
+            func credits(_ order: [String: Any], _ model: AttributionModel) -> [String] {
+                ((order["credits"] as? [String: Any])?[model.rawValue] as? [[String: Any]] ?? []).map {
+                    let revenue = ($0["revenue"] as? [String: Any])?["amountMinor"] as? Int
+                    return "\($0["campaignId"] as? String ?? "") \($0["bps"] as? Int ?? -1) \(revenue ?? -1)"
+                }
+            }
+            let whole = try await client.object("/attributions/o-1")
+            #expect(whole["orderId"] as? String == "o-1" && whole["customerId"] as? String == "u-1")
+            #expect(whole["campaignId"] as? String == "c-a")
+            #expect((whole["occurredAt"] as? String).flatMap { Timestamp(iso8601: $0) } == at("11:00:00"))
+            #expect((whole["revenue"] as? [String: Any])?["amountMinor"] as? Int == 5000)
+            #expect((whole["credits"] as? [String: Any])?.count == AttributionModel.allCases.count)
+            for model in AttributionModel.allCases { #expect(credits(whole, model) == ["c-a 10000 5000"]) }
+
+            let shared = try await client.object("/attributions/o-3")
+            #expect(shared["campaignId"] as? String == "c-b")
+            #expect(credits(shared, .lastTouch) == ["c-b 10000 3000"])
+            #expect(credits(shared, .firstTouch) == ["c-a 10000 3000"])
+            #expect(credits(shared, .linear) == ["c-a 5000 1500", "c-b 5000 1500"])
+            #expect(credits(shared, .positionBased) == ["c-a 5000 1500", "c-b 5000 1500"])
+
+            let organic = try await client.object("/attributions/o-2")
+            #expect(organic["campaignId"] is NSNull, "an organic order's campaign is null")
+            #expect((organic["credits"] as? [String: Any])?.isEmpty == true)
+
+            let unknown = try await client.refusal(.get, "/attributions/o-none")
+            #expect(unknown.status == .notFound && unknown.field == "orderId")
+        }
+    }
+
     /// An id no identifier can be (a NUL, over 200 bytes) names nothing, in a path, a filter or a
     /// page cursor, on both stores: PostgreSQL refuses a NUL in text, which answered 500.
     @Test(arguments: Store.allCases) func idsNoIdentifierCanBeNameNothing(store: Store) async throws {
@@ -122,6 +162,7 @@ import TriadStorage
                 ("/attributions?campaign=c%00", .badRequest, "campaign"),
                 ("/customers?atRisk=true&after=\(nul)", .badRequest, "after"),
                 ("/attributions?after=\(nul)", .badRequest, "after"),
+                ("/attributions/o%00", .notFound, "orderId"),
             ]
             for (path, status, field) in cases {
                 let refused = try await client.refusal(.get, path)

@@ -1,6 +1,7 @@
 import TriadEvents
 
-/// IT's rules: last-touch attribution, campaign performance counters and churn risk in event time.
+/// IT's rules: attribution (every rule-based model; the counters follow last touch), campaign
+/// performance counters and churn risk in event time.
 /// Pure and synchronous: it reads and changes an `AnalyticsState` and returns the events to emit.
 public struct Analytics: Sendable {
     public let policy: AnalyticsPolicy
@@ -104,11 +105,16 @@ public struct Analytics: Sendable {
         }
 
         if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue {
-            let campaignId = attributedCampaign(of: interaction, in: state)
+            let touches = AttributionRules.touches(
+                state.touches(of: customer.customerId), before: interaction.occurredAt,
+                window: policy.attributionWindowMilliseconds, campaignId: interaction.campaignId)
+            let campaignId = touches.last?.campaignId  // `attributedCampaign`'s
             let order = RecordedOrder(
                 orderId: orderId, customerId: customer.customerId, campaignId: campaignId,
-                revenueMinor: revenue.amountMinor,
-                occurredAt: interaction.occurredAt)
+                revenueMinor: revenue.amountMinor, occurredAt: interaction.occurredAt,
+                credits: AttributionRules.credits(
+                    of: revenue, at: interaction.occurredAt, over: touches,
+                    halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds))
             if state.record(order) {
                 customer.purchases += 1
                 if let campaignId {
@@ -121,7 +127,7 @@ public struct Analytics: Sendable {
                         .conversionAttributed(
                             ConversionAttributed(
                                 campaignId: campaignId, orderId: orderId, customerId: customer.customerId,
-                                revenue: revenue, occurredAt: interaction.occurredAt)))
+                                revenue: revenue, occurredAt: interaction.occurredAt, credits: order.credits)))
                 } else {
                     state.addOrganic(revenueMinor: revenue.amountMinor, partition: partition)
                 }

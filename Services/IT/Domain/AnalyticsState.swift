@@ -43,7 +43,8 @@ public struct AnalyticsState: Sendable {
     public init() {}
 
     /// A batch's starting point: the customers it touches and those that may fall due during it,
-    /// the touches its purchases may use, the orders already recorded, and the partitions' clocks.
+    /// the touches its purchases may use (each customer's in time order, ties in the order applied),
+    /// the orders already recorded, and the partitions' clocks.
     public init(
         customers: [CustomerRecord], touches: [UTF8Key: [Touch]], recordedOrders: Set<UTF8Key>,
         clocks: [Int32: Timestamp],
@@ -55,7 +56,7 @@ public struct AnalyticsState: Sendable {
             self.customers[customer.customerId.utf8Key] = customer
             enqueueIfDue(customer)
         }
-        for (customerId, list) in touches { self.touches[customerId] = list.sorted { $0.at < $1.at } }
+        self.touches = touches
         orders = recordedOrders
         self.clocks = clocks
     }
@@ -103,6 +104,9 @@ public struct AnalyticsState: Sendable {
         touches[customerId.utf8Key, default: []].insertInTimeOrder(touch)
         newTouches.append((customerId, touch))
     }
+
+    /// A customer's touches, in time order (ties in the order applied).
+    func touches(of customerId: String) -> [Touch] { touches[customerId.utf8Key] ?? [] }
 
     /// The latest touch at or before `time` and no more than `window` before it.
     func lastTouch(of customerId: String, atOrBefore time: Timestamp, window: Int64) -> Touch? {

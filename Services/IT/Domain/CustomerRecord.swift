@@ -110,7 +110,7 @@ public struct OrganicTotals: Sendable, Equatable, Codable {
     }
 }
 
-/// An order IT saw for the first time, and where it went.
+/// An order IT saw for the first time, and where it went: last touch's campaign, and the credits.
 public struct RecordedOrder: Sendable, Equatable {
     public let orderId: String
     public let customerId: String
@@ -118,12 +118,18 @@ public struct RecordedOrder: Sendable, Equatable {
     public let campaignId: String?
     public let revenueMinor: Int64
     public let occurredAt: Timestamp
+    /// Its credits under every rule-based model (`AttributionRules`); none when organic.
+    public let credits: CreditsByModel
 
-    public init(orderId: String, customerId: String, campaignId: String?, revenueMinor: Int64, occurredAt: Timestamp) {
+    public init(
+        orderId: String, customerId: String, campaignId: String?, revenueMinor: Int64, occurredAt: Timestamp,
+        credits: CreditsByModel = [:]
+    ) {
         self.orderId = orderId
         self.customerId = customerId
         self.campaignId = campaignId
         self.revenueMinor = revenueMinor
         self.occurredAt = occurredAt
+        self.credits = credits
     }
 }

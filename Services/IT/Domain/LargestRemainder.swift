@@ -29,35 +29,49 @@ public enum LargestRemainder {
     /// `total` must not be negative.
     public static func apportion(_ total: Int64, exactly weights: [(campaignId: String, weight: Int64)]) -> [Part] {
         let summed = sum(weights.map { ($0.campaignId, Int128($0.weight)) })
-        let all = summed.reduce(Int128(0)) { $0 + $1.weight }
-        guard all > 0 else { return [] }
-        // Each share as floor and remainder over the one denominator `all`.
-        var shares = summed.map { campaign, weight in
-            let numerator = Int128(total) * weight
-            return (campaign: campaign, floor: numerator / all, remainder: numerator % all)
-        }
-        let left = Int128(total) - shares.reduce(Int128(0)) { $0 + $1.floor }
-        // Σ remainders = left × all and every remainder < all: fewer units left than campaigns.
-        let byRemainder = shares.indices.sorted {
-            (shares[$0].remainder, shares[$1].campaign) > (shares[$1].remainder, shares[$0].campaign)
-        }
-        for index in byRemainder.prefix(Int(left)) { shares[index].floor += 1 }
-        return shares.map { Part(campaignId: $0.campaign.string, amount: Int64($0.floor)) }
+        return zip(summed, parts(total, summed.map(\.weight))).map { Part(campaignId: $0.campaign.string, amount: $1) }
     }
 
     /// Weights computed in `Double` (time decay, removal effects): each is scaled to an integer,
     /// relative to the largest, with the 53 bits a `Double` holds (`round(weight / largest × 2^53)`),
     /// then apportioned `exactly`. Weights that are not finite count as 0.
     public static func apportion(_ total: Int64, weights: [(campaignId: String, weight: Double)]) -> [Part] {
-        let finite = weights.map { (campaignId: $0.campaignId, weight: $0.weight.isFinite ? $0.weight : 0) }
-        let summed = sum(finite.map { ($0.campaignId, $0.weight) })
-        guard let largest = summed.map(\.weight).max(), largest > 0 else { return [] }
-        let scale = Double(1 << 53)
-        return apportion(
-            total,
-            exactly: summed.map { campaign, weight in
-                (campaign.string, weight > 0 ? Int64((weight / largest * scale).rounded()) : 0)
-            })
+        let summed = sum(weights.map { ($0.campaignId, $0.weight.isFinite ? $0.weight : 0) })
+        let scaled = Self.scaled(summed.map(\.weight))
+        return zip(summed, parts(total, scaled)).map { Part(campaignId: $0.campaign.string, amount: $1) }
+    }
+
+    // MARK: The arithmetic
+
+    /// `total` over `weights` (none negative), ties to the smaller index: the campaigns' weights in
+    /// byte order of their ids. All weights 0: every part 0.
+    static func parts(_ total: Int64, _ weights: [Int128]) -> [Int64] {
+        let all = weights.reduce(0, +)
+        guard all > 0 else { return weights.map { _ in 0 } }
+        // Each share as floor and remainder over the one denominator `all`.
+        var floors = [Int64](repeating: 0, count: weights.count)
+        var remainders = [Int128](repeating: 0, count: weights.count)
+        var left = Int128(total)
+        for (index, weight) in weights.enumerated() {
+            let (floor, remainder) = (Int128(total) * weight).quotientAndRemainder(dividingBy: all)
+            floors[index] = Int64(floor)
+            remainders[index] = remainder
+            left -= floor
+        }
+        // Σ remainders = left × all and every remainder < all: fewer units left than weights.
+        if left > 0 {
+            let byRemainder = remainders.indices.sorted { (remainders[$0], $1) > (remainders[$1], $0) }
+            for index in byRemainder.prefix(Int(left)) { floors[index] += 1 }
+        }
+        return floors
+    }
+
+    /// `Double` weights as integers of 53 bits relative to the largest (0 for one not above 0 or not
+    /// finite); all 0 when none is above 0.
+    static func scaled(_ weights: [Double]) -> [Int128] {
+        let finite = weights.map { $0.isFinite && $0 > 0 ? $0 : 0 }
+        guard let largest = finite.max(), largest > 0 else { return finite.map { _ in 0 } }
+        return finite.map { Int128(($0 / largest * 0x1p53).rounded()) }
     }
 
     /// The weights summed per campaign (by bytes), positive ones only, in byte order.

@@ -60,6 +60,17 @@ struct AnalyticsRoutes: Sendable {
             let orders = try await context.read { try OrdersTable.orders(campaign: campaign, page, in: $0) }
             return Page(orders.map { AttributionView($0, currency: currency) }, request: page, key: \.orderId)
         }
+        routes.get("/attributions/:orderId") { _, routeContext in
+            let id = try routeContext.pathParameter("orderId")
+            let view = try await context.read { session -> OrderAttributionView? in
+                guard let order = try OrdersTable.order(id, in: session) else { return nil }
+                let credits = try OrderCreditsTable.credits(
+                    of: id, at: order.occurredAt, currency: currency, in: session)
+                return OrderAttributionView(order, credits: credits, currency: currency)
+            }
+            guard let view else { throw APIError(.notFound, field: "orderId", reason: "IT has not seen order \(id)") }
+            return view
+        }
         return routes
     }
 }
@@ -115,6 +126,39 @@ struct AttributionView: Encodable, Sendable {
         campaignId = order.campaignId
         revenue = Money(amountMinor: order.revenueMinor, currency: currency)
         occurredAt = order.occurredAt
+    }
+}
+
+/// An order with its credits under every rule-based model, for `GET /attributions/{orderId}`:
+/// `campaignId` (last touch's) is null and `credits` empty when the order is organic.
+struct OrderAttributionView: ResponseEncodable {
+    let orderId: String
+    let customerId: String
+    let occurredAt: Timestamp
+    let revenue: Money
+    let campaignId: String?
+    let credits: CreditsByModel
+
+    init(_ order: RecordedOrder, credits: CreditsByModel, currency: String) {
+        orderId = order.orderId
+        customerId = order.customerId
+        occurredAt = order.occurredAt
+        revenue = Money(amountMinor: order.revenueMinor, currency: currency)
+        campaignId = order.campaignId
+        self.credits = credits
+    }
+
+    private enum CodingKeys: String, CodingKey { case orderId, customerId, occurredAt, revenue, campaignId, credits }
+
+    /// `campaignId` is written even when null.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(orderId, forKey: .orderId)
+        try container.encode(customerId, forKey: .customerId)
+        try container.encode(occurredAt, forKey: .occurredAt)
+        try container.encode(revenue, forKey: .revenue)
+        try container.encode(campaignId, forKey: .campaignId)
+        try container.encode(credits, forKey: .credits)
     }
 }
 

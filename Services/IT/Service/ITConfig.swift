@@ -11,8 +11,9 @@ struct ITConfig {
         let window = try environment.integer("TRIAD_IT_ATTRIBUTION_WINDOW_DAYS")
         let inactivity = try environment.integer("TRIAD_IT_INACTIVITY_DAYS")
         let ahead = try environment.integer("TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS")
+        let halfLife = try environment.integer("TRIAD_IT_TIME_DECAY_HALF_LIFE_HOURS")
         policy = AnalyticsPolicy(
             attributionWindowDays: window, inactivityDays: inactivity, maxAheadHours: ahead,
-            currency: runtime.currency.code)
+            timeDecayHalfLifeHours: halfLife, currency: runtime.currency.code)
     }
 }

@@ -58,7 +58,7 @@ public enum AnalyticsBatch {
         let recorded = try OrdersTable.recorded(orderIds, in: session)
 
         let touches = try TouchesTable.forPurchases(
-            interactions.map(\.0).filter { $0.kind == .purchase && $0.campaignId == nil },
+            interactions.map(\.0).filter { $0.kind == .purchase && $0.orderId != nil },
             window: analytics.policy.attributionWindowMilliseconds, in: session)
         // The stored totals of what the batch adds to, for the overflow check.
         var campaignIds = Set(interactions.compactMap { $0.0.campaignId?.utf8Key })
@@ -74,6 +74,7 @@ public enum AnalyticsBatch {
         try CustomersTable.writeBack(state.changedCustomerRecords(), stored: stored, in: session)
         try TouchesTable.save(state.newTouches, in: session)
         try OrdersTable.recordNew(state.newOrders, in: session)
+        try OrderCreditsTable.save(state.newOrders, in: session)
         try CampaignCountersTable.save(state, in: session)
         try OrganicTable.save(state, in: session)
         try PartitionClocksTable.save(state, in: session)

@@ -38,6 +38,11 @@ public enum OrdersTable {
         }
     }
 
+    /// The order `orderId`, without its credits (`OrderCreditsTable`); nil when IT has not seen it.
+    public static func order(_ orderId: String, in session: any SQLSession) throws -> RecordedOrder? {
+        try table.rows([orderId], in: session).first.map(order)
+    }
+
     /// One page of the orders IT has seen, by order id, with the campaign each was attributed to
     /// (none: organic); of one campaign when asked.
     public static func orders(campaign: String?, _ page: PageRequest, in session: any SQLSession) throws
@@ -46,11 +51,13 @@ public enum OrdersTable {
         try session.page(
             table.select, where: campaign == nil ? [] : ["campaign_id = ?"], campaign.map { [.text($0)] } ?? [],
             key: "order_id", page
-        ).map { row in
-            RecordedOrder(
-                orderId: row.text(Self.orderId) ?? "", customerId: row.text(Self.customerId) ?? "",
-                campaignId: row.text(Self.campaignId), revenueMinor: row.integer(Self.revenue) ?? 0,
-                occurredAt: Timestamp(millisecondsSinceEpoch: row.integer(Self.occurredAt) ?? 0))
-        }
+        ).map(order)
+    }
+
+    private static func order(_ row: SQLRow) -> RecordedOrder {
+        RecordedOrder(
+            orderId: row.text(Self.orderId) ?? "", customerId: row.text(Self.customerId) ?? "",
+            campaignId: row.text(Self.campaignId), revenueMinor: row.integer(Self.revenue) ?? 0,
+            occurredAt: Timestamp(millisecondsSinceEpoch: row.integer(Self.occurredAt) ?? 0))
     }
 }

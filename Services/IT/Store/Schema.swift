@@ -5,6 +5,7 @@ import TriadStorage
 /// - `it_customers` (`CustomersTable`): one row per customer.
 /// - `it_touches` (`TouchesTable`): clicks and visits that carried a campaign.
 /// - `it_orders` (`OrdersTable`): every order seen once, and the campaign it was attributed to.
+/// - `it_order_credits` (`OrderCreditsTable`): each attributed order's credits under every model.
 /// - `it_campaign_counters` (`CampaignCountersTable`), `it_organic` (`OrganicTable`): per partition,
 ///   written as increments.
 /// - `it_partition_clocks` (`PartitionClocksTable`): the newest `occurredAt` per partition.
@@ -64,6 +65,16 @@ public enum AnalyticsSchema {
         // Touches are pruned by walking the key (`AgeSweep`): databases from before had an index on
         // their age, which cost every touch a second b-tree write.
         Migrations.Migration(version: 103, ["DROP INDEX IF EXISTS it_touches_age"]),
+        // Attribution models: each attributed order's credits under every rule-based model, by time.
+        Migrations.Migration(
+            version: 104,
+            [
+                .keyedTable(
+                    """
+                    CREATE TABLE it_order_credits (occurred_at BIGINT NOT NULL, order_id TEXT NOT NULL, \
+                    credits TEXT NOT NULL, PRIMARY KEY (occurred_at, order_id))
+                    """)
+            ]),
     ]
 
     private static let counters = CampaignCountersTable.counterColumns.map { "\($0) BIGINT NOT NULL DEFAULT 0" }

@@ -14,24 +14,88 @@ public enum TouchesTable {
     private static let touch = table.only("at", "campaign_id")
     private static let at = touch.field("at"), campaignId = touch.field("campaign_id")
 
-    /// For each purchase without its own campaign, the latest stored touch of its customer at or
-    /// before it and inside the window.
+    /// What a purchase reads of a touch: its arrival order (`seq`) too.
+    private static let stored = table.only("at", "seq", "campaign_id")
+    private static let storedAt = stored.field("at"), storedSeq = stored.field("seq")
+    private static let storedCampaign = stored.field("campaign_id")
+
+    /// The stored touches the batch's purchases may be credited over (`AttributionRules.touches`):
+    /// per customer, in time order (ties in arrival order), holding for every purchase the
+    /// `touchLimit` latest at or before it and inside the window. One query for every customer (the
+    /// latest touches at or before its latest purchase, back to one window before its earliest); a
+    /// purchase those may miss (stored touches between a customer's purchases) is read on its own.
     static func forPurchases(_ purchases: [CustomerInteraction], window: Int64, in session: any SQLSession) throws
         -> [UTF8Key: [Touch]]
     {
-        var found: [UTF8Key: [Touch]] = [:]
-        let rows = try session.query(
-            "SELECT \(touch.list) FROM it_touches WHERE customer_id = ? AND at <= ? AND at >= ? ORDER BY at DESC, seq DESC LIMIT 1",
-            forEach: purchases.map { purchase in
-                let at = purchase.occurredAt.millisecondsSinceEpoch
-                return [.text(purchase.customerId), .integer(at), .integer(at - window)]
-            })
-        for (index, row) in rows {
-            guard let touch = touch(row) else { continue }
-            let customer = purchases[index].customerId.utf8Key
-            if !(found[customer]?.contains(touch) ?? false) { found[customer, default: []].append(touch) }
+        typealias Span = (customerId: String, from: Int64, to: Int64)
+        var spans: [UTF8Key: Span] = [:]
+        var order: [UTF8Key] = []
+        for purchase in purchases {
+            let (to, from) = bounds(of: purchase, window: window)
+            let customer = purchase.customerId.utf8Key
+            if let span = spans[customer] {
+                spans[customer] = (span.customerId, min(span.from, from), max(span.to, to))
+            } else {
+                spans[customer] = (purchase.customerId, from, to)
+                order.append(customer)
+            }
         }
-        return found
+        let sql = """
+            SELECT \(stored.list) FROM it_touches WHERE customer_id = ? AND at <= ? AND at >= ? \
+            ORDER BY at DESC, seq DESC LIMIT \(AttributionRules.touchLimit)
+            """
+        // Newest first, per customer.
+        var found: [UTF8Key: [(seq: Int64, touch: Touch)]] = [:]
+        let perCustomer = order.map { spans[$0]! }.map { span -> [SQLValue] in
+            [.text(span.customerId), .integer(span.to), .integer(span.from)]
+        }
+        for (index, row) in try session.query(sql, forEach: perCustomer) {
+            if let touch = storedTouch(row) { found[order[index], default: []].append(touch) }
+        }
+
+        // A purchase before the customer's latest, when stored touches after it took up the limit.
+        let missed = purchases.filter { purchase in
+            guard let list = found[purchase.customerId.utf8Key], list.count >= AttributionRules.touchLimit else {
+                return false
+            }
+            let (to, from) = bounds(of: purchase, window: window)
+            let oldest = list[list.count - 1].touch.at.millisecondsSinceEpoch
+            let covered = list.count { $0.touch.at.millisecondsSinceEpoch <= to }
+            return oldest >= from && covered < AttributionRules.touchLimit
+        }
+        var added: [UTF8Key: [(seq: Int64, touch: Touch)]] = [:]
+        for (index, row) in try session.query(
+            sql,
+            forEach: missed.map { purchase in
+                let (to, from) = bounds(of: purchase, window: window)
+                return [.text(purchase.customerId), .integer(to), .integer(from)]
+            })
+        {
+            if let touch = storedTouch(row) { added[missed[index].customerId.utf8Key, default: []].append(touch) }
+        }
+
+        var lists: [UTF8Key: [Touch]] = [:]
+        for (customer, list) in found where added[customer] == nil { lists[customer] = list.reversed().map(\.touch) }
+        for (customer, more) in added {
+            // Read twice: each touch once (by `seq`), in time order, arrival order within an instant.
+            var bySeq: [Int64: Touch] = [:]
+            for (seq, touch) in (found[customer] ?? []) + more { bySeq[seq] = touch }
+            lists[customer] = bySeq.sorted { ($0.value.at, $0.key) < ($1.value.at, $1.key) }.map(\.value)
+        }
+        return lists
+    }
+
+    /// A purchase's bounds of `at`: at or before it, no more than `window` before it.
+    private static func bounds(of purchase: CustomerInteraction, window: Int64) -> (to: Int64, from: Int64) {
+        let at = purchase.occurredAt
+        return (at.millisecondsSinceEpoch, at.adding(milliseconds: -window).millisecondsSinceEpoch)
+    }
+
+    private static func storedTouch(_ row: SQLRow) -> (seq: Int64, touch: Touch)? {
+        guard let at = row.integer(storedAt), let seq = row.integer(storedSeq),
+            let campaignId = row.text(storedCampaign)
+        else { return nil }
+        return (seq, Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId))
     }
 
     static func save(_ touches: [(customerId: String, touch: Touch)], in session: any SQLSession) throws {
