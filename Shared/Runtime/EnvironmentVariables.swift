@@ -185,6 +185,9 @@ extension EnvironmentVariable {
             "TRIAD_IT_INACTIVITY_DAYS", .integer(1...3650), default: "60", service: .it,
             "IT: churn-risk inactivity threshold"),
         .init(
+            "TRIAD_IT_MARKOV_INTERVAL_MS", .integer(1000...86_400_000), default: "60000", service: .it,
+            "IT: how often the data-driven (Markov) attribution is computed, on one instance"),
+        .init(
             "TRIAD_IT_MAX_EVENT_TIME_AHEAD_HOURS", .integer(0...87_600), default: "720", service: .it,
             "IT: an interaction whose `occurredAt` is further ahead of the wall clock is dead-lettered"),
         .init(

@@ -23,16 +23,20 @@ public struct ServiceDefinition: Sendable {
     public var reports: PeriodicReporter.Collect?
     /// Drops the service's own rows that are past their use (housekeeping, every few seconds).
     public var prune: Housekeeping.Prune?
+    /// Computations run every so often on the instance that relays the outbox.
+    public var periodic: [PeriodicTask]
     public var routes: Routes
 
     public init(
         migrations: [Migrations.Migration], handler: @escaping EventPipeline.Handler,
-        reports: PeriodicReporter.Collect? = nil, prune: Housekeeping.Prune? = nil, routes: @escaping Routes
+        reports: PeriodicReporter.Collect? = nil, prune: Housekeeping.Prune? = nil, periodic: [PeriodicTask] = [],
+        routes: @escaping Routes
     ) {
         self.migrations = migrations
         self.handler = handler
         self.reports = reports
         self.prune = prune
+        self.periodic = periodic
         self.routes = routes
     }
 }
@@ -173,12 +177,11 @@ public enum ServiceHost {
                 return [(labels: [], value: Double(bytes))]
             })
 
+        let context = RouteContext(
+            publisher: publisher, codec: codec, config: config, logger: logger, database: database,
+            nudgeRelay: { relay.nudge() })
         let router = router(
-            definition: definition,
-            context: RouteContext(
-                publisher: publisher, codec: codec, config: config, logger: logger, database: database,
-                nudgeRelay: { relay.nudge() }),
-            metrics: metrics,
+            definition: definition, context: context, metrics: metrics,
             readiness: {
                 let partitions = consumer.assignedPartitions.map(\.description).sorted()
                 switch database.health() {
@@ -226,6 +229,9 @@ public enum ServiceHost {
                     service: PeriodicReporter(
                         interval: .milliseconds(config.reportIntervalMilliseconds), database: database,
                         publisher: publisher, relay: relay, logger: logger, collect: reports)))
+        }
+        services += definition.periodic.map {
+            .init(service: PeriodicTaskRunner(task: $0, context: context, relay: relay))
         }
         services.append(.init(service: consumer))
         services.append(.init(service: app))

@@ -114,7 +114,8 @@ public struct Analytics: Sendable {
                 revenueMinor: revenue.amountMinor, occurredAt: interaction.occurredAt,
                 credits: AttributionRules.credits(
                     of: revenue, at: interaction.occurredAt, over: touches,
-                    halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds))
+                    halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds),
+                namedCampaignId: interaction.campaignId)
             if state.record(order) {
                 customer.purchases += 1
                 if let campaignId {

@@ -120,10 +120,12 @@ public struct RecordedOrder: Sendable, Equatable {
     public let occurredAt: Timestamp
     /// Its credits under every rule-based model (`AttributionRules`); none when organic.
     public let credits: CreditsByModel
+    /// The campaign the purchase named itself, if any: its journey's last touch (`Journey`).
+    public let namedCampaignId: String?
 
     public init(
         orderId: String, customerId: String, campaignId: String?, revenueMinor: Int64, occurredAt: Timestamp,
-        credits: CreditsByModel = [:]
+        credits: CreditsByModel = [:], namedCampaignId: String? = nil
     ) {
         self.orderId = orderId
         self.customerId = customerId
@@ -131,5 +133,6 @@ public struct RecordedOrder: Sendable, Equatable {
         self.revenueMinor = revenueMinor
         self.occurredAt = occurredAt
         self.credits = credits
+        self.namedCampaignId = namedCampaignId
     }
 }

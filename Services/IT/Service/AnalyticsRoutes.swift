@@ -71,6 +71,12 @@ struct AnalyticsRoutes: Sendable {
             guard let view else { throw APIError(.notFound, field: "orderId", reason: "IT has not seen order \(id)") }
             return view
         }
+        routes.get("/attribution/markov") { _, _ in
+            guard let latest = try await context.read({ try MarkovTable.latest(in: $0) }) else {
+                throw APIError(.notFound, reason: "the data-driven attribution has not been computed yet")
+            }
+            return latest
+        }
         return routes
     }
 }
@@ -165,3 +171,4 @@ struct OrderAttributionView: ResponseEncodable {
 /// IT's answers from the domain and the catalog, written by `APIRequestContext`'s encoder.
 extension CampaignPerformanceReported: ResponseEncodable {}
 extension OrganicTotals: ResponseEncodable {}
+extension AttributionMarkovComputed: ResponseEncodable {}

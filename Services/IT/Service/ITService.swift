@@ -19,12 +19,12 @@ enum ITService {
                     "attribution-window-ms": "\(config.policy.attributionWindowMilliseconds)",
                     "inactivity-ms": "\(config.policy.inactivityMilliseconds)",
                 ])
-            return definition(analytics: Analytics(policy: config.policy))
+            return definition(analytics: Analytics(policy: config.policy), markovInterval: config.markovInterval)
         }
         exit(code)
     }
 
-    static func definition(analytics: Analytics) -> ServiceDefinition {
+    static func definition(analytics: Analytics, markovInterval: Duration = .seconds(60)) -> ServiceDefinition {
         let window = analytics.policy.attributionWindowMilliseconds
         let touches = TouchesTable.sweep(window: window)
         return ServiceDefinition(
@@ -32,6 +32,11 @@ enum ITService {
             handler: { events, session in try AnalyticsBatch.apply(events, analytics: analytics, in: session) },
             reports: { session in try PerformanceReportedTable.reports(analytics: analytics, in: session) },
             prune: { session in try TouchesTable.prune(window: window, sweep: touches, in: session) },
+            periodic: [
+                PeriodicTask("markov attribution", every: markovInterval) { context in
+                    try await MarkovReading.refresh(window: window, in: context)
+                }
+            ],
             routes: { AnalyticsRoutes(analytics: analytics, context: $0).collection })
     }
 }

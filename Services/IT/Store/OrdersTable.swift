@@ -2,18 +2,19 @@ import Analytics
 import TriadEvents
 import TriadStorage
 
-/// `it_orders`: every order seen once, and the campaign it was attributed to (none: organic).
+/// `it_orders`: every order seen once, the campaign it was attributed to (none: organic) and the
+/// one it named itself (orders recorded before that was kept read as naming none).
 public enum OrdersTable {
     static let table = Table(
         "it_orders",
         [
             .text("order_id"), .text("customer_id"), .text("campaign_id", nullable: true), .integer("revenue_minor"),
-            .integer("occurred_at"),
+            .integer("occurred_at"), .text("named_campaign_id", nullable: true),
         ])
 
     private static let orderId = table.field("order_id"), customerId = table.field("customer_id")
     private static let campaignId = table.field("campaign_id"), revenue = table.field("revenue_minor")
-    private static let occurredAt = table.field("occurred_at")
+    private static let occurredAt = table.field("occurred_at"), namedCampaignId = table.field("named_campaign_id")
 
     /// Which of `orderIds` were seen before.
     static func recorded(_ orderIds: [String], in session: any SQLSession) throws -> Set<UTF8Key> {
@@ -29,7 +30,7 @@ public enum OrdersTable {
                 [
                     .text(order.orderId), .text(order.customerId), SQLValue(order.campaignId),
                     .integer(order.revenueMinor),
-                    .integer(order.occurredAt.millisecondsSinceEpoch),
+                    .integer(order.occurredAt.millisecondsSinceEpoch), SQLValue(order.namedCampaignId),
                 ]
             }, in: session)
         if inserted.contains(false) {
@@ -58,6 +59,25 @@ public enum OrdersTable {
         RecordedOrder(
             orderId: row.text(Self.orderId) ?? "", customerId: row.text(Self.customerId) ?? "",
             campaignId: row.text(Self.campaignId), revenueMinor: row.integer(Self.revenue) ?? 0,
-            occurredAt: Timestamp(millisecondsSinceEpoch: row.integer(Self.occurredAt) ?? 0))
+            occurredAt: Timestamp(millisecondsSinceEpoch: row.integer(Self.occurredAt) ?? 0),
+            namedCampaignId: row.text(Self.namedCampaignId))
+    }
+
+    /// Every customer's purchases at `from` through `to`, each customer's in time order (one instant
+    /// by order id): for the journeys of the data-driven model (`MarkovComputation`).
+    static func purchases(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
+        -> [(customerId: String, purchase: JourneyPurchase)]
+    {
+        try session.query(
+            "\(table.select) WHERE occurred_at >= ? AND occurred_at <= ? ORDER BY customer_id, occurred_at, order_id",
+            [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)]
+        ).compactMap { row in
+            guard let customerId = row.text(Self.customerId), let at = row.integer(Self.occurredAt) else { return nil }
+            return (
+                customerId,
+                JourneyPurchase(
+                    at: Timestamp(millisecondsSinceEpoch: at), campaignId: row.text(Self.namedCampaignId))
+            )
+        }
     }
 }

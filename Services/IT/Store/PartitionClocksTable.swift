@@ -27,6 +27,13 @@ enum PartitionClocksTable {
             onConflict: .replaceWhere("excluded.clock > it_partition_clocks.clock"), in: session)
     }
 
+    /// The newest partition clock: the latest event time IT has seen; nil before any.
+    static func newest(in session: any SQLSession) throws -> Timestamp? {
+        try session.query("SELECT MAX(clock) FROM it_partition_clocks").first?.first?.integer.map {
+            Timestamp(millisecondsSinceEpoch: $0)
+        }
+    }
+
     /// The oldest partition clock; nil before any.
     static func oldest(in session: any SQLSession) throws -> Int64? {
         try session.query("SELECT MIN(clock) FROM it_partition_clocks").first?.first?.integer

@@ -9,6 +9,8 @@ import TriadStorage
 /// - `it_campaign_counters` (`CampaignCountersTable`), `it_organic` (`OrganicTable`): per partition,
 ///   written as increments.
 /// - `it_partition_clocks` (`PartitionClocksTable`): the newest `occurredAt` per partition.
+/// - `it_markov` (`MarkovTable`), `it_markov_shares` (`MarkovSharesTable`): the latest data-driven
+///   (Markov) computation and its shares.
 /// - `it_performance_reported` (`PerformanceReportedTable`): what the last performance report of each
 ///   campaign said.
 public enum AnalyticsSchema {
@@ -74,6 +76,23 @@ public enum AnalyticsSchema {
                     CREATE TABLE it_order_credits (occurred_at BIGINT NOT NULL, order_id TEXT NOT NULL, \
                     credits TEXT NOT NULL, PRIMARY KEY (occurred_at, order_id))
                     """)
+            ]),
+        // The data-driven model: the campaign a purchase named itself (orders from before read as
+        // naming none), orders by time for its window, and its latest computation.
+        Migrations.Migration(
+            version: 105,
+            [
+                "ALTER TABLE it_orders ADD COLUMN named_campaign_id TEXT",
+                "CREATE INDEX it_orders_time ON it_orders (occurred_at)",
+                """
+                CREATE TABLE it_markov (id BIGINT PRIMARY KEY, computed_at BIGINT NOT NULL, from_at BIGINT NOT NULL, \
+                to_at BIGINT NOT NULL, journeys BIGINT NOT NULL, conversions BIGINT NOT NULL)
+                """,
+                .keyedTable(
+                    """
+                    CREATE TABLE it_markov_shares (model TEXT NOT NULL, campaign_id TEXT NOT NULL, \
+                    bps BIGINT NOT NULL, PRIMARY KEY (model, campaign_id))
+                    """),
             ]),
     ]
 

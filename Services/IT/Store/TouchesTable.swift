@@ -123,6 +123,25 @@ public enum TouchesTable {
         return Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId)
     }
 
+    /// Every customer's touches at `from` through `to`, each customer's in time order (ties in
+    /// arrival order): for the journeys of the data-driven model (`MarkovComputation`).
+    static func touches(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
+        -> [(customerId: String, touch: Touch)]
+    {
+        let owned = table.only("customer_id", "at", "campaign_id")
+        let customer = owned.field("customer_id")
+        let at = owned.field("at")
+        let campaign = owned.field("campaign_id")
+        return try session.query(
+            "SELECT \(owned.list) FROM it_touches WHERE at >= ? AND at <= ? ORDER BY customer_id, at, seq",
+            [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)]
+        ).compactMap { row in
+            guard let customerId = row.text(customer), let time = row.integer(at), let campaignId = row.text(campaign)
+            else { return nil }
+            return (customerId, Touch(at: Timestamp(millisecondsSinceEpoch: time), campaignId: campaignId))
+        }
+    }
+
     // MARK: Pruning
 
     /// What prunes touches (see `prune`): they are kept about two attribution windows.
