@@ -12,9 +12,10 @@ Phases:
             against the same-sized workload spread over every customer
   finance   finance-service on SQLite ingesting ad-spend events
   rss       it-service's resident memory after 100,000 and after 1,000,000 events (one run)
-  latency   HTTP read latency: IT's GET /customers/{id}, asked one request after another, while
-            one it-service instance on PostgreSQL (through the delay proxy) ingests at full speed,
-            and again once it has nothing left to ingest; p50, p99 and max
+  latency   HTTP read latency, asked one request after another while one instance on PostgreSQL
+            (through the delay proxy) ingests at full speed, and again once it has nothing left to
+            ingest; p50, p99 and max: IT's GET /customers/{id} (ingesting interactions) and
+            marketing's GET /briefing (ingesting insights and ROI reports)
 
 Usage: scripts/bench.sh [--events 200000] [--skip postgres,rss] [--out docs/benchmark.md]
        scripts/bench.sh --only latency [--release-dir DIR]   (prints the figures; writes --out only if given)
@@ -129,6 +130,42 @@ def ad_spend(n, campaigns=40, seed=11):
                  "time": iso(index), "subject": campaign, "datacontenttype": "application/json", "schemaversion": 1,
                  "data": {"campaignId": campaign, "amount": {"amountMinor": 1 + rng.randrange(100), "currency": "EUR"}}}
         out.append((campaign, json.dumps(event, separators=(",", ":")).encode()))
+    return out
+
+
+def marketing_reports(n, customers=20_000, campaigns=40, seed=13):
+    """n events of what marketing consumes: churn risk detected and cleared for customers (IT's
+    insights), campaign performance and ROI reports (IT's and finance's), in event-time order."""
+    rng = random.Random(seed)
+    out = []
+    for index in range(n):
+        ms = index * 10
+        roll = rng.randrange(100)
+        if roll < 70:
+            customer = f"cust-{rng.randrange(customers)}"
+            if roll < 40:
+                kind, data = "triad.churn-risk.detected", {"customerId": customer, "segment": f"s{rng.randrange(4)}",
+                                                            "reason": "inactive", "detectedAt": iso(ms)}
+            else:
+                kind, data = "triad.churn-risk.cleared", {"customerId": customer, "segment": f"s{rng.randrange(4)}",
+                                                           "activity": "click", "clearedAt": iso(ms)}
+            key, source = customer, "/triad/it"
+        else:
+            campaign = f"c-{rng.randrange(campaigns)}"
+            revenue = {"amountMinor": 1000 * index, "currency": "EUR"}
+            if roll < 85:
+                kind, source = "triad.campaign-performance.reported", "/triad/it"
+                data = {"campaignId": campaign, "impressions": index, "clicks": index // 2, "visits": index // 3,
+                        "signups": index // 10, "purchases": index // 10, "revenue": revenue}
+            else:
+                kind, source = "triad.roi.reported", "/triad/finance"
+                data = {"campaignId": campaign, "spend": {"amountMinor": 500 * index + 1, "currency": "EUR"},
+                        "revenue": revenue, "conversions": index // 10}
+            key = campaign
+        event = {"specversion": "1.0", "id": f"m-{index}", "source": source, "type": kind, "time": iso(ms),
+                 "subject": key, "datacontenttype": "application/json", "schemaversion": 1, "data": data}
+        topic = "finance.roi" if kind == "triad.roi.reported" else "it.insights"
+        out.append((topic, key, json.dumps(event, separators=(",", ":")).encode()))
     return out
 
 
@@ -380,21 +417,36 @@ def read_latencies(port, paths, until):
 
 
 def run_read_latency(total, logs, proxy_port):
-    """IT's GET /customers/{id} latency on PostgreSQL while one instance ingests `total`
-    interactions at full speed (from 5 % of them applied to the last), then with nothing to ingest."""
-    broker = Broker(logs)
-    name = f"bench_latency_{time.time_ns() % 1_000_000}"
-    try:
+    """HTTP read latency on PostgreSQL (through the delay proxy) while one instance ingests `total`
+    events at full speed (from 5 % of them applied to the last), then with nothing to ingest: IT's
+    GET /customers/{id} while it ingests interactions, marketing's GET /briefing while it ingests
+    insights and ROI reports."""
+    def it_workload(broker):
         messages = interactions(total, prefix="l")
         broker.publish("customer.interactions", messages)
         # Customers of the first events: the first 5 % applied holds most of them.
-        customers = list(dict.fromkeys(key for key, _ in messages[:2_000]))
-        paths = [f"/customers/{customer}" for customer in customers]
+        return [f"/customers/{customer}" for customer in dict.fromkeys(key for key, _ in messages[:2_000])]
+
+    def marketing_workload(broker):
+        messages = marketing_reports(total)
+        for topic in ("it.insights", "finance.roi"):
+            broker.publish(topic, [(key, value) for t, key, value in messages if t == topic])
+        return ["/briefing"]
+
+    return {"it": read_latency_of("it-service", it_workload, total, logs, proxy_port),
+            "marketing": read_latency_of("marketing-service", marketing_workload, total, logs, proxy_port)}
+
+
+def read_latency_of(executable, workload, total, logs, proxy_port):
+    broker = Broker(logs)
+    name = f"bench_latency_{time.time_ns() % 1_000_000}"
+    try:
+        paths = workload(broker)
         psql(f"CREATE DATABASE {name} OWNER triad")
         url = f"postgres://triad:triad@127.0.0.1:{proxy_port}/{name}?sslmode=disable"
-        service = Service("it-service", broker, f"latency-{time.time_ns()}", url, logs, "it-pg-latency")
+        service = Service(executable, broker, f"latency-{time.time_ns()}", url, logs, f"{executable}-latency")
         try:
-            wait_for("IT to take its partitions", lambda: service.partitions() > 0, timeout=120, every=0.05)
+            wait_for(f"{executable} to take its partitions", lambda: service.partitions() > 0, timeout=120, every=0.05)
             wait_for("5 % applied", lambda: service.consumed() >= total // 20, timeout=600, every=0.05)
             started = time.monotonic()
             busy = read_latencies(service.port, paths, lambda: service.consumed() >= total)
@@ -402,6 +454,7 @@ def run_read_latency(total, logs, proxy_port):
             time.sleep(3)  # the relay and the reports settle
             ends = time.monotonic() + max(10, busy_seconds)
             idle = read_latencies(service.port, paths, lambda: time.monotonic() >= ends)
+            log(f"{executable}: {total:,} events ingested in {busy_seconds:.1f} s while reading")
             return {"busy": percentiles(busy), "idle": percentiles(idle)}
         finally:
             service.stop()
@@ -471,7 +524,7 @@ def run_rss(total, scratch, logs):
         broker.stop()
 
 
-def ensure_release_build(products=("it-service", "finance-service")):
+def ensure_release_build(products):
     for product in products:
         log(f"building {product} (release)")
         subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True,
@@ -539,7 +592,8 @@ def main():
         RELEASE = os.path.abspath(args.release_dir)
         log(f"running the executables in {RELEASE}")
     else:
-        ensure_release_build(("it-service",) if only <= {"latency"} and only else ("it-service", "finance-service"))
+        ensure_release_build(["it-service"] + (["finance-service"] if wanted("finance") else [])
+                             + (["marketing-service"] if wanted("latency") else []))
     scratch = tempfile.mkdtemp(prefix="triad-bench-")
     logs = os.path.join(scratch, "logs")
     os.makedirs(logs)
@@ -608,7 +662,8 @@ def main():
     if wanted("latency"):
         with delay_proxy(logs) as proxy_port:
             latency = run_read_latency(args.events, logs, proxy_port)
-        log(f"latency while ingesting: {latency['busy']}; with no ingest: {latency['idle']}")
+        for service, figures in latency.items():
+            log(f"{service} latency while ingesting: {figures['busy']}; with no ingest: {figures['idle']}")
 
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = [f"# Ingest benchmark", "",
@@ -627,8 +682,10 @@ def main():
         figures = lambda f: f"{f['p50']:.1f} / {f['p99']:.1f} / {f['max']:.1f} ms ({f['count']:,} requests)"
         text += ["HTTP read latency (one request after another over a keep-alive connection, p50 / p99 / max):", "",
                  "| read | while one instance ingests at full speed | with nothing to ingest |", "|---|---|---|",
-                 f"| IT `GET /customers/{{id}}`, PostgreSQL + 1 ms proxy | {figures(latency['busy'])} | "
-                 f"{figures(latency['idle'])} |", ""]
+                 f"| IT `GET /customers/{{id}}`, PostgreSQL + 1 ms proxy | {figures(latency['it']['busy'])} | "
+                 f"{figures(latency['it']['idle'])} |",
+                 f"| marketing `GET /briefing`, PostgreSQL + 1 ms proxy | {figures(latency['marketing']['busy'])} | "
+                 f"{figures(latency['marketing']['idle'])} |", ""]
     text = "\n".join(text)
     if out:
         os.makedirs(os.path.dirname(out), exist_ok=True)
