@@ -9,20 +9,19 @@ public enum FinanceBatch {
     public static func apply(_ events: [IncomingEvent], ledger: FinanceLedger, in session: any SQLSession) throws
         -> [Result<[DomainEvent], EventRejection>]
     {
-        let campaignIds = events.flatMap { FinanceLedger.campaignIds(touchedBy: $0.event) }.distinctInByteOrder()
-        // A row that does not read back sets aside the events that need it, not the batch.
-        var (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
-
         let conversions = events.compactMap { event -> ConversionAttributed? in
             if case .conversionAttributed(let conversion) = event.event { return conversion }
             return nil
         }
+        let creditedIds = conversions.flatMap(FinanceLedger.campaignIds(credited:)).distinctInByteOrder()
+        let campaignIds = (events.map { $0.event.payload.subject } + creditedIds).distinctInByteOrder()
+        // A row that does not read back sets aside the events that need it, not the batch.
+        var (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
+
         let countedOrders = try AttributedOrdersTable.recordNew(
             conversions.map(\.orderId).distinctInByteOrder(), in: session)
         // Only conversions change credited figures: the other accounts go without them.
-        let credited = try ModelFiguresTable.credited.figures(
-            of: conversions.flatMap(FinanceLedger.campaignIds(credited:)).distinctInByteOrder(), in: session,
-            unreadable: &unreadable)
+        let credited = try ModelFiguresTable.credited.figures(of: creditedIds, in: session, unreadable: &unreadable)
         for index in accounts.indices {
             accounts[index].credited = credited[accounts[index].campaignId.utf8Key] ?? [:]
         }
@@ -42,10 +41,13 @@ public enum FinanceBatch {
         let results = unreadable.apply(events, field: "campaignId", row: { "finance's stored account of \($0)" }) {
             event throws(EventRejection) in
             // `apply` checks the subject's account; a conversion's credits name other accounts too.
-            for id in FinanceLedger.campaignIds(touchedBy: event.event) {
-                guard let problem = problems[id.utf8Key] else { continue }
-                throw EventRejection(
-                    .unreadableState, field: "credits", "finance's stored account of \(id) cannot be read: \(problem)")
+            if !problems.isEmpty {
+                for id in FinanceLedger.campaignIds(touchedBy: event.event) {
+                    guard let problem = problems[id.utf8Key] else { continue }
+                    throw EventRejection(
+                        .unreadableState, field: "credits",
+                        "finance's stored account of \(id) cannot be read: \(problem)")
+                }
             }
             return try ledger.apply(event.event, to: &state)
         }
