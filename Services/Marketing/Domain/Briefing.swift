@@ -131,6 +131,9 @@ public struct Briefing: Sendable, Equatable, Codable {
     /// IT's latest data-driven (Markov removal-effect) shares of the attribution window's credit, with
     /// each rule-based model's shares of the same window's orders beside them.
     public struct DataDriven: Sendable, Equatable, Codable {
+        /// The data-driven model's name, beside the rule-based models' names.
+        public static let model = "markov"
+
         public let computedAt: Timestamp
         public let from: Timestamp
         public let to: Timestamp

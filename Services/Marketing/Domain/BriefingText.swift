@@ -119,7 +119,7 @@ public struct BriefingText: Sendable {
     /// The data-driven shares beside the rule-based ones, a campaign a line.
     private func dataDrivenLines(_ dataDriven: Briefing.DataDriven) -> [String] {
         let lists =
-            [("markov", dataDriven.shares)]
+            [(Briefing.DataDriven.model, dataDriven.shares)]
             + AttributionModel.allCases.map { ($0.rawValue, dataDriven.ruleShares[$0] ?? []) }
         let table = Layout(widths: [10] + lists.map { max($0.0.count, 9) })
         var lines = [

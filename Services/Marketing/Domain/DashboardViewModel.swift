@@ -300,7 +300,7 @@ public struct DashboardViewModel: Sendable, Equatable {
             journeys = BoardFigures.grouped(dataDriven.journeys)
             conversions = BoardFigures.grouped(dataDriven.conversions)
             let lists =
-                [(DataDrivenChart.markov, dataDriven.shares)]
+                [(Briefing.DataDriven.model, dataDriven.shares)]
                 + AttributionModel.allCases.map { ($0.rawValue, dataDriven.ruleShares[$0] ?? []) }
             let campaigns = Set(lists.flatMap { $0.1.map(\.campaignId.utf8Key) }).sorted()
             rows = campaigns.map { campaign in
@@ -309,14 +309,11 @@ public struct DashboardViewModel: Sendable, Equatable {
                     shares: lists.map { model, shares in
                         let bps = shares.first { $0.campaignId.utf8Key == campaign }?.bps ?? 0
                         return Share(
-                            model: model, dataDriven: model == DataDrivenChart.markov,
+                            model: model, dataDriven: model == Briefing.DataDriven.model,
                             text: BoardFigures.percent(bps), filled: min(max(bps, 0), 10_000) * width / 10_000)
                     })
             }
         }
-
-        /// The data-driven model's name.
-        public static let markov = "markov"
     }
 
     /// A recommendation: what to do, to which campaign or segment, and why in percentages; one that

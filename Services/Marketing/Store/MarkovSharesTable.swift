@@ -2,22 +2,20 @@ import Marketing
 import TriadEvents
 import TriadStorage
 
-/// `mkt_markov_shares`: the shares of IT's latest data-driven attribution (`model` = `markov`) and
-/// each rule-based model's shares of the same window (`model` = its name).
+/// `mkt_markov_shares`: the shares of IT's latest data-driven attribution (`model` = `markov`,
+/// `Briefing.DataDriven.model`) and each rule-based model's shares of the same window (`model` = its name).
 enum MarkovSharesTable {
     static let table = Table("mkt_markov_shares", key: 2, [.text("model"), .text("campaign_id"), .integer("bps")])
 
     private static let model = table.field("model"), campaignId = table.field("campaign_id")
     private static let bps = table.field("bps")
 
-    /// The data-driven model's name in the `model` column, beside the rule-based models' names.
-    static let markov = "markov"
-
     /// Replaces every share with the reading's.
     static func save(_ computed: AttributionMarkovComputed, in session: any SQLSession) throws {
-        try table.delete([markov] + AttributionModel.allCases.map(\.rawValue), in: session)
+        try table.delete([Briefing.DataDriven.model] + AttributionModel.allCases.map(\.rawValue), in: session)
         let lists =
-            [(markov, computed.shares)] + computed.ruleShares.sorted { $0.key < $1.key }.map { ($0.rawValue, $1) }
+            [(Briefing.DataDriven.model, computed.shares)]
+            + computed.ruleShares.sorted { $0.key < $1.key }.map { ($0.rawValue, $1) }
         try table.insert(
             lists.flatMap { name, shares in
                 shares.map { [.text(name), .text($0.campaignId), .integer($0.bps)] }

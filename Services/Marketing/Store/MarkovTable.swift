@@ -26,7 +26,7 @@ enum MarkovTable {
             computedAt: Timestamp(millisecondsSinceEpoch: computedAt), from: Timestamp(millisecondsSinceEpoch: from),
             to: Timestamp(millisecondsSinceEpoch: to), journeys: row.integer(Self.journeys) ?? 0,
             conversions: row.integer(Self.conversions) ?? 0,
-            shares: shares.removeValue(forKey: MarkovSharesTable.markov) ?? [],
+            shares: shares.removeValue(forKey: Briefing.DataDriven.model) ?? [],
             ruleShares: Dictionary(
                 uniqueKeysWithValues: shares.compactMap { name, list in
                     AttributionModel(rawValue: name).map { ($0, list) }
