@@ -89,12 +89,14 @@ import TriadStorage
 
         #expect(try await database.transaction { try MarkovTable.record(computed, in: $0) })
         #expect(try await database.read { try MarkovTable.latest(in: $0) } == computed)
-        // Only computedAt differs: nothing is recorded.
+        // Only the window moved: it is kept, but nothing is announced.
         var moved = computed
         moved.computedAt = moved.computedAt.adding(milliseconds: 1)
+        moved.from = moved.from.adding(milliseconds: 1)
+        moved.to = moved.to.adding(milliseconds: 1)
         let later = moved
         #expect(try await database.transaction { try MarkovTable.record(later, in: $0) } == false)
-        #expect(try await database.read { try MarkovTable.latest(in: $0) } == computed)
+        #expect(try await database.read { try MarkovTable.latest(in: $0) } == later)
         // Fewer shares: the ones gone are gone from the table too.
         var fewer = computed
         fewer.shares = Self.shares([("c-c", 10_000)])

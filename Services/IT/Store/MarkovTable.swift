@@ -27,12 +27,14 @@ public enum MarkovTable {
             conversions: row.integer(Self.conversions) ?? 0, shares: shares, ruleShares: ruleShares)
     }
 
-    /// Records `computed` as the latest; true when it differs from the one before in more than
-    /// `computedAt` (or is the first), false when nothing else changed (then nothing is written).
+    /// Records `computed` as the latest; true when its reading — journeys, conversions, shares, rule
+    /// shares — differs from the one before (or it is the first). A window that only moved (the
+    /// times) is recorded too, so reads show the latest, but returns false: nothing to announce.
     public static func record(_ computed: AttributionMarkovComputed, in session: any SQLSession) throws -> Bool {
+        var changed = true
         if var before = try latest(in: session) {
-            before.computedAt = computed.computedAt
-            guard before != computed else { return false }
+            (before.computedAt, before.from, before.to) = (computed.computedAt, computed.from, computed.to)
+            changed = before != computed
         }
         try table.insert(
             [
@@ -42,7 +44,9 @@ public enum MarkovTable {
                     .integer(computed.journeys), .integer(computed.conversions),
                 ]
             ], onConflict: .replace, in: session)
-        try MarkovSharesTable.replace(shares: computed.shares, ruleShares: computed.ruleShares, in: session)
-        return true
+        if changed {
+            try MarkovSharesTable.replace(shares: computed.shares, ruleShares: computed.ruleShares, in: session)
+        }
+        return changed
     }
 }
