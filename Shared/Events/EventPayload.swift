@@ -107,10 +107,10 @@ extension DomainEvent {
     }
 
     /// The event as this build's version of its type reads it, from a payload of `version`.
+    /// (Matched case by case: `type` would box the payload first, for every event read.)
     public func upcast(fromVersion version: Int) -> DomainEvent {
-        guard version < type.currentVersion else { return self }
         switch self {
-        case .conversionAttributed(let conversion):
+        case .conversionAttributed(let conversion) where version < EventType.conversionAttributed.currentVersion:
             return .conversionAttributed(conversion.upcast(fromVersion: version))
         default: return self
         }

@@ -79,9 +79,13 @@ public enum AttributionRules {
             let age = Double(last.at.millisecondsSinceEpoch - touch.at.millisecondsSinceEpoch)
             decay[campaignOf[index]] += exp2(-age / halfLife)
         }
+        // Last and first touch credit one campaign wholly: nothing to apportion.
+        func whole(_ touch: Touch) -> [CampaignCredit] {
+            [CampaignCredit(campaignId: touch.campaignId, bps: 10_000, revenue: revenue)]
+        }
         return [
-            .lastTouch: credits(weights { $0 == n - 1 ? 1 : 0 }),
-            .firstTouch: credits(weights { $0 == 0 ? 1 : 0 }),
+            .lastTouch: whole(last),
+            .firstTouch: whole(touches[0]),
             .linear: credits(weights { _ in 1 }),
             .timeDecay: credits(LargestRemainder.scaled(decay)),
             .positionBased: credits(weights { $0 == 0 || $0 == n - 1 ? ends : 1 }),

@@ -35,8 +35,10 @@ public enum MarkovComputation {
             computedAt: to, from: from, to: to, journeys: model.journeys, conversions: model.conversions,
             shares: model.shares,
             ruleShares: revenue.mapValues { sums in
-                LargestRemainder.apportion(10_000, exactly: sums.map { ($0.key, $0.value) }).filter { $0.amount > 0 }
-                    .map { CampaignShare(campaignId: $0.campaignId, bps: $0.amount) }
+                LargestRemainder.apportion(10_000, exactly: sums.map { ($0.key.string, $0.value) }).filter {
+                    $0.amount > 0
+                }
+                .map { CampaignShare(campaignId: $0.campaignId, bps: $0.amount) }
             })
     }
 }

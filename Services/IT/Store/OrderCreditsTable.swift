@@ -45,18 +45,18 @@ public enum OrderCreditsTable {
         return found
     }
 
-    /// Per model, the revenue (minor units) credited to each campaign over the orders purchased in
-    /// [`from`, `to`].
+    /// Per model, the revenue (minor units) credited to each campaign (by its bytes) over the orders
+    /// purchased in [`from`, `to`].
     public static func revenueByCampaign(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
-        -> [AttributionModel: [String: Int64]]
+        -> [AttributionModel: [UTF8Key: Int64]]
     {
-        var sums: [AttributionModel: [String: Int64]] = [:]
+        var sums: [AttributionModel: [UTF8Key: Int64]] = [:]
         for row in try session.query(
             "SELECT credits FROM it_order_credits WHERE occurred_at >= ? AND occurred_at <= ?",
             [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)])
         {
             for entry in entries(row.text(Self.credits) ?? "") {
-                sums[entry.model, default: [:]][entry.campaignId, default: 0] += entry.revenueMinor
+                sums[entry.model, default: [:]][entry.campaignId.utf8Key, default: 0] += entry.revenueMinor
             }
         }
         return sums
@@ -65,12 +65,22 @@ public enum OrderCreditsTable {
     // MARK: The text
 
     static func text(_ credits: CreditsByModel) -> String {
-        AttributionModel.allCases.compactMap { model in
-            credits[model].map { list in
-                ([model.rawValue] + list.flatMap { [$0.campaignId, String($0.bps), String($0.revenue.amountMinor)] })
-                    .joined(separator: "\t")
+        var text = ""
+        text.reserveCapacity(256)
+        for model in AttributionModel.allCases {
+            guard let list = credits[model] else { continue }
+            if !text.isEmpty { text += "\n" }
+            text += model.rawValue
+            for credit in list {
+                text += "\t"
+                text += credit.campaignId
+                text += "\t"
+                text += String(credit.bps)
+                text += "\t"
+                text += String(credit.revenue.amountMinor)
             }
-        }.joined(separator: "\n")
+        }
+        return text
     }
 
     static func entries(_ text: String) -> [(
