@@ -554,18 +554,24 @@ import TriadKafka
     @Test func aRowTheBrokerRefusesIsSetAsideAndTheRestFlows() async throws {
         let harness = try await Harness.start(
             "refused", workload: Workload(size: 2_000, prefix: "refused"),
-            environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "1500"]])
+            environment: [.it: ["TRIAD_KAFKA_MESSAGE_MAX_BYTES": "4000"]])
         try await harness.run {
             try await harness.planAndLaunchCampaigns()
             try await harness.publish(0..<1_000)
-            // Valid, but its attribution carries the long ids three times over: about 2 KB.
+            // Valid, but its attribution is about 6 KB: the long ids over and over — the purchase's
+            // own campaign and four it clicked before, each credited under five models. The
+            // workload's attributions (eight short campaign ids at most) stay under 3 KB.
             let long = { (prefix: String) in prefix + String(repeating: "x", count: 200 - prefix.count) }
+            let clicks = (1...4).map { index in
+                #"{"specversion":"1.0","id":"\#(long("id-\(index)-"))","source":"\#(long("/src-"))","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"\#(long("cust-"))","kind":"click","occurredAt":"2026-10-01T23:59:0\#(index)Z","campaignId":"\#(long("camp-\(index)-"))"}}"#
+            }
             let purchase =
                 #"{"specversion":"1.0","id":"\#(long("id-"))","source":"\#(long("/src-"))","type":"triad.customer.interaction","schemaversion":1,"data":{"customerId":"\#(long("cust-"))","kind":"purchase","occurredAt":"2026-10-02T00:00:00Z","campaignId":"\#(long("camp-"))","orderId":"\#(long("order-"))","revenue":{"amountMinor":500,"currency":"EUR"}}}"#
-            try await harness.publish(raw: [
-                OutgoingMessage(
-                    topic: "customer.interactions", key: Array(long("cust-").utf8), value: Array(purchase.utf8))
-            ])
+            try await harness.publish(
+                raw: (clicks + [purchase]).map { value in
+                    OutgoingMessage(
+                        topic: "customer.interactions", key: Array(long("cust-").utf8), value: Array(value.utf8))
+                })
             try await harness.publish(1_000..<2_000)
             try await harness.waitForExactState()
             _ = try await harness.checkEmittedEvents()
