@@ -160,7 +160,8 @@ let package = Package(
             dependencies: ["TriadEvents", "TriadWire", "TriadContracts", "TriadKafka", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(name: "MarketingTests", dependencies: ["Marketing", "TriadEvents"], swiftSettings: swiftSettings),
-        .testTarget(name: "FinanceTests", dependencies: ["Finance", "TriadEvents"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FinanceTests", dependencies: ["Finance", "TriadEvents", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "AnalyticsTests",
             dependencies: ["Analytics", "TriadEvents", "TriadWire", "TriadKafka", "TestSupport"],
@@ -185,7 +186,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReliabilityTests", dependencies: ["TestSupport", "TriadKafka", logging], swiftSettings: swiftSettings
+            name: "ReliabilityTests", dependencies: ["TestSupport", "TriadEvents", "TriadKafka", logging],
+            swiftSettings: swiftSettings
         ),
         .testTarget(name: "DeploymentTests", dependencies: ["TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

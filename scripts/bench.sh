@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The ingest benchmark (bench/run.py): release build, one broker per workload, kcat and a Python
-# peer as baselines in the same run. Writes docs/benchmark.md. Needs scripts/bootstrap.sh first;
-# installs kcat if missing. Arguments go to bench/run.py (--events, --skip postgres,hot,finance,rss,latency,
-# --only latency, --release-dir DIR; see its docstring).
+# The benchmark (bench/run.py): release build, one broker per workload, kcat and a Python peer as
+# baselines in the same run; ingest (uncapped and, as root, CPU-capped scale-out), cost with size,
+# end-to-end latency and HTTP reads. Writes docs/benchmark.md (a full run: 25-35 minutes). Needs
+# scripts/bootstrap.sh first; installs kcat if missing. Arguments go to bench/run.py (--events,
+# --curve-events, --cap, --only/--skip ingest,postgres,capped,hot,finance,curve,e2e,latency,
+# --release-dir DIR, --baseline-dir DIR; see its docstring).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 command -v kcat >/dev/null || {

@@ -19,6 +19,17 @@ until as_root su postgres -c "psql -qtAc 'SELECT 1'" >/dev/null 2>&1; do
     [ $SECONDS -lt $deadline ] || { echo "postgres: the server did not come up" >&2; exit 1; }
     sleep 0.5
 done
+# The suite runs many tests at once, each service holding a pool of connections (5 by default):
+# room for 300 rather than PostgreSQL's 100 (a restart applies it, once).
+if [ "$(as_root su postgres -c "psql -qtAc 'SHOW max_connections'")" -lt 300 ]; then
+    as_root su postgres -c "psql -qtAc 'ALTER SYSTEM SET max_connections = 300'" >/dev/null
+    as_root service postgresql restart >/dev/null
+    deadline=$((SECONDS + 30))
+    until as_root su postgres -c "psql -qtAc 'SELECT 1'" >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || { echo "postgres: the server did not come back" >&2; exit 1; }
+        sleep 0.5
+    done
+fi
 as_root su postgres -c "psql -qtAc \"DO \\\$\\\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'triad') THEN
     CREATE ROLE triad LOGIN PASSWORD 'triad' CREATEDB;

@@ -317,12 +317,16 @@ extension EventType {
         case .campaignResumed: "A paused campaign went live again."
         case .campaignCompleted: "A campaign ended; finance gives back what it did not spend."
         case .budgetApproved:
-            "Finance approved the requested budget in full and reserved it from the quarter's envelope."
-        case .budgetRejected: "Finance rejected a campaign's budget, with the reason."
+            "Finance approved the requested budget in full and reserved it from the quarter's envelope, with its "
+                + "channel curve's projection of revenue and ROI (absent while the channel has not enough history)."
+        case .budgetRejected:
+            "Finance rejected a campaign's budget, with the reason (and its channel curve's projection)."
         case .budgetExceeded: "A campaign's spend went over its approved budget (sent once)."
         case .envelopeChanged:
             "A quarter's envelope after an approval or a release; a reader keeps the highest revision it saw (keyed by quarter)."
-        case .roiReported: "A campaign's spend, attributed revenue and conversions so far, with ROI, ROAS and CAC."
+        case .roiReported:
+            "A campaign's spend, attributed revenue, conversions and new customers so far, with ROI, ROAS, CAC "
+                + "(spend / new customers) and cost per order."
         case .adSpendReported: "An ad platform spent money on a campaign."
         case .customerInteraction:
             "Something a customer did, as a shop, CRM or ad server saw it; a purchase needs orderId and revenue."
@@ -334,6 +338,15 @@ extension EventType {
         case .churnRiskSegmentChanged: "A customer at risk moved to another segment."
         case .attributionMarkovComputed:
             "IT's data-driven (Markov removal-effect) shares of the attribution window, beside the rule-based shares."
+        case .reallocationProposed:
+            "Finance's split of a quarter's envelope over the channels from their response curves, each channel's move "
+                + "explained; a reader keeps the highest revision it saw (keyed by quarter)."
+        case .customerAcquired:
+            "A customer's first purchase IT saw (once per customer), with the campaign last touch attributed it to; "
+                + "none when organic."
+        case .acquisitionReported:
+            "Finance's acquisition figures for a quarter of event time: new customers, CAC, cost per order and MER; a "
+                + "reader keeps the highest revision it saw (keyed by quarter)."
         }
     }
 }

@@ -43,3 +43,6 @@ extension Channel: WireSchemaDescribed {}
 extension InteractionKind: WireSchemaDescribed {}
 extension BudgetRejectionReason: WireSchemaDescribed {}
 extension ChurnRiskReason: WireSchemaDescribed {}
+extension AttributionModel: WireSchemaDescribed {}
+extension AllocationReason: WireSchemaDescribed {}
+extension ProjectionReason: WireSchemaDescribed {}

@@ -253,3 +253,30 @@ public struct ChurnRiskSegmentChanged: EventPayload {
         try rules.requireIdentifier(segment, "segment")
     }
 }
+
+/// A customer's first purchase IT ever saw: one event per customer, keyed by customer.
+public struct CustomerAcquired: EventPayload {
+    public static let eventType = EventType.customerAcquired
+    public var customerId: String
+    /// The first order.
+    public var orderId: String
+    /// The campaign last touch attributed the first order to; nil when it was organic.
+    public var campaignId: String?
+    /// The purchase's time.
+    public var occurredAt: Timestamp
+
+    public init(customerId: String, orderId: String, campaignId: String?, occurredAt: Timestamp) {
+        self.customerId = customerId
+        self.orderId = orderId
+        self.campaignId = campaignId
+        self.occurredAt = occurredAt
+    }
+
+    public var subject: String { customerId }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireIdentifier(customerId, "customerId")
+        try rules.requireIdentifier(orderId, "orderId")
+        if let campaignId { try rules.requireIdentifier(campaignId, "campaignId") }
+    }
+}

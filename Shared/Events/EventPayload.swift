@@ -26,6 +26,9 @@ public enum DomainEvent: Sendable, Equatable {
     case churnRiskCleared(ChurnRiskCleared)
     case churnRiskSegmentChanged(ChurnRiskSegmentChanged)
     case attributionMarkovComputed(AttributionMarkovComputed)
+    case reallocationProposed(ReallocationProposed)
+    case customerAcquired(CustomerAcquired)
+    case acquisitionReported(AcquisitionReported)
 
     public var payload: any EventPayload {
         switch self {
@@ -47,6 +50,9 @@ public enum DomainEvent: Sendable, Equatable {
         case .churnRiskCleared(let p): p
         case .churnRiskSegmentChanged(let p): p
         case .attributionMarkovComputed(let p): p
+        case .reallocationProposed(let p): p
+        case .customerAcquired(let p): p
+        case .acquisitionReported(let p): p
         }
     }
 
@@ -69,8 +75,9 @@ public enum DomainEvent: Sendable, Equatable {
         case .customerInteraction(let p): p.campaignId
         case .conversionAttributed(let p): p.campaignId
         case .campaignPerformanceReported(let p): p.campaignId
+        case .customerAcquired(let p): p.campaignId
         case .envelopeChanged, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged,
-            .attributionMarkovComputed:
+            .attributionMarkovComputed, .reallocationProposed, .acquisitionReported:
             nil
         }
     }
@@ -103,6 +110,9 @@ extension DomainEvent {
         case .churnRiskSegmentChanged: return .churnRiskSegmentChanged(try payload(ChurnRiskSegmentChanged.self))
         case .attributionMarkovComputed:
             return .attributionMarkovComputed(try payload(AttributionMarkovComputed.self))
+        case .reallocationProposed: return .reallocationProposed(try payload(ReallocationProposed.self))
+        case .customerAcquired: return .customerAcquired(try payload(CustomerAcquired.self))
+        case .acquisitionReported: return .acquisitionReported(try payload(AcquisitionReported.self))
         }
     }
 

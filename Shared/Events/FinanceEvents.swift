@@ -6,11 +6,22 @@ public struct BudgetApproved: EventPayload {
     public var approvedBudget: Money
     /// The calendar quarter (UTC) of the campaign's start, whose envelope the approval is reserved from.
     public var quarter: Quarter
+    /// The channel's curve, taken over the campaign's weeks, at the budget (`Projection`); absent in
+    /// decisions from before projections.
+    public var projectedRevenue: Money?
+    public var projectedRoiBps: Int64?
+    public var projectionReason: ProjectionReason?
 
-    public init(campaignId: String, approvedBudget: Money, quarter: Quarter) {
+    public init(
+        campaignId: String, approvedBudget: Money, quarter: Quarter, projectedRevenue: Money? = nil,
+        projectedRoiBps: Int64? = nil, projectionReason: ProjectionReason? = nil
+    ) {
         self.campaignId = campaignId
         self.approvedBudget = approvedBudget
         self.quarter = quarter
+        self.projectedRevenue = projectedRevenue
+        self.projectedRoiBps = projectedRoiBps
+        self.projectionReason = projectionReason
     }
 
     public var subject: String { campaignId }
@@ -18,6 +29,30 @@ public struct BudgetApproved: EventPayload {
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireIdentifier(campaignId, "campaignId")
         try rules.requireMoney(approvedBudget, "approvedBudget")
+        try rules.requireProjection(projectedRevenue, projectedRoiBps, projectionReason)
+    }
+}
+
+/// Whether a budget decision carries a projection from its channel's response curve.
+public enum ProjectionReason: String, Codable, Sendable, CaseIterable {
+    /// `projectedRevenue` and `projectedRoiBps` are the curve's figures at the budget.
+    case curve
+    /// The channel has no curve yet: both figures are absent.
+    case notEnoughHistory = "not-enough-history"
+}
+
+extension ValidationRules {
+    /// A budget decision's projection: revenue an amount of money, ROI no lower than −10,000 bps (all
+    /// lost), both present when the reason is `curve`.
+    func requireProjection(
+        _ revenue: Money?, _ roiBps: Int64?, _ reason: ProjectionReason?
+    ) throws(EventRejection) {
+        if let revenue { try requireMoney(revenue, "projectedRevenue") }
+        if let roiBps { try requireAtLeast(roiBps, -10_000, "projectedRoiBps") }
+        guard let reason else { return }
+        _ = try require(
+            revenue, "projectedRevenue", when: "projectionReason", is: ProjectionReason.curve, given: reason)
+        _ = try require(roiBps, "projectedRoiBps", when: "projectionReason", is: ProjectionReason.curve, given: reason)
     }
 }
 
@@ -32,12 +67,22 @@ public struct BudgetRejected: EventPayload {
     public var reason: BudgetRejectionReason
     public var requestedBudget: Money
     public var quarter: Quarter
+    /// The channel's curve at the requested budget, as on `BudgetApproved`.
+    public var projectedRevenue: Money?
+    public var projectedRoiBps: Int64?
+    public var projectionReason: ProjectionReason?
 
-    public init(campaignId: String, reason: BudgetRejectionReason, requestedBudget: Money, quarter: Quarter) {
+    public init(
+        campaignId: String, reason: BudgetRejectionReason, requestedBudget: Money, quarter: Quarter,
+        projectedRevenue: Money? = nil, projectedRoiBps: Int64? = nil, projectionReason: ProjectionReason? = nil
+    ) {
         self.campaignId = campaignId
         self.reason = reason
         self.requestedBudget = requestedBudget
         self.quarter = quarter
+        self.projectedRevenue = projectedRevenue
+        self.projectedRoiBps = projectedRoiBps
+        self.projectionReason = projectionReason
     }
 
     public var subject: String { campaignId }
@@ -45,6 +90,7 @@ public struct BudgetRejected: EventPayload {
     public func validate(_ rules: ValidationRules) throws(EventRejection) {
         try rules.requireIdentifier(campaignId, "campaignId")
         try rules.requireMoney(requestedBudget, "requestedBudget")
+        try rules.requireProjection(projectedRevenue, projectedRoiBps, projectionReason)
     }
 }
 
@@ -131,24 +177,31 @@ public struct RoiReported: EventPayload {
     public var roiBps: Int64?
     /// Absent while spend is 0.
     public var roasBps: Int64?
-    /// Absent while there are no conversions.
+    /// Spend / new customers (`newCustomers`); absent while there are none, and in older reports,
+    /// where it held spend / conversions (now `costPerOrderMinor`).
     public var cacMinor: Int64?
+    /// Customers whose first purchase was attributed to the campaign; absent in older reports.
+    public var newCustomers: Int64?
+    /// Spend / conversions; absent while there are no conversions, and in older reports.
+    public var costPerOrderMinor: Int64?
     /// The campaign's figures under each rule-based model (`revenue`, `roiBps`, `roasBps` above are
     /// last touch's). Absent in reports from before attribution models.
     public var byModel: [AttributionModel: ModelReturn]?
 
     public init(
         campaignId: String, spend: MoneyTotal, revenue: MoneyTotal, conversions: Int64,
-        byModel: [AttributionModel: ModelReturn]? = nil
+        byModel: [AttributionModel: ModelReturn]? = nil, newCustomers: Int64? = nil
     ) {
         self.campaignId = campaignId
         self.spend = spend
         self.revenue = revenue
         self.conversions = conversions
         self.byModel = byModel
+        self.newCustomers = newCustomers
         self.roiBps = Ratios.roiBps(revenueMinor: revenue.amountMinor, spendMinor: spend.amountMinor)
         self.roasBps = Ratios.roasBps(revenueMinor: revenue.amountMinor, spendMinor: spend.amountMinor)
-        self.cacMinor = Ratios.cacMinor(spendMinor: spend.amountMinor, conversions: conversions)
+        self.cacMinor = newCustomers.flatMap { Ratios.cacMinor(spendMinor: spend.amountMinor, newCustomers: $0) }
+        self.costPerOrderMinor = Ratios.costPerOrderMinor(spendMinor: spend.amountMinor, orders: conversions)
     }
 
     public var subject: String { campaignId }
@@ -158,9 +211,58 @@ public struct RoiReported: EventPayload {
         try rules.requireTotal(spend, "spend")
         try rules.requireTotal(revenue, "revenue")
         try rules.requireNonNegative(conversions, "conversions")
+        if let newCustomers { try rules.requireNonNegative(newCustomers, "newCustomers") }
         for (model, figures) in (byModel ?? [:]).sorted(by: { $0.key < $1.key }) {
             try rules.requireTotal(figures.revenue, "byModel.\(model.rawValue).revenue")
             try rules.requireNonNegative(figures.conversionsBps, "byModel.\(model.rawValue).conversionsBps")
         }
+    }
+}
+
+/// Finance's acquisition figures for one quarter of event time, over every campaign. Keyed by
+/// quarter; `revision` grows by one with every emitted change of the quarter's figures, bounded like
+/// `EnvelopeChanged`'s.
+public struct AcquisitionReported: EventPayload {
+    public static let eventType = EventType.acquisitionReported
+    public var quarter: Quarter
+    /// Spend in the quarter: a total.
+    public var spend: MoneyTotal
+    /// Last-touch attributed revenue of the orders purchased in the quarter: a total.
+    public var revenue: MoneyTotal
+    /// Attributed orders purchased in the quarter.
+    public var orders: Int64
+    /// Customers whose first purchase fell in the quarter.
+    public var newCustomers: Int64
+    /// Spend / new customers, floored; absent while there are none.
+    public var cacMinor: Int64?
+    /// Spend / orders, floored; absent while there are none.
+    public var costPerOrderMinor: Int64?
+    /// Marketing efficiency ratio: revenue × 10,000 / spend, floored; absent while spend is 0.
+    public var merBps: Int64?
+    public var revision: Int64
+
+    public init(
+        quarter: Quarter, spend: MoneyTotal, revenue: MoneyTotal, orders: Int64, newCustomers: Int64, revision: Int64
+    ) {
+        self.quarter = quarter
+        self.spend = spend
+        self.revenue = revenue
+        self.orders = orders
+        self.newCustomers = newCustomers
+        self.revision = revision
+        cacMinor = Ratios.cacMinor(spendMinor: spend.amountMinor, newCustomers: newCustomers)
+        costPerOrderMinor = Ratios.costPerOrderMinor(spendMinor: spend.amountMinor, orders: orders)
+        merBps = Ratios.merBps(revenueMinor: revenue.amountMinor, spendMinor: spend.amountMinor)
+    }
+
+    public var subject: String { quarter.description }
+
+    public func validate(_ rules: ValidationRules) throws(EventRejection) {
+        try rules.requireTotal(spend, "spend")
+        try rules.requireTotal(revenue, "revenue")
+        try rules.requireNonNegative(orders, "orders")
+        try rules.requireNonNegative(newCustomers, "newCustomers")
+        try rules.requireAtLeast(revision, 1, "revision")
+        try rules.requireAtMost(revision, EnvelopeChanged.maximumRevision, "revision")
     }
 }

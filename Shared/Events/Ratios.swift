@@ -12,10 +12,25 @@ public enum Ratios {
         return floorDivide(Int128(revenueMinor) * 10_000, Int128(spendMinor))
     }
 
-    /// `floor(spend / conversions)`; nil while there are no conversions.
-    public static func cacMinor(spendMinor: Int64, conversions: Int64) -> Int64? {
-        guard conversions > 0 else { return nil }
-        return floorDivide(Int128(spendMinor), Int128(conversions))
+    /// Marketing efficiency ratio over a period, all channels: `floor(revenue × 10000 / spend)`, as
+    /// ROAS is for one campaign; nil while spend is 0.
+    public static func merBps(revenueMinor: Int64, spendMinor: Int64) -> Int64? {
+        roasBps(revenueMinor: revenueMinor, spendMinor: spendMinor)
+    }
+
+    /// Customer acquisition cost: `floor(spend / new customers)`; nil while there are none.
+    public static func cacMinor(spendMinor: Int64, newCustomers: Int64) -> Int64? {
+        perUnit(spendMinor, newCustomers)
+    }
+
+    /// Cost per order: `floor(spend / orders)`; nil while there are no orders.
+    public static func costPerOrderMinor(spendMinor: Int64, orders: Int64) -> Int64? {
+        perUnit(spendMinor, orders)
+    }
+
+    private static func perUnit(_ spendMinor: Int64, _ count: Int64) -> Int64? {
+        guard count > 0 else { return nil }
+        return floorDivide(Int128(spendMinor), Int128(count))
     }
 
     /// Integer division rounded toward negative infinity (Swift's `/` truncates toward zero).

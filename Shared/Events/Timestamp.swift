@@ -187,6 +187,12 @@ public struct CalendarDate: Hashable, Comparable, Sendable, StringCodable {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
+    /// Days from this date to `other`: 0 for the same date, negative when `other` is earlier.
+    public func days(to other: CalendarDate) -> Int {
+        Self.daysSinceEpoch(year: other.year, month: other.month, day: other.day)
+            - Self.daysSinceEpoch(year: year, month: month, day: day)
+    }
+
     /// Days from 1970-01-01 to this date (negative before), proleptic Gregorian.
     static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
@@ -248,5 +254,102 @@ public struct Quarter: Hashable, Comparable, Sendable, StringCodable {
 
     public static func < (lhs: Quarter, rhs: Quarter) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
 
+    /// Its length in days: 90 for Q1 (91 in a leap year), 91 for Q2, 92 for Q3 and Q4.
+    public var days: Int {
+        let first = (number - 1) * 3 + 1
+        return (first...first + 2).reduce(0) { $0 + CalendarDate.daysIn(month: $1, year: year) }
+    }
+
+    /// The quarter `count` quarters later (earlier when negative), or nil outside years 0001–9999.
+    public func advanced(by count: Int) -> Quarter? {
+        guard (-40_000...40_000).contains(count) else { return nil }
+        let (year, index) = Int64(self.year * 4 + number - 1 + count).floorDividedWithRemainder(by: 4)
+        guard (1...9999).contains(year) else { return nil }
+        return Quarter(year: Int(year), number: Int(index) + 1)
+    }
+
     public static func refusal(of text: String) -> String { "must be a quarter such as 2026-Q4" }
+}
+
+/// An ISO 8601 week of a UTC instant, written `2026-W05`: weeks start on Monday, and week 1 of a
+/// year is the week that holds the year's first Thursday (so 2021-01-03 is in 2020-W53 and
+/// 2024-12-30 in 2025-W01). A year has 52 weeks, or 53 when it starts on a Thursday (or on a
+/// Wednesday in a leap year).
+public struct ISOWeek: Hashable, Comparable, Sendable, StringCodable {
+    /// The ISO week-numbering year: the calendar year of the week's Thursday.
+    public let year: Int
+    /// 1 through `ISOWeek.weeks(in: year)`.
+    public let number: Int
+
+    /// A week that exists: year 0001–9999, number 1 through the year's 52 or 53; else nil.
+    public init?(year: Int, number: Int) {
+        guard (1...9999).contains(year), number >= 1, number <= Self.weeks(in: year) else { return nil }
+        self.year = year
+        self.number = number
+    }
+
+    /// The week `timestamp` falls in, in UTC (of the nearest bound when outside the wire range;
+    /// 0001-01-01 is a Monday and 9999-12-31 a Friday, so every such week lies in years 0001–9999).
+    public init(of timestamp: Timestamp) {
+        let clamped = min(
+            max(timestamp.millisecondsSinceEpoch, Timestamp.earliest.millisecondsSinceEpoch),
+            Timestamp.latest.millisecondsSinceEpoch)
+        let (days, _) = clamped.floorDividedWithRemainder(by: 86_400_000)
+        let thursday = Self.thursday(ofWeekHolding: Int(days))
+        let (year, _, _) = CalendarDate.civil(fromDaysSinceEpoch: thursday)
+        self.year = year
+        number = (thursday - CalendarDate.daysSinceEpoch(year: year, month: 1, day: 1)) / 7 + 1
+    }
+
+    /// Parses `2026-W05` strictly: four year digits (from 0001), `-W`, two week digits; the week
+    /// must exist in that year (`2026-W53` does, `2025-W53` does not).
+    public init?(_ text: String) {
+        let bytes = Array(text.utf8)
+        func isDigit(_ byte: UInt8) -> Bool { (48...57).contains(byte) }
+        guard bytes.count == 8, bytes[0..<4].allSatisfy(isDigit), bytes[4] == 45, bytes[5] == 87,
+            isDigit(bytes[6]), isDigit(bytes[7])
+        else { return nil }
+        let year = bytes[0..<4].reduce(0) { $0 * 10 + Int($1) - 48 }
+        self.init(year: year, number: Int(bytes[6] - 48) * 10 + Int(bytes[7] - 48))
+    }
+
+    /// How many ISO weeks `year` has: 52, or 53 (the week of 28 December is always the last).
+    public static func weeks(in year: Int) -> Int {
+        let december28 = CalendarDate.daysSinceEpoch(year: year, month: 12, day: 28)
+        let thursday = thursday(ofWeekHolding: december28)
+        return (thursday - CalendarDate.daysSinceEpoch(year: year, month: 1, day: 1)) / 7 + 1
+    }
+
+    /// The Thursday (days since 1970-01-01, a Thursday) of the Monday-to-Sunday week holding `days`.
+    private static func thursday(ofWeekHolding days: Int) -> Int {
+        let sinceMonday = ((days + 3) % 7 + 7) % 7  // 1970-01-01 is a Thursday: 3 days after Monday.
+        return days - sinceMonday + 3
+    }
+
+    /// The week's first instant: its Monday at 00:00:00.000 UTC.
+    public var start: Timestamp {
+        let january4 = CalendarDate.daysSinceEpoch(year: year, month: 1, day: 4)  // always in week 1
+        let monday = Self.thursday(ofWeekHolding: january4) - 3 + (number - 1) * 7
+        return Timestamp(millisecondsSinceEpoch: Int64(monday) * 86_400_000)
+    }
+
+    /// The week `count` weeks later (earlier when negative), or nil outside years 0001–9999.
+    public func advanced(by count: Int) -> ISOWeek? {
+        guard (-600_000...600_000).contains(count) else { return nil }  // 10,000 years are ~521,800 weeks
+        let moved = start.adding(milliseconds: Int64(count) * 7 * 86_400_000)
+        guard moved.isInWireRange else { return nil }
+        return ISOWeek(of: moved)
+    }
+
+    /// Always four year digits and two week digits, so every week reads back (`0999-W01`).
+    public var description: String {
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + (number < 10 ? "-W0" : "-W") + String(number)
+    }
+
+    public static func < (lhs: ISOWeek, rhs: ISOWeek) -> Bool { (lhs.year, lhs.number) < (rhs.year, rhs.number) }
+
+    public static func refusal(of text: String) -> String {
+        "must be an ISO 8601 week such as 2026-W05 that exists in its year, got '\(text)'"
+    }
 }

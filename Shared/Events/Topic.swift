@@ -20,8 +20,9 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     /// What the Kafka key (and the event's `subject`) identifies.
     public var key: String {
         switch self {
-        case .marketingCampaigns, .roi, .adSpend, .attributions: "campaignId"
-        case .budgetDecisions: "campaignId (quarter for envelope changes)"
+        case .marketingCampaigns, .adSpend, .attributions: "campaignId"
+        case .budgetDecisions: "campaignId (quarter for envelope changes and reallocation proposals)"
+        case .roi: "campaignId (quarter for acquisition reports)"
         case .customerInteractions: "customerId"
         case .insights: "campaignId or customerId"
         }
@@ -41,7 +42,9 @@ public enum Topic: String, Sendable, CaseIterable, Hashable {
     public var consumers: [Participant] {
         switch self {
         case .marketingCampaigns: [.finance]
-        case .budgetDecisions, .roi, .insights: [.marketing]
+        case .budgetDecisions, .roi: [.marketing]
+        // Finance reads customer.acquired and ignores the rest.
+        case .insights: [.marketing, .finance]
         case .adSpend, .attributions: [.finance]
         case .customerInteractions: [.it]
         }
@@ -165,18 +168,22 @@ public enum EventType: String, Sendable, CaseIterable, Hashable {
     case churnRiskCleared = "triad.churn-risk.cleared"
     case churnRiskSegmentChanged = "triad.churn-risk.segment-changed"
     case attributionMarkovComputed = "triad.attribution.markov-computed"
+    case reallocationProposed = "triad.reallocation.proposed"
+    case customerAcquired = "triad.customer.acquired"
+    case acquisitionReported = "triad.acquisition.reported"
 
     public var topic: Topic {
         switch self {
         case .campaignPlanned, .campaignLaunched, .campaignPaused, .campaignResumed, .campaignCompleted:
             .marketingCampaigns
-        case .budgetApproved, .budgetRejected, .budgetExceeded, .envelopeChanged: .budgetDecisions
-        case .roiReported: .roi
+        case .budgetApproved, .budgetRejected, .budgetExceeded, .envelopeChanged, .reallocationProposed:
+            .budgetDecisions
+        case .roiReported, .acquisitionReported: .roi
         case .adSpendReported: .adSpend
         case .customerInteraction: .customerInteractions
         case .conversionAttributed: .attributions
         case .campaignPerformanceReported, .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged,
-            .attributionMarkovComputed:
+            .attributionMarkovComputed, .customerAcquired:
             .insights
         }
     }

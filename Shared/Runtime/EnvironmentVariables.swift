@@ -22,6 +22,10 @@ extension EnvironmentVariable {
             "TRIAD_KAFKA_SESSION_TIMEOUT_MS", .integer(1000...3_600_000), default: "6000",
             "consumer group session timeout"),
         .init(
+            "TRIAD_KAFKA_FETCH_WAIT_MS", .integer(1...10_000), default: "20",
+            "longest a fetch waits on the broker for data (`fetch.wait.max.ms`): a broker that holds a fetch "
+                + "for all of it delays a light stream's events by up to this much"),
+        .init(
             "TRIAD_REPORT_INTERVAL_MS", .integer(10...3_600_000), default: "1000",
             "coalescing interval of ROI and performance reports"),
         .init(
@@ -178,6 +182,9 @@ extension EnvironmentVariable {
         .init(
             "TRIAD_FINANCE_HURDLE_BPS", .integer(-10_000...1_000_000), default: "1000", service: .finance,
             "finance: minimum target ROI"),
+        .init(
+            "TRIAD_REALLOCATION_BOUND_BPS", .integer(0...10_000), default: "3000", service: .finance,
+            "finance: how far the reallocation may move a channel from its current amount, either way"),
         .init(
             "TRIAD_IT_ATTRIBUTION_WINDOW_DAYS", .integer(0...3650), default: "30", service: .it,
             "IT: attribution window (every model's touches)"),

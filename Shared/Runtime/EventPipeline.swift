@@ -30,13 +30,13 @@ public struct EventPipeline: Sendable {
     public let metrics: ServiceMetrics
     public let logger: Logger
     public let handler: Handler
-    /// Whether the service writes coalesced reports, so that, while tracing, the events they will
-    /// summarise leave their trace for them (`ReportLinks`).
-    public let recordsReportLinks: Bool
+    /// The event types the service's coalesced reports summarise (none when it writes none): while
+    /// tracing, those events leave their trace for the reports (`ReportLinks`).
+    public let reportLinkTypes: Set<EventType>
 
     public init(
         codec: EventCodec, publisher: EventPublisher, deadLetters: DeadLetters, database: any Database,
-        relay: OutboxRelay, metrics: ServiceMetrics, logger: Logger, recordsReportLinks: Bool = false,
+        relay: OutboxRelay, metrics: ServiceMetrics, logger: Logger, reportLinkTypes: Set<EventType> = [],
         handler: @escaping Handler
     ) {
         self.codec = codec
@@ -46,7 +46,7 @@ public struct EventPipeline: Sendable {
         self.relay = relay
         self.metrics = metrics
         self.logger = logger
-        self.recordsReportLinks = recordsReportLinks
+        self.reportLinkTypes = reportLinkTypes
         self.handler = handler
     }
 
@@ -190,7 +190,7 @@ public struct EventPipeline: Sendable {
         }
         var rows: [OutboxMessage] = []
         var refused: [AppliedEvents.Key] = []
-        var links = ReportLinkCollector(enabled: recordsReportLinks && trace.isRecording)
+        var links = ReportLinkCollector(enabled: !reportLinkTypes.isEmpty && trace.isRecording)
         for (applying, result) in results.enumerated() {
             let position = toApply[applying]
             let index = batch.readable[position]
@@ -208,7 +208,9 @@ public struct EventPipeline: Sendable {
                     rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
                     outcome.emitted += emitted
                 }
-                if let span { links.add(span, about: [received.event] + events) }
+                if let span, reportLinkTypes.contains(received.event.type) {
+                    links.add(span, about: [received.event] + events)
+                }
                 outcome.applied.append(
                     (incoming[applying].topic, received.envelope.type.rawValue, received.envelope.time))
             } catch {

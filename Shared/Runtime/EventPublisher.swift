@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import ServiceContextModule
@@ -55,11 +56,24 @@ public struct EventPublisher: Sendable {
     /// deduplication (by this service's source and the id) sees the repeat.
     public func outgoing(_ events: [DomainEvent], cause: Cause, now: Timestamp = .now()) -> [OutgoingEvent] {
         events.enumerated().map { index, event in
-            let id = cause.eventId.map { "\(cause.eventSource ?? "")#\($0):\(index)" } ?? UUID().uuidString.lowercased()
+            let id =
+                cause.eventId.map { Self.derivedId(source: cause.eventSource ?? "", id: $0, index: index) }
+                ?? UUID().uuidString.lowercased()
             return OutgoingEvent(
                 id: id, source: source, time: now, event: event, correlationId: cause.correlationId,
                 causationId: cause.eventId, traceparent: cause.traceparent)
         }
+    }
+
+    /// The id of the `index`th event caused by event `id` of `source`: `<source>#<id>:<index>` while
+    /// that is an identifier every consumer takes (at most `ValidationRules.identifierMaxBytes`),
+    /// else `sha256:<hex of source#id>:<index>` — as deterministic, so a replay still repeats it.
+    /// (A cause's source and id may each be 200 bytes long.)
+    static func derivedId(source: String, id: String, index: Int) -> String {
+        let plain = "\(source)#\(id):\(index)"
+        guard plain.utf8.count > ValidationRules.identifierMaxBytes else { return plain }
+        let digest = SHA256.hash(data: Array("\(source)#\(id)".utf8)).map { String(format: "%02x", $0) }.joined()
+        return "sha256:\(digest):\(index)"
     }
 
     /// The outbox row for an event: its structured-mode value, key and headers, the W3C

@@ -24,6 +24,7 @@ public struct RuntimeConfig: Sendable {
     public let httpPort: Int
     public let currency: Currency
     public let sessionTimeoutMilliseconds: Int64
+    public let fetchWaitMilliseconds: Int64
     /// How often coalesced reports (ROI, performance) go out.
     public let reportIntervalMilliseconds: Int64
     /// `TRIAD_MAX_BATCH` / `TRIAD_MAX_BATCH_BYTES`: a batch closes at this many messages or bytes.
@@ -73,6 +74,7 @@ public struct RuntimeConfig: Sendable {
         httpPort = Int(try environment.integer("TRIAD_HTTP_PORT", default: Int64(defaultPort)))
         currency = try environment.currency("TRIAD_CURRENCY")
         sessionTimeoutMilliseconds = try environment.integer("TRIAD_KAFKA_SESSION_TIMEOUT_MS")
+        fetchWaitMilliseconds = try environment.integer("TRIAD_KAFKA_FETCH_WAIT_MS")
         reportIntervalMilliseconds = try environment.integer("TRIAD_REPORT_INTERVAL_MS")
         let onPostgres = try environment.optionalText("TRIAD_DATABASE_URL")?.hasPrefix("postgres") ?? false
         maxBatchSize = Int(try environment.integer("TRIAD_MAX_BATCH", default: onPostgres ? 20_000 : 10_000))
@@ -179,7 +181,7 @@ public struct RuntimeConfig: Sendable {
             client: kafka, groupID: groupId, clientID: "triad-\(service.rawValue)-consumer",
             sessionTimeout: .milliseconds(sessionTimeoutMilliseconds),
             heartbeatInterval: .milliseconds(max(sessionTimeoutMilliseconds / 3, 100)), maxBatchSize: maxBatchSize,
-            maxBatchBytes: maxBatchBytes)
+            maxBatchBytes: maxBatchBytes, fetchWait: .milliseconds(fetchWaitMilliseconds))
     }
 
     public var producerKafka: KafkaConfiguration {

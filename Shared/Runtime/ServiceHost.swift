@@ -21,6 +21,9 @@ public struct ServiceDefinition: Sendable {
     public var handler: EventPipeline.Handler
     /// Coalesced reports to write every report interval, if the service has any.
     public var reports: PeriodicReporter.Collect?
+    /// The event types the reports summarise: a report's span links to the spans of those events
+    /// about its campaign, not to events the service reads and leaves alone.
+    public var summarised: Set<EventType>
     /// Drops the service's own rows that are past their use (housekeeping, every few seconds).
     public var prune: Housekeeping.Prune?
     /// Computations run every so often on the instance that relays the outbox.
@@ -29,12 +32,13 @@ public struct ServiceDefinition: Sendable {
 
     public init(
         migrations: [Migrations.Migration], handler: @escaping EventPipeline.Handler,
-        reports: PeriodicReporter.Collect? = nil, prune: Housekeeping.Prune? = nil, periodic: [PeriodicTask] = [],
-        routes: @escaping Routes
+        reports: PeriodicReporter.Collect? = nil, summarised: Set<EventType> = Set(EventType.allCases),
+        prune: Housekeeping.Prune? = nil, periodic: [PeriodicTask] = [], routes: @escaping Routes
     ) {
         self.migrations = migrations
         self.handler = handler
         self.reports = reports
+        self.summarised = summarised
         self.prune = prune
         self.periodic = periodic
         self.routes = routes
@@ -138,7 +142,8 @@ public enum ServiceHost {
         let deadLetters = DeadLetters(service: config.service, metrics: metrics, logger: logger)
         let pipeline = EventPipeline(
             codec: codec, publisher: publisher, deadLetters: deadLetters, database: database, relay: relay,
-            metrics: metrics, logger: logger, recordsReportLinks: definition.reports != nil, handler: definition.handler
+            metrics: metrics, logger: logger, reportLinkTypes: definition.reports == nil ? [] : definition.summarised,
+            handler: definition.handler
         )
         let consumer = try KafkaConsumer(
             configuration: config.consumerKafka, topics: Topic.consumed(by: config.service).map(\.name), logger: logger,

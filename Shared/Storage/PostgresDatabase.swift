@@ -6,7 +6,9 @@ import Synchronization
 
 /// PostgreSQL through PostgresNIO's `PostgresClient`, shared by every instance of a service. Each
 /// transaction and read leases a connection of the client's pool, so HTTP reads, the outbox relay
-/// and housekeeping run beside an ingest batch instead of behind it. A transaction's body is
+/// and housekeeping run beside an ingest batch instead of behind it. The pool's connections are
+/// read-only unless a transaction says otherwise (`BEGIN READ WRITE`), so a read runs its statements
+/// as they come, each a round trip, without a transaction around them. A transaction's body is
 /// synchronous: it runs on a thread of the database's own (one per pooled connection) that waits
 /// for each statement's reply, never on Swift's cooperative pool or an event loop.
 ///
@@ -105,7 +107,11 @@ public final class PostgresDatabase: Database {
             try await threads.runIfActive {
                 let session = PostgresSession(connection: connection, location: location, logger: logger)
                 do {
-                    if readOnly { try session.execute("BEGIN READ ONLY") } else { try session.execute("BEGIN") }
+                    // A read's statements run on their own (each in its own snapshot, as in a READ
+                    // COMMITTED transaction), read-only by the pool's default: no BEGIN and COMMIT
+                    // round trips around them.
+                    if readOnly { return try body(session) }
+                    try session.execute("BEGIN READ WRITE")
                     let result = try body(session)
                     try session.execute("COMMIT")
                     return result
@@ -113,9 +119,11 @@ public final class PostgresDatabase: Database {
                     if connection.isClosed || error is DatabaseUnavailable {
                         // Gone, or not answering: the pool drops it and connects afresh (the server
                         // rolls back what this session left open when it notices the session is gone).
-                        _ = connection.close() as EventLoopFuture<Void>
+                        // Closed before the lease ends (this is the database's own thread, not an
+                        // event loop), so the pool never hands the dead connection to the next call.
+                        _ = try? (connection.close() as EventLoopFuture<Void>).wait()
                         connectionsLost.count()
-                    } else {
+                    } else if !readOnly {
                         _ = try? session.execute("ROLLBACK")
                     }
                     throw error

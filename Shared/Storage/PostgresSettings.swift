@@ -90,7 +90,9 @@ extension PostgresDatabase {
                 host: host, port: port, username: user, password: password, database: database, tls: clientTLS)
             configuration.options.connectTimeout = Self.connectTimeout
             configuration.options.tlsServerName = tlsServerName
-            configuration.options.additionalStartupParameters = Self.startupParameters
+            // Reads run without a transaction around them (`PostgresDatabase.read`), still read-only.
+            configuration.options.additionalStartupParameters =
+                Self.startupParameters + [("default_transaction_read_only", "on")]
             configuration.options.maximumConnections = poolSize
             return configuration
         }

@@ -39,6 +39,8 @@ public final class SQLiteDatabase: Database {
                 try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
                 // The writer keeps the hot pages of a batch's tables; readers keep SQLite's default.
                 try db.execute(sql: "PRAGMA cache_size = -16384")
+                // A log that a burst grew is cut back to this when it starts over.
+                try db.execute(sql: "PRAGMA journal_size_limit = \(64 << 20)")
                 // Checkpoints run beside the writer, not inside its commits.
                 checkpointer.install(
                     on: db.sqliteConnection!, pageSize: try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096)

@@ -9,9 +9,12 @@ import Synchronization
 /// It replaces the automatic checkpoint through SQLite's WAL hook, called after every commit with
 /// the log's length in frames (a page each): from `backgroundBytes` of log on, a passive checkpoint
 /// (it never blocks the writer or readers) starts on the checkpointer's connection unless one is
-/// running. Should the log still reach `inlineBytes` (checkpoints that cannot keep up, a reader
-/// holding an old snapshot), the committing connection checkpoints itself, as the automatic
-/// checkpoint would, which lets the next write start the log over: the log stays bounded.
+/// running. Such a checkpoint, running while the writer appends, never copies back every frame, and
+/// the log only starts over once it has (and no reader is on it). So from `inlineBytes` on, the
+/// committing connection waits for a running background checkpoint and checkpoints itself, between
+/// its transactions, as SQLite's automatic checkpoint would: what is left is copied back, and the
+/// next write starts the log over. (Without the wait, that checkpoint found the background one
+/// holding the checkpoint lock and did nothing: the log grew to gigabytes under a full-speed stream.)
 final class WALCheckpointer: Sendable {
     let path: String
     let backgroundBytes: Int
@@ -49,6 +52,8 @@ final class WALCheckpointer: Sendable {
     private func committed(frames: Int32, on writer: OpaquePointer) {
         let bytes = Int(frames) * pageSize.load(ordering: .relaxed)
         if bytes >= inlineBytes {
+            // SQLite does not wait for another connection's checkpoint: it answers busy at once.
+            queue.sync {}
             sqlite3_wal_checkpoint_v2(writer, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
             return
         }
@@ -63,8 +68,8 @@ final class WALCheckpointer: Sendable {
 
     private func checkpoint() {
         defer { state.withLock { $0.running = false } }
-        // Busy (another checkpoint, a closing connection) or failed: the next commit tries again,
-        // and the inline checkpoint bounds the log meanwhile.
+        // Busy (a closing connection) or failed: the next commit tries again, and the inline
+        // checkpoint bounds the log meanwhile.
         guard let connection = connection() else { return }
         sqlite3_wal_checkpoint_v2(connection, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }

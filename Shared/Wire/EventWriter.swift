@@ -1,9 +1,10 @@
 import TriadEvents
 
 /// The codec's fast path for writing the events a service emits once per input event (IT's
-/// attributed conversions): the structured-mode CloudEvent written straight into bytes, without
-/// Codable's machinery. It writes what `JSONEncoder` writes with sorted keys and unescaped slashes,
-/// byte for byte (a test compares the two on many events); other types go through `JSONEncoder`.
+/// attributed conversions and acquired customers): the structured-mode CloudEvent written straight
+/// into bytes, without Codable's machinery. It writes what `JSONEncoder` writes with sorted keys and
+/// unescaped slashes, byte for byte (a test compares the two on many events); other types go through
+/// `JSONEncoder`.
 enum EventWriter {
     static func structured(_ event: OutgoingEvent) -> [UInt8]? {
         switch event.event {
@@ -16,6 +17,15 @@ enum EventWriter {
                 out.member("occurredAt", conversion.occurredAt.iso8601)
                 out.member("orderId", conversion.orderId)
                 out.member("revenue", conversion.revenue)
+                out.close()
+            }
+        case .customerAcquired(let acquired):
+            return envelope(event, type: .customerAcquired, subject: acquired.subject) { out in
+                out.open()
+                if let campaignId = acquired.campaignId { out.member("campaignId", campaignId) }
+                out.member("customerId", acquired.customerId)
+                out.member("occurredAt", acquired.occurredAt.iso8601)
+                out.member("orderId", acquired.orderId)
                 out.close()
             }
         default:

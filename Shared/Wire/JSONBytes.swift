@@ -19,26 +19,28 @@ struct JSONBytes {
         afterValue = true
     }
 
-    mutating func key(_ name: String) {
+    /// A key known when the code is written: its bytes copied as they are (no name needs escaping).
+    mutating func key(_ name: StaticString) {
         if afterValue { bytes.append(0x2C) }  // ,
-        string(name)
-        bytes.append(0x3A)  // :
+        bytes.append(0x22)
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [0x22, 0x3A])  // ":
         afterValue = false
     }
 
-    mutating func member(_ name: String, _ value: String) {
+    mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         string(value)
         afterValue = true
     }
 
-    mutating func member(_ name: String, _ value: Int64) {
+    mutating func member(_ name: StaticString, _ value: Int64) {
         key(name)
-        bytes.append(contentsOf: String(value).utf8)
+        integer(value)
         afterValue = true
     }
 
-    mutating func member(_ name: String, _ value: Money) {
+    mutating func member(_ name: StaticString, _ value: Money) {
         key(name)
         open()
         member("amountMinor", value.amountMinor)
@@ -48,12 +50,13 @@ struct JSONBytes {
 
     /// An order's credits: the models present, by name in sorted order as `JSONEncoder` sorts keys,
     /// each list as it is.
-    mutating func member(_ name: String, _ credits: CreditsByModel) {
+    mutating func member(_ name: StaticString, _ credits: CreditsByModel) {
         key(name)
         open()
-        for model in Self.modelsByName {
+        for (model, key) in Self.modelKeys {
             guard let list = credits[model] else { continue }
-            key(model.rawValue)
+            if afterValue { bytes.append(0x2C) }  // ,
+            bytes.append(contentsOf: key)
             bytes.append(0x5B)  // [
             for (index, credit) in list.enumerated() {
                 if index > 0 { bytes.append(0x2C) }  // ,
@@ -69,8 +72,27 @@ struct JSONBytes {
         close()
     }
 
-    /// The models by name, the order of a dictionary's keys in sorted-keys JSON.
-    private static let modelsByName = AttributionModel.allCases.sorted { $0.rawValue < $1.rawValue }
+    /// The models by name, the order of a dictionary's keys in sorted-keys JSON, each with its key
+    /// as written (`"name":`).
+    private static let modelKeys = AttributionModel.allCases.sorted { $0.rawValue < $1.rawValue }.map {
+        ($0, Array("\"\($0.rawValue)\":".utf8))
+    }
+
+    /// An integer in decimal, as `String(value)` writes it.
+    private mutating func integer(_ value: Int64) {
+        if value < 0 { bytes.append(0x2D) }  // -
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var end = buffer.count
+            repeat {
+                end -= 1
+                buffer[end] = 0x30 + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[end...])
+        }
+    }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
@@ -78,9 +100,15 @@ struct JSONBytes {
     /// `\u00XX`); everything else, `/` and non-ASCII included, as it is.
     private mutating func string(_ value: String) {
         bytes.append(0x22)
-        // Most strings need no escape: copied at once.
-        if !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            bytes.append(contentsOf: value.utf8)
+        // Most strings need no escape: copied at once (from their contiguous bytes when they have them).
+        let plain = { (byte: UInt8) in byte >= 0x20 && byte != 0x22 && byte != 0x5C }
+        let copied: Bool? = value.utf8.withContiguousStorageIfAvailable { buffer in
+            guard buffer.allSatisfy(plain) else { return false }
+            bytes.append(contentsOf: buffer)
+            return true
+        }
+        if copied ?? value.utf8.allSatisfy(plain) {
+            if copied == nil { bytes.append(contentsOf: value.utf8) }
             bytes.append(0x22)
             return
         }

@@ -36,6 +36,23 @@ import TriadEvents
             ])
     }
 
+    /// Counts taken a journey at a time, in another order (campaigns first seen c, b, a), give the
+    /// same chain: the same effects to the last bit and the same shares.
+    @Test func transitionsTakenInAnyOrderGiveTheSameChain() {
+        let journeys = [
+            Journey(["a", "b", "a"], converted: true), Journey(["a", "c"], converted: false),
+            Journey(["b", "c"], converted: true), Journey(["c"], converted: false),
+        ]
+        var transitions = MarkovAttribution.Transitions()
+        for journey in journeys.reversed() { transitions.add(journey) }
+        let paged = MarkovAttribution(transitions)
+        let whole = MarkovAttribution(journeys)
+        #expect(paged.journeys == 4 && paged.conversions == 2)
+        #expect(paged.removalEffects.map(\.campaignId) == whole.removalEffects.map(\.campaignId))
+        #expect(paged.removalEffects.map(\.effect) == whole.removalEffects.map(\.effect))
+        #expect(paged.conversionProbability == whole.conversionProbability && paged.shares == whole.shares)
+    }
+
     /// d is only ever seen on the way to null: removing it changes nothing, so it has no share.
     /// P = 1/2 with or without d (start → a 1, a → conversion 1/2, a → d 1/2, d → null 1); without a, 0.
     @Test func removalThatChangesNothing() {

@@ -44,6 +44,7 @@ struct DashboardInBrowser {
                 row.contains("aria-label=\"ROI of the last \(trend.count) reports\"") == (trend.count >= 2),
                 "\(id) trend line")
             #expect(row.contains("aria-label=\"spend against budget\""), "\(id) budget bar")
+            checkProjection(figures, of: id, against: line["projection"] as? [String: Any])
         }
 
         let totals = try #require(briefing["totals"] as? [String: Any])
@@ -58,7 +59,10 @@ struct DashboardInBrowser {
         let conversions = totals["conversions"] as? Int ?? 0
         // Revenue and spend are never negative: integer division is the floor.
         #expect(page["total-roas"] == Self.ratio(spend > 0 ? revenue * 10_000 / spend : nil))
-        #expect(page["total-cac"] == (conversions > 0 ? Self.money(["amountMinor": spend / conversions]) : "–"))
+        #expect(
+            page["total-cost-per-order"] == (conversions > 0 ? Self.money(["amountMinor": spend / conversions]) : "–"))
+        checkAcquisition(page, against: briefing["acquisition"] as? [String: Any])
+        try checkReallocation(dom, page, against: briefing["reallocation"] as? [String: Any])
 
         let envelopes = briefing["envelopes"] as? [[String: Any]] ?? []
         #expect(!envelopes.isEmpty, "finance reported the envelope")
@@ -114,6 +118,79 @@ struct DashboardInBrowser {
         #expect(info.contains { $0.hasPrefix("Pages:") && $0.hasSuffix(" 1") }, "one page: \(info)")
         #expect(info.contains { $0.hasPrefix("Page size:") && $0.contains("(A4)") }, "A4: \(info)")
         return artifacts
+    }
+
+    /// Finance's projection at planning time beside the campaign's target: its ROI and revenue from
+    /// the channel's curve, or the reason there is none.
+    private func checkProjection(_ figures: [String: String], of id: String, against projection: [String: Any]?) {
+        guard let projection else {
+            #expect(figures["projected-roi"] == nil, "\(id) has no projection")
+            return
+        }
+        #expect(figures["projected-roi"] == Self.ratio(projection["projectedRoiBps"] as? Int), "\(id) projected ROI")
+        #expect(
+            figures["projected-revenue"] == projection["projectedRevenue"].map { Self.money($0) },
+            "\(id) projected revenue")
+        let reason = projection["reason"] as? String
+        #expect(figures["projection-reason"] == (reason == "curve" ? nil : reason), "\(id) projection reason")
+    }
+
+    /// The acquisition tiles: new customers, CAC, cost per order and MER of finance's newest quarter.
+    private func checkAcquisition(_ page: [String: String], against acquisition: [String: Any]?) {
+        guard let acquisition else {
+            #expect(page["acquisition-new-customers"] == nil, "no acquisition tiles before finance's first report")
+            return
+        }
+        let money = { (field: String) in (acquisition[field] as? Int).map { Self.money(["amountMinor": $0]) } ?? "–" }
+        #expect(page["acquisition-new-customers"] == Self.grouped(acquisition["newCustomers"] as? Int ?? -1))
+        #expect(page["acquisition-cac"] == money("cacMinor"))
+        #expect(page["acquisition-cost-per-order"] == money("costPerOrderMinor"))
+        #expect(page["acquisition-mer"] == Self.ratio(acquisition["merBps"] as? Int))
+    }
+
+    /// The proposed split: per channel the current and proposed amounts as bars to one scale (the
+    /// largest amount fills 160 px, floored), the figures, the expected revenue gain (proposed less
+    /// current expected revenue; none without a curve) and the reason; the total gain below.
+    private func checkReallocation(_ dom: String, _ page: [String: String], against reallocation: [String: Any]?) throws
+    {
+        guard let reallocation else {
+            #expect(!dom.contains("data-channel="), "no reallocation before finance's first proposal")
+            return
+        }
+        let channels = reallocation["channels"] as? [[String: Any]] ?? []
+        let largest = channels.map { max(Self.minor($0["current"]), Self.minor($0["proposed"])) }.max() ?? 0
+        func bar(_ amount: Int) -> Int { largest > 0 ? max(amount, 0) * 160 / largest : 0 }
+        var total: Int?
+        for line in channels {
+            let channel = try #require(line["channel"] as? String)
+            let row = try #require(
+                Self.element(in: dom, opening: "<tr data-channel=\"\(channel)\">", closing: "</tr>"),
+                "row of \(channel)")
+            let figures = Self.figures(in: row)
+            #expect(figures["current"] == Self.money(line["current"]), "\(channel) current")
+            #expect(figures["current-share"] == Self.ratio(line["currentShareBps"] as? Int), "\(channel) share")
+            #expect(figures["proposed"] == Self.money(line["proposed"]), "\(channel) proposed")
+            #expect(figures["marginal-roas"] == Self.ratio(line["marginalRoasBps"] as? Int), "\(channel) ROAS")
+            #expect(figures["reason"] == line["reason"] as? String, "\(channel) reason")
+            var gain: String = "–"
+            if let proposed = line["expectedRevenueProposed"], let current = line["expectedRevenueCurrent"],
+                !(proposed is NSNull), !(current is NSNull)
+            {
+                let minor = Self.minor(proposed) - Self.minor(current)
+                total = (total ?? 0) + minor
+                gain = Self.money(["amountMinor": minor])
+            }
+            #expect(figures["gain"] == gain, "\(channel) expected revenue gain")
+            #expect(
+                row.contains("<rect width=\"\(bar(Self.minor(line["current"])))\" height=\"8\" class=\"current\""),
+                "\(channel)'s current bar: \(row)")
+            #expect(
+                row.contains(
+                    "<rect y=\"10\" width=\"\(bar(Self.minor(line["proposed"])))\" height=\"8\" class=\"fill\""),
+                "\(channel)'s proposed bar: \(row)")
+        }
+        #expect(page["reallocation-envelope"] == Self.money(reallocation["envelope"]))
+        #expect(page["reallocation-gain"] == total.map { Self.money(["amountMinor": $0]) } ?? "–")
     }
 
     /// The campaigns × models ROI table, each cell shaded when below the campaign's target; and the

@@ -128,6 +128,28 @@ import TriadWire
         let markov = try EventContracts.dataSchema(of: .attributionMarkovComputed)
         #expect(markov["properties"]?["shares"]?["items"]?["properties"]?["bps"]?["minimum"] == 0)
 
+        // A proposal's lines: shares in basis points, the curve's figures optional; a curve projection
+        // on a budget decision names both figures; acquisition counts are not negative.
+        let proposal = try EventContracts.dataSchema(of: .reallocationProposed)
+        let line = proposal["properties"]?["channels"]?["items"]
+        #expect(line?["properties"]?["currentShareBps"]?["maximum"] == 10_000)
+        #expect(line?["properties"]?["expectedRevenueProposed"] == ["$ref": "#/$defs/money"])
+        #expect(line?["required"] == ["channel", "currentShareBps", "current", "proposed", "reason"])
+        #expect(proposal["properties"]?["revision"]?["maximum"] == .integer(EnvelopeChanged.maximumRevision))
+        let approved = try EventContracts.dataSchema(of: .budgetApproved)
+        #expect(approved["required"] == ["campaignId", "approvedBudget", "quarter"])
+        guard case .array(let conditions)? = approved["allOf"] else {
+            Issue.record("budget.approved has no conditions")
+            return
+        }
+        #expect(conditions.map { $0["then"] } == [["required": ["projectedRevenue", "projectedRoiBps"]]])
+        #expect(approved["properties"]?["projectedRoiBps"]?["minimum"] == -10_000)
+        let acquisition = try EventContracts.dataSchema(of: .acquisitionReported)
+        #expect(acquisition["properties"]?["newCustomers"]?["minimum"] == 0)
+        #expect(acquisition["properties"]?["cacMinor"]?["minimum"] == .integer(Int64.min))
+        let acquired = try EventContracts.dataSchema(of: .customerAcquired)
+        #expect(acquired["required"] == ["customerId", "orderId", "occurredAt"])
+
         struct Measured: Decodable { var ratio: Double }
         #expect(throws: WireShapeError.self) { try WireShape.of(Measured.self) }
     }

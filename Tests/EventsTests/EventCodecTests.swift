@@ -66,6 +66,36 @@ import TriadWire
                     conversions: 2,
                     shares: [CampaignShare(campaignId: "c1", bps: 6_667), CampaignShare(campaignId: "c2", bps: 3_333)],
                     ruleShares: [.lastTouch: [CampaignShare(campaignId: "c1", bps: 10_000)]])),
+            .budgetApproved(
+                BudgetApproved(
+                    campaignId: "c1", approvedBudget: eur.money(100), quarter: Quarter(year: 2026, number: 4),
+                    projectedRevenue: eur.money(250), projectedRoiBps: 15_000, projectionReason: .curve)),
+            .budgetRejected(
+                BudgetRejected(
+                    campaignId: "c1", reason: .targetRoiBelowHurdle, requestedBudget: eur.money(100),
+                    quarter: Quarter(year: 2026, number: 4), projectionReason: .notEnoughHistory)),
+            .roiReported(
+                RoiReported(
+                    campaignId: "c1", spend: eur.total(300), revenue: eur.total(900), conversions: 2, newCustomers: 1)),
+            .reallocationProposed(
+                ReallocationProposed(
+                    quarter: Quarter(year: 2027, number: 1), model: .linear, envelope: eur.money(1_000),
+                    channels: [
+                        ChannelAllocation(
+                            channel: .search, currentShareBps: 6_000, current: eur.money(600), proposed: eur.money(700),
+                            expectedRevenueCurrent: eur.money(900), expectedRevenueProposed: eur.money(1_000),
+                            marginalRoasBps: 11_000, reason: .gains),
+                        ChannelAllocation(
+                            channel: .email, currentShareBps: 4_000, current: eur.money(400), proposed: eur.money(300),
+                            expectedRevenueCurrent: nil, expectedRevenueProposed: nil, marginalRoasBps: nil,
+                            reason: .notEnoughHistory),
+                    ], revision: 2)),
+            .customerAcquired(CustomerAcquired(customerId: "u1", orderId: "o1", campaignId: "c1", occurredAt: t)),
+            .customerAcquired(CustomerAcquired(customerId: "u2", orderId: "o2", campaignId: nil, occurredAt: t)),
+            .acquisitionReported(
+                AcquisitionReported(
+                    quarter: Quarter(year: 2026, number: 4), spend: eur.total(1_200), revenue: eur.total(3_000),
+                    orders: 8, newCustomers: 5, revision: 1)),
         ]
     }
 

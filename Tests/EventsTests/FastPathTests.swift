@@ -132,17 +132,16 @@ import TriadKafka
             }
             return credits
         }
-        for _ in 0..<2_000 {
-            let conversion = ConversionAttributed(
-                campaignId: text(), orderId: text(), customerId: text(), revenue: money(),
-                occurredAt: Timestamp(
-                    millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random)),
-                credits: credits())
+        func occurredAt() -> Timestamp {
+            Timestamp(
+                millisecondsSinceEpoch: Int64.random(in: -62_135_596_800_000...253_402_300_799_999, using: &random))
+        }
+        // The payload wrapped as an emitted event with random attributes: both paths write the same.
+        func expectSameBothWays(_ payload: DomainEvent) throws {
             let event = OutgoingEvent(
                 id: text(), source: text(),
                 time: Timestamp(millisecondsSinceEpoch: Int64.random(in: 0...4_102_444_800_000, using: &random)),
-                event: .conversionAttributed(conversion), correlationId: maybe(), causationId: maybe(),
-                traceparent: maybe())
+                event: payload, correlationId: maybe(), causationId: maybe(), traceparent: maybe())
             let written = try fast.encode(event)
             let encoded = try slow.encode(event)
             #expect(
@@ -151,6 +150,27 @@ import TriadKafka
             )
             #expect(written.headers.map(\.name) == encoded.headers.map(\.name))
             #expect(EventWriter.structured(event) != nil, "the fast path writes it")
+        }
+        for _ in 0..<2_000 {
+            try expectSameBothWays(
+                .conversionAttributed(
+                    ConversionAttributed(
+                        campaignId: text(), orderId: text(), customerId: text(), revenue: money(),
+                        occurredAt: occurredAt(), credits: credits())))
+        }
+
+        // A customer's first purchase, its campaign present or not.
+        let acquiredSample = CustomerAcquired(
+            customerId: "u", orderId: "o", campaignId: nil, occurredAt: Timestamp(millisecondsSinceEpoch: 0))
+        #expect(
+            Mirror(reflecting: acquiredSample).children.map(\.label) == [
+                "customerId", "orderId", "campaignId", "occurredAt",
+            ])
+        for _ in 0..<1_000 {
+            try expectSameBothWays(
+                .customerAcquired(
+                    CustomerAcquired(
+                        customerId: text(), orderId: text(), campaignId: maybe(), occurredAt: occurredAt())))
         }
     }
 

@@ -13,17 +13,23 @@ import TriadEvents
         #expect(Ratios.roiBps(revenueMinor: 2, spendMinor: 3) == -3334)
     }
 
-    @Test func roasAndCac() {
+    @Test func roasCacCostPerOrderAndMer() {
         #expect(Ratios.roasBps(revenueMinor: 450_001, spendMinor: 1_200_000) == 3750)
         #expect(Ratios.roasBps(revenueMinor: 1, spendMinor: 3) == 3333)
-        #expect(Ratios.cacMinor(spendMinor: 300_000, conversions: 2) == 150_000)
-        #expect(Ratios.cacMinor(spendMinor: 10, conversions: 3) == 3)
+        #expect(Ratios.costPerOrderMinor(spendMinor: 300_000, orders: 2) == 150_000)
+        #expect(Ratios.costPerOrderMinor(spendMinor: 10, orders: 3) == 3)
+        #expect(Ratios.cacMinor(spendMinor: 300_000, newCustomers: 1) == 300_000)
+        #expect(Ratios.cacMinor(spendMinor: 1_000, newCustomers: 3) == 333)
+        // 3,000,001 × 10000 / 1,200,000 = 25000.008…
+        #expect(Ratios.merBps(revenueMinor: 3_000_001, spendMinor: 1_200_000) == 25_000)
     }
 
     @Test func ratiosAreAbsentWhileTheirDivisorIsZero() {
         #expect(Ratios.roiBps(revenueMinor: 100, spendMinor: 0) == nil)
         #expect(Ratios.roasBps(revenueMinor: 100, spendMinor: 0) == nil)
-        #expect(Ratios.cacMinor(spendMinor: 100, conversions: 0) == nil)
+        #expect(Ratios.merBps(revenueMinor: 100, spendMinor: 0) == nil)
+        #expect(Ratios.costPerOrderMinor(spendMinor: 100, orders: 0) == nil)
+        #expect(Ratios.cacMinor(spendMinor: 100, newCustomers: 0) == nil)
     }
 
     @Test func hugeAmountsDoNotOverflow() {

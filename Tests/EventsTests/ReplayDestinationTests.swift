@@ -39,7 +39,7 @@ import TriadEvents
                 == .failure(
                     ReplayRefusal(
                         "its dead-letter-source-topic is 'finance.budget-decisions', a topic finance does not consume "
-                            + "(it reads marketing.campaigns, ads.spend, it.attributions)")))
+                            + "(it reads marketing.campaigns, ads.spend, it.attributions, it.insights)")))
     }
 
     @Test func aMissingUnreadableOrRepeatedHeaderIsRefused() {

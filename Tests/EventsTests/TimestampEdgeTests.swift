@@ -75,6 +75,26 @@ import TriadWire
         #expect(Timestamp.latest.quarter == Quarter(year: 9999, number: 4))
     }
 
+    @Test func quartersStepAcrossYearsWithinYearsOneTo9999() {
+        #expect(Quarter("2026-Q4")!.advanced(by: 1) == Quarter("2027-Q1"))
+        #expect(Quarter("2027-Q1")!.advanced(by: -1) == Quarter("2026-Q4"))
+        #expect(Quarter("2026-Q2")!.advanced(by: -9) == Quarter("2024-Q1"))
+        #expect(Quarter("2026-Q2")!.advanced(by: 0) == Quarter("2026-Q2"))
+        #expect(Quarter("9999-Q4")!.advanced(by: 1) == nil && Quarter("0001-Q1")!.advanced(by: -1) == nil)
+        #expect(Quarter("0001-Q1")!.advanced(by: 39_995) == Quarter("9999-Q4"))
+        #expect(Quarter("2026-Q1")!.advanced(by: .max) == nil && Quarter("2026-Q1")!.advanced(by: .min) == nil)
+    }
+
+    @Test func quartersAndDateSpansCountDays() {
+        #expect(
+            ["2027-Q1", "2028-Q1", "2027-Q2", "2027-Q3", "2027-Q4"].map { Quarter($0)!.days } == [90, 91, 91, 92, 92])
+        #expect(Quarter("2000-Q1")!.days == 91 && Quarter("2100-Q1")!.days == 90)
+        let start = CalendarDate("2026-10-01")!
+        #expect(start.days(to: CalendarDate("2026-12-31")!) == 91 && start.days(to: start) == 0)
+        #expect(start.days(to: CalendarDate("2026-09-30")!) == -1)
+        #expect(CalendarDate("0001-01-01")!.days(to: CalendarDate("9999-12-31")!) == 3_652_058)
+    }
+
     /// Every timestamp the parser accepts — random instants written with random offsets and
     /// fractions, most of them at the year edges — formats to a string that parses back to the same instant.
     @Test func everyAcceptedTimestampRoundTrips() {

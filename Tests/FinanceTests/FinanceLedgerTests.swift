@@ -38,7 +38,9 @@ import TriadEvents
         #expect(
             events == [
                 .budgetApproved(
-                    BudgetApproved(campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4)),
+                    BudgetApproved(
+                        campaignId: "a", approvedBudget: Currency.euro.money(400_000), quarter: q4,
+                        projectionReason: .notEnoughHistory)),
                 envelope(q4, reserved: 400_000, released: 0, revision: 1),
             ])
         #expect(ledger.remainingMinor(in: q4, store: store) == 600_000)
@@ -77,7 +79,7 @@ import TriadEvents
                 .budgetApproved(
                     BudgetApproved(
                         campaignId: "b", approvedBudget: Currency.euro.money(1_000_000),
-                        quarter: Quarter(year: 2027, number: 1))),
+                        quarter: Quarter(year: 2027, number: 1), projectionReason: .notEnoughHistory)),
                 envelope(Quarter(year: 2027, number: 1), reserved: 1_000_000, released: 0, revision: 1),
             ])
         #expect(
@@ -145,7 +147,8 @@ import TriadEvents
         #expect(report.conversions == 1)
         #expect(report.roiBps == -6250)
         #expect(report.roasBps == 3750)
-        #expect(report.cacMinor == 1_200_000)
+        #expect(report.costPerOrderMinor == 1_200_000)
+        #expect(report.newCustomers == 0 && report.cacMinor == nil)
     }
 
     @Test mutating func roiReportsAreCoalescedPerCampaign() throws {
@@ -169,7 +172,7 @@ import TriadEvents
                     byModel: Dictionary(
                         uniqueKeysWithValues: AttributionModel.allCases.map {
                             ($0, ModelReturn(revenue: Currency.euro.total(0), conversionsBps: 0, spendMinor: 30))
-                        })))
+                        }), newCustomers: 0))
         #expect(reports().isEmpty)
         _ = try ledger.apply(spend("a", 1), to: &store)
         #expect(reports().count == 1)
@@ -187,7 +190,9 @@ import TriadEvents
         _ = try ledger.apply(conversion("a", order: "o", revenue: Int64.max), to: &store)
         #expect(throws: EventRejection.self) { try ledger.apply(conversion("a", order: "p", revenue: 1), to: &store) }
         #expect(store.account("a")?.conversions == 1)
-        // The order refused for overflow was not recorded: a corrected one still counts.
+        // The order refused for overflow was not recorded: a corrected one still counts (b planned on
+        // search: the week of `other`, a's channel, holds Int64.max already).
+        _ = try ledger.apply(planned("b", budget: 1), to: &store)
         #expect(try ledger.apply(conversion("b", order: "p", revenue: 1), to: &store).isEmpty)
         #expect(store.account("b")?.conversions == 1)
     }

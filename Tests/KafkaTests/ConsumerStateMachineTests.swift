@@ -238,3 +238,17 @@ extension KafkaConsumer.Step {
         }
     }
 }
+
+/// The consumer's typed settings reach librdkafka, and a client property may not set them twice.
+@Suite struct ConsumerConfigurationTests {
+    @Test func theFetchWaitIsTheConsumersOwnSetting() throws {
+        let client = KafkaConfiguration(bootstrapServers: "127.0.0.1:9092")
+        let rendered = try KafkaConsumerConfiguration(client: client, groupID: "g", fetchWait: .milliseconds(15))
+            .rendered()
+        #expect(rendered["fetch.wait.max.ms"] == "15")
+        #expect(try KafkaConsumerConfiguration(client: client, groupID: "g").rendered()["fetch.wait.max.ms"] == "20")
+        #expect(throws: KafkaError.self) {
+            try KafkaConsumerConfiguration(client: client.with(["fetch.wait.max.ms": "500"]), groupID: "g").rendered()
+        }
+    }
+}

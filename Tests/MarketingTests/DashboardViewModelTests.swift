@@ -58,7 +58,10 @@ import TriadEvents
         #expect(row.roi == DashboardViewModel.Figure("−70.00 %", negative: true), "a negative ROI is visibly negative")
         #expect(row.belowTarget && row.target.text == "15.00 %")
         #expect(row.bar.over && row.bar.filled == row.bar.width, "spend past the budget fills the bar in red")
-        #expect(page.totals.map(\.figure) == ["spend", "approved", "revenue", "roi", "roas", "cac", "conversions"])
+        #expect(
+            page.totals.map(\.figure) == [
+                "spend", "approved", "revenue", "roi", "roas", "cost-per-order", "conversions",
+            ])
         #expect(page.churnChart?.rows.map(\.count) == ["3"])
         // Supplied text stays as supplied: the template escapes it.
         #expect(row.name == "Winter <script>alert(1)</script> & \"more\"" && row.campaignId == "c-<b>")

@@ -17,7 +17,7 @@ import Testing
             environment: databases.mapValues { ["TRIAD_DATABASE_URL": $0] })
         try await harness.run {
             for service in [TriadServices.Name.it, .it, .finance] {
-                try harness.startInstance(of: service, environment: ["TRIAD_DATABASE_URL": databases[service]!])
+                try await harness.startInstance(of: service, environment: ["TRIAD_DATABASE_URL": databases[service]!])
             }
             var instances: [(name: String, service: TriadServices.Name, port: Int)] = [
                 ("it-1", .it, harness.services.ports[.it]!), ("finance-1", .finance, harness.services.ports[.finance]!),

@@ -50,7 +50,9 @@ import TriadRuntime
             #expect(figures["conversions"] as? Int == 1)
             #expect(figures["roiBps"] as? Int == 20_000)
             #expect(figures["roasBps"] as? Int == 30_000)
-            #expect(figures["cacMinor"] as? Int == 100_000)
+            #expect(figures["cacMinor"] == nil)  // spend / new customers: none acquired
+            #expect(figures["newCustomers"] as? Int == 0)
+            #expect(figures["costPerOrderMinor"] as? Int == 100_000)  // spend / one order
             let rejected = try await client.object("/campaigns/c-b/roi")
             #expect(rejected["decision"] as? String == "rejected")
             #expect(rejected["rejectionReason"] as? String == "insufficient-envelope")

@@ -132,17 +132,25 @@ import TriadWire
             let reply = try await connection.readUntilClosed(within: .seconds(10))
             let elapsed = ContinuousClock.now - start
             #expect(reply.closed, "the connection was still open after 10 s")
-            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3), "closed after \(elapsed)")
-            // A slow header block (a byte at a time, each within the timeout) gets no longer.
+            // Closed by the 300 ms idle timeout, not the 60 s read timeout. The bound is loose: the
+            // clock is read on the test's side, late when the suite's other tests keep the
+            // cooperative threads busy.
+            #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(9), "closed after \(elapsed)")
+            // A slow header block (a byte at a time, each within the timeout) gets no longer: the
+            // server closes while it is still arriving, so the sends stop going through before its
+            // last byte (counted in bytes, not seconds: a loaded machine's late wake-ups change the
+            // timing, not that).
             let slow = try RawConnection(port: port)
-            let begun = ContinuousClock.now
-            for byte in "GET /health/live HTTP/1.1\r\nHost: x\r\n" {
-                try? await slow.send(String(byte))
+            let header = "GET /health/live HTTP/1.1\r\nHost: x\r\n"
+            var sent = 0
+            for byte in header {
+                do { try await slow.send(String(byte)) } catch { break }
+                sent += 1
                 try await Task.sleep(for: .milliseconds(50))
-                if ContinuousClock.now - begun > .seconds(2) { break }
             }
             let slowReply = try await slow.readUntilClosed(within: .seconds(10))
-            #expect(slowReply.closed && ContinuousClock.now - begun < .seconds(4))
+            #expect(slowReply.closed)
+            #expect(sent < header.utf8.count, "the server took the whole slow header block")
             #expect(!slowReply.text.contains("200"), "\(slowReply.text)")
         }
     }

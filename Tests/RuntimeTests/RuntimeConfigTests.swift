@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import Testing
 import TriadEvents
+import TriadKafka
 
 @testable import TriadRuntime
 
@@ -56,6 +57,7 @@ import TriadEvents
             ("TRIAD_HTTP_PORT", ["0", "65536", "http", "-1", "99999999999999999999", " 8080"]),
             ("TRIAD_CURRENCY", ["euro", "EU", "EUR "]),
             ("TRIAD_KAFKA_SESSION_TIMEOUT_MS", ["999", "3600001", "x"]),
+            ("TRIAD_KAFKA_FETCH_WAIT_MS", ["0", "10001", "5ms"]),
             ("TRIAD_REPORT_INTERVAL_MS", ["9", "9223372036854775807", "1.5"]),
             ("TRIAD_MAX_BATCH", ["0", "100001"]),
             ("TRIAD_MAX_BATCH_BYTES", ["1024", "2147483648"]),
@@ -208,7 +210,9 @@ import TriadEvents
             "TRIAD_KAFKA_SASL_USERNAME": "user", "TRIAD_KAFKA_SASL_PASSWORD": "pass word",
             "TRIAD_KAFKA_SSL_CA_LOCATION": "probe",
             "TRIAD_HTTP_IDLE_TIMEOUT_MS": "100", "TRIAD_HTTP_REQUEST_READ_TIMEOUT_MS": "3600000",
+            "TRIAD_KAFKA_FETCH_WAIT_MS": "7",
         ])
+        #expect(config.consumerKafka.fetchWait == .milliseconds(7))
         #expect(config.apiToken == "0123456789abcdef" && config.httpHost == "::" && config.httpPort == 65535)
         #expect(config.httpIdleTimeoutMilliseconds == 100 && config.httpRequestReadTimeoutMilliseconds == 3_600_000)
         #expect(
@@ -221,6 +225,7 @@ import TriadEvents
         ])
         #expect(defaults.httpPort == 8083 && defaults.apiToken == nil && !off.isOn)
         #expect(defaults.httpIdleTimeoutMilliseconds == 30_000 && defaults.httpRequestReadTimeoutMilliseconds == 30_000)
+        #expect(defaults.consumerKafka.fetchWait == .milliseconds(20))
     }
 
     @Test func theTracesEndpointIsChosenAsSwiftOTelChoosesIt() throws {

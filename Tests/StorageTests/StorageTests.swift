@@ -101,6 +101,24 @@ let addCounts = "ON CONFLICT (name) DO UPDATE SET count = things.count + exclude
         await database.close()
     }
 
+    /// A read sees what was committed and cannot write, on both stores (PostgreSQL runs a read's
+    /// statements without a transaction around them, on connections read-only by default).
+    @Test(arguments: Store.allCases)
+    func aReadCannotWrite(_ backend: Store) async throws {
+        let database = try await backend.open()
+        _ = try await database.transaction {
+            try $0.insert(into: "things", thingColumns, rows: [[.text("a"), .integer(1), .null]])
+        }
+        await #expect(throws: (any Error).self) {
+            try await database.read {
+                try $0.insert(into: "things", thingColumns, rows: [[.text("b"), .integer(1), .null]])
+            }
+        }
+        let names = try await database.read { try $0.query("SELECT name FROM things").compactMap { $0.first?.text } }
+        await database.close()
+        #expect(names == ["a"])
+    }
+
     @Test func theTablesMigrationsLeaveAreFoundByName() {
         let migrations = [
             Migrations.Migration(version: 1) { _ in

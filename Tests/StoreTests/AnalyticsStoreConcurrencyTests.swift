@@ -24,8 +24,11 @@ import TriadStorage
 
     /// Instance B applies `held` and holds its transaction open, while instance A applies `racing`,
     /// which reads as new a row B wrote: A waits on it and, once B commits, fails with a write
-    /// conflict; run again (as the pipeline does), A reads B's row. Returns the database's URL.
-    func race(_ name: String, held: IncomingEvent, racing: IncomingEvent) async throws -> String {
+    /// conflict; run again (as the pipeline does), A reads B's row. Returns the database's URL and
+    /// what each instance emitted (A: on the run that committed).
+    func race(_ name: String, held: IncomingEvent, racing: IncomingEvent) async throws -> (
+        url: String, held: [DomainEvent], racing: [DomainEvent]
+    ) {
         let url = try LocalPostgres.createDatabase(name)
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         let a = try PostgresDatabase(url: url, logger: logger)
@@ -34,12 +37,14 @@ import TriadStorage
         let analytics = Self.analytics
 
         let written = Mutex(false)
+        let heldEvents = Mutex<[DomainEvent]>([])
         let release = Mutex(false)
         // B's transaction ends on every way out of this test, a failed expectation included.
         defer { release.withLock { $0 = true } }
         let holding = Task {
             try await b.transaction { session in
-                _ = try AnalyticsBatch.apply([held], analytics: analytics, in: session)
+                let emitted = try AnalyticsBatch.apply([held], analytics: analytics, in: session)
+                heldEvents.withLock { $0 = emitted.flatMap { (try? $0.get()) ?? [] } }
                 written.withLock { $0 = true }
                 while !release.withLock({ $0 }) { usleep(10_000) }
             }
@@ -61,10 +66,12 @@ import TriadStorage
         try await holding.value
         await #expect(throws: WriteConflict.self) { try await waiting.value }
 
-        try await a.transaction { session in _ = try AnalyticsBatch.apply([racing], analytics: analytics, in: session) }
+        let racingEvents = try await a.transaction { session in
+            try AnalyticsBatch.apply([racing], analytics: analytics, in: session).flatMap { (try? $0.get()) ?? [] }
+        }
         await a.close()
         await b.close()
-        return url
+        return (url, heldEvents.withLock { $0 }, racingEvents)
     }
 
     func value(_ url: String, _ sql: String) throws -> String {
@@ -72,16 +79,23 @@ import TriadStorage
     }
 
     @Test func aNewCustomerCreatedMeanwhileByAnotherInstanceIsNotOverwritten() async throws {
-        // Both take cust-n as new; A adds its purchase to B's customer.
-        let url = try await race(
+        // Both take cust-n as new; A adds its purchase to B's customer, and only B acquired it.
+        let (url, held, racing) = try await race(
             "it_conflict", held: purchase("cust-n", order: "o-b", id: "e-b"),
             racing: purchase("cust-n", order: "o-a", id: "e-a"))
         #expect(try value(url, "SELECT purchases FROM it_customers WHERE customer_id = 'cust-n'") == "2")
+        let time = Timestamp(iso8601: "2026-11-01T10:00:00Z")!
+        #expect(
+            held == [
+                .customerAcquired(
+                    CustomerAcquired(customerId: "cust-n", orderId: "o-b", campaignId: nil, occurredAt: time))
+            ])
+        #expect(racing == [])
     }
 
     @Test func anOrderRecordedMeanwhileByAnotherInstanceCountsOnce() async throws {
         // Both take o-1 as new; it stays cust-b's and counts once.
-        let url = try await race(
+        let (url, _, _) = try await race(
             "it_order_race", held: purchase("cust-b", order: "o-1", id: "e-b"),
             racing: purchase("cust-a", order: "o-1", id: "e-a"))
         #expect(try value(url, "SELECT customer_id FROM it_orders") == "cust-b")

@@ -61,7 +61,7 @@ import TriadStorage
     @Test(arguments: Store.allCases) func theReadingOfTheTables(_ store: Store) async throws {
         let database = try await store.open("it_markov", migrations: Migrations.shared + AnalyticsSchema.migrations)
         let window = Self.analytics.policy.attributionWindowMilliseconds
-        #expect(try await database.read { try MarkovComputation.compute(window: window, in: $0) } == nil)
+        #expect(try await MarkovComputation.compute(window: window, in: database) == nil)
         #expect(try await database.read { try MarkovTable.latest(in: $0) } == nil)
         let old = Self.at("12:00:00").adding(milliseconds: -window - 1)
         let batches = [
@@ -83,9 +83,10 @@ import TriadStorage
             }
             _ = try await database.transaction { try AnalyticsBatch.apply(events, analytics: Self.analytics, in: $0) }
         }
-        let computed = try #require(
-            try await database.read { try MarkovComputation.compute(window: window, in: $0) })
+        let computed = try #require(try await MarkovComputation.compute(window: window, in: database))
         #expect(computed == Self.expected)
+        // Read a customer at a time, the reading is the same.
+        #expect(try await MarkovComputation.compute(window: window, in: database, customersPerRead: 1) == computed)
 
         #expect(try await database.transaction { try MarkovTable.record(computed, in: $0) })
         #expect(try await database.read { try MarkovTable.latest(in: $0) } == computed)

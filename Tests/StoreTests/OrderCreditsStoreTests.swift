@@ -63,14 +63,19 @@ import TriadStorage
 
         let stored = try await database.read { session in
             try emitted.map {
-                try OrderCreditsTable.credits(of: $0.orderId, at: $0.occurredAt, currency: "EUR", in: session)
+                try OrderCreditsTable.credits(
+                    of: try #require(try OrdersTable.order($0.orderId, in: session)), currency: "EUR", in: session)
             }
         }
         #expect(stored == emitted.map(\.credits))
-        let organic = try await database.read {
-            try OrderCreditsTable.credits(of: "o-w", at: Self.at(minutes: 80), currency: "EUR", in: $0)
+        let organic = try await database.read { session in
+            try OrderCreditsTable.credits(
+                of: try #require(try OrdersTable.order("o-w", in: session)), currency: "EUR", in: session)
         }
         #expect(organic.isEmpty)
+        // o-v's one touch credits b wholly under every model: it has no credits row of its own.
+        let rows = try await database.read { try $0.query("SELECT order_id FROM it_order_credits") }
+        #expect(rows.map { $0[0].text } == ["o-u"])
 
         // Per model over [60, 69] minutes: o-u only; over [60, 80]: both (o-w is organic).
         let sums = try await database.read { session in
@@ -89,7 +94,8 @@ import TriadStorage
         #expect(try await apply(purchases, to: database).isEmpty)
         let again = try await database.read { session in
             try emitted.map {
-                try OrderCreditsTable.credits(of: $0.orderId, at: $0.occurredAt, currency: "EUR", in: session)
+                try OrderCreditsTable.credits(
+                    of: try #require(try OrdersTable.order($0.orderId, in: session)), currency: "EUR", in: session)
             }
         }
         #expect(again == stored)

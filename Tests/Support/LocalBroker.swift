@@ -16,22 +16,23 @@ public final class LocalBroker: Sendable {
 
     /// Starts a broker and waits until it answers an admin request.
     public static func start(logDirectory: URL) async throws -> LocalBroker {
-        let port = freePort()
-        let process = try ManagedProcess(
-            name: "broker", executable: Paths.root.appendingPathComponent("scripts/broker.sh"),
-            arguments: [String(port)], logDirectory: logDirectory)
-        let broker = LocalBroker(port: port, process: process)
-        _ = try await eventually("the broker on port \(port)", timeout: .seconds(30), every: .milliseconds(200)) {
-            () -> Bool? in
-            guard process.isRunning else { throw BrokerFailed(log: process.output) }
-            do {
-                try await broker.createTopics([("triad-probe", 1)], timeout: .seconds(2))
-                return true
-            } catch {
-                return nil
-            }
-        }
-        return broker
+        let (process, port) = try await startOnFreePort(
+            "the broker", timeout: .seconds(30),
+            launch: { port in
+                try ManagedProcess(
+                    name: "broker", executable: Paths.root.appendingPathComponent("scripts/broker.sh"),
+                    arguments: [String(port)], logDirectory: logDirectory)
+            },
+            answers: { port in
+                do {
+                    try await KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: "127.0.0.1:\(port)"))
+                        .createTopics([("triad-probe", 1)], timeout: .seconds(2))
+                    return true
+                } catch {
+                    return false
+                }
+            }, exited: { BrokerFailed(log: $0) })
+        return LocalBroker(port: port, process: process)
     }
 
     public func createTopics(_ topics: [(name: String, partitions: Int32)], timeout: Duration = .seconds(20))

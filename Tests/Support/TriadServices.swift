@@ -11,6 +11,8 @@ public final class TriadServices: @unchecked Sendable {
     public let logs: URL
     public private(set) var processes: [Name: ManagedProcess] = [:]
     public private(set) var ports: [Name: Int] = [:]
+    /// What each service was last started with on top of the common settings.
+    private var environments: [Name: [String: String]] = [:]
 
     public init(broker: LocalBroker, logs: URL) {
         self.broker = broker
@@ -23,6 +25,7 @@ public final class TriadServices: @unchecked Sendable {
     public func start(_ name: Name, environment: [String: String] = [:]) throws {
         let port = ports[name] ?? freePort()
         ports[name] = port
+        environments[name] = environment
         let base = [
             "TRIAD_KAFKA_BROKERS": broker.bootstrapServers, "TRIAD_HTTP_PORT": String(port),
             "TRIAD_REPORT_INTERVAL_MS": "200", "TRIAD_LOG_LEVEL": "info",
@@ -37,14 +40,27 @@ public final class TriadServices: @unchecked Sendable {
         for name in Name.allCases { try start(name, environment: environment) }
     }
 
-    /// Waits until every running service says it is ready; fails with the log of one that exited.
+    /// Waits until every running service says it is ready; fails with the log of one that exited. A
+    /// service that lost its port to another process (between `freePort()`'s check and its bind) is
+    /// started again on another port.
     public func waitUntilReady(timeout: Duration = .seconds(90)) async throws {
-        for (name, process) in processes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        for name in processes.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            var moves = 0
             _ = try await eventually(
                 "\(name.rawValue)-service to be ready", timeout: timeout, every: .milliseconds(200)
             ) {
                 () -> Bool? in
-                guard process.isRunning else { throw ServiceExited(name: name.rawValue, log: process.output) }
+                let process = processes[name]!
+                guard process.isRunning else {
+                    let chosenPort = environments[name]?["TRIAD_HTTP_PORT"] == nil
+                    guard chosenPort, lostItsPort(process), moves < 3 else {
+                        throw ServiceExited(name: name.rawValue, log: process.output)
+                    }
+                    moves += 1
+                    ports[name] = freePort()
+                    try start(name, environment: environments[name] ?? [:])
+                    return nil
+                }
                 return await http(name).status("/health/ready") == 200 ? true : nil
             }
         }
@@ -66,6 +82,11 @@ public struct ServiceExited: Error, CustomStringConvertible {
     public let name: String
     public let log: String
     public var description: String { "\(name)-service exited:\n\(log)" }
+
+    public init(name: String, log: String) {
+        self.name = name
+        self.log = log
+    }
 }
 
 /// Runs `scripts/publish_events.py` (Python confluent-kafka): events from outside Triad.

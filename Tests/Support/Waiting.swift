@@ -45,3 +45,32 @@ private func canBind(_ port: Int) -> Bool {
     }
     return result == 0
 }
+
+/// Whether a server process exited because another process bound its port first, between
+/// `freePort()`'s check and its own bind (Swift NIO and Python say "Address already in use", Rust
+/// "AddrInUse").
+public func lostItsPort(_ process: ManagedProcess) -> Bool {
+    guard !process.isRunning else { return false }
+    let output = process.output
+    return output.contains("Address already in use") || output.contains("AddrInUse")
+}
+
+/// Starts a server on a port from `freePort()` and waits until `answers(port)`. One that lost its port
+/// to another process is started again on another port (three tries); any other exit throws
+/// `exited(log)`.
+public func startOnFreePort(
+    _ what: String, timeout: Duration = .seconds(90), launch: (Int) throws -> ManagedProcess,
+    answers: (Int) async -> Bool, exited: (String) -> any Error
+) async throws -> (process: ManagedProcess, port: Int) {
+    for _ in 0..<3 {
+        let port = freePort()
+        let process = try launch(port)
+        let listening = try await eventually("\(what) to answer on port \(port)", timeout: timeout) { () -> Bool? in
+            if lostItsPort(process) { return false }
+            guard process.isRunning else { throw exited(process.output) }
+            return await answers(port) ? true : nil
+        }
+        if listening { return (process, port) }
+    }
+    throw exited("\(what) lost its port to another process three times")
+}

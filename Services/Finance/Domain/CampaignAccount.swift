@@ -1,8 +1,8 @@
 import TriadEvents
 
-/// Finance's view of one campaign: its budget decision, spend, attributed revenue and conversions
-/// (last touch's), and what each attribution model credited it with. An account can exist before
-/// its campaign is known (spend and attributions are kept, never dropped).
+/// Finance's view of one campaign: its channel and budget decision, spend, attributed revenue and
+/// conversions (last touch's), new customers, and what each attribution model credited it with. An
+/// account can exist before its campaign is known (spend and attributions are kept, never dropped).
 public struct CampaignAccount: Sendable, Equatable, Codable {
     public enum Decision: Sendable, Equatable, Codable {
         case approved(amountMinor: Int64)
@@ -12,11 +12,15 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
     public let campaignId: String
     /// Set once *campaign planned* arrived.
     public var quarter: Quarter?
+    /// Set once *campaign planned* arrived (nil in accounts kept before finance recorded channels).
+    public var channel: Channel?
     public var requestedMinor: Int64?
     public var decision: Decision?
     public var spentMinor: Int64 = 0
     public var revenueMinor: Int64 = 0
     public var conversions: Int64 = 0
+    /// Customers whose first purchase ever was attributed (last touch) to the campaign.
+    public var newCustomers: Int64 = 0
     public var exceededReported = false
     public var completed = false
     /// What completion gave back to the quarter's envelope.
@@ -36,7 +40,7 @@ public struct CampaignAccount: Sendable, Equatable, Codable {
         RoiReported(
             campaignId: campaignId, spend: MoneyTotal(amountMinor: spentMinor, currency: currency),
             revenue: MoneyTotal(amountMinor: revenueMinor, currency: currency), conversions: conversions,
-            byModel: returns(currency: currency))
+            byModel: returns(currency: currency), newCustomers: newCustomers)
     }
 
     /// The campaign's revenue, conversions, ROI and ROAS under every model.

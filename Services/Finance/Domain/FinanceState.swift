@@ -8,21 +8,40 @@ public struct FinanceState: Sendable {
     private var accounts: [UTF8Key: CampaignAccount] = [:]
     private var quarters: [Quarter: QuarterBook] = [:]
     private var orders: Set<UTF8Key> = []
+    private var customers: Set<UTF8Key> = []
+    /// The stored figures by event time the batch adds to (for the overflow check).
+    private var storedWeeks: [PartitionKey<ChannelWeekKey>: WeekFigures] = [:]
+    private var storedQuarters: [PartitionKey<QuarterChannelKey>: QuarterFigures] = [:]
+
+    /// The last-touch response curve of each channel the batch's plans name (a channel without
+    /// enough history is absent): what a budget decision projects from.
+    public var curves: [Channel: ResponseCurve] = [:]
 
     public private(set) var changedAccounts: Set<UTF8Key> = []
     /// The accounts whose `credited` figures changed (a subset of `changedAccounts`).
     public private(set) var changedCredits: Set<UTF8Key> = []
     public private(set) var changedQuarters: Set<Quarter> = []
     public private(set) var newOrders: [String] = []
+    /// What the batch adds to each channel's weeks and quarters of event time (written as increments).
+    public private(set) var weekDeltas: [PartitionKey<ChannelWeekKey>: WeekFigures] = [:]
+    public private(set) var quarterDeltas: [PartitionKey<QuarterChannelKey>: QuarterFigures] = [:]
 
     public init() {}
 
-    /// A batch's starting point: the accounts and quarters it can touch, and which of its attributed
-    /// orders were counted before.
-    public init(accounts: [CampaignAccount], quarters: [Quarter: QuarterBook], countedOrders: Set<UTF8Key>) {
+    /// A batch's starting point: the accounts and quarters it can touch, which of its attributed
+    /// orders and acquired customers were counted before, and the stored figures by event time of the
+    /// weeks and quarters its events fall in.
+    public init(
+        accounts: [CampaignAccount], quarters: [Quarter: QuarterBook], countedOrders: Set<UTF8Key>,
+        countedCustomers: Set<UTF8Key> = [], weeks: [PartitionKey<ChannelWeekKey>: WeekFigures] = [:],
+        quarterFigures: [PartitionKey<QuarterChannelKey>: QuarterFigures] = [:]
+    ) {
         for account in accounts { self.accounts[account.campaignId.utf8Key] = account }
         self.quarters = quarters
         orders = countedOrders
+        customers = countedCustomers
+        storedWeeks = weeks
+        storedQuarters = quarterFigures
     }
 
     public func account(_ campaignId: String) -> CampaignAccount? { accounts[campaignId.utf8Key] }
@@ -62,6 +81,49 @@ public struct FinanceState: Sendable {
         guard orders.insert(orderId.utf8Key).inserted else { return false }
         newOrders.append(orderId)
         return true
+    }
+
+    /// Remembers an acquired customer; false when they were counted before.
+    mutating func recordAcquiredCustomer(_ customerId: String) -> Bool {
+        customers.insert(customerId.utf8Key).inserted
+    }
+
+    // MARK: Figures by event time
+
+    /// A channel's week on a partition as stored plus what the batch added.
+    public func week(_ key: PartitionKey<ChannelWeekKey>) -> WeekFigures {
+        let stored = storedWeeks[key] ?? WeekFigures()
+        let added = weekDeltas[key] ?? WeekFigures()
+        return WeekFigures(
+            spendMinor: stored.spendMinor &+ added.spendMinor,
+            revenueMinor: stored.revenueMinor.merging(added.revenueMinor, uniquingKeysWith: &+))
+    }
+
+    /// A channel's quarter on a partition as stored plus what the batch added.
+    public func quarterFigures(_ key: PartitionKey<QuarterChannelKey>) -> QuarterFigures {
+        let stored = storedQuarters[key] ?? QuarterFigures()
+        let added = quarterDeltas[key] ?? QuarterFigures()
+        return QuarterFigures(
+            spendMinor: stored.spendMinor &+ added.spendMinor, revenueMinor: stored.revenueMinor &+ added.revenueMinor,
+            orders: stored.orders &+ added.orders, newCustomers: stored.newCustomers &+ added.newCustomers)
+    }
+
+    /// Adds to a channel's week (the ledger checked the sums).
+    mutating func add(_ figures: WeekFigures, to key: PartitionKey<ChannelWeekKey>) {
+        var delta = weekDeltas[key] ?? WeekFigures()
+        delta.spendMinor += figures.spendMinor
+        delta.revenueMinor.merge(figures.revenueMinor, uniquingKeysWith: +)
+        weekDeltas[key] = delta
+    }
+
+    /// Adds to a channel's quarter (the ledger checked the sums).
+    mutating func add(_ figures: QuarterFigures, to key: PartitionKey<QuarterChannelKey>) {
+        var delta = quarterDeltas[key] ?? QuarterFigures()
+        delta.spendMinor += figures.spendMinor
+        delta.revenueMinor += figures.revenueMinor
+        delta.orders += figures.orders
+        delta.newCustomers += figures.newCustomers
+        quarterDeltas[key] = delta
     }
 }
 

@@ -10,6 +10,8 @@ struct FinanceConfig {
     init(runtime: RuntimeConfig, environment: ConfigReader) throws(ConfigurationError) {
         let envelope = try environment.integer("TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR")
         let hurdle = try environment.integer("TRIAD_FINANCE_HURDLE_BPS")
-        policy = BudgetPolicy(quarterlyEnvelope: runtime.currency.money(envelope), hurdleBps: hurdle)
+        let bound = try environment.integer("TRIAD_REALLOCATION_BOUND_BPS")
+        policy = BudgetPolicy(
+            quarterlyEnvelope: runtime.currency.money(envelope), hurdleBps: hurdle, reallocationBoundBps: bound)
     }
 }

@@ -24,27 +24,14 @@ struct FinanceRoutes: Sendable {
         }
         routes.get("/campaigns") { request, _ in
             let page = try PageRequest(request)
-            var model = AttributionModel.default
-            if let text = request.uri.queryParameters.get("model") {
-                guard let named = AttributionModel(rawValue: text) else {
-                    throw APIError(
-                        .badRequest, field: "model", reason: "must be one of \(AttributionModel.names), got '\(text)'")
-                }
-                model = named
-            }
+            let model = try Self.model(request)
             let accounts = try await context.read { try AccountsTable.accounts(page, in: $0) }
             return Page(
                 accounts.map { CampaignFigures($0, currency: currency, model: model) }, request: page, key: \.campaignId
             )
         }
         routes.get("/envelope") { request, _ in
-            var asked: [Quarter]?
-            if let text = request.uri.queryParameters.get("quarter") {
-                guard let quarter = Quarter(text) else {
-                    throw APIError(.badRequest, field: "quarter", reason: "must look like 2026-Q4, got '\(text)'")
-                }
-                asked = [quarter]
-            }
+            let asked = try Self.quarter(request).map { [$0] }
             let ledger = self.ledger
             let statuses = try await context.read { [asked] session in
                 let state = try QuartersTable.state(quarters: asked, in: session)
@@ -54,7 +41,55 @@ struct FinanceRoutes: Sendable {
                 quarterlyEnvelope: ledger.policy.quarterlyEnvelope, hurdleBps: ledger.policy.hurdleBps,
                 quarters: statuses)
         }
+        routes.get("/reallocation") { request, _ in
+            let quarter = try Self.quarter(request)
+            let model = try Self.model(request)
+            let policy = ledger.policy
+            let proposal = try await context.read { session in
+                try ReallocationQuery.proposal(for: quarter, model: model, policy: policy, in: session)
+            }
+            guard let proposal else {
+                throw APIError(
+                    .notFound, field: "quarter",
+                    reason: "finance has seen no spend or purchase yet, so there is no next quarter: name one")
+            }
+            return ReallocationView(proposal)
+        }
         return routes
+    }
+
+    /// `?model=`: an attribution model's name; last touch when absent.
+    private static func model(_ request: Request) throws -> AttributionModel {
+        guard let text = request.uri.queryParameters.get("model") else { return .default }
+        guard let model = AttributionModel(rawValue: text) else {
+            throw APIError(
+                .badRequest, field: "model", reason: "must be one of \(AttributionModel.names), got '\(text)'")
+        }
+        return model
+    }
+
+    /// `?quarter=`: a quarter such as 2026-Q4; nil when absent.
+    private static func quarter(_ request: Request) throws -> Quarter? {
+        guard let text = request.uri.queryParameters.get("quarter") else { return nil }
+        guard let quarter = Quarter(text) else {
+            throw APIError(.badRequest, field: "quarter", reason: "must look like 2026-Q4, got '\(text)'")
+        }
+        return quarter
+    }
+}
+
+/// `GET /reallocation`: a quarter's envelope split over the channels under one model.
+struct ReallocationView: ResponseEncodable {
+    let quarter: Quarter
+    let model: AttributionModel
+    let envelope: Money
+    let channels: [ChannelAllocation]
+
+    init(_ proposal: ReallocationProposal) {
+        quarter = proposal.quarter
+        model = proposal.model
+        envelope = proposal.envelope
+        channels = proposal.channels
     }
 }
 
@@ -77,7 +112,11 @@ struct CampaignFigures: ResponseEncodable {
     let conversions: Int64
     let roiBps: Int64?
     let roasBps: Int64?
+    /// Spend / new customers the campaign acquired (`newCustomers`); null while none.
     let cacMinor: Int64?
+    let newCustomers: Int64
+    /// Spend / attributed orders (`conversions`); null while none.
+    let costPerOrderMinor: Int64?
     let budgetExceeded: Bool
     let completed: Bool
     let released: Money
@@ -100,6 +139,8 @@ struct CampaignFigures: ResponseEncodable {
         roiBps = returns[model]?.roiBps
         roasBps = returns[model]?.roasBps
         cacMinor = report.cacMinor
+        newCustomers = account.newCustomers
+        costPerOrderMinor = report.costPerOrderMinor
         budgetExceeded = account.exceededReported
         completed = account.completed
         released = Money(amountMinor: account.releasedMinor, currency: currency)

@@ -27,7 +27,12 @@ enum FinanceService {
         ServiceDefinition(
             migrations: FinanceSchema.migrations,
             handler: { events, session in try FinanceBatch.apply(events, ledger: ledger, in: session) },
-            reports: { session in try RoiReportedTable.reports(ledger: ledger, in: session) },
+            reports: { session in
+                try RoiReportedTable.reports(ledger: ledger, in: session)
+                    + AcquisitionReportedTable.reports(ledger: ledger, in: session)
+                    + ReallocationQuery.reports(policy: ledger.policy, in: session)
+            },
+            summarised: FinanceLedger.handledTypes,
             routes: { FinanceRoutes(ledger: ledger, context: $0).collection })
     }
 }

@@ -2,9 +2,9 @@ import Finance
 import TriadEvents
 import TriadStorage
 
-/// `fin_accounts`: one row per campaign (decision, spend, attributed revenue, conversions, what
-/// went back to the envelope). Reads give each account with what every model credited it with
-/// (`ModelFiguresTable.credited`).
+/// `fin_accounts`: one row per campaign (channel, decision, spend, attributed revenue, conversions,
+/// new customers, what went back to the envelope). Reads give each account with what every model
+/// credited it with (`ModelFiguresTable.credited`).
 public enum AccountsTable {
     static let table = Table(
         "fin_accounts",
@@ -13,6 +13,7 @@ public enum AccountsTable {
             .text("decision", nullable: true), .integer("approved_minor", nullable: true),
             .text("rejection_reason", nullable: true), .integer("spent_minor"), .integer("revenue_minor"),
             .integer("conversions"), .integer("exceeded_reported"), .integer("completed"), .integer("released_minor"),
+            .text("channel", nullable: true), .integer("new_customers"),
         ])
 
     private static let campaignId = table.field("campaign_id"), quarter = table.field("quarter")
@@ -21,6 +22,7 @@ public enum AccountsTable {
     private static let spent = table.field("spent_minor"), revenue = table.field("revenue_minor")
     private static let conversions = table.field("conversions"), exceeded = table.field("exceeded_reported")
     private static let completed = table.field("completed"), released = table.field("released_minor")
+    private static let channel = table.field("channel"), newCustomers = table.field("new_customers")
 
     // MARK: Reads
 
@@ -32,6 +34,26 @@ public enum AccountsTable {
     public static func accounts(_ page: PageRequest, in session: any SQLSession) throws -> [CampaignAccount] {
         try ModelFiguresTable.withCredits(
             session.page(table.select, key: "campaign_id", page).map(account), in: session)
+    }
+
+    /// What was approved for the campaigns starting in `quarter`, per channel (a campaign whose
+    /// channel is unknown counts under `other`); a channel with no approval is absent.
+    public static func approvedByChannel(in quarter: Quarter, in session: any SQLSession) throws -> [Channel: Int64] {
+        let approvals = table.only("channel", "approved_minor")
+        let channel = approvals.field("channel")
+        let amount = approvals.field("approved_minor")
+        var approved: [Channel: Int64] = [:]
+        let rows = try session.query(
+            "\(approvals.select) WHERE quarter = ? AND decision = 'approved'", [.text(quarter.description)])
+        for row in rows {
+            let name = row.text(channel) ?? Channel.other.rawValue
+            guard let channel = Channel(rawValue: name) else {
+                throw StorageError("fin_accounts holds an unknown channel '\(name)' in \(quarter)")
+            }
+            // Saturates past 64 bits (far beyond any envelope).
+            approved[channel] = checkedSum(approved[channel] ?? 0, row.integer(amount) ?? 0) ?? .max
+        }
+        return approved
     }
 
     static func all(in session: any SQLSession) throws -> [CampaignAccount] {
@@ -75,7 +97,7 @@ public enum AccountsTable {
             .text(a.campaignId), SQLValue(a.quarter?.description), SQLValue(a.requestedMinor), SQLValue(decision),
             SQLValue(approved), SQLValue(reason), .integer(a.spentMinor), .integer(a.revenueMinor),
             .integer(a.conversions), .integer(a.exceededReported ? 1 : 0), .integer(a.completed ? 1 : 0),
-            .integer(a.releasedMinor),
+            .integer(a.releasedMinor), SQLValue(a.channel?.rawValue), .integer(a.newCustomers),
         ]
     }
 
@@ -89,6 +111,12 @@ public enum AccountsTable {
                 throw StorageError("fin_accounts row \(id) holds quarter '\(text)', which does not read back")
             }
             account.quarter = quarter
+        }
+        if let text = row.text(Self.channel) {
+            guard let channel = Channel(rawValue: text) else {
+                throw StorageError("fin_accounts row \(id) holds an unknown channel '\(text)'")
+            }
+            account.channel = channel
         }
         account.requestedMinor = row.integer(Self.requested)
         switch row.text(Self.decision) {
@@ -106,6 +134,7 @@ public enum AccountsTable {
         account.exceededReported = row.integer(Self.exceeded) == 1
         account.completed = row.integer(Self.completed) == 1
         account.releasedMinor = row.integer(Self.released) ?? 0
+        account.newCustomers = row.integer(Self.newCustomers) ?? 0
         return account
     }
 }

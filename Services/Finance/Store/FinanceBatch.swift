@@ -14,12 +14,21 @@ public enum FinanceBatch {
             return nil
         }
         let creditedIds = conversions.flatMap(FinanceLedger.campaignIds(credited:)).distinctInByteOrder()
-        let campaignIds = (events.map { $0.event.payload.subject } + creditedIds).distinctInByteOrder()
+        let campaignIds = events.flatMap { FinanceLedger.campaignIds(touchedBy: $0.event) }.distinctInByteOrder()
         // A row that does not read back sets aside the events that need it, not the batch.
         var (accounts, unreadable, createdAccounts) = try AccountsTable.lockOrCreate(campaignIds, in: session)
 
         let countedOrders = try AttributedOrdersTable.recordNew(
             conversions.map(\.orderId).distinctInByteOrder(), in: session)
+        let acquired = events.compactMap { event -> String? in
+            if case .customerAcquired(let acquired) = event.event { return acquired.customerId }
+            return nil
+        }
+        let countedCustomers = try AcquiredCustomersTable.recordNew(acquired.distinctInByteOrder(), in: session)
+        // The stored figures of the weeks and quarters the batch's events fall in.
+        let times = events.compactMap { FinanceLedger.eventTime(of: $0.received) }
+        let weeks = try ChannelWeeksTable.stored(Set(times.map(ISOWeek.init(of:))), in: session)
+        let quarterFigures = try QuarterFiguresTable.stored(Set(times.map(\.quarter)), in: session)
         // Only conversions change credited figures: the other accounts go without them.
         let credited = try ModelFiguresTable.credited.figures(of: creditedIds, in: session, unreadable: &unreadable)
         for index in accounts.indices {
@@ -36,25 +45,42 @@ public enum FinanceBatch {
         quarters.formUnion(accounts.filter { completed.contains($0.campaignId.utf8Key) }.compactMap(\.quarter))
         let (books, createdQuarters) = try QuartersTable.lockOrCreate(quarters, in: session)
 
-        var state = FinanceState(accounts: accounts, quarters: books, countedOrders: countedOrders)
+        var state = FinanceState(
+            accounts: accounts, quarters: books, countedOrders: countedOrders, countedCustomers: countedCustomers,
+            weeks: weeks, quarterFigures: quarterFigures)
+        // Plans project their budget on their channel's last-touch curve.
+        let plannedChannels = Set(
+            events.compactMap { event -> Channel? in
+                if case .campaignPlanned(let planned) = event.event { return planned.channel }
+                return nil
+            })
+        if !plannedChannels.isEmpty {
+            state.curves = ResponseCurve.curves(
+                of: try ChannelWeeksTable.history(model: .lastTouch, in: session).filter {
+                    plannedChannels.contains($0.key)
+                })
+        }
         let problems = unreadable.problems
         let results = unreadable.apply(events, field: "campaignId", row: { "finance's stored account of \($0)" }) {
             event throws(EventRejection) in
-            // `apply` checks the subject's account; a conversion's credits name other accounts too.
+            // `apply` checks the subject's account; a conversion's credits and an acquisition name others.
             if !problems.isEmpty {
                 for id in FinanceLedger.campaignIds(touchedBy: event.event) {
                     guard let problem = problems[id.utf8Key] else { continue }
+                    let field = event.event.type == .customerAcquired ? "campaignId" : "credits"
                     throw EventRejection(
-                        .unreadableState, field: "credits",
-                        "finance's stored account of \(id) cannot be read: \(problem)")
+                        .unreadableState, field: field, "finance's stored account of \(id) cannot be read: \(problem)")
                 }
             }
-            return try ledger.apply(event.event, to: &state)
+            return try ledger.apply(
+                event.event, at: event.received.envelope.time, partition: event.partition, to: &state)
         }
         try AccountsTable.save(state.changedAccountRecords(), in: session)
         try ModelFiguresTable.credited.save(
             state.changedCreditRecords().map { ($0.campaignId, $0.credited) }, in: session)
         try QuartersTable.save(state, in: session)
+        try ChannelWeeksTable.add(state.weekDeltas, in: session)
+        try QuarterFiguresTable.add(state.quarterDeltas, in: session)
         // Rows created only to be locked, that no event needed, go again.
         try AccountsTable.delete(createdAccounts.subtracting(state.changedAccounts), in: session)
         try QuartersTable.delete(

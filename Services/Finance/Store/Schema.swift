@@ -8,6 +8,15 @@ import TriadStorage
 /// - `fin_roi_reported` (`RoiReportedTable`): what the last ROI report of each campaign said.
 /// - `fin_model_credits`, `fin_roi_reported_models` (`ModelFiguresTable`): per campaign and
 ///   attribution model, what the model credited and what the last ROI report said.
+/// - `fin_channel_weeks` (`ChannelWeeksTable`): per ISO week of event time, channel and model, the
+///   spend and attributed revenue (the latest 52 weeks).
+/// - `fin_quarter_figures` (`QuarterFiguresTable`): per quarter of event time and channel, spend,
+///   last touch's revenue and orders, new customers.
+/// - `fin_acquired_customers` (`AcquiredCustomersTable`): customers already counted.
+/// - `fin_acquisition_reported` (`AcquisitionReportedTable`): what the last acquisition report of
+///   each quarter said, and its revision.
+/// - `fin_reallocations_reported` (`ReallocationsReportedTable`): the last reallocation proposal
+///   emitted for each quarter, per channel, and its revision.
 public enum FinanceSchema {
     public static let migrations: [Migrations.Migration] = [
         Migrations.Migration(
@@ -61,6 +70,65 @@ public enum FinanceSchema {
                 CROSS JOIN (SELECT 'last-touch' AS model UNION ALL SELECT 'first-touch' UNION ALL SELECT 'linear' \
                 UNION ALL SELECT 'time-decay' UNION ALL SELECT 'position-based') m WHERE a.conversions > 0
                 """,
+            ]),
+        // Figures by event time. Accounts from before keep channel NULL (unknown: their figures count
+        // under `other`) and 0 new customers; their spend and revenue had no event time kept, so the
+        // weeks and quarters start empty. ROI reports said nothing of new customers yet (NULL): every
+        // campaign is reported again, with them.
+        Migrations.Migration(
+            version: 203,
+            [
+                "ALTER TABLE fin_accounts ADD COLUMN channel TEXT",
+                "ALTER TABLE fin_accounts ADD COLUMN new_customers BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE fin_roi_reported ADD COLUMN new_customers BIGINT",
+                .keyedTable(
+                    """
+                    CREATE TABLE fin_channel_weeks (week TEXT NOT NULL, channel TEXT NOT NULL, model TEXT NOT NULL, \
+                    spend_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, PRIMARY KEY (week, channel, model))
+                    """),
+                .keyedTable(
+                    """
+                    CREATE TABLE fin_quarter_figures (quarter TEXT NOT NULL, channel TEXT NOT NULL, \
+                    spend_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, orders BIGINT NOT NULL, \
+                    new_customers BIGINT NOT NULL, PRIMARY KEY (quarter, channel))
+                    """),
+                .keyedTable("CREATE TABLE fin_acquired_customers (customer_id TEXT PRIMARY KEY)"),
+                """
+                CREATE TABLE fin_acquisition_reported (quarter TEXT PRIMARY KEY, spend_minor BIGINT NOT NULL, \
+                revenue_minor BIGINT NOT NULL, orders BIGINT NOT NULL, new_customers BIGINT NOT NULL, \
+                revision BIGINT NOT NULL)
+                """,
+            ]),
+        // The last reallocation proposal emitted per quarter, one row per channel.
+        Migrations.Migration(
+            version: 204,
+            [
+                .keyedTable(
+                    """
+                    CREATE TABLE fin_reallocations_reported (quarter TEXT NOT NULL, channel TEXT NOT NULL, \
+                    proposed_minor BIGINT NOT NULL, revision BIGINT NOT NULL, PRIMARY KEY (quarter, channel))
+                    """)
+            ]),
+        // The figures by event time per partition too, as IT's counters: instances that share the
+        // database add to rows of their own partitions, never wait on one another's. The tables of
+        // 203 held nothing a release wrote; they are made again.
+        Migrations.Migration(
+            version: 205,
+            [
+                "DROP TABLE fin_channel_weeks",
+                "DROP TABLE fin_quarter_figures",
+                .keyedTable(
+                    """
+                    CREATE TABLE fin_channel_weeks (week TEXT NOT NULL, channel TEXT NOT NULL, model TEXT NOT NULL, \
+                    partition_id BIGINT NOT NULL, spend_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, \
+                    PRIMARY KEY (week, channel, model, partition_id))
+                    """),
+                .keyedTable(
+                    """
+                    CREATE TABLE fin_quarter_figures (quarter TEXT NOT NULL, channel TEXT NOT NULL, \
+                    partition_id BIGINT NOT NULL, spend_minor BIGINT NOT NULL, revenue_minor BIGINT NOT NULL, \
+                    orders BIGINT NOT NULL, new_customers BIGINT NOT NULL, PRIMARY KEY (quarter, channel, partition_id))
+                    """),
             ]),
     ]
 }

@@ -1,7 +1,7 @@
 import TriadEvents
 
 /// IT's rules: attribution (every rule-based model; the counters follow last touch), campaign
-/// performance counters and churn risk in event time.
+/// performance counters, customers' first purchases and churn risk in event time.
 /// Pure and synchronous: it reads and changes an `AnalyticsState` and returns the events to emit.
 public struct Analytics: Sendable {
     public let policy: AnalyticsPolicy
@@ -104,7 +104,10 @@ public struct Analytics: Sendable {
             }
         }
 
-        if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue {
+        // An order seen before (a redelivery or a replay) credits nothing again: its credits are not computed.
+        if interaction.kind == .purchase, let orderId = interaction.orderId, let revenue = interaction.revenue,
+            !state.hasRecorded(orderId)
+        {
             let touches = AttributionRules.touches(
                 state.touches(of: customer.customerId), before: interaction.occurredAt,
                 window: policy.attributionWindowMilliseconds, campaignId: interaction.campaignId)
@@ -117,6 +120,15 @@ public struct Analytics: Sendable {
                     halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds),
                 namedCampaignId: interaction.campaignId)
             if state.record(order) {
+                // The first purchase IT ever saw of this customer (a replayed order records nothing, so
+                // this is once per customer; a customer's interactions all come on one partition).
+                if customer.purchases == 0 {
+                    events.append(
+                        .customerAcquired(
+                            CustomerAcquired(
+                                customerId: customer.customerId, orderId: orderId, campaignId: campaignId,
+                                occurredAt: interaction.occurredAt)))
+                }
                 customer.purchases += 1
                 if let campaignId {
                     state.count(

@@ -116,6 +116,9 @@ public struct AnalyticsState: Sendable {
 
     // MARK: Orders
 
+    /// Whether the order was seen before: stored, or recorded earlier in the batch.
+    func hasRecorded(_ orderId: String) -> Bool { orders.contains(orderId.utf8Key) }
+
     /// Records an order the first time it is seen; false when it was seen before.
     mutating func record(_ order: RecordedOrder) -> Bool {
         guard orders.insert(order.orderId.utf8Key).inserted else { return false }

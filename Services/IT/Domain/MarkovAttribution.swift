@@ -25,10 +25,12 @@ public struct MarkovAttribution: Sendable {
     /// A removal effect below this is the rounding of the solve, not an effect: it counts as 0.
     public static let noise = 1e-12
 
-    public init(_ journeys: [Journey]) {
-        let chain = Chain(journeys)
-        self.journeys = Int64(journeys.count)
-        conversions = Int64(journeys.filter(\.converted).count)
+    public init(_ journeys: [Journey]) { self.init(Transitions(journeys)) }
+
+    public init(_ transitions: Transitions) {
+        let chain = Chain(transitions)
+        journeys = transitions.journeys
+        conversions = transitions.conversions
         let whole = chain.conversionProbability(without: nil)
         conversionProbability = whole
         removalEffects = chain.campaigns.indices.map { index in
@@ -39,38 +41,68 @@ public struct MarkovAttribution: Sendable {
             .filter { $0.amount > 0 }.map { CampaignShare(campaignId: $0.campaignId, bps: $0.amount) }
     }
 
-    /// Transition counts: state 0 is start, state i (1…n) is `campaigns[i − 1]`.
+    /// The journeys' transition counts, taken one journey at a time, so a reading can page through
+    /// its customers and keep only the counts (campaigns² numbers), never every journey. Counts are
+    /// whole numbers in `Double`, exact up to 2⁵³: the order journeys come in changes nothing.
+    public struct Transitions: Sendable {
+        public private(set) var journeys: Int64 = 0
+        public private(set) var conversions: Int64 = 0
+        /// Campaigns in the order first seen: campaign i is state i + 1, start is state 0.
+        fileprivate private(set) var campaigns: [UTF8Key] = []
+        private var states: [UTF8Key: Int] = [:]
+        fileprivate private(set) var counts: [[Double]] = [[0]]
+        fileprivate private(set) var toConversion: [Double] = [0]
+        fileprivate private(set) var outgoing: [Double] = [0]
+
+        public init() {}
+
+        public init(_ journeys: [Journey]) {
+            for journey in journeys { add(journey) }
+        }
+
+        public mutating func add(_ journey: Journey) {
+            journeys += 1
+            if journey.converted { conversions += 1 }
+            var from = 0
+            for campaign in journey.campaigns {
+                let to = state(of: campaign.utf8Key)
+                counts[from][to] += 1
+                outgoing[from] += 1
+                from = to
+            }
+            if journey.converted { toConversion[from] += 1 }
+            outgoing[from] += 1
+        }
+
+        private mutating func state(of campaign: UTF8Key) -> Int {
+            if let state = states[campaign] { return state }
+            campaigns.append(campaign)
+            let state = campaigns.count
+            states[campaign] = state
+            for row in counts.indices { counts[row].append(0) }
+            counts.append(Array(repeating: 0, count: state + 1))
+            toConversion.append(0)
+            outgoing.append(0)
+            return state
+        }
+    }
+
+    /// The chain with its campaigns in byte order of their ids (state 0 is start).
     struct Chain {
         let campaigns: [UTF8Key]
-        /// counts[i][j]: transitions from state i into state j.
         let counts: [[Double]]
         let toConversion: [Double]
         let outgoing: [Double]
 
-        init(_ journeys: [Journey]) {
-            campaigns = Set(journeys.flatMap { $0.campaigns.map(\.utf8Key) }).sorted()
-            let index = Dictionary(uniqueKeysWithValues: campaigns.enumerated().map { ($1, $0 + 1) })
-            let size = campaigns.count + 1
-            var counts = Array(repeating: Array(repeating: 0.0, count: size), count: size)
-            var toConversion = Array(repeating: 0.0, count: size)
-            var outgoing = Array(repeating: 0.0, count: size)
-            for journey in journeys {
-                var from = 0
-                for campaign in journey.campaigns {
-                    let to = index[campaign.utf8Key]!
-                    counts[from][to] += 1
-                    outgoing[from] += 1
-                    from = to
-                }
-                if journey.converted { toConversion[from] += 1 }
-                outgoing[from] += 1
-            }
-            self.counts = counts
-            self.toConversion = toConversion
-            self.outgoing = outgoing
+        init(_ transitions: Transitions) {
+            let order = transitions.campaigns.indices.sorted { transitions.campaigns[$0] < transitions.campaigns[$1] }
+            campaigns = order.map { transitions.campaigns[$0] }
+            let states = [0] + order.map { $0 + 1 }
+            counts = states.map { from in states.map { to in transitions.counts[from][to] } }
+            toConversion = states.map { transitions.toConversion[$0] }
+            outgoing = states.map { transitions.outgoing[$0] }
         }
 
-        /// P(conversion) from start, with state `removed` (if any) taken out: what went into it goes to null.
         func conversionProbability(without removed: Int?) -> Double {
             let kept = counts.indices.filter { $0 != removed && outgoing[$0] > 0 }
             guard kept.first == 0 else { return 0 }

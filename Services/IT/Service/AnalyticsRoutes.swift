@@ -64,8 +64,7 @@ struct AnalyticsRoutes: Sendable {
             let id = try routeContext.pathParameter("orderId")
             let view = try await context.read { session -> OrderAttributionView? in
                 guard let order = try OrdersTable.order(id, in: session) else { return nil }
-                let credits = try OrderCreditsTable.credits(
-                    of: id, at: order.occurredAt, currency: currency, in: session)
+                let credits = try OrderCreditsTable.credits(of: order, currency: currency, in: session)
                 return OrderAttributionView(order, credits: credits, currency: currency)
             }
             guard let view else { throw APIError(.notFound, field: "orderId", reason: "IT has not seen order \(id)") }

@@ -7,7 +7,7 @@ import TriadRuntime
 /// `computedAt` changed.
 enum MarkovReading {
     static func refresh(window: Int64, in context: RouteContext) async throws {
-        guard let computed = try await context.read({ try MarkovComputation.compute(window: window, in: $0) })
+        guard let computed = try await MarkovComputation.compute(window: window, in: context.database)
         else { return }
         try await context.write(cause: .serviceInitiated()) { session in
             ((), try MarkovTable.record(computed, in: session) ? [.attributionMarkovComputed(computed)] : [])

@@ -57,12 +57,17 @@ public enum AnalyticsBatch {
         let orderIds = interactions.compactMap { $0.0.kind == .purchase ? $0.0.orderId : nil }.distinctInByteOrder()
         let recorded = try OrdersTable.recorded(orderIds, in: session)
 
+        let purchases = interactions.map(\.0).filter { $0.kind == .purchase && $0.orderId != nil }
         let touches = try TouchesTable.forPurchases(
-            interactions.map(\.0).filter { $0.kind == .purchase && $0.orderId != nil },
-            window: analytics.policy.attributionWindowMilliseconds, in: session)
-        // The stored totals of what the batch adds to, for the overflow check.
+            purchases, window: analytics.policy.attributionWindowMilliseconds, in: session)
+        // The stored totals of what the batch adds to, for the overflow check: the campaigns its
+        // events name, and the stored last touch of each purchase that names none (the campaign
+        // it may be attributed to; the other touches only share credit, which counts nothing here).
         var campaignIds = Set(interactions.compactMap { $0.0.campaignId?.utf8Key })
-        for list in touches.values { campaignIds.formUnion(list.map(\.campaignId.utf8Key)) }
+        for purchase in purchases where purchase.campaignId == nil {
+            let stored = touches[purchase.customerId.utf8Key]?.last { $0.at <= purchase.occurredAt }
+            if let stored { campaignIds.insert(stored.campaignId.utf8Key) }
+        }
         let state = AnalyticsState(
             customers: customers, touches: touches, recordedOrders: recorded, clocks: clocks,
             storedCounters: try CampaignCountersTable.stored(campaignIds, partitions: Set(partitions), in: session),

@@ -56,6 +56,16 @@ public enum CustomersTable {
         try table.rows([customerId], in: session).first.map(record)
     }
 
+    /// Up to `limit` customer ids after `after`, in byte order: a reading that pages through every customer.
+    static func ids(after: String, limit: Int, in session: any SQLSession) throws -> [String] {
+        let ids = table.only("customer_id")
+        let id = ids.field("customer_id")
+        return try session.query(
+            "SELECT \(ids.list) FROM it_customers WHERE customer_id > ? ORDER BY customer_id LIMIT ?",
+            [.text(after), .integer(Int64(limit))]
+        ).compactMap { $0.text(id) }
+    }
+
     /// One page of the customers at churn risk, by id; of one segment when asked.
     public static func atRisk(segment: String?, _ page: PageRequest, in session: any SQLSession) throws
         -> [CustomerRecord]

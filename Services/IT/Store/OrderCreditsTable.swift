@@ -2,41 +2,59 @@ import Analytics
 import TriadEvents
 import TriadStorage
 
-/// `it_order_credits`: each attributed order's credits under every rule-based model, keyed by its
-/// time then its id (the window reads walk the key). Organic orders have no row. Kept, as orders
-/// are, for good.
+/// `it_order_credits`: the credits of each attributed order that shares credit, keyed by its time
+/// then its id (the window reads walk the key). Kept, as orders are, for good.
+///
+/// An order whose every model credits its attributed campaign wholly — one campaign among its
+/// touches, most orders — has no row: its credits are read from `it_orders` (the campaign and the
+/// revenue), so a purchase writes a second row only when the models disagree. Organic orders have
+/// no row either. (Databases from before may hold rows for whole orders too; they read the same.)
 ///
 /// The credits are one text per order, a line per model in `AttributionModel` order:
 /// `model` then, per credit, `campaignId`, `bps` and revenue in minor units, all tab-separated
-/// (an identifier holds no control character). One row per order keeps ingest cheap: a purchase
-/// writes one row here, not one per campaign and model.
+/// (an identifier holds no control character).
 public enum OrderCreditsTable {
     static let table = Table(
         "it_order_credits", key: 2, [.integer("occurred_at"), .text("order_id"), .text("credits")])
 
     private static let credits = table.only("credits").field("credits")
 
-    /// Records the credits of the batch's new attributed orders (`OrdersTable.recordNew` has
-    /// refused any order recorded before).
+    /// Records the credits of the batch's new attributed orders that share credit
+    /// (`OrdersTable.recordNew` has refused any order recorded before).
     static func save(_ orders: [RecordedOrder], in session: any SQLSession) throws {
         try table.insert(
-            orders.filter { !$0.credits.isEmpty }.map { order in
+            orders.filter { !isWhole($0) }.map { order in
                 [.integer(order.occurredAt.millisecondsSinceEpoch), .text(order.orderId), .text(text(order.credits))]
             }, in: session)
     }
 
+    /// Whether the order's credits follow from the order alone: organic, or every model crediting
+    /// its attributed campaign with all of it.
+    static func isWhole(_ order: RecordedOrder) -> Bool {
+        guard let campaignId = order.campaignId else { return true }
+        return order.credits.count == AttributionModel.allCases.count
+            && order.credits.values.allSatisfy { list in
+                list.count == 1 && list[0].bps == 10_000 && list[0].revenue.amountMinor == order.revenueMinor
+                    && list[0].campaignId.utf8Key == campaignId.utf8Key
+            }
+    }
+
     // MARK: Reads
 
-    /// The credits of the order `orderId` purchased at `occurredAt`, in `currency`; none when organic.
-    public static func credits(
-        of orderId: String, at occurredAt: Timestamp, currency: String, in session: any SQLSession
-    ) throws -> CreditsByModel {
+    /// The credits of `order` (as `OrdersTable` keeps it), in `currency`; none when organic.
+    public static func credits(of order: RecordedOrder, currency: String, in session: any SQLSession) throws
+        -> CreditsByModel
+    {
+        guard let campaignId = order.campaignId else { return [:] }
         let row = try session.query(
             "SELECT credits FROM it_order_credits WHERE occurred_at = ? AND order_id = ?",
-            [.integer(occurredAt.millisecondsSinceEpoch), .text(orderId)]
+            [.integer(order.occurredAt.millisecondsSinceEpoch), .text(order.orderId)]
         ).first
+        guard let text = row?.text(Self.credits) else {
+            return ConversionAttributed.whole(campaignId, Money(amountMinor: order.revenueMinor, currency: currency))
+        }
         var found: CreditsByModel = [:]
-        for entry in entries(row?.text(Self.credits) ?? "") {
+        for entry in entries(text) {
             found[entry.model, default: []].append(
                 CampaignCredit(
                     campaignId: entry.campaignId, bps: entry.bps,
@@ -45,18 +63,36 @@ public enum OrderCreditsTable {
         return found
     }
 
-    /// Per model, the revenue (minor units) credited to each campaign (by its bytes) over the orders
-    /// purchased in [`from`, `to`].
+    /// A row of `revenueByCampaign`'s join: an order's campaign and revenue, its credits if it has a row.
+    private static let windowRow = Table(
+        "it_orders",
+        [.text("campaign_id", nullable: true), .integer("revenue_minor"), .text("credits", nullable: true)])
+
+    /// Per model, the revenue (minor units) credited to each campaign (by its bytes) over the
+    /// attributed orders purchased in [`from`, `to`]: the orders by their time, each with its credits
+    /// row if it has one.
     public static func revenueByCampaign(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
         -> [AttributionModel: [UTF8Key: Int64]]
     {
+        let campaign = windowRow.field("campaign_id")
+        let revenue = windowRow.field("revenue_minor")
+        let shared = windowRow.field("credits")
         var sums: [AttributionModel: [UTF8Key: Int64]] = [:]
         for row in try session.query(
-            "SELECT credits FROM it_order_credits WHERE occurred_at >= ? AND occurred_at <= ?",
+            """
+            SELECT o.campaign_id, o.revenue_minor, c.credits FROM it_orders o \
+            LEFT JOIN it_order_credits c ON c.occurred_at = o.occurred_at AND c.order_id = o.order_id \
+            WHERE o.occurred_at >= ? AND o.occurred_at <= ? AND o.campaign_id IS NOT NULL
+            """,
             [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)])
         {
-            for entry in entries(row.text(Self.credits) ?? "") {
-                sums[entry.model, default: [:]][entry.campaignId.utf8Key, default: 0] += entry.revenueMinor
+            if let text = row.text(shared) {
+                for entry in entries(text) {
+                    sums[entry.model, default: [:]][entry.campaignId.utf8Key, default: 0] += entry.revenueMinor
+                }
+            } else if let campaignId = row.text(campaign)?.utf8Key {
+                let minor = row.integer(revenue) ?? 0
+                for model in AttributionModel.allCases { sums[model, default: [:]][campaignId, default: 0] += minor }
             }
         }
         return sums

@@ -63,14 +63,23 @@ public enum OrdersTable {
             namedCampaignId: row.text(Self.namedCampaignId))
     }
 
-    /// Every customer's purchases at `from` through `to`, each customer's in time order (one instant
-    /// by order id): for the journeys of the data-driven model (`MarkovComputation`).
-    static func purchases(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
+    /// The purchases at `from` through `to` of the customers after `first` through `last`, each
+    /// customer's in time order (one instant by order id), on `it_orders_customer`: for the journeys.
+    static func purchases(
+        after first: String, through last: String, from: Timestamp, to: Timestamp,
+        in session: any SQLSession
+    ) throws
         -> [(customerId: String, purchase: JourneyPurchase)]
     {
         try session.query(
-            "\(table.select) WHERE occurred_at >= ? AND occurred_at <= ? ORDER BY customer_id, occurred_at, order_id",
-            [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)]
+            """
+            \(table.select) WHERE customer_id > ? AND customer_id <= ? AND occurred_at >= ? AND occurred_at <= ? \
+            ORDER BY customer_id, occurred_at, order_id
+            """,
+            [
+                .text(first), .text(last), .integer(from.millisecondsSinceEpoch),
+                .integer(to.millisecondsSinceEpoch),
+            ]
         ).compactMap { row in
             guard let customerId = row.text(Self.customerId), let at = row.integer(Self.occurredAt) else { return nil }
             return (

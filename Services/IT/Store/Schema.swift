@@ -94,6 +94,8 @@ public enum AnalyticsSchema {
                     bps BIGINT NOT NULL, PRIMARY KEY (model, campaign_id))
                     """),
             ]),
+        // The data-driven reading pages through customers: each page's purchases by customer.
+        Migrations.Migration(version: 106, ["CREATE INDEX it_orders_customer ON it_orders (customer_id, occurred_at)"]),
     ]
 
     private static let counters = CampaignCountersTable.counterColumns.map { "\($0) BIGINT NOT NULL DEFAULT 0" }

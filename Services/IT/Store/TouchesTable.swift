@@ -123,9 +123,12 @@ public enum TouchesTable {
         return Touch(at: Timestamp(millisecondsSinceEpoch: at), campaignId: campaignId)
     }
 
-    /// Every customer's touches at `from` through `to`, each customer's in time order (ties in
-    /// arrival order): for the journeys of the data-driven model (`MarkovComputation`).
-    static func touches(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
+    /// The touches at `from` through `to` of the customers after `first` through `last` (in byte order),
+    /// each customer's in time order (ties in arrival order): for the data-driven model's journeys.
+    static func touches(
+        after first: String, through last: String, from: Timestamp, to: Timestamp,
+        in session: any SQLSession
+    ) throws
         -> [(customerId: String, touch: Touch)]
     {
         let owned = table.only("customer_id", "at", "campaign_id")
@@ -133,8 +136,14 @@ public enum TouchesTable {
         let at = owned.field("at")
         let campaign = owned.field("campaign_id")
         return try session.query(
-            "SELECT \(owned.list) FROM it_touches WHERE at >= ? AND at <= ? ORDER BY customer_id, at, seq",
-            [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)]
+            """
+            SELECT \(owned.list) FROM it_touches WHERE customer_id > ? AND customer_id <= ? AND at >= ? AND at <= ? \
+            ORDER BY customer_id, at, seq
+            """,
+            [
+                .text(first), .text(last), .integer(from.millisecondsSinceEpoch),
+                .integer(to.millisecondsSinceEpoch),
+            ]
         ).compactMap { row in
             guard let customerId = row.text(customer), let time = row.integer(at), let campaignId = row.text(campaign)
             else { return nil }

@@ -42,8 +42,15 @@ public struct Briefing: Sendable, Equatable, Codable {
         /// the other models while finance's latest report names none (one from before the models).
         public let roiByModel: [AttributionModel: Int64?]
         public let roasBps: Int64?
+        /// Spend / new customers; nil while there are none, or finance's report does not count them.
         public let cacMinor: Int64?
+        /// Spend / conversions; nil while there are none.
+        public let costPerOrderMinor: Int64?
+        /// Customers whose first purchase was attributed to the campaign; nil in a report from before.
+        public let newCustomers: Int64?
         public let targetRoiBps: Int64
+        /// Finance's projection when it decided the budget, to read beside the target and `roiBps`.
+        public let projection: Campaign.Projection?
         /// nil while ROI is not known yet (no spend).
         public let meetsTarget: Bool?
         public let performance: Performance
@@ -154,6 +161,51 @@ public struct Briefing: Sendable, Equatable, Codable {
         }
     }
 
+    /// Finance's latest proposal for splitting a quarter's envelope over the channels.
+    public struct Reallocation: Sendable, Equatable, Codable {
+        public let quarter: Quarter
+        public let model: AttributionModel
+        public let envelope: Money
+        /// In channel order, as finance proposed them.
+        public let channels: [ChannelAllocation]
+        public let revision: Int64
+        /// The proposal's expected revenue less the current split's, over the channels with a curve;
+        /// nil when none has one.
+        public let expectedRevenueGain: Money?
+
+        public init(_ proposed: ReallocationProposed) {
+            quarter = proposed.quarter
+            model = proposed.model
+            envelope = proposed.envelope
+            channels = proposed.channels
+            revision = proposed.revision
+            let gains = proposed.channels.compactMap(\.expectedRevenueGainMinor)
+            // Each gain is within ±2 × Money.maximumMinor: a sum over the channels fits 64 bits.
+            expectedRevenueGain =
+                gains.isEmpty ? nil : Money(amountMinor: gains.reduce(0, +), currency: proposed.envelope.currency)
+        }
+    }
+
+    /// Finance's acquisition figures for one quarter of event time.
+    public struct Acquisition: Sendable, Equatable, Codable {
+        public let quarter: Quarter
+        public let newCustomers: Int64
+        /// Spend / new customers, floored; nil with no new customer.
+        public let cacMinor: Int64?
+        /// Spend / attributed orders, floored; nil with no order.
+        public let costPerOrderMinor: Int64?
+        /// Revenue × 10,000 / spend, floored; nil while spend is 0.
+        public let merBps: Int64?
+
+        public init(_ reported: AcquisitionReported) {
+            quarter = reported.quarter
+            newCustomers = reported.newCustomers
+            cacMinor = reported.cacMinor
+            costPerOrderMinor = reported.costPerOrderMinor
+            merBps = reported.merBps
+        }
+    }
+
     public let currency: String
     public let campaigns: [CampaignLine]
     public let totals: Totals
@@ -168,6 +220,10 @@ public struct Briefing: Sendable, Equatable, Codable {
     public let onlyUnderOtherModels: [OtherModelAdvice]
     /// Absent before IT's first computation.
     public let dataDriven: DataDriven?
+    /// The proposal for the newest quarter finance proposed a split of; absent before any.
+    public let reallocation: Reallocation?
+    /// The newest quarter (of event time) finance reported acquisition figures for; absent before any.
+    public let acquisition: Acquisition?
 
     /// The reporting period is the newest quarter (of event time) in which an episode began or ended.
     public struct ChurnRiskPeriod: Sendable, Equatable, Codable {
@@ -184,8 +240,8 @@ extension Briefing {
         try make(
             campaigns: state.allCampaigns(), roi: state.roi, performance: state.performance, roiTrend: state.roiTrend,
             churnRiskBySegment: state.churnRiskBySegment(), churnFlows: state.churnFlows,
-            envelopes: state.allEnvelopes(), markov: state.markov,
-            policy: policy, currency: currency)
+            envelopes: state.allEnvelopes(), markov: state.markov, reallocations: state.allReallocations(),
+            acquisitions: state.allAcquisitions(), policy: policy, currency: currency)
     }
 
     /// Builds the briefing from the campaigns, the latest reports about them and the churn-risk
@@ -194,7 +250,8 @@ extension Briefing {
         campaigns: [Campaign], roi: (String) -> RoiReported?, performance: (String) -> CampaignPerformanceReported?,
         roiTrend: (String) -> [RoiPoint] = { _ in [] }, churnRiskBySegment churn: [UTF8Key: Int64],
         churnFlows: [ChurnFlowKey: ChurnFlow] = [:], envelopes: [EnvelopeChanged] = [],
-        markov: AttributionMarkovComputed? = nil, policy: BriefingPolicy, currency: String
+        markov: AttributionMarkovComputed? = nil, reallocations: [ReallocationProposed] = [],
+        acquisitions: [AcquisitionReported] = [], policy: BriefingPolicy, currency: String
     ) throws(BriefingError) -> Briefing {
         let zero = Money.zero(currency)
         let noTotal = MoneyTotal(amountMinor: 0, currency: currency)
@@ -221,7 +278,9 @@ extension Briefing {
                     uniqueKeysWithValues: AttributionModel.allCases.map { model in
                         (model, model == .lastTouch ? roi?.roiBps : roi?.byModel?[model]?.roiBps)
                     }), roasBps: roi?.roasBps, cacMinor: roi?.cacMinor,
-                targetRoiBps: campaign.targetRoiBps, meetsTarget: roi?.roiBps.map { $0 >= campaign.targetRoiBps },
+                costPerOrderMinor: roi?.costPerOrderMinor, newCustomers: roi?.newCustomers,
+                targetRoiBps: campaign.targetRoiBps, projection: campaign.projection,
+                meetsTarget: roi?.roiBps.map { $0 >= campaign.targetRoiBps },
                 performance: Performance(
                     impressions: performance?.impressions ?? 0, clicks: performance?.clicks ?? 0,
                     visits: performance?.visits ?? 0, signups: performance?.signups ?? 0,
@@ -273,7 +332,9 @@ extension Briefing {
             churnRiskBySegment: churn.filter { $0.value > 0 }, churnRiskPeriod: period(of: churnFlows),
             envelopes: envelopes.sorted { $0.quarter < $1.quarter }.map(Envelope.init),
             recommendations: recommendations,
-            onlyUnderOtherModels: onlyUnderOtherModels, dataDriven: markov.map(DataDriven.init))
+            onlyUnderOtherModels: onlyUnderOtherModels, dataDriven: markov.map(DataDriven.init),
+            reallocation: reallocations.max { $0.quarter < $1.quarter }.map(Reallocation.init),
+            acquisition: acquisitions.max { $0.quarter < $1.quarter }.map(Acquisition.init))
     }
 
     private static func period(of flows: [ChurnFlowKey: ChurnFlow]) -> ChurnRiskPeriod? {
@@ -281,6 +342,14 @@ extension Briefing {
         var bySegment: [UTF8Key: ChurnFlow] = [:]
         for (key, flow) in flows where key.quarter == quarter { bySegment[key.segmentKey] = flow }
         return ChurnRiskPeriod(quarter: quarter, bySegment: bySegment)
+    }
+}
+
+extension ChannelAllocation {
+    /// Expected revenue at the proposed amount less at the current one; nil without a curve.
+    public var expectedRevenueGainMinor: Int64? {
+        guard let proposed = expectedRevenueProposed, let current = expectedRevenueCurrent else { return nil }
+        return proposed.amountMinor - current.amountMinor
     }
 }
 

@@ -1,7 +1,8 @@
 import TriadEvents
 
 /// The briefing as `triad briefing` prints it: one line per campaign, the totals, ROI under every
-/// attribution model, churn risk, the envelopes, the recommendations and the data-driven shares.
+/// attribution model, churn risk, the envelopes, the acquisition figures, the proposed reallocation,
+/// the recommendations and the data-driven shares.
 /// Money and ratios read as on the page (`BoardFigures`); `raw` prints minor units and basis points.
 public struct BriefingText: Sendable {
     let briefing: Briefing
@@ -38,6 +39,17 @@ public struct BriefingText: Sendable {
                     + "reserved \(money(envelope.reserved.amountMinor)), "
                     + "released \(money(envelope.released.amountMinor)), left \(money(envelope.remaining.amountMinor))")
         }
+        if let acquisition = briefing.acquisition {
+            lines.append(
+                "Acquisition in \(acquisition.quarter): \(count(acquisition.newCustomers)) new customers, "
+                    + "CAC \(optionalMoney(acquisition.cacMinor)), "
+                    + "cost per order \(optionalMoney(acquisition.costPerOrderMinor)), MER \(ratio(acquisition.merBps))"
+            )
+        }
+        if let reallocation = briefing.reallocation {
+            lines.append("")
+            lines += reallocationLines(reallocation)
+        }
         lines.append("")
         lines += recommendationLines()
         if let dataDriven = briefing.dataDriven {
@@ -72,6 +84,28 @@ public struct BriefingText: Sendable {
                 "total", "", amount(totals.approvedBudget.amountMinor), amount(totals.spend.amountMinor),
                 amount(totals.revenue.amountMinor), count(totals.conversions), ratio(totals.roiBps),
             ]))
+        return lines
+    }
+
+    /// Finance's proposed split, a channel a line: current → proposed, the expected revenue gain, the
+    /// marginal ROAS at the proposal and the reason.
+    private func reallocationLines(_ reallocation: Briefing.Reallocation) -> [String] {
+        let table = Layout(widths: raw ? [10, 12, 1, 12, 6, 12, 8] : [10, 14, 1, 14, 9, 13, 13])
+        var lines = [
+            "Reallocation proposed for \(reallocation.quarter) under \(reallocation.model.rawValue) "
+                + "(revision \(reallocation.revision)): envelope \(money(reallocation.envelope.amountMinor)), "
+                + "expected revenue gain \(optionalMoney(reallocation.expectedRevenueGain?.amountMinor))",
+            table.row(["channel", "current", "", "proposed", "share", "revenue gain", raw ? "mROAS" : "marginal ROAS"])
+                + "  reason",
+        ]
+        for line in reallocation.channels {
+            lines.append(
+                table.row([
+                    line.channel.rawValue, amount(line.current.amountMinor), "→", amount(line.proposed.amountMinor),
+                    ratio(line.currentShareBps), line.expectedRevenueGainMinor.map(amount) ?? ratio(nil),
+                    ratio(line.marginalRoasBps),
+                ]) + "  \(line.reason.rawValue)")
+        }
         return lines
     }
 
@@ -144,6 +178,9 @@ public struct BriefingText: Sendable {
     private func amount(_ minor: Int64) -> String { raw ? "\(minor)" : BoardFigures.amount(minor, briefing.currency) }
 
     private func money(_ minor: Int64) -> String { raw ? "\(minor)" : BoardFigures.money(minor, briefing.currency) }
+
+    /// `money`, or a dash when there is no figure.
+    private func optionalMoney(_ minor: Int64?) -> String { minor.map(money) ?? ratio(nil) }
 
     private func ratio(_ bps: Int64?) -> String {
         guard let bps else { return raw ? "-" : "–" }

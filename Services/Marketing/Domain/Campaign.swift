@@ -21,6 +21,9 @@ public struct Campaign: Sendable, Equatable, Codable {
     public var pauseReason: String?
     /// Finance reported spend over the approved budget.
     public var budgetExceeded = false
+    /// What finance's response curve for the channel expected at the requested budget when it decided;
+    /// nil for a decision from before projections.
+    public var projection: Projection?
 
     public init(planned: CampaignPlanned) {
         id = planned.campaignId
@@ -32,6 +35,26 @@ public struct Campaign: Sendable, Equatable, Codable {
         endDate = planned.endDate
         targetRoiBps = planned.targetRoiBps
         status = .planned
+    }
+
+    /// Finance's projection at planning time: revenue and ROI at the requested budget from the
+    /// channel's curve (`reason` `curve`), or none (`not-enough-history`).
+    public struct Projection: Sendable, Equatable, Codable {
+        public var projectedRevenue: Money?
+        public var projectedRoiBps: Int64?
+        public var reason: ProjectionReason
+
+        public init(projectedRevenue: Money?, projectedRoiBps: Int64?, reason: ProjectionReason) {
+            self.projectedRevenue = projectedRevenue
+            self.projectedRoiBps = projectedRoiBps
+            self.reason = reason
+        }
+
+        /// A decision's projection; nil when it names no reason (a decision from before projections).
+        init?(_ projectedRevenue: Money?, _ projectedRoiBps: Int64?, _ reason: ProjectionReason?) {
+            guard let reason else { return nil }
+            self.init(projectedRevenue: projectedRevenue, projectedRoiBps: projectedRoiBps, reason: reason)
+        }
     }
 }
 

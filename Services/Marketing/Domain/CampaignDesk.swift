@@ -57,12 +57,16 @@ public struct CampaignDesk: Sendable {
             try decide(approved.campaignId, in: &store) {
                 $0.status = .approved
                 $0.approvedBudget = approved.approvedBudget
+                $0.projection = Campaign.Projection(
+                    approved.projectedRevenue, approved.projectedRoiBps, approved.projectionReason)
             }
             return []
         case .budgetRejected(let rejected):
             try decide(rejected.campaignId, in: &store) {
                 $0.status = .rejected
                 $0.rejectionReason = rejected.reason
+                $0.projection = Campaign.Projection(
+                    rejected.projectedRevenue, rejected.projectedRoiBps, rejected.projectionReason)
             }
             return []
         case .budgetExceeded(let exceeded):
@@ -88,6 +92,12 @@ public struct CampaignDesk: Sendable {
         case .attributionMarkovComputed(let computed):
             store.save(computed)
             return []
+        case .reallocationProposed(let proposal):
+            try store.save(proposal)
+            return []
+        case .acquisitionReported(let acquisition):
+            try store.save(acquisition)
+            return []
         case .churnRiskDetected(let risk):
             _ = store.flagChurnRisk(customerId: risk.customerId, segment: risk.segment, at: risk.detectedAt)
             return []
@@ -97,6 +107,8 @@ public struct CampaignDesk: Sendable {
         case .churnRiskSegmentChanged(let changed):
             _ = store.moveChurnRisk(customerId: changed.customerId, to: changed.segment)
             return []
+        case .customerAcquired:
+            return []  // finance counts new customers; marketing reads its acquisition report
         default:
             return []
         }

@@ -11,7 +11,11 @@ public struct DashboardViewModel: Sendable, Equatable {
     public let currency: String
     public let generatedAt: String
     public let totals: [Tile]
+    /// Nil before finance's first acquisition report.
+    public let acquisition: AcquisitionTiles?
     public let envelopes: [EnvelopeRow]
+    /// Nil before finance's first proposal.
+    public let reallocation: ReallocationChart?
     public let campaigns: [CampaignRow]
     /// Nil when no customer is at churn risk.
     public let churnChart: ChurnChart?
@@ -42,12 +46,14 @@ public struct DashboardViewModel: Sendable, Equatable {
                 value: Self.ratio(
                     Ratios.roasBps(revenueMinor: totals.revenue.amountMinor, spendMinor: totals.spend.amountMinor))),
             Tile(
-                label: "CAC", figure: "cac",
-                value: Ratios.cacMinor(spendMinor: totals.spend.amountMinor, conversions: totals.conversions)
+                label: "Cost per order", figure: "cost-per-order",
+                value: Ratios.costPerOrderMinor(spendMinor: totals.spend.amountMinor, orders: totals.conversions)
                     .map(money) ?? Figure("–")),
             Tile(label: "Conversions", figure: "conversions", value: Figure(BoardFigures.grouped(totals.conversions))),
         ]
+        acquisition = briefing.acquisition.map { AcquisitionTiles($0, currency: currency) }
         envelopes = briefing.envelopes.suffix(Self.envelopeQuarters).map(EnvelopeRow.init)
+        reallocation = briefing.reallocation.map(ReallocationChart.init)
         campaigns = briefing.campaigns.map { CampaignRow($0, currency: currency) }
         churnChart = ChurnChart(briefing.churnRiskBySegment)
         churnPeriod = briefing.churnRiskPeriod.map(ChurnPeriod.init)
@@ -76,6 +82,79 @@ public struct DashboardViewModel: Sendable, Equatable {
         public let label: String
         public let figure: String
         public let value: Figure
+    }
+
+    /// Finance's acquisition figures for the newest quarter it reported: new customers, CAC, cost
+    /// per order and MER (`data-figure="acquisition-…"`).
+    public struct AcquisitionTiles: Sendable, Equatable {
+        public let quarter: String
+        public let tiles: [Tile]
+
+        init(_ acquisition: Briefing.Acquisition, currency: String) {
+            func money(_ minor: Int64?) -> Figure { Figure(minor.map { BoardFigures.money($0, currency) } ?? "–") }
+            quarter = acquisition.quarter.description
+            tiles = [
+                Tile(
+                    label: "New customers", figure: "new-customers",
+                    value: Figure(BoardFigures.grouped(acquisition.newCustomers))),
+                Tile(label: "CAC", figure: "cac", value: money(acquisition.cacMinor)),
+                Tile(label: "Cost per order", figure: "cost-per-order", value: money(acquisition.costPerOrderMinor)),
+                Tile(label: "MER", figure: "mer", value: DashboardViewModel.ratio(acquisition.merBps)),
+            ]
+        }
+    }
+
+    /// Finance's proposed split of a quarter's envelope: per channel a bar of the current amount over
+    /// one of the proposed, both to one scale (the largest amount fills `width`), the expected revenue
+    /// gain and the reason.
+    public struct ReallocationChart: Sendable, Equatable {
+        public struct Row: Sendable, Equatable {
+            public let channel: String
+            public let reason: String
+            public let currentShare: String
+            public let current: String
+            public let proposed: String
+            public let currentWidth: Int64
+            public let proposedWidth: Int64
+            /// Expected revenue at the proposed amount less at the current one; `–` without a curve.
+            public let gain: Figure
+            public let marginalRoas: Figure
+        }
+        public let width: Int64
+        public let quarter: String
+        public let model: String
+        public let revision: String
+        public let envelope: String
+        public let gain: Figure
+        public let rows: [Row]
+
+        init(_ reallocation: Briefing.Reallocation) {
+            let width: Int64 = 160
+            let currency = reallocation.envelope.currency
+            func money(_ minor: Int64?) -> Figure {
+                guard let minor else { return Figure("–") }
+                return Figure(BoardFigures.money(minor, currency), negative: minor < 0)
+            }
+            let largest = reallocation.channels.map { max($0.current.amountMinor, $0.proposed.amountMinor) }.max() ?? 0
+            // Amounts are at most Money.maximumMinor: × width stays within 64 bits.
+            func bar(_ minor: Int64) -> Int64 { largest > 0 ? max(minor, 0) * width / largest : 0 }
+            self.width = width
+            quarter = reallocation.quarter.description
+            model = reallocation.model.rawValue
+            revision = BoardFigures.grouped(reallocation.revision)
+            envelope = BoardFigures.money(reallocation.envelope.amountMinor, currency)
+            gain = money(reallocation.expectedRevenueGain?.amountMinor)
+            rows = reallocation.channels.map { line in
+                Row(
+                    channel: line.channel.rawValue, reason: line.reason.rawValue,
+                    currentShare: BoardFigures.percent(line.currentShareBps),
+                    current: BoardFigures.money(line.current.amountMinor, currency),
+                    proposed: BoardFigures.money(line.proposed.amountMinor, currency),
+                    currentWidth: bar(line.current.amountMinor), proposedWidth: bar(line.proposed.amountMinor),
+                    gain: money(line.expectedRevenueGainMinor),
+                    marginalRoas: DashboardViewModel.ratio(line.marginalRoasBps))
+            }
+        }
     }
 
     /// Spend (or what is reserved) against a whole: filled to the share, `over` past the whole.
@@ -129,6 +208,8 @@ public struct DashboardViewModel: Sendable, Equatable {
         public let roi: Figure
         public let belowTarget: Bool
         public let target: Figure
+        /// Nil for a campaign finance decided without a projection (or has not decided yet).
+        public let projection: ProjectionCell?
         /// Nil until the campaign has two ROI reports.
         public let trend: Trend?
         public let revenue: String
@@ -147,9 +228,27 @@ public struct DashboardViewModel: Sendable, Equatable {
             roi = DashboardViewModel.ratio(line.roiBps)
             belowTarget = line.meetsTarget == false
             target = DashboardViewModel.ratio(line.targetRoiBps)
+            projection = line.projection.map { ProjectionCell($0, currency: currency) }
             trend = Trend(line.roiTrend, target: line.targetRoiBps)
             revenue = BoardFigures.money(line.revenue.amountMinor, currency)
             conversions = BoardFigures.grouped(line.conversions)
+        }
+    }
+
+    /// Finance's projection at planning time, beside the target: ROI and revenue from the channel's
+    /// curve, or that the channel had not enough history.
+    public struct ProjectionCell: Sendable, Equatable {
+        public let roi: Figure
+        /// Nil without a curve. (Named apart from the row's `revenue`, which a template would fall back to.)
+        public let projectedRevenue: String?
+        public let reason: String
+        public let curve: Bool
+
+        init(_ projection: Campaign.Projection, currency: String) {
+            roi = DashboardViewModel.ratio(projection.projectedRoiBps)
+            projectedRevenue = projection.projectedRevenue.map { BoardFigures.money($0.amountMinor, currency) }
+            reason = projection.reason.rawValue
+            curve = projection.reason == .curve
         }
     }
 

@@ -10,6 +10,8 @@ public struct MarketingState: Sendable {
     private var performances: [UTF8Key: CampaignPerformanceReported] = [:]
     private var churn: [UTF8Key: ChurnRecord] = [:]
     private var envelopes: [Quarter: EnvelopeChanged] = [:]
+    private var reallocations: [Quarter: ReallocationProposed] = [:]
+    private var acquisitions: [Quarter: AcquisitionReported] = [:]
     private var roiTrends: [UTF8Key: [RoiPoint]] = [:]
     /// IT's latest data-driven attribution (by `computedAt`).
     public private(set) var markov: AttributionMarkovComputed?
@@ -19,12 +21,17 @@ public struct MarketingState: Sendable {
     public private(set) var changedPerformances: Set<UTF8Key> = []
     public private(set) var changedChurnRisks: Set<UTF8Key> = []
     public private(set) var changedEnvelopes: Set<Quarter> = []
+    public private(set) var changedReallocations: Set<Quarter> = []
+    public private(set) var changedAcquisitions: Set<Quarter> = []
     public private(set) var changedMarkov = false
     /// ROI points this state's reports added, in arrival order.
     public private(set) var newRoiPoints: [(campaignId: String, point: RoiPoint)] = []
     /// Episodes flagged and recovered by this state's events, by quarter and segment (increments
     /// over what the tables hold; everything, for a state that started empty).
     public private(set) var churnFlows: [ChurnFlowKey: ChurnFlow] = [:]
+    /// Customers at churn risk gained (positive) or lost (negative) by this state's events, by segment
+    /// (increments over what the tables hold, as `churnFlows`).
+    public private(set) var churnRiskChanges: [UTF8Key: Int64] = [:]
 
     public init() {}
 
@@ -86,26 +93,81 @@ public struct MarketingState: Sendable {
         for envelope in storedEnvelopes { envelopes[envelope.quarter] = envelope }
     }
 
-    /// Keeps finance's report of a quarter's envelope unless a later revision is known. A revision
-    /// more than `EnvelopeChanged.maximumRevisionStep` past the known one (0 for a quarter not seen
-    /// yet) is refused: finance's arrive one at a time, so one forged event cannot pin the envelope.
+    /// Keeps finance's report of a quarter's envelope unless a later revision is known
+    /// (`replaces(_:known:of:in:)`).
     mutating func save(_ envelope: EnvelopeChanged) throws(EventRejection) {
-        let known = envelopes[envelope.quarter]
-        if let known, known.revision >= envelope.revision { return }
-        let knownRevision = known?.revision ?? 0
-        guard envelope.revision - knownRevision <= EnvelopeChanged.maximumRevisionStep else {
-            throw EventRejection(
-                .ruleViolation, field: "revision",
-                "is \(envelope.revision), more than \(EnvelopeChanged.maximumRevisionStep) past revision \(knownRevision) "
-                    + "that marketing holds for \(envelope.quarter); finance's revisions go up one at a time")
-        }
+        guard
+            try Self.replaces(
+                envelope.revision, known: envelopes[envelope.quarter]?.revision, of: "envelope", in: envelope.quarter)
+        else { return }
         envelopes[envelope.quarter] = envelope
         changedEnvelopes.insert(envelope.quarter)
+    }
+
+    /// Whether finance's report at `revision` replaces the one known for the quarter: only a higher
+    /// revision does. One more than `EnvelopeChanged.maximumRevisionStep` past the known one (0 for a
+    /// quarter not seen yet) is refused: finance's arrive one at a time, so one forged event cannot
+    /// pin what marketing shows.
+    private static func replaces(_ revision: Int64, known: Int64?, of what: String, in quarter: Quarter)
+        throws(EventRejection) -> Bool
+    {
+        if let known, known >= revision { return false }
+        let knownRevision = known ?? 0
+        guard revision - knownRevision <= EnvelopeChanged.maximumRevisionStep else {
+            throw EventRejection(
+                .ruleViolation, field: "revision",
+                "is \(revision), more than \(EnvelopeChanged.maximumRevisionStep) past revision \(knownRevision) "
+                    + "that marketing holds for the \(what) of \(quarter); finance's revisions go up one at a time")
+        }
+        return true
     }
 
     public func envelope(_ quarter: Quarter) -> EnvelopeChanged? { envelopes[quarter] }
 
     public func allEnvelopes() -> [EnvelopeChanged] { envelopes.values.sorted { $0.quarter < $1.quarter } }
+
+    // MARK: Reallocation and acquisition (finance's, per quarter, highest revision)
+
+    /// Seeds the proposals and acquisition reports the tables hold, so that a report is measured
+    /// against them (nothing changes).
+    public mutating func know(
+        storedReallocations: [ReallocationProposed] = [], storedAcquisitions: [AcquisitionReported] = []
+    ) {
+        for proposal in storedReallocations { reallocations[proposal.quarter] = proposal }
+        for acquisition in storedAcquisitions { acquisitions[acquisition.quarter] = acquisition }
+    }
+
+    /// Keeps finance's proposal for a quarter unless a later revision is known.
+    mutating func save(_ proposal: ReallocationProposed) throws(EventRejection) {
+        guard
+            try Self.replaces(
+                proposal.revision, known: reallocations[proposal.quarter]?.revision, of: "reallocation",
+                in: proposal.quarter)
+        else { return }
+        reallocations[proposal.quarter] = proposal
+        changedReallocations.insert(proposal.quarter)
+    }
+
+    /// Keeps finance's acquisition figures for a quarter unless a later revision is known.
+    mutating func save(_ acquisition: AcquisitionReported) throws(EventRejection) {
+        guard
+            try Self.replaces(
+                acquisition.revision, known: acquisitions[acquisition.quarter]?.revision, of: "acquisition",
+                in: acquisition.quarter)
+        else { return }
+        acquisitions[acquisition.quarter] = acquisition
+        changedAcquisitions.insert(acquisition.quarter)
+    }
+
+    public func reallocation(_ quarter: Quarter) -> ReallocationProposed? { reallocations[quarter] }
+
+    public func acquisition(_ quarter: Quarter) -> AcquisitionReported? { acquisitions[quarter] }
+
+    public func allReallocations() -> [ReallocationProposed] {
+        reallocations.values.sorted { $0.quarter < $1.quarter }
+    }
+
+    public func allAcquisitions() -> [AcquisitionReported] { acquisitions.values.sorted { $0.quarter < $1.quarter } }
 
     public func changedRoiRecords() -> [RoiReported] { changedRois.sorted().compactMap { rois[$0] } }
 
@@ -137,6 +199,7 @@ public struct MarketingState: Sendable {
         guard churn[customerId.utf8Key]?.atRisk != true else { return false }
         save(ChurnRecord(segment: segment, atRisk: true), of: customerId)
         churnFlows[ChurnFlowKey(quarter: time.quarter, segment: segment), default: ChurnFlow()].flagged += 1
+        churnRiskChanges[segment.utf8Key, default: 0] += 1
         return true
     }
 
@@ -146,12 +209,17 @@ public struct MarketingState: Sendable {
         record.atRisk = false
         save(record, of: customerId)
         churnFlows[ChurnFlowKey(quarter: time.quarter, segment: record.segment), default: ChurnFlow()].recovered += 1
+        churnRiskChanges[record.segment.utf8Key, default: 0] -= 1
         return true
     }
 
     /// The customer moved to `segment`: while at risk it counts there now; false when unknown or unchanged.
     mutating func moveChurnRisk(customerId: String, to segment: String) -> Bool {
         guard var record = churn[customerId.utf8Key], record.segment.utf8Key != segment.utf8Key else { return false }
+        if record.atRisk {
+            churnRiskChanges[record.segment.utf8Key, default: 0] -= 1
+            churnRiskChanges[segment.utf8Key, default: 0] += 1
+        }
         record.segment = segment
         save(record, of: customerId)
         return true

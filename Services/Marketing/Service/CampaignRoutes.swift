@@ -57,7 +57,7 @@ struct CampaignRoutes: Sendable {
         let currency = context.config.currency.code
         let briefing = self.briefing
         do {
-            return try await context.read { try BriefingQuery.briefing(policy: briefing, currency: currency, in: $0) }
+            return try await BriefingQuery.briefing(policy: briefing, currency: currency, from: context.database)
         } catch let error as BriefingError {
             throw APIError(.unprocessableContent, reason: error.description, code: "total-overflow")
         }

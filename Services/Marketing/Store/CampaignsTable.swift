@@ -11,6 +11,8 @@ public enum CampaignsTable {
             .text("currency"), .text("start_date"), .text("end_date"), .integer("target_roi_bps"), .text("status"),
             .integer("approved_minor", nullable: true), .text("rejection_reason", nullable: true),
             .text("pause_reason", nullable: true), .integer("budget_exceeded"),
+            .integer("projected_revenue_minor", nullable: true), .integer("projected_roi_bps", nullable: true),
+            .text("projection_reason", nullable: true),
         ])
 
     private static let campaignId = table.field("campaign_id"), name = table.field("name")
@@ -20,6 +22,8 @@ public enum CampaignsTable {
     private static let targetRoi = table.field("target_roi_bps"), status = table.field("status")
     private static let approved = table.field("approved_minor"), rejection = table.field("rejection_reason")
     private static let pause = table.field("pause_reason"), exceeded = table.field("budget_exceeded")
+    private static let projectedRevenue = table.field("projected_revenue_minor")
+    private static let projectedRoi = table.field("projected_roi_bps"), projection = table.field("projection_reason")
 
     // MARK: Reads
 
@@ -65,6 +69,8 @@ public enum CampaignsTable {
             .text(c.requestedBudget.currency), .text(c.startDate.description), .text(c.endDate.description),
             .integer(c.targetRoiBps), .text(c.status.rawValue), SQLValue(c.approvedBudget?.amountMinor),
             SQLValue(c.rejectionReason?.rawValue), SQLValue(c.pauseReason), .integer(c.budgetExceeded ? 1 : 0),
+            SQLValue(c.projection?.projectedRevenue?.amountMinor), SQLValue(c.projection?.projectedRoiBps),
+            SQLValue(c.projection?.reason.rawValue),
         ]
     }
 
@@ -98,6 +104,12 @@ public enum CampaignsTable {
         }
         campaign.pauseReason = row.text(Self.pause)
         campaign.budgetExceeded = row.integer(Self.exceeded) == 1
+        if let reason = row.text(Self.projection) {
+            guard let parsed = ProjectionReason(rawValue: reason) else { throw unreadable("projection reason") }
+            campaign.projection = Campaign.Projection(
+                projectedRevenue: row.integer(Self.projectedRevenue).map { Money(amountMinor: $0, currency: currency) },
+                projectedRoiBps: row.integer(Self.projectedRoi), reason: parsed)
+        }
         return campaign
     }
 }

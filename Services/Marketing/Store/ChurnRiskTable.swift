@@ -3,7 +3,7 @@ import TriadEvents
 import TriadStorage
 
 /// `mkt_churn_risk`: customers IT flagged at churn risk, with their current segment and whether the
-/// episode is still open (the briefing counts the open ones by segment).
+/// episode is still open (`ChurnRiskCountsTable` counts the open ones by segment).
 enum ChurnRiskTable {
     static let table = Table("mkt_churn_risk", [.text("customer_id"), .text("segment"), .integer("at_risk")])
 
@@ -28,15 +28,5 @@ enum ChurnRiskTable {
                 [.text($0.customerId), .text($0.record.segment), .integer($0.record.atRisk ? 1 : 0)]
             },
             onConflict: .replace, in: session)
-    }
-
-    /// The open episodes by segment.
-    static func countBySegment(in session: any SQLSession) throws -> [UTF8Key: Int64] {
-        var churn: [UTF8Key: Int64] = [:]
-        for row in try session.query("SELECT segment, COUNT(*) FROM mkt_churn_risk WHERE at_risk = 1 GROUP BY segment")
-        {
-            if let segment = row.first?.text { churn[segment.utf8Key] = row.last?.integer ?? 0 }
-        }
-        return churn
     }
 }

@@ -12,10 +12,14 @@ public enum MarketingBatch {
         var campaignIds: [String] = []
         var customers: [String] = []
         var quarters: Set<Quarter> = []
+        var reallocationQuarters: Set<Quarter> = []
+        var acquisitionQuarters: Set<Quarter> = []
         var markov = false
         for event in events {
             switch event.event {
             case .envelopeChanged(let envelope): quarters.insert(envelope.quarter)
+            case .reallocationProposed(let proposal): reallocationQuarters.insert(proposal.quarter)
+            case .acquisitionReported(let acquisition): acquisitionQuarters.insert(acquisition.quarter)
             case .attributionMarkovComputed: markov = true
             case .budgetApproved, .budgetRejected, .budgetExceeded: campaignIds.append(event.event.payload.subject)
             case .churnRiskDetected, .churnRiskCleared, .churnRiskSegmentChanged:
@@ -30,6 +34,13 @@ public enum MarketingBatch {
         // A reported revision is measured against the one stored (EnvelopeChanged.maximumRevisionStep).
         if !quarters.isEmpty {
             state.know(storedEnvelopes: try EnvelopesTable.envelopes(of: quarters.sorted(), in: session))
+        }
+        if !reallocationQuarters.isEmpty || !acquisitionQuarters.isEmpty {
+            state.know(
+                storedReallocations: reallocationQuarters.isEmpty
+                    ? [] : try ReallocationsTable.proposals(of: reallocationQuarters.sorted(), in: session),
+                storedAcquisitions: acquisitionQuarters.isEmpty
+                    ? [] : try AcquisitionsTable.reports(of: acquisitionQuarters.sorted(), in: session))
         }
         // An older reading than the one stored changes nothing.
         if markov { state.know(storedMarkov: try MarkovTable.latest(locking: true, in: session)) }
@@ -47,9 +58,12 @@ public enum MarketingBatch {
         try RoiTable.save(state, in: session)
         try PerformanceTable.save(state, in: session)
         try ChurnRiskTable.save(state, in: session)
+        try ChurnRiskCountsTable.save(state, in: session)
         try ChurnFlowTable.save(state, in: session)
         try RoiHistoryTable.save(state, in: session)
         try EnvelopesTable.save(state, in: session)
         try MarkovTable.save(state, in: session)
+        try ReallocationsTable.save(state, in: session)
+        try AcquisitionsTable.save(state, in: session)
     }
 }

@@ -2,25 +2,26 @@ import Marketing
 import TriadEvents
 import TriadStorage
 
-/// `mkt_roi`: the latest ROI report from finance, by campaign (its figures by model: `RoiByModelTable`).
+/// `mkt_roi`: the latest ROI report from finance, by campaign (its figures by model: `RoiByModelTable`);
+/// ROI, ROAS, CAC and cost per order follow from its counts.
 enum RoiTable {
     static let table = Table(
         "mkt_roi",
         [
             .text("campaign_id"), .integer("spend_minor"), .integer("revenue_minor"), .integer("conversions"),
-            .text("currency"),
+            .text("currency"), .integer("new_customers", nullable: true),
         ])
 
     private static let spend = table.field("spend_minor")
     private static let revenue = table.field("revenue_minor"), conversions = table.field("conversions")
-    private static let currency = table.field("currency")
+    private static let currency = table.field("currency"), newCustomers = table.field("new_customers")
 
     static func save(_ state: MarketingState, in session: any SQLSession) throws {
         try table.insert(
             state.changedRoiRecords().map { r in
                 [
                     .text(r.campaignId), .integer(r.spend.amountMinor), .integer(r.revenue.amountMinor),
-                    .integer(r.conversions), .text(r.spend.currency),
+                    .integer(r.conversions), .text(r.spend.currency), SQLValue(r.newCustomers),
                 ]
             }, onConflict: .replace, in: session)
         try RoiByModelTable.save(state.changedRoiRecords(), in: session)
@@ -39,7 +40,7 @@ enum RoiTable {
                     ModelReturn(
                         revenue: MoneyTotal(amountMinor: $0.revenueMinor, currency: currency),
                         conversionsBps: $0.conversionsBps, spendMinor: spend)
-                })
+                }, newCustomers: row.integer(Self.newCustomers))
         }
     }
 }

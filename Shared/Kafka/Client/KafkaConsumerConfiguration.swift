@@ -29,11 +29,17 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var maxBatchBytes: Int
     /// How long shutdown waits for the final commit and group leave.
     public var closeTimeout: Duration
+    /// `fetch.wait.max.ms`: the longest a fetch request waits on the broker for data. Kafka answers
+    /// as soon as data arrives, but a broker may hold the request for the whole wait (the local
+    /// broker does): then it is what a light stream's event waits before it is read. librdkafka's
+    /// default is 500 ms; each idle partition leader is asked again this often.
+    public var fetchWait: Duration
 
     public init(
         client: KafkaConfiguration, groupID: String, clientID: String? = nil, sessionTimeout: Duration? = nil,
         heartbeatInterval: Duration? = nil, offsetReset: OffsetReset = .earliest, commitsPeriodically: Bool = true,
-        maxBatchSize: Int = 500, maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10)
+        maxBatchSize: Int = 500, maxBatchBytes: Int = 16 << 20, closeTimeout: Duration = .seconds(10),
+        fetchWait: Duration = .milliseconds(20)
     ) {
         self.client = client
         self.groupID = groupID
@@ -45,6 +51,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         self.maxBatchSize = maxBatchSize
         self.maxBatchBytes = maxBatchBytes
         self.closeTimeout = closeTimeout
+        self.fetchWait = fetchWait
     }
 
     /// Properties the consumer decides itself, whatever the client's properties say: offsets are
@@ -67,6 +74,7 @@ public struct KafkaConsumerConfiguration: Sendable {
         settings["heartbeat.interval.ms"] = heartbeatInterval.map(Self.milliseconds)
         settings["auto.offset.reset"] = offsetReset.rawValue
         settings["enable.auto.commit"] = String(commitsPeriodically)
+        settings["fetch.wait.max.ms"] = Self.milliseconds(fetchWait)
         if let name = client.properties.keys.sorted().first(where: { Self.typedNames.contains($0) }) {
             throw KafkaError(.configuration, "\(name) is a consumer setting, not a client property")
         }
@@ -76,7 +84,7 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Every property this type sets itself.
     static let typedNames: Set<String> = Set(fixed.keys).union([
         "group.id", "client.id", "session.timeout.ms", "heartbeat.interval.ms", "auto.offset.reset",
-        "enable.auto.commit",
+        "enable.auto.commit", "fetch.wait.max.ms",
     ])
 
     private static func milliseconds(_ duration: Duration) -> String {
