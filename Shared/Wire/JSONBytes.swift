@@ -24,7 +24,8 @@ struct JSONBytes {
         if afterValue { bytes.append(0x2C) }  // ,
         bytes.append(0x22)
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [0x22, 0x3A])  // ":
+        bytes.append(0x22)
+        bytes.append(0x3A)  // :
         afterValue = false
     }
 
@@ -53,6 +54,9 @@ struct JSONBytes {
     mutating func member(_ name: StaticString, _ credits: CreditsByModel) {
         key(name)
         open()
+        // About 80 bytes an entry ({"bps":…,"campaignId":"…","revenue":{"amountMinor":…,"currency":"…"}}):
+        // room for them at once rather than by doubling as they come.
+        bytes.reserveCapacity(bytes.count + 80 * credits.values.reduce(0) { $0 + $1.count } + 100)
         for (model, key) in Self.modelKeys {
             guard let list = credits[model] else { continue }
             if afterValue { bytes.append(0x2C) }  // ,
@@ -79,20 +83,7 @@ struct JSONBytes {
     }
 
     /// An integer in decimal, as `String(value)` writes it.
-    private mutating func integer(_ value: Int64) {
-        if value < 0 { bytes.append(0x2D) }  // -
-        var magnitude = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var end = buffer.count
-            repeat {
-                end -= 1
-                buffer[end] = 0x30 + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: buffer[end...])
-        }
-    }
+    private mutating func integer(_ value: Int64) { bytes.appendDecimal(value) }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
