@@ -14,25 +14,12 @@ import TriadKafka
     @Test func campaignsGoFromPlanToBriefingWithExactFigures() async throws {
         let started = ContinuousClock.now
         let logs = Paths.scratch("e2e")
-        let broker = try await LocalBroker.start(logDirectory: logs)
-        let suite = TriadServices(broker: broker, logs: logs)
-        do {
-            // IT reads its data-driven shares every second, so the page's last check sees them settled.
-            try suite.start(.marketing)
-            try suite.start(.finance)
-            try suite.start(.it, environment: ["TRIAD_IT_MARKOV_INTERVAL_MS": "1000"])
-            try await suite.waitUntilReady()
-            try await play(suite, logs: logs)
-        } catch {
-            for name in TriadServices.Name.allCases {
-                print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))")
-            }
-            _ = await suite.stopAll()
-            await broker.stop()
-            throw error
+        // IT reads its data-driven shares every second, so the page's last check sees them settled.
+        let statuses = try await TriadServices.play(
+            logs: logs, environment: [.it: ["TRIAD_IT_MARKOV_INTERVAL_MS": "1000"]]
+        ) {
+            try await play($0, logs: logs)
         }
-        let statuses = await suite.stopAll()
-        await broker.stop()
         #expect(statuses == [.marketing: 0, .finance: 0, .it: 0], "every service stops cleanly on SIGTERM")
         print("end-to-end: scenario passed in \(ContinuousClock.now - started)")
     }

@@ -15,24 +15,10 @@ import TriadEvents
     /// 5,200,000), and search takes the last six. 1,200,000 moves from search to social.
     @Test func theEnvelopeMovesFromTheSaturatedChannel() async throws {
         let logs = Paths.scratch("e2e-reallocation")
-        let broker = try await LocalBroker.start(logDirectory: logs)
-        let suite = TriadServices(broker: broker, logs: logs)
-        do {
-            try suite.start(.marketing)
-            try suite.start(.finance, environment: ["TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR": "10000000"])
-            try suite.start(.it)
-            try await suite.waitUntilReady()
-            try await play(suite, logs: logs)
-        } catch {
-            for name in TriadServices.Name.allCases {
-                print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))")
-            }
-            _ = await suite.stopAll()
-            await broker.stop()
-            throw error
+        let envelope = ["TRIAD_FINANCE_QUARTERLY_ENVELOPE_MINOR": "10000000"]
+        let statuses = try await TriadServices.play(logs: logs, environment: [.finance: envelope]) {
+            try await play($0, logs: logs)
         }
-        let statuses = await suite.stopAll()
-        await broker.stop()
         #expect(statuses == [.marketing: 0, .finance: 0, .it: 0], "every service stops cleanly on SIGTERM")
     }
 

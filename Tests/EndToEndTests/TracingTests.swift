@@ -40,26 +40,19 @@ import Testing
             }, answers: { await HTTPJSON(port: $0).status("/spans") == 200 },
             exited: { ReceiverExited(log: $0) })
         let collector = HTTPJSON(port: receiverPort)
-        let broker = try await LocalBroker.start(logDirectory: logs)
-        let suite = TriadServices(broker: broker, logs: logs)
+        let exporting = [
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)", "OTEL_BSP_SCHEDULE_DELAY": "100",
+        ]
+        let statuses: [TriadServices.Name: Int32]
         do {
-            try suite.startAll(environment: [
-                "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)", "OTEL_BSP_SCHEDULE_DELAY": "100",
-            ])
-            try await suite.waitUntilReady()
-            try await play(suite, collector: collector, logs: logs)
+            statuses = try await TriadServices.play(
+                logs: logs, environment: [.marketing: exporting, .finance: exporting, .it: exporting],
+                onFailure: { print("--- receiver ---\n\(receiver.output)") }
+            ) { try await play($0, collector: collector, logs: logs) }
         } catch {
-            for name in TriadServices.Name.allCases {
-                print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))")
-            }
-            print("--- receiver ---\n\(receiver.output)")
-            _ = await suite.stopAll()
-            await broker.stop()
             _ = await receiver.stop()
             throw error
         }
-        let statuses = await suite.stopAll()
-        await broker.stop()
         _ = await receiver.stop()
         #expect(statuses == [.marketing: 0, .finance: 0, .it: 0])
         // The report rounds took every link the event transactions recorded.

@@ -36,10 +36,6 @@ public final class TriadServices: @unchecked Sendable {
             environment: base.merging(environment) { _, new in new }, logDirectory: logs)
     }
 
-    public func startAll(environment: [String: String] = [:]) throws {
-        for name in Name.allCases { try start(name, environment: environment) }
-    }
-
     /// Waits until every running service says it is ready; fails with the log of one that exited. A
     /// service that lost its port to another process (between `freePort()`'s check and its bind) is
     /// started again on another port.
@@ -70,6 +66,32 @@ public final class TriadServices: @unchecked Sendable {
     public func stopAll() async -> [Name: Int32] {
         var statuses: [Name: Int32] = [:]
         for (name, process) in processes { statuses[name] = await process.stop() }
+        return statuses
+    }
+
+    /// Starts a broker and the three services in `logs` (each with the common settings plus
+    /// `environment[name]`), waits until they are ready and plays `scenario` on them. Whatever
+    /// happens, the services and the broker are stopped; on a failure each service's log tail (and
+    /// `onFailure`'s output) is printed first. Returns the services' exit statuses after SIGTERM.
+    public static func play(
+        logs: URL, environment: [Name: [String: String]] = [:], onFailure: () -> Void = {},
+        _ scenario: (TriadServices) async throws -> Void
+    ) async throws -> [Name: Int32] {
+        let broker = try await LocalBroker.start(logDirectory: logs)
+        let suite = TriadServices(broker: broker, logs: logs)
+        do {
+            for name in Name.allCases { try suite.start(name, environment: environment[name] ?? [:]) }
+            try await suite.waitUntilReady()
+            try await scenario(suite)
+        } catch {
+            for name in Name.allCases { print("--- \(name.rawValue)-service log ---\n\(suite.logTail(name))") }
+            onFailure()
+            _ = await suite.stopAll()
+            await broker.stop()
+            throw error
+        }
+        let statuses = await suite.stopAll()
+        await broker.stop()
         return statuses
     }
 
