@@ -224,27 +224,38 @@ final class Wakeup: Sendable {
         waiter?.resume()
     }
 
+    /// Returns at the first signal (at once if one is pending) or after `timeout`, whichever comes
+    /// first. A signal that comes after the return is remembered for the next wait; none is lost.
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.pending {
-                            state.pending = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
+            group.addTask { await self.signalled() }
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
-            // Release the waiting child if the timeout won.
-            self.signal()
-            await group.waitForAll()
-            self.state.withLock { $0.pending = false }
+            group.cancelAll()  // the other child ends now
+        }
+    }
+
+    /// Returns at a signal, or when the task is cancelled (without taking a signal).
+    private func signalled() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    // Checked under the lock the handler takes: cancelled before or after, it is seen.
+                    if Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
         }
     }
 }
