@@ -188,45 +188,27 @@ public struct EventPipeline: Sendable {
         guard results.count == toApply.count else {
             throw StorageError("the handler answered \(results.count) results for \(toApply.count) events")
         }
-        // What each applied event emits, with its cause; encoded below, side by side.
-        var emittedBy: [[OutgoingEvent]?] = []
-        emittedBy.reserveCapacity(results.count)
-        for (applying, result) in results.enumerated() {
-            guard case .success(let events) = result, !events.isEmpty else {
-                emittedBy.append(nil)
-                continue
-            }
-            let index = batch.readable[toApply[applying]]
-            let received = incoming[applying].received
-            let cause = Cause(
-                received.envelope, context: trace.events[index]?.context,
-                incoming: TracePropagation.incoming(
-                    headers: batch.messages[index].headers, attribute: received.envelope.traceparent))
-            emittedBy.append(publisher.outgoing(events, cause: cause))
-        }
-        let publisher = self.publisher
-        let encoded = emittedBy.flatMap { $0 ?? [] }.concurrentMap { event in
-            Result { () throws(EventRejection) in try publisher.outboxMessage(for: event) }
-        }
-
         var rows: [OutboxMessage] = []
-        rows.reserveCapacity(encoded.count)
-        var next = 0  // the first of the next event's encodings
         var refused: [AppliedEvents.Key] = []
         var links = ReportLinkCollector(enabled: !reportLinkTypes.isEmpty && trace.isRecording)
         for (applying, result) in results.enumerated() {
             let position = toApply[applying]
             let index = batch.readable[position]
             let received = incoming[applying].received
-            let emitted = emittedBy[applying] ?? []
-            let encodings = encoded[next..<(next + emitted.count)]
-            next += emitted.count
             do throws(EventRejection) {
                 let events = try result.get()
-                // All of an event's rows or none: a refused event leaves nothing in the outbox.
-                rows += try encodings.map { encoding throws(EventRejection) in try encoding.get() }
-                outcome.emitted += emitted
-                if let span = trace.events[index], reportLinkTypes.contains(received.event.type) {
+                let span = trace.events[index]
+                if !events.isEmpty {
+                    let cause = Cause(
+                        received.envelope, context: span?.context,
+                        incoming: TracePropagation.incoming(
+                            headers: batch.messages[index].headers, attribute: received.envelope.traceparent))
+                    let emitted = publisher.outgoing(events, cause: cause)
+                    // All of an event's rows or none: a refused event leaves nothing in the outbox.
+                    rows += try emitted.map { event throws(EventRejection) in try publisher.outboxMessage(for: event) }
+                    outcome.emitted += emitted
+                }
+                if let span, reportLinkTypes.contains(received.event.type) {
                     links.add(span, about: [received.event] + events)
                 }
                 outcome.applied.append(

@@ -17,62 +17,6 @@ public struct Analytics: Sendable {
     public func apply(_ event: DomainEvent, partition: Int32 = 0, now: Timestamp? = nil, to state: inout AnalyticsState)
         throws(EventRejection) -> [DomainEvent]
     {
-        var computedInline: [DeferredCredits]? = nil
-        return try apply(event, partition: partition, now: now, to: &state, deferring: &computedInline)
-    }
-
-    /// `apply` for each of a batch's events in order, each event's outcome in its place: the same
-    /// state and events, but the orders' credits (the costly part) are computed after the loop,
-    /// side by side on the machine's cores (`concurrentMap`): each from the touches its order had.
-    public func apply(
-        _ events: [(event: DomainEvent, partition: Int32)], now: Timestamp? = nil, to state: inout AnalyticsState
-    ) -> [Result<[DomainEvent], EventRejection>] {
-        var deferred: [DeferredCredits] = []
-        var results: [Result<[DomainEvent], EventRejection>] = []
-        results.reserveCapacity(events.count)
-        for (event, partition) in events {
-            var found: [DeferredCredits]? = []
-            results.append(
-                Result { () throws(EventRejection) in
-                    try apply(event, partition: partition, now: now, to: &state, deferring: &found)
-                })
-            for var entry in found ?? [] {
-                entry.result = results.count - 1
-                deferred.append(entry)
-            }
-        }
-        let halfLife = policy.timeDecayHalfLifeMilliseconds
-        let credits = deferred.concurrentMap { entry in
-            AttributionRules.credits(
-                of: entry.revenue, at: entry.time, over: entry.touches, halfLifeMilliseconds: halfLife)
-        }
-        for (entry, credits) in zip(deferred, credits) {
-            state.setCredits(credits, ofNewOrder: entry.order)
-            guard let emitted = entry.emitted, case .success(var list) = results[entry.result],
-                case .conversionAttributed(var conversion) = list[emitted]
-            else { continue }
-            conversion.credits = credits
-            list[emitted] = .conversionAttributed(conversion)
-            results[entry.result] = .success(list)
-        }
-        return results
-    }
-
-    /// An order's credits left for after the batch's loop: where its record and its conversion
-    /// event are, and what the credits are computed from.
-    private struct DeferredCredits: Sendable {
-        var result = 0
-        let order: Int  // in `state.newOrders`
-        let emitted: Int?  // in the event's emitted list, when attributed
-        let revenue: Money
-        let time: Timestamp
-        let touches: [Touch]
-    }
-
-    private func apply(
-        _ event: DomainEvent, partition: Int32, now: Timestamp?, to state: inout AnalyticsState,
-        deferring deferred: inout [DeferredCredits]?
-    ) throws(EventRejection) -> [DomainEvent] {
         guard case .customerInteraction(let interaction) = event else { return [] }
         if let now,
             interaction.occurredAt.millisecondsSinceEpoch - now.millisecondsSinceEpoch > policy.maxAheadMilliseconds
@@ -82,7 +26,7 @@ public struct Analytics: Sendable {
                 "is more than \(policy.maxAheadMilliseconds / 3_600_000) hours ahead of the clock (\(now.iso8601))")
         }
         try checkTotals(interaction, partition: partition, in: state)
-        var events = record(interaction, partition: partition, in: &state, deferring: &deferred)
+        var events = record(interaction, partition: partition, in: &state)
         events += detectInactivity(on: partition, in: &state)
         return events
     }
@@ -117,12 +61,7 @@ public struct Analytics: Sendable {
         }
     }
 
-    /// With `deferred` (not nil), a new order is recorded and its conversion emitted with no credits,
-    /// and what computes them is appended there (`apply(_:now:to:)` for a batch fills them in).
-    private func record(
-        _ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState,
-        deferring deferred: inout [DeferredCredits]?
-    )
+    private func record(_ interaction: CustomerInteraction, partition: Int32, in state: inout AnalyticsState)
         -> [DomainEvent]
     {
         var customer = state.customer(interaction.customerId) ?? CustomerRecord(customerId: interaction.customerId)
@@ -173,15 +112,12 @@ public struct Analytics: Sendable {
                 state.touches(of: customer.customerId), before: interaction.occurredAt,
                 window: policy.attributionWindowMilliseconds, campaignId: interaction.campaignId)
             let campaignId = touches.last?.campaignId  // `attributedCampaign`'s
-            let defers = deferred != nil && !touches.isEmpty
             let order = RecordedOrder(
                 orderId: orderId, customerId: customer.customerId, campaignId: campaignId,
                 revenueMinor: revenue.amountMinor, occurredAt: interaction.occurredAt,
-                credits: defers
-                    ? [:]
-                    : AttributionRules.credits(
-                        of: revenue, at: interaction.occurredAt, over: touches,
-                        halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds),
+                credits: AttributionRules.credits(
+                    of: revenue, at: interaction.occurredAt, over: touches,
+                    halfLifeMilliseconds: policy.timeDecayHalfLifeMilliseconds),
                 namedCampaignId: interaction.campaignId)
             if state.record(order) {
                 // The first purchase IT ever saw of this customer (a replayed order records nothing, so
@@ -194,14 +130,12 @@ public struct Analytics: Sendable {
                                 occurredAt: interaction.occurredAt)))
                 }
                 customer.purchases += 1
-                var emitted: Int?
                 if let campaignId {
                     state.count(
                         {
                             $0.purchases += 1
                             $0.revenueMinor += revenue.amountMinor
                         }, campaignId: campaignId, partition: partition)
-                    emitted = events.count
                     events.append(
                         .conversionAttributed(
                             ConversionAttributed(
@@ -209,12 +143,6 @@ public struct Analytics: Sendable {
                                 revenue: revenue, occurredAt: interaction.occurredAt, credits: order.credits)))
                 } else {
                     state.addOrganic(revenueMinor: revenue.amountMinor, partition: partition)
-                }
-                if defers {
-                    deferred?.append(
-                        DeferredCredits(
-                            order: state.newOrders.count - 1, emitted: emitted, revenue: revenue,
-                            time: interaction.occurredAt, touches: touches))
                 }
             }
         }

@@ -126,11 +126,6 @@ public struct AnalyticsState: Sendable {
         return true
     }
 
-    /// Fills in the credits of the batch's `index`th new order (computed after it was recorded).
-    mutating func setCredits(_ credits: CreditsByModel, ofNewOrder index: Int) {
-        newOrders[index].credits = credits
-    }
-
     // MARK: Counters
 
     mutating func count(_ change: (inout CampaignCounters) -> Void, campaignId: String, partition: Int32) {

@@ -119,7 +119,7 @@ public struct RecordedOrder: Sendable, Equatable {
     public let revenueMinor: Int64
     public let occurredAt: Timestamp
     /// Its credits under every rule-based model (`AttributionRules`); none when organic.
-    public internal(set) var credits: CreditsByModel
+    public let credits: CreditsByModel
     /// The campaign the purchase named itself, if any: its journey's last touch (`Journey`).
     public let namedCampaignId: String?
 

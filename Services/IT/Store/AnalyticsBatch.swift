@@ -16,7 +16,12 @@ public enum AnalyticsBatch {
             }
         }
         var (state, stored) = try load(interactions, analytics: analytics, in: session)
-        let results = analytics.apply(events.map { ($0.event, $0.partition) }, now: Timestamp.now(), to: &state)
+        let now = Timestamp.now()
+        let results = events.map { event in
+            Result { () throws(EventRejection) in
+                try analytics.apply(event.event, partition: event.partition, now: now, to: &state)
+            }
+        }
         try save(state, stored: stored, in: session)
         return results
     }

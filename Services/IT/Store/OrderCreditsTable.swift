@@ -23,7 +23,7 @@ public enum OrderCreditsTable {
     /// (`OrdersTable.recordNew` has refused any order recorded before).
     static func save(_ orders: [RecordedOrder], in session: any SQLSession) throws {
         try table.insert(
-            orders.filter { !isWhole($0) }.concurrentMap { order in
+            orders.filter { !isWhole($0) }.map { order in
                 [.integer(order.occurredAt.millisecondsSinceEpoch), .text(order.orderId), .text(text(order.credits))]
             }, in: session)
     }
