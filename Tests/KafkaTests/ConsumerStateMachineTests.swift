@@ -16,9 +16,11 @@ import Testing
 
     static let work: KafkaConsumer.Work = { {} }
 
-    /// A started machine with `count` batches handed out (ids 0…).
-    static func consuming(batches count: Int) -> Machine {
-        var machine = Machine()
+    /// A started machine with `count` batches handed out (ids 0…), collected before any is worked:
+    /// it lets three batches ahead of the work lane, so the other rules are seen on their own
+    /// (`theNextBatchIsCollectedWhenTheWorkLaneTakesThePreviousOne` tests the default of one).
+    static func consuming(batches count: Int, aheadOfWork: Int = 3) -> Machine {
+        var machine = Machine(maxAheadOfWork: aheadOfWork)
         machine.start()
         for index in 0..<count {
             guard case .poll(let generation) = machine.nextPollAction() else {
@@ -32,7 +34,7 @@ import Testing
 
     /// Takes `lane`'s next step as a lane would, and returns its batch (nil: parked or ended).
     static func take(_ lane: KafkaConsumer.Lane, from machine: inout Machine) -> Int? {
-        guard case .run(let step) = machine.take(lane, waiter: "\(lane)") else { return nil }
+        guard case .run(let step, _) = machine.take(lane, waiter: "\(lane)") else { return nil }
         return step.batch
     }
 
@@ -78,6 +80,43 @@ import Testing
             return
         }
         #expect(!Self.finish(1, in: &machine).wakePollThread, "the poll thread was not waiting")
+    }
+
+    @Test func theNextBatchIsCollectedWhenTheWorkLaneTakesThePreviousOne() {
+        var machine = Self.consuming(batches: 1, aheadOfWork: 1)
+        guard case .wait = machine.nextPollAction() else {
+            Issue.record("batch 0 waits for the work lane: no second batch yet")
+            return
+        }
+        #expect(Self.take(.prepare, from: &machine) == 0)
+        #expect(!machine.prepared(0, work: Self.work).wakePollThread, "prepared, but not taken by the work lane")
+        guard case .run(let step, let wakes) = machine.take(.work, waiter: "work") else {
+            Issue.record("the work lane takes batch 0")
+            return
+        }
+        #expect(step.batch == 0)
+        #expect(wakes, "the waiting poll thread is woken as the work lane takes batch 0")
+        guard case .poll(let generation) = machine.nextPollAction() else {
+            Issue.record("batch 1 is collected while batch 0 works")
+            return
+        }
+        _ = machine.collected(Self.messages(10..<20), generation: generation)
+        guard case .wait = machine.nextPollAction() else {
+            Issue.record("batch 1 waits for the work lane: no third batch yet")
+            return
+        }
+        // The work lane parks for batch 1; when it is prepared, the lane is handed it and the poll
+        // thread is woken with it.
+        _ = machine.worked(0, confirmation: {})
+        #expect(Self.take(.work, from: &machine) == nil)
+        #expect(Self.take(.prepare, from: &machine) == 1)
+        let effects = machine.prepared(1, work: Self.work)
+        #expect(effects.resume.first?.step?.batch == 1)
+        #expect(effects.wakePollThread)
+        guard case .poll = machine.nextPollAction() else {
+            Issue.record("batch 2 is collected while batch 1 works")
+            return
+        }
     }
 
     @Test func aBatchCollectedAcrossARebalanceIsNotHandedOut() {

@@ -52,6 +52,14 @@ extension KafkaConsumer {
         enum Progress: Sendable {
             case collected, preparing, prepared(Work), working(Work), worked(Work, Confirmation), confirming(Work)
 
+            /// Whether the work lane has not taken this batch yet.
+            var isAheadOfWork: Bool {
+                switch self {
+                case .collected, .preparing, .prepared: true
+                case .working, .worked, .confirming: false
+                }
+            }
+
             /// The lane this batch waits for, if it waits for one.
             var awaitedLane: Lane? {
                 switch self {
@@ -76,7 +84,8 @@ extension KafkaConsumer {
         enum PollAction: Sendable {
             /// Collect a batch; it is handed out only if no rebalance ran since `generation`.
             case poll(generation: UInt64)
-            /// Wait to be woken: three batches are in flight, or the last ones must finish first.
+            /// Wait to be woken: three batches are in flight, one waits for the work lane, or the last
+            /// ones must finish first.
             case wait
             /// Commit, leave the group, then report `closed()`.
             case close(Effects)
@@ -91,7 +100,8 @@ extension KafkaConsumer {
         }
 
         enum TakeAction: Sendable {
-            case run(Step)
+            /// Run the step; wake the poll thread if asked (the work lane took a batch it waited for).
+            case run(Step, wakePollThread: Bool)
             /// Nothing more comes: the lane ends.
             case end
             /// The waiter is resumed when a step comes or the lane ends.
@@ -101,6 +111,14 @@ extension KafkaConsumer {
         /// Batches in flight at most while the poll thread collects: one confirmed, one worked, one
         /// prepared.
         static var maxInFlight: Int { 3 }
+
+        /// Batches collected and not yet taken by the work lane, at most, while the poll thread
+        /// collects: one, decoded while the batch before it works. The next is collected when the
+        /// work lane takes that one: a message waits for at most the batch working and its own,
+        /// not behind a queue of small batches collected early (each a transaction of its own).
+        let maxAheadOfWork: Int
+
+        init(maxAheadOfWork: Int = 1) { self.maxAheadOfWork = maxAheadOfWork }
 
         private(set) var state: State = .idle
         /// Counts rebalances, so a batch collected across one is not handed out.
@@ -113,6 +131,8 @@ extension KafkaConsumer {
         private(set) var handlerFailure: (any Error)?
         private(set) var fatalError: KafkaError?
         private var pollThreadWaits = false
+        /// The poll thread waits for room to collect (not for a revoke or a drain).
+        private var waitsToCollect = false
         private var closeWaiter: Waiter?
         private var closeWaitTimedOut = false
         /// The lanes ended: a batch collected now would never be finished.
@@ -191,7 +211,7 @@ extension KafkaConsumer {
             case .idle:
                 preconditionFailure("the poll thread starts in run()")
             case .consuming(let pipeline):
-                guard pipeline.batches.count < Self.maxInFlight else { return parkPollThread(.wait) }
+                guard mayCollect(pipeline) else { return parkPollThread(.wait, toCollect: true) }
                 return .poll(generation: generation)
             case .draining(let pipeline):
                 guard pipeline.batches.isEmpty else { return parkPollThread(.wait) }
@@ -238,12 +258,17 @@ extension KafkaConsumer {
             case .idle:
                 preconditionFailure("lanes start in run()")
             case .consuming, .draining:
-                return modifyPipeline { pipeline in
-                    if let step = Self.claim(for: lane, in: &pipeline) { return .run(step) }
-                    precondition(pipeline.parked[lane] == nil, "one waiter per lane")
-                    pipeline.parked[lane] = waiter
-                    return .parked
-                } ?? .end
+                let action =
+                    modifyPipeline { pipeline -> TakeAction in
+                        if let step = Self.claim(for: lane, in: &pipeline) { return .run(step, wakePollThread: false) }
+                        precondition(pipeline.parked[lane] == nil, "one waiter per lane")
+                        pipeline.parked[lane] = waiter
+                        return .parked
+                    } ?? .end
+                if case .run(let step, _) = action, lane == .work {
+                    return .run(step, wakePollThread: wakesPollThread())
+                }
+                return action
             case .closing, .finished:
                 return .end
             }
@@ -329,17 +354,22 @@ extension KafkaConsumer {
         /// Runs `body` on the pipeline, then hands each parked lane the batch now waiting for it.
         @discardableResult
         private mutating func updatePipeline(_ body: (inout Pipeline) -> Void) -> Effects {
-            modifyPipeline { pipeline in
-                body(&pipeline)
-                var effects = Effects()
-                for lane in Lane.allCases {
-                    guard pipeline.parked[lane] != nil, let step = Self.claim(for: lane, in: &pipeline) else {
-                        continue
+            var effects =
+                modifyPipeline { pipeline in
+                    body(&pipeline)
+                    var effects = Effects()
+                    for lane in Lane.allCases {
+                        guard pipeline.parked[lane] != nil, let step = Self.claim(for: lane, in: &pipeline) else {
+                            continue
+                        }
+                        effects.resume.append((pipeline.parked.removeValue(forKey: lane)!, step))
                     }
-                    effects.resume.append((pipeline.parked.removeValue(forKey: lane)!, step))
-                }
-                return effects
-            } ?? Effects()
+                    return effects
+                } ?? Effects()
+            if effects.resume.contains(where: { if case .work = $0.step { true } else { false } }) {
+                effects.wakePollThread = wakesPollThread()
+            }
+            return effects
         }
 
         /// Marks the oldest batch waiting for `lane` as taken, and returns its step.
@@ -363,14 +393,31 @@ extension KafkaConsumer {
             }
         }
 
-        private mutating func parkPollThread<Action>(_ action: Action) -> Action {
+        /// Whether the poll thread may collect another batch.
+        private func mayCollect(_ pipeline: Pipeline) -> Bool {
+            pipeline.batches.count < Self.maxInFlight
+                && pipeline.batches.count(where: \.progress.isAheadOfWork) < maxAheadOfWork
+        }
+
+        /// True once per wait of the poll thread, when it may collect now (the work lane took a
+        /// batch): whether to wake it.
+        private mutating func wakesPollThread() -> Bool {
+            guard waitsToCollect, case .consuming(let pipeline) = state, mayCollect(pipeline) else { return false }
+            return takePollThreadWait()
+        }
+
+        private mutating func parkPollThread<Action>(_ action: Action, toCollect: Bool = false) -> Action {
             pollThreadWaits = true
+            waitsToCollect = toCollect
             return action
         }
 
         /// True once per wait of the poll thread: whether it must be woken.
         private mutating func takePollThreadWait() -> Bool {
-            defer { pollThreadWaits = false }
+            defer {
+                pollThreadWaits = false
+                waitsToCollect = false
+            }
             return pollThreadWaits
         }
     }

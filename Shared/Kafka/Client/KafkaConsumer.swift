@@ -179,7 +179,9 @@ public final class KafkaConsumer: Service, Sendable {
                     Task.isCancelled ? .end : machine.take(lane, waiter: continuation)
                 }
                 switch action {
-                case .run(let step): continuation.resume(returning: step)
+                case .run(let step, let wakePollThread):
+                    if wakePollThread { core.perform(Machine.Effects(wakePollThread: true)) }
+                    continuation.resume(returning: step)
                 case .end: continuation.resume(returning: nil)
                 case .parked: break
                 }
