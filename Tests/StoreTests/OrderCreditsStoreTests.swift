@@ -130,4 +130,39 @@ import TriadStorage
         #expect(emitted[1].credits[.linear]?.map(\.revenue.amountMinor) == [106, 150])
         await database.close()
     }
+
+    /// The window's sums are read a page of orders at a time, in (time, id) order: pages of 1, 2 and
+    /// 3 orders, with several orders at one instant across page ends, give the sums of one read.
+    @Test(arguments: Store.allCases)
+    func theWindowIsSummedPageByPage(_ store: Store) async throws {
+        let database = try await store.open("it_order_pages", migrations: Self.migrations)
+        // u's touches a then b: each of u's orders is shared (linear a 1/2, b 1/2); v's name c wholly.
+        _ = try await apply(
+            [
+                event("u", .click, minutes: 0, campaign: "a", id: "t-1"),
+                event("u", .click, minutes: 1, campaign: "b", id: "t-2"),
+            ], to: database)
+        var purchases: [IncomingEvent] = []
+        for index in 0..<7 {
+            // Orders 0–3 at minute 10, 4–6 at minute 11: ties inside and across pages.
+            let minute: Int64 = index < 4 ? 10 : 11
+            purchases.append(
+                event("u", .purchase, minutes: minute, order: "o-u-\(index)", revenue: 100, id: "p-u-\(index)"))
+            purchases.append(
+                event(
+                    "v", .purchase, minutes: minute, campaign: "c", order: "o-v-\(index)", revenue: 10,
+                    id: "p-v-\(index)"))
+        }
+        #expect(try await apply(purchases, to: database).count == 14)
+        let sums = try await database.read { session in
+            try [1, 2, 3, 2_000].map {
+                try OrderCreditsTable.revenueByCampaign(
+                    from: Self.at(minutes: 10), to: Self.at(minutes: 11), ordersPerPage: $0, in: session)
+            }
+        }
+        #expect(sums[3][.lastTouch] == ["b": 700, "c": 70])
+        #expect(sums[3][.linear] == ["a": 350, "b": 350, "c": 70])
+        for paged in sums.dropLast() { #expect(paged == sums[3]) }
+        await database.close()
+    }
 }

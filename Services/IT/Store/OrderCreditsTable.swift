@@ -63,37 +63,61 @@ public enum OrderCreditsTable {
         return found
     }
 
-    /// A row of `revenueByCampaign`'s join: an order's campaign and revenue, its credits if it has a row.
+    /// A row of `revenueByCampaign`'s join: an order's time, id, campaign and revenue, its credits if it has a row.
     private static let windowRow = Table(
         "it_orders",
-        [.text("campaign_id", nullable: true), .integer("revenue_minor"), .text("credits", nullable: true)])
+        [
+            .integer("occurred_at"), .text("order_id"), .text("campaign_id", nullable: true),
+            .integer("revenue_minor"), .text("credits", nullable: true),
+        ])
 
     /// Per model, the revenue (minor units) credited to each campaign (by its bytes) over the
     /// attributed orders purchased in [`from`, `to`]: the orders by their time, each with its credits
-    /// row if it has one.
-    public static func revenueByCampaign(from: Timestamp, to: Timestamp, in session: any SQLSession) throws
+    /// row if it has one. Read `ordersPerPage` orders at a time, in (time, id) order, so what is held
+    /// at once does not grow with the window (a window of a few million events holds hundreds of
+    /// thousands of orders, with about a kilobyte of credits each).
+    public static func revenueByCampaign(
+        from: Timestamp, to: Timestamp, ordersPerPage: Int = 2_000, in session: any SQLSession
+    ) throws
         -> [AttributionModel: [UTF8Key: Int64]]
     {
+        let time = windowRow.field("occurred_at")
+        let order = windowRow.field("order_id")
         let campaign = windowRow.field("campaign_id")
         let revenue = windowRow.field("revenue_minor")
         let shared = windowRow.field("credits")
         var sums: [AttributionModel: [UTF8Key: Int64]] = [:]
-        for row in try session.query(
-            """
-            SELECT o.campaign_id, o.revenue_minor, c.credits FROM it_orders o \
-            LEFT JOIN it_order_credits c ON c.occurred_at = o.occurred_at AND c.order_id = o.order_id \
-            WHERE o.occurred_at >= ? AND o.occurred_at <= ? AND o.campaign_id IS NOT NULL
-            """,
-            [.integer(from.millisecondsSinceEpoch), .integer(to.millisecondsSinceEpoch)])
-        {
-            if let text = row.text(shared) {
-                for entry in entries(text) {
-                    sums[entry.model, default: [:]][entry.campaignId.utf8Key, default: 0] += entry.revenueMinor
+        // The last order read: the next page starts after it (no order id is empty).
+        var after = (time: from.millisecondsSinceEpoch, order: "")
+        while true {
+            let rows = try session.query(
+                """
+                SELECT o.occurred_at, o.order_id, o.campaign_id, o.revenue_minor, c.credits FROM it_orders o \
+                LEFT JOIN it_order_credits c ON c.occurred_at = o.occurred_at AND c.order_id = o.order_id \
+                WHERE o.occurred_at >= ? AND o.occurred_at <= ? AND o.campaign_id IS NOT NULL \
+                AND (o.occurred_at > ? OR (o.occurred_at = ? AND o.order_id > ?)) \
+                ORDER BY o.occurred_at, o.order_id LIMIT \(max(ordersPerPage, 1))
+                """,
+                [
+                    .integer(after.time), .integer(to.millisecondsSinceEpoch), .integer(after.time),
+                    .integer(after.time), .text(after.order),
+                ])
+            for row in rows {
+                if let text = row.text(shared) {
+                    for entry in entries(text) {
+                        sums[entry.model, default: [:]][entry.campaignId.utf8Key, default: 0] += entry.revenueMinor
+                    }
+                } else if let campaignId = row.text(campaign)?.utf8Key {
+                    let minor = row.integer(revenue) ?? 0
+                    for model in AttributionModel.allCases {
+                        sums[model, default: [:]][campaignId, default: 0] += minor
+                    }
                 }
-            } else if let campaignId = row.text(campaign)?.utf8Key {
-                let minor = row.integer(revenue) ?? 0
-                for model in AttributionModel.allCases { sums[model, default: [:]][campaignId, default: 0] += minor }
             }
+            guard rows.count >= ordersPerPage, let last = rows.last, let lastTime = last.integer(time),
+                let lastOrder = last.text(order)
+            else { break }
+            after = (lastTime, lastOrder)
         }
         return sums
     }
